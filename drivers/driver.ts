@@ -1,0 +1,85 @@
+/**
+ * The whole driver contract: what a PDU driver is, how it is described, and what it receives.
+ *
+ * A driver is one protocol exchange with one device; it never sleeps for pacing, retries or
+ * reboot delays (the actor owns those) and never builds a shell command from request data.
+ *
+ * @example
+ * ```ts
+ * const descriptor: DriverDescriptor<{ community: string }> = {
+ *   names: ["snmpv1"],
+ *   options: z.object({ community: z.string() }).strict(),
+ *   create(hostname, { options, log }) {
+ *     return {
+ *       async setOutlet(outlet, state, { signal }) {},
+ *       async close() {},
+ *     };
+ *   },
+ * };
+ * ```
+ * @module
+ */
+import type { z } from "zod";
+
+/** The state of one outlet. */
+export type OutletState = "on" | "off";
+
+/** Passed to every driver operation. */
+export interface OperationOptions {
+  /** Aborted when the actor's per-operation timeout expires or the daemon stops. */
+  signal: AbortSignal;
+}
+
+/** Structured logger handed to drivers; fields are merged into the JSON log line. */
+export interface Logger {
+  /** Debug detail (protocol exchanges). */
+  debug(message: string, fields?: Record<string, unknown>): void;
+  /** Normal operation. */
+  info(message: string, fields?: Record<string, unknown>): void;
+  /** Something unusual that did not fail a job. */
+  warn(message: string, fields?: Record<string, unknown>): void;
+  /** A failure. */
+  error(message: string, fields?: Record<string, unknown>): void;
+  /** A logger whose lines carry `fields` too. */
+  child(fields: Record<string, unknown>): Logger;
+}
+
+/** One PDU session. Created per actor incarnation; never shared, never used concurrently. */
+export interface Driver {
+  /** Sets one outlet and resolves once the device accepted it; rejects with DriverError. */
+  setOutlet(outlet: number, state: OutletState, options: OperationOptions): Promise<void>;
+  /** Reads one outlet; omitted by drivers whose device cannot tell. */
+  getOutlet?(outlet: number, options: OperationOptions): Promise<OutletState>;
+  /** Releases sockets and sessions; safe after a failed connect, safe to call twice. */
+  close(): Promise<void>;
+}
+
+/** What `create()` receives besides the PDU's hostname. */
+export interface DriverSettings<O> {
+  /** The driver's own options, already validated by `options`. */
+  options: O;
+  /** The logger of this PDU. */
+  log: Logger;
+}
+
+/** Describes a driver: its names, its config keys and how to build one. No I/O at creation. */
+export interface DriverDescriptor<O = unknown> {
+  /** Upstream driver names, verbatim ("apc7952", "localcmdline"). */
+  readonly names: readonly string[];
+  /** One line for the README and `--help`: the devices and the protocol. */
+  readonly summary: string;
+  /**
+   * The driver's config keys, upstream spelling; unknown keys are rejected. The schema sees
+   * only the driver's own keys: `driver`, `retries`, `retrydelay`, `timeout`, `command_gap`,
+   * `queue_limit` are removed before it runs.
+   */
+  readonly options: z.ZodType<O>;
+  /** The outlets this device has, when it is known from the options; checked before queueing. */
+  outletRange?(options: O): { min: number; max: number };
+  /** No I/O here: connect lazily on the first operation. */
+  create(hostname: string, settings: DriverSettings<O>): Driver;
+}
+
+/** A descriptor whose option type is erased, as the registry holds them. */
+// deno-lint-ignore no-explicit-any
+export type AnyDriverDescriptor = DriverDescriptor<any>;

@@ -1,0 +1,163 @@
+/**
+ * SimulatedDevice: the state and misbehaviour knobs of one simulated PDU, shared by every
+ * protocol front end. A front end asks `beginOperation()` what the device does next (answer,
+ * refuse, error, drop, hang, garbage) and then reads or sets outlets.
+ * @module
+ */
+import type { OutletState } from "../driver.ts";
+
+/** What a simulated device does to the next operation it receives. */
+export type Fault =
+  | "none"
+  | "refuse" // closes the connection at once / refuses to connect
+  | "error" // answers with the protocol's error reply
+  | "drop" // reads the command, then closes the connection without answering
+  | "hang" // reads the command and never answers
+  | "garbage" // answers bytes that are not the protocol
+  | "flap"; // fails ("error") every other operation
+
+/** Every fault name, for schemas and help texts. */
+export const FAULTS: readonly Fault[] = [
+  "none",
+  "refuse",
+  "error",
+  "drop",
+  "hang",
+  "garbage",
+  "flap",
+];
+
+/** Options of a simulated device. */
+export interface DeviceOptions {
+  /** Outlets are numbered `first` … `first + outlets - 1`. */
+  outlets?: number;
+  /** Number of the first outlet (1 for most PDUs, 0 for some relays). */
+  first?: number;
+  /** State every outlet starts in. */
+  initial?: OutletState;
+  /** Time each operation takes on the device. */
+  latencyMs?: number;
+  /** Misbehaviour applied to operations. */
+  fault?: Fault;
+}
+
+/** One entry of the device's receive log. */
+export interface Received {
+  /** What the front end saw, in its protocol's words ("SET 1.3.6…=1", "GET /cm?cmnd=Power1%20On"). */
+  text: string;
+  /** Milliseconds since the epoch (wall clock: the log is for humans). */
+  at: number;
+}
+
+const LOG_LIMIT = 1000;
+
+/** The outlets and knobs of one simulated PDU. */
+export class SimulatedDevice {
+  /** A name for logs and `pdud simulate` output. */
+  readonly name: string;
+  /** Number of the first outlet. */
+  readonly first: number;
+  /** Number of outlets. */
+  readonly count: number;
+  /** Delay applied to every operation. */
+  latencyMs: number;
+  /** The fault applied to operations. */
+  fault: Fault;
+  /** Every state change in order: `[outlet, state]`. */
+  readonly history: [number, OutletState][] = [];
+  /** The last received commands, oldest first (bounded). */
+  readonly received: Received[] = [];
+  /** Highest number of operations ever in progress at once (must stay 1 behind pdud). */
+  maxInFlight = 0;
+  #inFlight = 0;
+  #operations = 0;
+  #states: OutletState[];
+
+  /**
+   * @param name the device's name
+   * @param options outlets, initial state and knobs
+   */
+  constructor(name: string, options: DeviceOptions = {}) {
+    const count = options.outlets ?? 8;
+    if (!Number.isInteger(count) || count < 1 || count > 4096) {
+      throw new RangeError(`Simulated device "${name}": outlets must be 1..4096, got ${count}`);
+    }
+    this.name = name;
+    this.first = options.first ?? 1;
+    this.count = count;
+    this.latencyMs = options.latencyMs ?? 0;
+    this.fault = options.fault ?? "none";
+    this.#states = Array.from({ length: count }, () => options.initial ?? "off");
+  }
+
+  /** Whether `outlet` exists on this device. */
+  has(outlet: number): boolean {
+    return Number.isInteger(outlet) && outlet >= this.first && outlet < this.first + this.count;
+  }
+
+  /** Reads an outlet; throws RangeError for an outlet the device does not have. */
+  get(outlet: number): OutletState {
+    this.#check(outlet);
+    return this.#states[outlet - this.first] as OutletState;
+  }
+
+  /** Sets an outlet; throws RangeError for an outlet the device does not have. */
+  set(outlet: number, state: OutletState): void {
+    this.#check(outlet);
+    this.#states[outlet - this.first] = state;
+    this.history.push([outlet, state]);
+  }
+
+  /** Every outlet's state, keyed by outlet number. */
+  snapshot(): Record<number, OutletState> {
+    const out: Record<number, OutletState> = {};
+    this.#states.forEach((s, i) => out[i + this.first] = s);
+    return out;
+  }
+
+  /** Appends to the receive log. */
+  record(text: string): void {
+    this.received.push({ text, at: Date.now() });
+    if (this.received.length > LOG_LIMIT) this.received.shift();
+  }
+
+  /**
+   * Starts one operation: waits out the latency, counts it in flight, and tells the front end
+   * which fault applies. Call `endOperation()` when the front end has answered.
+   */
+  async beginOperation(signal?: AbortSignal): Promise<Fault> {
+    this.#inFlight++;
+    this.maxInFlight = Math.max(this.maxInFlight, this.#inFlight);
+    this.#operations++;
+    if (this.latencyMs > 0) await delay(this.latencyMs, signal);
+    if (this.fault === "flap") return this.#operations % 2 === 1 ? "error" : "none";
+    return this.fault;
+  }
+
+  /** Ends an operation started with `beginOperation()`. */
+  endOperation(): void {
+    this.#inFlight = Math.max(0, this.#inFlight - 1);
+  }
+
+  #check(outlet: number): void {
+    if (!this.has(outlet)) {
+      throw new RangeError(
+        `Simulated device "${this.name}" has outlets ${this.first}..${
+          this.first + this.count - 1
+        }, not ${outlet}`,
+      );
+    }
+  }
+}
+
+function delay(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", done);
+      resolve();
+    }
+    signal?.addEventListener("abort", done, { once: true });
+  });
+}

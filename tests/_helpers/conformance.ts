@@ -1,0 +1,152 @@
+/**
+ * The driver conformance suite (Hono's common.case.test.ts pattern): every driver runs the same
+ * checks against its simulator on 127.0.0.1:0.
+ */
+import assert from "node:assert/strict";
+import {
+  type AnyDriverDescriptor,
+  type Driver,
+  DriverError,
+  type DriverErrorKind,
+  type Simulator,
+} from "../../drivers/mod.ts";
+import { memoryLogger } from "./log.ts";
+
+/** What a driver's test provides to the suite. */
+export interface ConformanceCase {
+  /** Test name prefix, usually the driver name. */
+  name: string;
+  /** The descriptor under test (looked up by name in the registry by the caller). */
+  descriptor: AnyDriverDescriptor;
+  /** Starts a fresh simulator for one step. */
+  start(): Promise<Simulator>;
+  /** Raw options for the driver (as in a config file) talking to `sim`. Defaults to sim.pduConfig(). */
+  options?(sim: Simulator): Record<string, unknown>;
+  /** Options that must fail authentication, if the device has credentials. */
+  badCredentials?(sim: Simulator): Record<string, unknown>;
+  /** The outlet to exercise (default: the device's first outlet). */
+  outlet?: number;
+  /** Driver error kind expected when the simulator answers an error (default "device"). */
+  errorKind?: DriverErrorKind;
+  /** Skip the unreachable check (UDP devices can only time out). */
+  unreachableKind?: DriverErrorKind;
+}
+
+const CONTROL_KEYS = ["driver", "retries", "retrydelay", "timeout", "command_gap", "queue_limit"];
+
+/** Builds a driver from raw options the way the config loader does. */
+export function createDriver(
+  descriptor: AnyDriverDescriptor,
+  hostname: string,
+  raw: Record<string, unknown>,
+): Driver {
+  const own = Object.fromEntries(Object.entries(raw).filter(([k]) => !CONTROL_KEYS.includes(k)));
+  const options = descriptor.options.parse(own);
+  return descriptor.create(hostname, { options, log: memoryLogger() });
+}
+
+function signal(ms = 5000): AbortSignal {
+  return AbortSignal.timeout(ms);
+}
+
+async function assertDriverError(promise: Promise<unknown>, kinds: DriverErrorKind[]) {
+  await assert.rejects(promise, (error: unknown) => {
+    assert.ok(error instanceof DriverError, `expected DriverError, got ${error}`);
+    assert.ok(kinds.includes(error.kind), `expected kind ${kinds.join("|")}, got ${error.kind}`);
+    assert.ok(error.message.length > 0);
+    return true;
+  });
+}
+
+/** Registers the conformance tests for one driver. */
+export function conformance(c: ConformanceCase): void {
+  const opts = (sim: Simulator) => c.options?.(sim) ?? sim.pduConfig();
+
+  Deno.test(`${c.name}: conformance`, async (t) => {
+    await t.step("switches an outlet on and off, idempotently", async () => {
+      await using sim = await c.start();
+      const outlet = c.outlet ?? sim.device.first;
+      const driver = createDriver(c.descriptor, sim.pduHostname, opts(sim));
+      try {
+        await driver.setOutlet(outlet, "on", { signal: signal() });
+        assert.equal(sim.device.get(outlet), "on");
+        await driver.setOutlet(outlet, "on", { signal: signal() });
+        assert.equal(sim.device.get(outlet), "on");
+        await driver.setOutlet(outlet, "off", { signal: signal() });
+        assert.equal(sim.device.get(outlet), "off");
+        if (driver.getOutlet) {
+          assert.equal(await driver.getOutlet(outlet, { signal: signal() }), "off");
+          await driver.setOutlet(outlet, "on", { signal: signal() });
+          assert.equal(await driver.getOutlet(outlet, { signal: signal() }), "on");
+        }
+      } finally {
+        await driver.close();
+        await driver.close();
+      }
+    });
+
+    await t.step("reports a device error as a DriverError", async () => {
+      await using sim = await c.start();
+      const driver = createDriver(c.descriptor, sim.pduHostname, opts(sim));
+      sim.device.fault = "error";
+      try {
+        await assertDriverError(
+          driver.setOutlet(c.outlet ?? sim.device.first, "on", { signal: signal() }),
+          [c.errorKind ?? "device", "protocol"],
+        );
+      } finally {
+        await driver.close();
+      }
+    });
+
+    await t.step("honours abort when the device hangs", async () => {
+      await using sim = await c.start();
+      const driver = createDriver(c.descriptor, sim.pduHostname, opts(sim));
+      sim.device.fault = "hang";
+      const controller = new AbortController();
+      const pending = driver.setOutlet(c.outlet ?? sim.device.first, "on", {
+        signal: controller.signal,
+      });
+      // Abort once the device has seen the command: the driver must give up promptly.
+      controller.abort(new Error("test abort"));
+      try {
+        await assertDriverError(pending, ["timeout", "unreachable", "protocol"]);
+      } finally {
+        await driver.close();
+      }
+    });
+
+    await t.step("reports a device that is gone", async () => {
+      const sim = await c.start();
+      const raw = opts(sim);
+      const hostname = sim.pduHostname;
+      await sim.close();
+      const driver = createDriver(c.descriptor, hostname, raw);
+      try {
+        await assertDriverError(
+          driver.setOutlet(c.outlet ?? sim.device.first, "on", { signal: signal(2000) }),
+          [c.unreachableKind ?? "unreachable", "timeout"],
+        );
+      } finally {
+        await driver.close();
+      }
+    });
+
+    if (c.badCredentials) {
+      const bad = c.badCredentials;
+      await t.step("reports bad credentials as auth", async () => {
+        await using sim = await c.start();
+        const driver = createDriver(c.descriptor, sim.pduHostname, bad(sim));
+        try {
+          await assertDriverError(
+            driver.setOutlet(c.outlet ?? sim.device.first, "on", { signal: signal() }),
+            ["auth"],
+          );
+          assert.equal(sim.device.get(c.outlet ?? sim.device.first), "off");
+        } finally {
+          await driver.close();
+        }
+      });
+    }
+  });
+}
