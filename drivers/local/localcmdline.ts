@@ -13,8 +13,8 @@ import { DriverError } from "../errors.ts";
 
 /** localcmdline's keys. */
 export interface LocalCmdlineOptions {
-  cmd_on?: string | undefined;
-  cmd_off?: string | undefined;
+  "cmd_on"?: string | undefined;
+  "cmd_off"?: string | undefined;
   shell: string;
 }
 

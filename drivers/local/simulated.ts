@@ -12,8 +12,8 @@ import { type Fault, FAULTS, SimulatedDevice } from "../simulator/device.ts";
 /** The simulated driver's keys. */
 export interface SimulatedOptions {
   outlets: number;
-  first_outlet: number;
-  latency_ms: number;
+  "first_outlet": number;
+  "latency_ms": number;
   fault: Fault;
 }
 

@@ -64,9 +64,9 @@ export interface CommonSimulatorOptions {
   hostname: string;
   port: number;
   outlets: number;
-  first_outlet: number;
+  "first_outlet": number;
   initial: "on" | "off";
-  latency_ms: number;
+  "latency_ms": number;
   fault: Fault;
 }
 
