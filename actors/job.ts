@@ -1,0 +1,46 @@
+/**
+ * Job: an accepted request as the actor tracks it through its steps. Private to `actors/`.
+ * @module
+ */
+import type { OutletState } from "../drivers/mod.ts";
+import type { JobResult, PduCommand, Step } from "./messages.ts";
+
+/** Who asked, for logs and audit. */
+export interface Requester {
+  /** The request id that follows the job from listener to driver. */
+  requestId?: string;
+  /** "http", "legacy-tcp", "drive", "api". */
+  transport?: string;
+  /** Remote address, when there is one. */
+  address?: string;
+}
+
+/** An accepted job. */
+export interface Job {
+  readonly id: string;
+  /** Arrival order across the PDU (fairness: oldest first). */
+  readonly seq: number;
+  readonly pdu: string;
+  readonly command: PduCommand;
+  readonly steps: readonly Step[];
+  readonly requester: Requester;
+  readonly acceptedAt: number;
+  /** Index of the current step. */
+  stepIndex: number;
+  /** Attempts made at the current set step. */
+  attempts: number;
+  /** When the current wait step ends (set when the wait starts). */
+  waitUntil?: number;
+  /** Not before this time (retry delay after a failed attempt). */
+  retryAt?: number;
+  /** A driver operation of this job has run (so shutdown must finish it, not refuse it). */
+  started: boolean;
+  /** The state the last completed set step left the outlet in. */
+  lastState: OutletState | null;
+  /** Whether lastState was read from the device (a status job). */
+  readFromDevice?: boolean;
+  /** The last failure's words, for the final reason. */
+  lastError?: string;
+  /** Settles the job's promise; called once, by the mailbox. */
+  resolve(result: JobResult): void;
+}

@@ -1,0 +1,21 @@
+/**
+ * Actors own everything between a validated request and a driver: one actor per PDU with its
+ * mailbox, the scheduler that keeps DESIGN §2's ordering guarantees, and the supervisor that
+ * restarts crashed actors. Imports `config/` and `drivers/` only; routes see PowerControl.
+ * @module
+ */
+export {
+  createSupervisor,
+  type PduSnapshot,
+  type PowerControl,
+  type ReloadReport,
+  type SetEvent,
+  type ShutdownReport,
+  type SubmitRequest,
+  Supervisor,
+  type SupervisorOptions,
+} from "./supervisor.ts";
+export type { FailureKind, JobResult, PduCommand, RefusalKind } from "./messages.ts";
+export type { Requester } from "./job.ts";
+export { type Clock, sleep, SYSTEM_CLOCK, type Timer } from "./clock.ts";
+export { createLogger, type LoggerOptions, type LogLevel, redact, SILENT_LOGGER } from "./log.ts";

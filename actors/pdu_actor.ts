@@ -1,0 +1,350 @@
+/**
+ * One incarnation of a PDU's actor: the loop that runs its jobs' steps one driver operation at a
+ * time, with per-step timeouts and retries. Waits are timers, so a reboot's wait holds only its
+ * outlet. A defect (anything but a DriverError escaping the driver, or a driver that ignores
+ * abort) rejects `run()`; the supervisor then starts a new incarnation on the same mailbox.
+ * @module
+ */
+import { type Driver, DriverError, type Logger, type OutletState } from "../drivers/mod.ts";
+import type { Clock, Timer } from "./clock.ts";
+import type { Job } from "./job.ts";
+import type { Mailbox } from "./mailbox.ts";
+import type { FailureKind, JobResult } from "./messages.ts";
+import { decide, heads, type JobView } from "./scheduler.ts";
+
+/** The settings an incarnation runs with (times in milliseconds). */
+export interface ActorSettings {
+  retries: number;
+  retryDelayMs: number;
+  timeoutMs: number;
+  commandGapMs: number;
+  /** How long a driver may take to settle after abort before it counts as a defect. */
+  abortGraceMs: number;
+}
+
+/** State that outlives incarnations (kept by the supervisor's slot). */
+export interface SlotMemory {
+  lastOperationAt: number;
+  /** What pdud last set each outlet to, and when. */
+  outlets: Map<number, { state: OutletState; at: number }>;
+  /** Driver operations in flight right now (0 or 1 — that is the guarantee). */
+  inFlight: number;
+  /** The last device-side error, for status views. */
+  lastError?: string;
+}
+
+/** What happens when the actor is asked to stop. */
+export type StopMode =
+  /** Run every queued job to its end, then stop (a PDU removed by reload). */
+  | "drain"
+  /** Refuse jobs not started, finish started ones without their waits, then stop (shutdown). */
+  | "shutdown"
+  /** Stop after the current step, leaving jobs queued for the next incarnation (reload). */
+  | "yield";
+
+/** A defect in an incarnation, with OTP-style report fields. */
+export class ActorCrash extends Error {
+  /**
+   * @param context what the actor was doing
+   * @param reason what went wrong
+   */
+  constructor(readonly context: string, readonly reason: string, options?: ErrorOptions) {
+    super(`${context}: ${reason}`, options);
+    this.name = "ActorCrash";
+  }
+}
+
+const FAILURE_KINDS: readonly string[] = [
+  "unreachable",
+  "timeout",
+  "auth",
+  "refused",
+  "protocol",
+  "device",
+  "config",
+];
+
+/** One incarnation of a PDU actor. */
+export class PduActor {
+  #stopMode: StopMode | null = null;
+  #wake: (() => void) | null = null;
+  #running = false;
+
+  /**
+   * @param pdu the PDU's name
+   * @param parts its mailbox, driver, settings, memory, clock and logger
+   */
+  constructor(
+    readonly pdu: string,
+    readonly parts: {
+      mailbox: Mailbox<Job, JobResult>;
+      driver: Driver;
+      settings: ActorSettings;
+      memory: SlotMemory;
+      clock: Clock;
+      log: Logger;
+      /** Called after every successful set (audit, metrics). */
+      onSet?: (job: Job, outlet: number, state: OutletState, ms: number) => void;
+    },
+  ) {}
+
+  /** Whether a driver operation is in flight. */
+  get busy(): boolean {
+    return this.parts.memory.inFlight > 0;
+  }
+
+  /** Asks the loop to stop as `mode` says; `run()` resolves when it has. */
+  stop(mode: StopMode): void {
+    // A shutdown overrides a drain or yield already asked for; nothing overrides a shutdown.
+    if (this.#stopMode !== "shutdown") this.#stopMode = mode;
+    this.#wake?.();
+  }
+
+  /** Runs until stopped; rejects with ActorCrash on a defect. */
+  async run(): Promise<void> {
+    if (this.#running) throw new Error("PduActor.run() called twice");
+    this.#running = true;
+    const { mailbox, clock } = this.parts;
+    while (true) {
+      const mode = this.#stopMode;
+      if (mode === "yield") return;
+      if (mode === "shutdown") this.#prepareShutdown();
+      const jobs = mailbox.entries();
+      if (jobs.length === 0 && mode !== null) return;
+      const now = clock.now();
+      this.#startWaits(now);
+      const decision = decide(jobs.map((j) => this.#view(j)), {
+        now,
+        lastOperationAt: this.parts.memory.lastOperationAt,
+        gapMs: this.parts.settings.commandGapMs,
+      });
+      switch (decision.type) {
+        case "advance":
+          for (const seq of decision.seqs) {
+            const job = jobs.find((j) => j.seq === seq);
+            if (job) this.#advance(job);
+          }
+          break;
+        case "run": {
+          const job = jobs.find((j) => j.seq === decision.seq);
+          if (job) await this.#runStep(job);
+          break;
+        }
+        case "sleep":
+          await this.#sleep(decision.until - now);
+          break;
+        case "idle":
+          await this.#sleep(Infinity);
+          break;
+      }
+    }
+  }
+
+  #view(job: Job): JobView {
+    const step = job.steps[job.stepIndex];
+    if (step?.kind === "wait") {
+      return {
+        seq: job.seq,
+        outlet: job.command.outlet,
+        step: "wait",
+        readyAt: job.waitUntil ?? 0,
+      };
+    }
+    return { seq: job.seq, outlet: job.command.outlet, step: "set", readyAt: job.retryAt ?? 0 };
+  }
+
+  /** A wait starts when its job reaches the head of its outlet's line. */
+  #startWaits(now: number): void {
+    const views = this.parts.mailbox.entries().map((job) => ({ ...this.#view(job), job }));
+    for (const { job } of heads(views)) {
+      const step = job.steps[job.stepIndex];
+      if (step?.kind === "wait" && job.waitUntil === undefined) job.waitUntil = now + step.ms;
+    }
+  }
+
+  /** Shutdown: unstarted jobs are refused; started ones skip their waits and finish. */
+  #prepareShutdown(): void {
+    const { mailbox, clock } = this.parts;
+    for (const job of [...mailbox.entries()]) {
+      if (!job.started) {
+        mailbox.settle(job, {
+          status: "refused",
+          jobId: job.id,
+          pdu: this.pdu,
+          kind: "shutting_down",
+          reason: `pdud is shutting down; ${job.command.type} of outlet ${job.command.outlet} ` +
+            `on "${this.pdu}" was not started`,
+        });
+      } else if (job.steps[job.stepIndex]?.kind === "wait") {
+        job.waitUntil = clock.now();
+      }
+    }
+  }
+
+  #advance(job: Job): void {
+    job.stepIndex++;
+    delete job.waitUntil;
+    delete job.retryAt;
+    job.attempts = 0;
+    if (job.stepIndex >= job.steps.length) {
+      this.parts.mailbox.settle(job, {
+        status: "done",
+        jobId: job.id,
+        pdu: this.pdu,
+        outlet: job.command.outlet,
+        state: job.lastState ?? this.parts.memory.outlets.get(job.command.outlet)?.state ?? null,
+        source: job.readFromDevice ? "device" : "commanded",
+      });
+    }
+  }
+
+  #settleFailed(job: Job, kind: FailureKind, reason: string): void {
+    this.parts.mailbox.settle(job, {
+      status: "failed",
+      jobId: job.id,
+      pdu: this.pdu,
+      kind,
+      reason,
+    });
+  }
+
+  async #runStep(job: Job): Promise<void> {
+    const { driver, settings, memory, clock, log } = this.parts;
+    const step = job.steps[job.stepIndex];
+    if (step === undefined || step.kind === "wait") {
+      throw new ActorCrash("scheduling", "asked to run a wait step");
+    }
+    const outlet = job.command.outlet;
+    if (step.kind === "get" && driver.getOutlet === undefined) {
+      // The device cannot tell: answer with what pdud last set, marked as such.
+      this.#advance(job);
+      return;
+    }
+    const what = step.kind === "get"
+      ? `read outlet ${outlet}`
+      : `set outlet ${outlet} ${step.state}`;
+    job.attempts++;
+    job.started = true;
+    const attempt = `attempt ${job.attempts} of ${settings.retries}`;
+    const controller = new AbortController();
+    const timeout = clock.setTimer(settings.timeoutMs, () => {
+      controller.abort(new Error(`timed out after ${settings.timeoutMs} ms`));
+    });
+    let abandon: Timer | undefined;
+    const started = clock.now();
+    memory.inFlight++;
+    try {
+      await new Promise<void>((resolve, reject) => {
+        // A driver that ignores abort is abandoned after a grace period: a defect.
+        controller.signal.addEventListener("abort", () => {
+          abandon = clock.setTimer(settings.abortGraceMs, () => {
+            reject(
+              new ActorCrash(
+                what,
+                `driver did not settle ${settings.abortGraceMs} ms after being aborted`,
+              ),
+            );
+          });
+        }, { once: true });
+        const signal = controller.signal;
+        if (step.kind === "get") {
+          driver.getOutlet!(outlet, { signal }).then((state) => {
+            job.lastState = state;
+            job.readFromDevice = true;
+            resolve();
+          }, reject);
+        } else {
+          driver.setOutlet(outlet, step.state, { signal }).then(resolve, reject);
+        }
+      });
+      const ms = clock.now() - started;
+      if (step.kind === "set") {
+        job.lastState = step.state;
+        job.readFromDevice = false;
+        memory.outlets.set(outlet, { state: step.state, at: Date.now() });
+        log.debug("outlet set", { outlet, state: step.state, ms, job: job.id, ...job.requester });
+        this.parts.onSet?.(job, outlet, step.state, ms);
+      }
+      this.#advance(job);
+    } catch (error) {
+      if (error instanceof ActorCrash) {
+        this.#failIfExhausted(job, "internal", error.reason);
+        throw error;
+      }
+      const timedOut = controller.signal.aborted;
+      if (!(error instanceof DriverError) && !timedOut) {
+        const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+        this.#failIfExhausted(job, "internal", reason);
+        throw new ActorCrash(what, reason, { cause: error });
+      }
+      const kind = timedOut ? "timeout" : (error as DriverError).kind;
+      const detail = timedOut
+        ? `no answer within ${settings.timeoutMs} ms`
+        : (error as DriverError).message;
+      const reason = step.kind === "get"
+        ? `Cannot read outlet ${outlet} of "${this.pdu}": ${detail} (${attempt})`
+        : `Cannot switch outlet ${outlet} of "${this.pdu}" ${step.state}: ${detail} (${attempt})`;
+      memory.lastError = reason;
+      job.lastError = reason;
+      log.warn("operation failed", { outlet, kind, reason, job: job.id });
+      await this.#closeDriver();
+      if (job.attempts >= settings.retries) {
+        this.#settleFailed(
+          job,
+          FAILURE_KINDS.includes(kind) ? kind as FailureKind : "device",
+          reason,
+        );
+      } else {
+        job.retryAt = clock.now() + settings.retryDelayMs;
+      }
+    } finally {
+      timeout.cancel();
+      abandon?.cancel();
+      memory.inFlight--;
+      memory.lastOperationAt = clock.now();
+    }
+  }
+
+  /** A job whose attempts are used up is not re-run by the next incarnation. */
+  #failIfExhausted(job: Job, kind: FailureKind, reason: string): void {
+    if (job.attempts >= this.parts.settings.retries) {
+      this.#settleFailed(
+        job,
+        kind,
+        `Cannot switch outlet ${job.command.outlet} of "${this.pdu}": ${reason} ` +
+          `(attempt ${job.attempts} of ${this.parts.settings.retries})`,
+      );
+    }
+  }
+
+  /** Tears the connection down between attempts, bounded so a stuck close cannot block. */
+  async #closeDriver(): Promise<void> {
+    const { driver, clock, settings, log } = this.parts;
+    let timer: Timer | undefined;
+    try {
+      await Promise.race([
+        driver.close(),
+        new Promise<void>((resolve) => timer = clock.setTimer(settings.abortGraceMs, resolve)),
+      ]);
+    } catch (error) {
+      log.warn("driver close failed", { error });
+    } finally {
+      timer?.cancel();
+    }
+  }
+
+  #sleep(ms: number): Promise<void> {
+    const { mailbox, clock } = this.parts;
+    return new Promise<void>((resolve) => {
+      const changed = mailbox.changed();
+      const timer = Number.isFinite(ms) ? clock.setTimer(ms, done) : undefined;
+      this.#wake = done;
+      changed.promise.then(done);
+      function done() {
+        timer?.cancel();
+        changed.cancel();
+        resolve();
+      }
+    }).finally(() => this.#wake = null);
+  }
+}

@@ -1,0 +1,67 @@
+/**
+ * The scheduling rules of DESIGN §2 as one pure function: per-outlet FIFO (only the oldest job
+ * of an outlet may act), a wait holds only its outlet, oldest runnable first, and `command_gap`
+ * between two driver operations of one PDU.
+ * @module
+ */
+
+/** What the scheduler sees of one job. */
+export interface JobView {
+  seq: number;
+  outlet: number;
+  /** The current step's kind. */
+  step: "set" | "wait";
+  /** For a wait: when it ends. For a set: not before this time (retry delay), or 0. */
+  readyAt: number;
+}
+
+/** The scheduler's answer. */
+export type Decision =
+  /** These waits are over: advance these jobs, then ask again. */
+  | { type: "advance"; seqs: number[] }
+  /** Run this job's set step now. */
+  | { type: "run"; seq: number }
+  /** Nothing to do before `until` (or a new job). */
+  | { type: "sleep"; until: number }
+  /** Nothing to do until a new job arrives. */
+  | { type: "idle" };
+
+/** The oldest job of each outlet, in arrival order: the only ones allowed to act. */
+export function heads<T extends { seq: number; outlet: number }>(jobs: readonly T[]): T[] {
+  const seen = new Set<number>();
+  const out: T[] = [];
+  for (const job of [...jobs].sort((a, b) => a.seq - b.seq)) {
+    if (seen.has(job.outlet)) continue;
+    seen.add(job.outlet);
+    out.push(job);
+  }
+  return out;
+}
+
+/**
+ * Decides the next step of a PDU.
+ * @param jobs every unsettled job of the PDU (any order)
+ * @param timing `now`, the end of the last driver operation and the minimum gap between two
+ */
+export function decide(
+  jobs: readonly JobView[],
+  timing: { now: number; lastOperationAt: number; gapMs: number },
+): Decision {
+  const { now, lastOperationAt, gapMs } = timing;
+  const front = heads(jobs);
+  const expired = front.filter((j) => j.step === "wait" && j.readyAt <= now).map((j) => j.seq);
+  if (expired.length > 0) return { type: "advance", seqs: expired };
+  const gapEnds = lastOperationAt + gapMs;
+  let wake = Infinity;
+  for (const job of front) {
+    if (job.step === "wait") {
+      wake = Math.min(wake, job.readyAt);
+    } else if (job.readyAt <= now) {
+      if (now >= gapEnds || gapMs <= 0) return { type: "run", seq: job.seq };
+      wake = Math.min(wake, gapEnds);
+    } else {
+      wake = Math.min(wake, Math.max(job.readyAt, gapEnds));
+    }
+  }
+  return wake === Infinity ? { type: "idle" } : { type: "sleep", until: wake };
+}

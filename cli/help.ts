@@ -1,0 +1,80 @@
+/** Help texts of every command, kept beside each other so they stay consistent with the README. */
+
+/** Help per command. */
+export const HELP = {
+  main: `pdud — a power-control daemon for board farms (a drop-in for PDUDaemon)
+
+Usage:
+  pdud [--conf FILE] [--listener both|http|tcp] [--loglevel LEVEL] [--logfile FILE|-]
+  pdud --drive [--conf FILE] (--hostname PDU --port OUTLET | --alias ALIAS) --request on|off|reboot
+       [--delay SECONDS] [--retries N] [--retry-delay SECONDS]
+  pdud client --daemon HOST --hostname PDU --port OUTLET --command on|off|reboot [--delay S] [--http]
+  pdud simulate --config FILE
+  pdud check-config FILE
+
+Without --conf, pdud runs its embedded demo config: simulated PDUs on 127.0.0.1:16421.
+
+Daemon options:
+  -c, --conf FILE       YAML or JSON config (upstream pdudaemon.conf works unchanged)
+      --listener MODE   both (default: HTTP and legacy TCP on one port), http or tcp
+      --loglevel LEVEL  DEBUG, INFO, WARN or ERROR (default: the config's logging_level)
+      --logfile FILE    append JSON log lines to FILE ("-" = stdout; default stderr)
+  -j, --journal         accepted for upstream compatibility (logs go to stderr, which journald reads)
+  -d, --dbfile FILE     accepted for upstream compatibility and ignored (queues live in memory)
+Drive mode (one command, no daemon):
+      --drive           run one request and exit (0 done, 1 failed)
+      --hostname PDU    the PDU's name in the config
+      --port OUTLET     the outlet number
+      --alias ALIAS     instead of --hostname/--port
+      --request R       on, off or reboot
+      --delay S         reboot: seconds between off and on (default 5); on/off: wait first
+      --retries N       attempts in all (default: the PDU's retries)
+      --retry-delay S   seconds between attempts
+Other:
+  -h, --help            this text;  pdud COMMAND --help for a command's
+      --version         print the version
+
+Signals: SIGTERM/SIGINT stop (finishing half-done reboots), SIGHUP reloads --conf.
+Exit codes: 0 ok, 1 failure, 2 usage error, 3 invalid config.`,
+  client: `pdud client — pduclient-compatible client
+
+Usage:
+  pdud client --daemon HOST --hostname PDU --port OUTLET --command on|off|reboot [--delay S] [--http]
+
+  --daemon HOST       the pdud (or pdudaemon) host
+  --daemon-port N     its port (default 16421)
+  --hostname PDU      the PDU's name
+  --port OUTLET       outlet number, or a range/list such as 1-4,7 (one request each, in order)
+  --command C         on, off or reboot
+  --delay S           reboot delay / wait before on or off
+  -H, --http          use HTTP instead of the legacy TCP protocol
+
+Exit codes (as pduclient): 0 sent, 1 connection error or bad usage, 127 refused.`,
+  simulate: `pdud simulate — run simulated PDUs that speak real device protocols
+
+Usage:
+  pdud simulate --config FILE
+
+FILE (YAML) maps names to simulators:
+  simulators:
+    rack1:
+      kind: simulated-demo     # see the list below
+      port: 0                  # 0 = any free port
+      outlets: 8
+      latency_ms: 0
+      fault: none              # none refuse error drop hang garbage flap
+
+Prints each simulator's address and a pdud config that drives them all, then runs until
+SIGINT/SIGTERM.`,
+  "check-config": `pdud check-config — validate a config file
+
+Usage:
+  pdud check-config FILE
+
+Prints "FILE: OK …" and exits 0, or lists every problem with its path and line and exits 3.`,
+} as const;
+
+/** A usage error line that points at --help. */
+export function usageError(message: string): string {
+  return `pdud: ${message}\nTry 'pdud --help' for more information.`;
+}

@@ -1,0 +1,40 @@
+/**
+ * ConfigError: every problem of a config at once, each with its path and, where known, its line.
+ * @module
+ */
+
+/** One problem in a config. */
+export interface ConfigIssue {
+  /** Dotted path ("pdus.apc01.community"); empty for the whole document. */
+  path: string;
+  /** What is wrong and what was expected. */
+  message: string;
+  /** 1-based line in the source, when the source was text. */
+  line?: number;
+}
+
+/** A config that cannot be used; nothing of it was loaded. */
+export class ConfigError extends Error {
+  /** Every problem found. */
+  readonly issues: readonly ConfigIssue[];
+
+  /**
+   * @param issues every problem found
+   * @param source the file name, for the message
+   */
+  constructor(issues: readonly ConfigIssue[], source = "config", options?: ErrorOptions) {
+    super(
+      `${source} has ${issues.length} problem${issues.length === 1 ? "" : "s"}:\n` +
+        issues.map((i) => `  ${formatIssue(i)}`).join("\n"),
+      options,
+    );
+    this.name = "ConfigError";
+    this.issues = issues;
+  }
+}
+
+/** "pdus.apc01.community (line 12): required" */
+export function formatIssue(issue: ConfigIssue): string {
+  const where = issue.path || "(top level)";
+  return `${where}${issue.line ? ` (line ${issue.line})` : ""}: ${issue.message}`;
+}

@@ -1,0 +1,201 @@
+/**
+ * The one config loader: YAML or JSON text (upstream's pdudaemon.conf unchanged) or an object,
+ * validated whole — every problem listed by path and line, never a half-loaded config.
+ *
+ * Imports only `drivers/` (to assemble each driver's schema).
+ * @module
+ */
+import { isMap, isScalar, LineCounter, parseDocument } from "yaml";
+import type { z } from "zod";
+import { driverNames, findDriver } from "../drivers/mod.ts";
+import { ConfigError, type ConfigIssue } from "./errors.ts";
+import {
+  ALIAS_SCHEMA,
+  type Config,
+  DAEMON_SCHEMA,
+  PDU_COMMON_KEYS,
+  PDU_COMMON_SCHEMA,
+  type PduConfig,
+} from "./schema.ts";
+import { UPSTREAM_DRIVER_NAMES } from "./upstream.ts";
+
+export { ConfigError, type ConfigIssue, formatIssue } from "./errors.ts";
+export type { Config, DaemonConfig, PduConfig } from "./schema.ts";
+export { UPSTREAM_DEFAULTS } from "./upstream.ts";
+export { parseLogLevel } from "./_log_level.ts";
+export { DEMO_CONFIG } from "./demo.ts";
+
+/** Options of loadConfig. */
+export interface LoadOptions {
+  /** The file name, for messages. */
+  name?: string;
+}
+
+type Locate = (path: (string | number)[]) => number | undefined;
+
+/**
+ * Parses and validates a config.
+ * @param source YAML/JSON text, or an already parsed object
+ * @throws ConfigError listing every problem
+ */
+export function loadConfig(source: string | unknown, options: LoadOptions = {}): Config {
+  const name = options.name ?? "config";
+  let data: unknown = source;
+  let locate: Locate = () => undefined;
+  if (typeof source === "string") {
+    const lines = new LineCounter();
+    const doc = parseDocument(source, {
+      lineCounter: lines,
+      prettyErrors: false,
+      uniqueKeys: true,
+    });
+    if (doc.errors.length > 0) {
+      throw new ConfigError(
+        doc.errors.map((e) => ({
+          path: "",
+          message: `not valid YAML or JSON: ${e.message.split("\n")[0]}`,
+          line: e.linePos?.[0]?.line ?? lines.linePos(e.pos[0]).line,
+        })),
+        name,
+      );
+    }
+    data = doc.toJS();
+    locate = (path) => {
+      // Walk as deep as the document goes: a missing key points at its parent.
+      for (let n = path.length; n >= 0; n--) {
+        const node = doc.getIn(path.slice(0, n), true) as { range?: [number, number, number] };
+        if (isScalar(node) || isMap(node) || (node && node.range)) {
+          const range = (node as { range?: [number, number, number] }).range;
+          if (range) return lines.linePos(range[0]).line;
+        }
+      }
+      return undefined;
+    };
+  }
+  return validate(data, name, locate);
+}
+
+/** Reads and validates a config file. */
+export async function readConfigFile(path: string): Promise<Config> {
+  let text: string;
+  try {
+    text = await Deno.readTextFile(path);
+  } catch (error) {
+    throw new ConfigError([{
+      path: "",
+      message: `cannot read ${path}: ${error instanceof Error ? error.message : error}`,
+    }], path);
+  }
+  return loadConfig(text, { name: path });
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function validate(data: unknown, name: string, locate: Locate): Config {
+  const issues: ConfigIssue[] = [];
+  const add = (path: (string | number)[], message: string) => {
+    const line = locate(path);
+    issues.push({ path: path.join("."), message, ...(line ? { line } : {}) });
+  };
+  const zodIssues = (prefix: (string | number)[], error: z.ZodError) => {
+    for (const issue of error.issues) {
+      const path = [...prefix, ...issue.path.map((p) => typeof p === "symbol" ? String(p) : p)];
+      if (issue.code === "unrecognized_keys") {
+        for (const key of issue.keys) add([...path, key], "unknown key (misspelt?)");
+      } else add(path, issue.message);
+    }
+  };
+
+  if (!isRecord(data)) {
+    throw new ConfigError(
+      [{ path: "", message: "expected a mapping with daemon, pdus, aliases" }],
+      name,
+    );
+  }
+  for (const key of Object.keys(data)) {
+    if (!["daemon", "pdus", "aliases"].includes(key)) {
+      add([key], "unknown section; expected daemon, pdus or aliases");
+    }
+  }
+  const daemon = DAEMON_SCHEMA.safeParse(data.daemon ?? {});
+  if (!daemon.success) zodIssues(["daemon"], daemon.error);
+
+  const pdus: Record<string, PduConfig> = {};
+  const rawPdus = data.pdus ?? {};
+  if (!isRecord(rawPdus)) add(["pdus"], "expected a mapping of PDU name to its settings");
+  else {
+    for (const [pduName, raw] of Object.entries(rawPdus)) {
+      const pdu = validatePdu(pduName, raw, add, zodIssues);
+      if (pdu) pdus[pduName] = pdu;
+    }
+  }
+
+  const aliases: Config["aliases"] = {};
+  const rawAliases = data.aliases ?? {};
+  if (!isRecord(rawAliases)) {
+    add(["aliases"], "expected a mapping of alias name to hostname and port");
+  } else {
+    for (const [alias, raw] of Object.entries(rawAliases)) {
+      const parsed = ALIAS_SCHEMA.safeParse(raw);
+      if (!parsed.success) {
+        zodIssues(["aliases", alias], parsed.error);
+        continue;
+      }
+      if (isRecord(rawPdus) && !(parsed.data.hostname in rawPdus)) {
+        add(
+          ["aliases", alias, "hostname"],
+          `names PDU "${parsed.data.hostname}", which is not in pdus`,
+        );
+        continue;
+      }
+      aliases[alias] = parsed.data;
+    }
+  }
+
+  if (issues.length > 0 || !daemon.success) throw new ConfigError(issues, name);
+  return { daemon: daemon.data, pdus, aliases };
+}
+
+function validatePdu(
+  name: string,
+  raw: unknown,
+  add: (path: (string | number)[], message: string) => void,
+  zodIssues: (prefix: (string | number)[], error: z.ZodError) => void,
+): PduConfig | undefined {
+  if (!isRecord(raw)) {
+    add(["pdus", name], "expected a mapping with at least a driver");
+    return undefined;
+  }
+  const common: Record<string, unknown> = {};
+  const own: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(raw)) (PDU_COMMON_KEYS.includes(k) ? common : own)[k] = v;
+  const parsed = PDU_COMMON_SCHEMA.safeParse(common);
+  if (!parsed.success) {
+    zodIssues(["pdus", name], parsed.error);
+    return undefined;
+  }
+  const driverName = parsed.data.driver;
+  const descriptor = findDriver(driverName);
+  let options: unknown = own;
+  let available = true;
+  if (descriptor === undefined) {
+    if (!UPSTREAM_DRIVER_NAMES.includes(driverName)) {
+      add(
+        ["pdus", name, "driver"],
+        `unknown driver "${driverName}"; known drivers: ${driverNames().join(", ")}`,
+      );
+      return undefined;
+    }
+    available = false;
+  } else {
+    const result = descriptor.options.safeParse(own);
+    if (!result.success) {
+      zodIssues(["pdus", name], result.error);
+      return undefined;
+    }
+    options = result.data;
+  }
+  return { name, ...parsed.data, available, options, raw };
+}

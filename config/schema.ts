@@ -1,0 +1,88 @@
+/**
+ * The config's shape: the daemon section, the keys every PDU has whatever its driver, and
+ * aliases. Each driver's own keys are validated by its descriptor's schema (see mod.ts).
+ * Defaults live here, once.
+ * @module
+ */
+import { z } from "zod";
+import { parseLogLevel } from "./_log_level.ts";
+import { UPSTREAM_DEFAULTS } from "./upstream.ts";
+
+/** A number, or a string holding one (upstream configs write both). */
+const numeric = z.union([z.number(), z.string().trim().regex(/^-?\d+(\.\d+)?$/).transform(Number)]);
+
+/** The daemon section (upstream keys plus pdud's). */
+export const DAEMON_SCHEMA = z.object({
+  "hostname": z.string().min(1).default("127.0.0.1"),
+  "port": numeric.pipe(z.number().int().min(0).max(65535)).default(UPSTREAM_DEFAULTS.port),
+  "listener": z.enum(["http", "tcp", "both"]).default("both"),
+  "logging_level": z.string().refine((s) => parseLogLevel(s) !== undefined, {
+    message: "expected one of DEBUG, INFO, WARN, WARNING, ERROR",
+  }).default("INFO"),
+  /** Upstream's SQLite file: accepted and ignored (pdud keeps its queues in memory). */
+  "dbname": z.string().optional(),
+  /** Seconds a shutdown waits for in-flight operations and half-done reboots. */
+  "shutdown_grace": numeric.pipe(z.number().min(0).max(3600)).default(30),
+  /** Seconds a client may take to send its request (legacy line or HTTP request head). */
+  "request_timeout": numeric.pipe(z.number().positive().max(3600)).default(10),
+}).strict();
+
+/** The daemon section, parsed. */
+export type DaemonConfig = z.infer<typeof DAEMON_SCHEMA>;
+
+/** Keys every PDU has, besides `driver`; removed before the driver's own schema runs. */
+export const PDU_COMMON_SCHEMA = z.object({
+  "driver": z.string().min(1),
+  /** pdud's: where the device is, when the PDU's name is not its hostname. */
+  "address": z.string().min(1).optional(),
+  "retries": numeric.pipe(z.number().int().min(1).max(100)).default(UPSTREAM_DEFAULTS.retries),
+  "retrydelay": numeric.pipe(z.number().min(0).max(3600)).default(UPSTREAM_DEFAULTS.retryDelay),
+  "timeout": numeric.pipe(z.number().positive().max(3600)).default(20),
+  "command_gap": numeric.pipe(z.number().min(0).max(3600)).default(0),
+  "queue_limit": numeric.pipe(z.number().int().min(1).max(1_000_000)).default(1000),
+  "max_restarts": numeric.pipe(z.number().int().min(0).max(1000)).default(3),
+  "restart_window": numeric.pipe(z.number().positive().max(86400)).default(60),
+});
+
+/** The names of the common keys. */
+export const PDU_COMMON_KEYS: readonly string[] = Object.keys(PDU_COMMON_SCHEMA.shape);
+
+/** One alias: a name for one outlet of one PDU. */
+export const ALIAS_SCHEMA = z.object({
+  "hostname": z.string().min(1),
+  "port": numeric.pipe(z.number().int().min(0).max(65535)),
+}).strict();
+
+/** One PDU, validated. */
+export interface PduConfig {
+  /** The PDU's name (upstream: its hostname). */
+  name: string;
+  /** The driver name as written. */
+  driver: string;
+  /** The device's address, when it differs from the name. */
+  address?: string | undefined;
+  /** False when the driver is an upstream name pdud does not implement. */
+  available: boolean;
+  /** The driver's own options, parsed by its schema. */
+  options: unknown;
+  retries: number;
+  /** Seconds. */
+  retrydelay: number;
+  /** Seconds. */
+  timeout: number;
+  /** Seconds. */
+  "command_gap": number;
+  "queue_limit": number;
+  "max_restarts": number;
+  /** Seconds. */
+  "restart_window": number;
+  /** The PDU's section as written, to tell a changed PDU on reload. */
+  raw: Record<string, unknown>;
+}
+
+/** A validated config. */
+export interface Config {
+  daemon: DaemonConfig;
+  pdus: Record<string, PduConfig>;
+  aliases: Record<string, { hostname: string; port: number }>;
+}

@@ -1,0 +1,63 @@
+/**
+ * The one mapping from a job result to what each protocol answers: upstream's HTTP bodies,
+ * the JSON API's statuses, and the legacy ack/nack.
+ * @module
+ */
+import type { JobResult } from "../actors/mod.ts";
+
+/** Upstream's success body, byte for byte. */
+export const UPSTREAM_OK = "OK - accepted request\n";
+
+/** A plain-text 503 with a one-line reason (upstream's documented failure status). */
+export function upstreamRefusal(reason: string, headers: HeadersInit = {}): Response {
+  return new Response(`${oneLine(reason)}\n`, {
+    status: 503,
+    headers: { "content-type": "text/plain; charset=utf-8", ...headers },
+  });
+}
+
+/** Result → upstream HTTP response. */
+export function upstreamResponse(result: JobResult): Response {
+  if (result.status === "done") {
+    return new Response(UPSTREAM_OK, {
+      status: 200,
+      headers: { "content-type": "text/plain; charset=utf-8" },
+    });
+  }
+  const headers: Record<string, string> = result.kind === "queue_full"
+    ? { "retry-after": "5" }
+    : {};
+  return upstreamRefusal(result.reason, headers);
+}
+
+/** Result of a get-status job → upstream-style body: the state word ("on"/"off"). */
+export function upstreamStatusResponse(result: JobResult): Response {
+  if (result.status !== "done") return upstreamResponse(result);
+  if (result.state === null) {
+    return upstreamRefusal(`state of outlet ${result.outlet} of "${result.pdu}" is unknown`);
+  }
+  return new Response(`${result.state}\n`, {
+    status: 200,
+    headers: { "content-type": "text/plain; charset=utf-8", "x-pdud-state-source": result.source },
+  });
+}
+
+/** HTTP status of a result in the JSON API. */
+export function apiStatus(result: JobResult): 200 | 404 | 409 | 502 | 503 | 504 | 400 {
+  if (result.status === "done") return 200;
+  if (result.status === "refused") {
+    if (result.kind === "unknown_pdu") return 404;
+    if (result.kind === "bad_outlet") return 400;
+    return 503;
+  }
+  return result.kind === "timeout" ? 504 : result.kind === "shutdown" ? 503 : 502;
+}
+
+/** What the legacy TCP client reads for an HTTP response of the shared app. */
+export function legacyReply(response: Response): string {
+  return response.ok ? "ack\n" : "nack\n";
+}
+
+function oneLine(text: string): string {
+  return text.replace(/[\r\n]+/g, " ").slice(0, 500);
+}
