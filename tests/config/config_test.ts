@@ -1,0 +1,88 @@
+import assert from "node:assert/strict";
+import { ConfigError, DEMO_CONFIG, loadConfig } from "../../config/mod.ts";
+
+const FIXTURE = new URL("../../../shared/fixtures/upstream-pdudaemon.conf", import.meta.url);
+
+function issuesOf(text: string | unknown) {
+  try {
+    loadConfig(text);
+  } catch (error) {
+    assert.ok(error instanceof ConfigError, `expected ConfigError, got ${error}`);
+    return error.issues;
+  }
+  assert.fail("expected the config to be refused");
+}
+
+Deno.test("upstream's pdudaemon.conf loads unchanged, with upstream defaults", async () => {
+  const config = loadConfig(await Deno.readTextFile(FIXTURE), { name: "pdudaemon.conf" });
+  assert.equal(config.daemon.port, 16421);
+  assert.equal(config.daemon.listener, "http");
+  assert.equal(config.daemon.hostname, "0.0.0.0");
+  const http = config.pdus["http"]!;
+  assert.equal(http.driver, "localcmdline");
+  assert.equal(http.retries, 5);
+  assert.equal(http.retrydelay, 5);
+  assert.equal(config.pdus["apc7952-retries"]?.retries, 2);
+  assert.deepEqual(config.aliases["aliastesthttp01"], { hostname: "httpalias", port: 1 });
+  assert.equal(Object.keys(config.pdus).length, 31);
+});
+
+Deno.test("the embedded demo config loads", () => {
+  const config = loadConfig(DEMO_CONFIG);
+  assert.ok(Object.keys(config.pdus).length >= 3);
+  assert.equal(config.daemon.hostname, "127.0.0.1");
+});
+
+Deno.test("an invalid config lists every problem by path and line", () => {
+  const issues = issuesOf(`daemon:
+  port: 99999
+  listner: http
+pdus:
+  a:
+    driver: localcmdline
+    cmd_onn: "echo"
+  b:
+    driver: nosuchdriver
+  c:
+    driver: simulated
+    retries: 0
+aliases:
+  x:
+    hostname: missing
+    port: 1
+`);
+  const byPath = Object.fromEntries(issues.map((i) => [i.path, i]));
+  assert.ok(byPath["daemon.port"], "port out of range");
+  assert.equal(byPath["daemon.listner"]?.line, 3);
+  assert.equal(byPath["pdus.a.cmd_onn"]?.message, "unknown key (misspelt?)");
+  assert.equal(byPath["pdus.a.cmd_onn"]?.line, 7);
+  assert.match(
+    byPath["pdus.b.driver"]?.message ?? "",
+    /unknown driver "nosuchdriver"; known drivers: .*localcmdline/,
+  );
+  assert.equal(byPath["pdus.b.driver"]?.line, 9);
+  assert.ok(byPath["pdus.c.retries"]);
+  assert.match(
+    byPath["aliases.x.hostname"]?.message ?? "",
+    /names PDU "missing", which is not in pdus/,
+  );
+  assert.equal(issues.length, 6);
+});
+
+Deno.test("syntax errors are reported with a line", () => {
+  const issues = issuesOf('{"pdus": {"a": {"driver": "localcmdline",}}\n  oops');
+  assert.equal(issues.length >= 1, true);
+  assert.ok(issues[0]?.line);
+  assert.match(issues[0]!.message, /not valid YAML or JSON/);
+});
+
+Deno.test("string numbers from upstream configs are accepted; garbage is not", () => {
+  const ok = loadConfig({
+    daemon: { port: "16422" },
+    pdus: { p: { driver: "simulated", retries: "3" } },
+  });
+  assert.equal(ok.daemon.port, 16422);
+  assert.equal(ok.pdus["p"]?.retries, 3);
+  const issues = issuesOf({ pdus: { p: { driver: "simulated", timeout: "soon" } } });
+  assert.equal(issues[0]?.path, "pdus.p.timeout");
+});
