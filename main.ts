@@ -158,6 +158,7 @@ async function serveOrDrive(args: string[]): Promise<number> {
     pdus: Object.keys(config.pdus).length,
     config: values.conf ?? "embedded demo config",
   });
+  await notifySystemd(log);
   return await new Promise<number>((resolve) => {
     const stop = async (signal: string) => {
       log.info("stopping", { signal });
@@ -179,6 +180,25 @@ async function serveOrDrive(args: string[]): Promise<number> {
       }
     });
   });
+}
+
+/**
+ * Tells systemd (Type=notify) that pdud is listening. Deno has no stable Unix datagram socket,
+ * so the fixed-argv `systemd-notify` tool does it (the unit sets NotifyAccess=all).
+ */
+async function notifySystemd(log: ReturnType<typeof createLogger>): Promise<void> {
+  if (!Deno.env.get("NOTIFY_SOCKET")) return;
+  try {
+    const { success } = await new Deno.Command("systemd-notify", {
+      args: ["--ready", `--pid=${Deno.pid}`],
+      stdin: "null",
+      stdout: "null",
+      stderr: "null",
+    }).output();
+    if (!success) log.warn("systemd-notify --ready failed");
+  } catch (error) {
+    log.warn("cannot run systemd-notify", { error });
+  }
 }
 
 async function logWriter(path: string | undefined): Promise<((line: string) => void) | undefined> {
