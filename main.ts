@@ -18,6 +18,7 @@ import {
 import { startDaemon, toPduCommand } from "./routes/mod.ts";
 import { runClient } from "./cli/client.ts";
 import { runSimulate } from "./cli/simulate.ts";
+import { runStatus } from "./cli/status.ts";
 import { HELP, usageError } from "./cli/help.ts";
 
 /** Exit codes. */
@@ -38,6 +39,8 @@ export async function main(args: string[]): Promise<number> {
     switch (first) {
       case "client":
         return await runClient(rest, { out, err });
+      case "status":
+        return await runStatus(rest, { out, err });
       case "simulate":
         return await runSimulate(rest, { out, err });
       case "check-config":
@@ -150,7 +153,11 @@ async function serveOrDrive(args: string[]): Promise<number> {
   if (values.drive) return await drive(config, values, log);
 
   if (values.listener) config.daemon.listener = values.listener as Config["daemon"]["listener"];
-  const daemon = startDaemon(config, { log });
+  const confPath = values.conf;
+  const daemon = await startDaemon(config, {
+    log,
+    ...(confPath ? { readConfig: () => readConfigFile(confPath) } : {}),
+  });
   log.info("pdud listening", {
     hostname: daemon.listeners.hostname,
     port: daemon.listeners.port,
@@ -171,8 +178,7 @@ async function serveOrDrive(args: string[]): Promise<number> {
     Deno.addSignalListener("SIGHUP", async () => {
       if (!values.conf) return log.warn("SIGHUP ignored: running the embedded demo config");
       try {
-        const next = await readConfigFile(values.conf);
-        daemon.supervisor.reload(next);
+        await daemon.reload();
       } catch (error) {
         log.error("reload refused; the running config stays", {
           error: error instanceof Error ? error.message : String(error),

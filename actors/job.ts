@@ -13,6 +13,8 @@ export interface Requester {
   transport?: string;
   /** Remote address, when there is one. */
   address?: string;
+  /** The name of the bearer token the request carried. */
+  token?: string;
 }
 
 /** An accepted job. */

@@ -4,7 +4,7 @@
  * reload, and an ordered shutdown that never leaves a reboot half done.
  * @module
  */
-import type { Config, PduConfig } from "../config/mod.ts";
+import { type Config, parseOutletList, type PduConfig } from "../config/mod.ts";
 import { type AnyDriverDescriptor, type Driver, findDriver, type Logger } from "../drivers/mod.ts";
 import { type Clock, sleep, SYSTEM_CLOCK, type Timer } from "./clock.ts";
 import type { Job, Requester } from "./job.ts";
@@ -59,12 +59,16 @@ export interface PowerControl {
   submit(request: SubmitRequest): Promise<JobResult>;
   /** The PDU and outlet an alias names. */
   resolveAlias(alias: string): { pdu: string; outlet: number } | undefined;
+  /** The PDU and outlets a group names, in order. */
+  resolveGroup(group: string): { pdu: string; outlets: number[] } | undefined;
   /** Every PDU's state. */
   snapshot(): PduSnapshot[];
   /** Applies a new config; queues are kept. */
   reload(config: Config): ReloadReport;
   /** Stops accepting, finishes what was started, answers the rest. */
   shutdown(options?: { graceMs?: number }): Promise<ShutdownReport>;
+  /** Whether shutdown has begun. */
+  readonly stopping: boolean;
 }
 
 /** Options of createSupervisor. */
@@ -86,6 +90,7 @@ export interface SupervisorOptions {
 /** A successful outlet change. */
 export interface SetEvent {
   pdu: string;
+  driver: string;
   outlet: number;
   state: "on" | "off";
   ms: number;
@@ -124,6 +129,7 @@ export function createSupervisor(config: Config, options: SupervisorOptions): Su
 export class Supervisor implements PowerControl, AsyncDisposable {
   #slots = new Map<string, Slot>();
   #aliases: Config["aliases"];
+  #groups: Config["groups"];
   #clock: Clock;
   #log: Logger;
   #find: (name: string) => AnyDriverDescriptor | undefined;
@@ -146,6 +152,7 @@ export class Supervisor implements PowerControl, AsyncDisposable {
     this.#random = options.random ?? Math.random;
     this.#onSet = options.onSet;
     this.#aliases = config.aliases;
+    this.#groups = config.groups;
     for (const pdu of Object.values(config.pdus)) this.#addSlot(pdu);
   }
 
@@ -206,9 +213,31 @@ export class Supervisor implements PowerControl, AsyncDisposable {
     });
   }
 
+  get stopping(): boolean {
+    return this.#shuttingDown;
+  }
+
   resolveAlias(alias: string): { pdu: string; outlet: number } | undefined {
     const a = Object.hasOwn(this.#aliases, alias) ? this.#aliases[alias] : undefined;
     return a ? { pdu: a.hostname, outlet: a.port } : undefined;
+  }
+
+  resolveGroup(group: string): { pdu: string; outlets: number[] } | undefined {
+    const g = Object.hasOwn(this.#groups, group) ? this.#groups[group] : undefined;
+    const outlets = g && parseOutletList(g.ports);
+    return g && outlets ? { pdu: g.hostname, outlets } : undefined;
+  }
+
+  /**
+   * Seeds what pdud last set (from the audit log at start), so outlet state survives a
+   * restart of pdud; marked "commanded" as any state pdud did not read from the device.
+   */
+  restoreOutlets(pdu: string, outlets: Map<number, { state: "on" | "off"; at: number }>): void {
+    const slot = this.#slots.get(pdu);
+    if (!slot) return;
+    for (const [outlet, v] of outlets) {
+      if (!slot.memory.outlets.has(outlet)) slot.memory.outlets.set(outlet, v);
+    }
   }
 
   /** Whether a PDU of this name is configured. */
@@ -244,6 +273,7 @@ export class Supervisor implements PowerControl, AsyncDisposable {
   reload(config: Config): ReloadReport {
     const report: ReloadReport = { added: [], removed: [], changed: [] };
     this.#aliases = config.aliases;
+    this.#groups = config.groups;
     for (const [name, slot] of this.#slots) {
       if (!(name in config.pdus) && slot.stopMode === null) {
         report.removed.push(name);
@@ -400,6 +430,7 @@ export class Supervisor implements PowerControl, AsyncDisposable {
       onSet: (job, outlet, state, ms) =>
         this.#onSet?.({
           pdu: slot.name,
+          driver: slot.config.driver,
           outlet,
           state,
           ms,

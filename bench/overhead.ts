@@ -72,11 +72,11 @@ async function legacyOnce(port: number, i: number) {
   }
 }
 
-const shared = startDaemon(config, {
+const shared = await startDaemon(config, {
   log: SILENT_LOGGER,
   listen: { hostname: "127.0.0.1", port: 0, listener: "both" },
 });
-const httpOnly = startDaemon(config, {
+const httpOnly = await startDaemon(config, {
   log: SILENT_LOGGER,
   listen: { hostname: "127.0.0.1", port: 0, listener: "http" },
 });

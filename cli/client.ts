@@ -5,6 +5,7 @@
  * @module
  */
 import { parseArgs } from "node:util";
+import { parseOutletList } from "../config/mod.ts";
 import { HELP } from "./help.ts";
 
 interface Io {
@@ -13,20 +14,6 @@ interface Io {
 }
 
 const COMMANDS = ["reboot", "on", "off"];
-
-/** Expands "1-4,7" into [1, 2, 3, 4, 7]; undefined when malformed. */
-export function parseOutlets(spec: string): number[] | undefined {
-  const out: number[] = [];
-  for (const part of spec.split(",")) {
-    const m = /^(\d{1,5})(?:-(\d{1,5}))?$/.exec(part.trim());
-    if (!m) return undefined;
-    const from = Number(m[1]);
-    const to = m[2] === undefined ? from : Number(m[2]);
-    if (to < from || to - from > 1000) return undefined;
-    for (let i = from; i <= to; i++) out.push(i);
-  }
-  return out;
-}
 
 /** Runs the client; returns pduclient's exit code. */
 export async function runClient(args: string[], io: Io): Promise<number> {
@@ -40,6 +27,8 @@ export async function runClient(args: string[], io: Io): Promise<number> {
       command: { type: "string" },
       delay: { type: "string" },
       http: { type: "boolean", short: "H" },
+      api: { type: "boolean" },
+      token: { type: "string" },
       help: { type: "boolean", short: "h" },
     },
     strict: true,
@@ -60,11 +49,22 @@ export async function runClient(args: string[], io: Io): Promise<number> {
     io.out(`option --delay: invalid integer value: '${values.delay}'`);
     return 1;
   }
-  const outlets = parseOutlets(values.port);
+  const outlets = parseOutletList(values.port);
   const daemonPort = Number(values["daemon-port"]);
   if (!outlets || !Number.isInteger(daemonPort) || daemonPort < 1 || daemonPort > 65535) {
     io.out(`Invalid --port ${values.port}: expected an outlet number or a range like 1-4,7`);
     return 1;
+  }
+  if (values.api) {
+    return await viaApi({
+      daemon: values.daemon,
+      daemonPort,
+      hostname: values.hostname,
+      outlets: values.port,
+      command: values.command,
+      delay: values.delay,
+      token: values.token ?? Deno.env.get("PDUD_TOKEN"),
+    }, io);
   }
   let worst = 0;
   for (const outlet of outlets) {
@@ -131,6 +131,57 @@ async function viaHttp(r: ClientRequest): Promise<{ ok: boolean; text: string }>
   );
   const text = (await response.text()).trim();
   return { ok: response.ok, text: `<Response [${response.status}]> ${text}` };
+}
+
+/** `--api`: one JSON API request for every outlet; each outcome on its own line. */
+async function viaApi(
+  r: {
+    daemon: string;
+    daemonPort: number;
+    hostname: string;
+    outlets: string;
+    command: string;
+    delay: string | undefined;
+    token: string | undefined;
+  },
+  io: Io,
+): Promise<number> {
+  const host = r.daemon.includes(":") ? `[${r.daemon}]` : r.daemon;
+  const url = `http://${host}:${r.daemonPort}/api/v1/pdus/${
+    encodeURIComponent(r.hostname)
+  }/outlets/${encodeURIComponent(r.outlets)}/${r.command}`;
+  let response: Response;
+  try {
+    response = await fetch(url, {
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        ...(r.token ? { authorization: `Bearer ${r.token}` } : {}),
+      },
+      body: JSON.stringify(r.delay ? { delay: Number(r.delay) } : {}),
+    });
+  } catch {
+    io.out("Error sending command, wrong daemon hostname?");
+    return 1;
+  }
+  const body = await response.json() as {
+    error?: string;
+    results?: { outlet?: number; status: string; state?: string; reason?: string }[];
+  };
+  if (!body.results) {
+    io.out(`Error sending command! ${r.daemon} replied: ${response.status} ${body.error ?? ""}`);
+    return 127;
+  }
+  const outlets = parseOutletList(r.outlets) ?? [];
+  body.results.forEach((result, i) => {
+    const outlet = result.outlet ?? outlets[i];
+    io.out(
+      result.status === "done"
+        ? `outlet ${outlet}: done, ${result.state ?? "state unknown"}`
+        : `outlet ${outlet}: ${result.status}: ${result.reason}`,
+    );
+  });
+  return response.ok ? 0 : 127;
 }
 
 function concat(chunks: Uint8Array[]): Uint8Array {

@@ -9,6 +9,7 @@ Usage:
   pdud --drive [--conf FILE] (--hostname PDU --port OUTLET | --alias ALIAS) --request on|off|reboot
        [--delay SECONDS] [--retries N] [--retry-delay SECONDS]
   pdud client --daemon HOST --hostname PDU --port OUTLET --command on|off|reboot [--delay S] [--http]
+  pdud status [--daemon HOST] [--token TOKEN] [--json]
   pdud simulate --config FILE
   pdud check-config FILE
 
@@ -48,6 +49,8 @@ Usage:
   --command C         on, off or reboot
   --delay S           reboot delay / wait before on or off
   -H, --http          use HTTP instead of the legacy TCP protocol
+      --api           use pdud's JSON API: one request for all outlets, each outcome printed
+      --token TOKEN   bearer token for --http/--api (or PDUD_TOKEN)
 
 Exit codes (as pduclient): 0 sent, 1 connection error or bad usage, 127 refused.`,
   simulate: `pdud simulate — run simulated PDUs that speak real device protocols
@@ -66,6 +69,14 @@ FILE (YAML) maps names to simulators:
 
 Prints each simulator's address and a pdud config that drives them all, then runs until
 SIGINT/SIGTERM.`,
+  status: `pdud status — the PDUs of a running pdud
+
+Usage:
+  pdud status [--daemon HOST] [--daemon-port N] [--token TOKEN] [--json]
+
+Prints each PDU's driver, state (idle, busy, failed, unavailable, stopping), queue depth,
+restarts, the outlets pdud has switched on, and the last error. The token may also come from
+PDUD_TOKEN. Exit codes: 0 all usable, 1 a PDU has failed, 2 pdud unreachable or refused.`,
   "check-config": `pdud check-config — validate a config file
 
 Usage:

@@ -13,6 +13,7 @@ import {
   ALIAS_SCHEMA,
   type Config,
   DAEMON_SCHEMA,
+  GROUP_SCHEMA,
   PDU_COMMON_KEYS,
   PDU_COMMON_SCHEMA,
   type PduConfig,
@@ -20,7 +21,7 @@ import {
 import { UPSTREAM_DRIVER_NAMES } from "./upstream.ts";
 
 export { ConfigError, type ConfigIssue, formatIssue } from "./errors.ts";
-export type { Config, DaemonConfig, PduConfig } from "./schema.ts";
+export { type Config, type DaemonConfig, isCidr, type PduConfig } from "./schema.ts";
 export { UPSTREAM_DEFAULTS } from "./upstream.ts";
 export { parseLogLevel } from "./_log_level.ts";
 export { DEMO_CONFIG } from "./demo.ts";
@@ -115,8 +116,8 @@ function validate(data: unknown, name: string, locate: Locate): Config {
     );
   }
   for (const key of Object.keys(data)) {
-    if (!["daemon", "pdus", "aliases"].includes(key)) {
-      add([key], "unknown section; expected daemon, pdus or aliases");
+    if (!["daemon", "pdus", "aliases", "groups"].includes(key)) {
+      add([key], "unknown section; expected daemon, pdus, aliases or groups");
     }
   }
   const daemon = DAEMON_SCHEMA.safeParse(data.daemon ?? {});
@@ -154,8 +155,25 @@ function validate(data: unknown, name: string, locate: Locate): Config {
     }
   }
 
+  const groups: Config["groups"] = {};
+  const rawGroups = data.groups ?? {};
+  if (!isRecord(rawGroups)) {
+    add(["groups"], "expected a mapping of group name to hostname and ports");
+  } else {
+    for (const [group, raw] of Object.entries(rawGroups)) {
+      const parsed = GROUP_SCHEMA.safeParse(raw);
+      if (!parsed.success) zodIssues(["groups", group], parsed.error);
+      else if (isRecord(rawPdus) && !(parsed.data.hostname in rawPdus)) {
+        add(
+          ["groups", group, "hostname"],
+          `names PDU "${parsed.data.hostname}", which is not in pdus`,
+        );
+      } else groups[group] = parsed.data;
+    }
+  }
+
   if (issues.length > 0 || !daemon.success) throw new ConfigError(issues, name);
-  return { daemon: daemon.data, pdus, aliases };
+  return { daemon: daemon.data, pdus, aliases, groups };
 }
 
 function validatePdu(
@@ -199,3 +217,4 @@ function validatePdu(
   }
   return { name, ...parsed.data, available, options, raw };
 }
+export { parseOutletList } from "./outlets.ts";

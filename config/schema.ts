@@ -11,6 +11,28 @@ import { UPSTREAM_DEFAULTS } from "./upstream.ts";
 /** A number, or a string holding one (upstream configs write both). */
 const numeric = z.union([z.number(), z.string().trim().regex(/^-?\d+(\.\d+)?$/).transform(Number)]);
 
+/** One bearer token: a name for logs and audit, its secret (inline or from the environment). */
+export const TOKEN_SCHEMA = z.object({
+  "name": z.string().min(1),
+  "secret": z.string().min(16, "a token secret needs at least 16 characters").optional(),
+  "secret_env": z.string().min(1).optional(),
+  "scope": z.enum(["read", "control"]).default("control"),
+}).strict().refine((t) => (t.secret === undefined) !== (t.secret_env === undefined), {
+  message: "give exactly one of secret or secret_env",
+});
+
+/** Whether `text` is an IPv4/IPv6 address with an optional prefix length. */
+export function isCidr(text: string): boolean {
+  const [addr = "", prefix, ...rest] = text.split("/");
+  if (rest.length > 0) return false;
+  const v4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(addr);
+  const max = v4 ? 32 : addr.includes(":") ? 128 : -1;
+  if (max < 0) return false;
+  if (v4 && v4.slice(1).some((o) => Number(o) > 255)) return false;
+  if (!v4 && !/^[0-9a-fA-F:.]+$/.test(addr)) return false;
+  return prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= max);
+}
+
 /** The daemon section (upstream keys plus pdud's). */
 export const DAEMON_SCHEMA = z.object({
   "hostname": z.string().min(1).default("127.0.0.1"),
@@ -25,7 +47,27 @@ export const DAEMON_SCHEMA = z.object({
   "shutdown_grace": numeric.pipe(z.number().min(0).max(3600)).default(30),
   /** Seconds a client may take to send its request (legacy line or HTTP request head). */
   "request_timeout": numeric.pipe(z.number().positive().max(3600)).default(10),
-}).strict();
+  /** JSON-lines file every operation is appended to; last states are restored from it. */
+  "audit_log": z.string().min(1).optional(),
+  /** Bearer tokens; when any is configured, HTTP requests need one. */
+  "tokens": z.array(TOKEN_SCHEMA).default([]),
+  /** Client networks allowed on both protocols (CIDR); empty = everyone. */
+  "allowed_networks": z.array(
+    z.string().refine(isCidr, "expected an address or CIDR like 10.0.0.0/8"),
+  )
+    .default([]),
+  /** Networks whose legacy TCP clients may switch without a token (pduclient cannot send one). */
+  "legacy_trusted_networks": z.array(
+    z.string().refine(isCidr, "expected an address or CIDR like 10.0.0.0/8"),
+  ).default([]),
+  /** TLS for HTTP (requires listener: http): PEM certificate and key files. */
+  "tls": z.object({ "cert": z.string().min(1), "key": z.string().min(1) }).strict().optional(),
+  /** Seconds an asynchronous job's result stays available at /api/v1/jobs/{id}. */
+  "job_ttl": numeric.pipe(z.number().positive().max(86400 * 7)).default(3600),
+}).strict().refine((d) => d.tls === undefined || d.listener === "http", {
+  message: "tls needs listener: http (legacy pduclient TCP cannot speak TLS)",
+  path: ["tls"],
+});
 
 /** The daemon section, parsed. */
 export type DaemonConfig = z.infer<typeof DAEMON_SCHEMA>;
@@ -51,6 +93,15 @@ export const PDU_COMMON_KEYS: readonly string[] = Object.keys(PDU_COMMON_SCHEMA.
 export const ALIAS_SCHEMA = z.object({
   "hostname": z.string().min(1),
   "port": numeric.pipe(z.number().int().min(0).max(65535)),
+}).strict();
+
+/** A named set of outlets of one PDU, switched in order by one request. */
+export const GROUP_SCHEMA = z.object({
+  "hostname": z.string().min(1),
+  "ports": z.string().regex(
+    /^\s*\d{1,5}(-\d{1,5})?(\s*,\s*\d{1,5}(-\d{1,5})?)*\s*$/,
+    'expected outlets like "1-4,7"',
+  ),
 }).strict();
 
 /** One PDU, validated. */
@@ -85,4 +136,5 @@ export interface Config {
   daemon: DaemonConfig;
   pdus: Record<string, PduConfig>;
   aliases: Record<string, { hostname: string; port: number }>;
+  groups: Record<string, { hostname: string; ports: string }>;
 }

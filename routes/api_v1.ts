@@ -1,21 +1,384 @@
 /**
- * pdud's own JSON API under /api/v1: PDUs and their queues, health. Errors are JSON with a
- * precise status.
+ * pdud's own JSON API under /api/v1, declared with @hono/zod-openapi so that the OpenAPI
+ * document at /api/v1/openapi.json is generated from the same zod schemas that validate the
+ * requests. Errors are JSON with a precise status.
  * @module
  */
-import { Hono } from "hono";
-import type { PowerControl } from "../actors/mod.ts";
+import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import type { PduCommand, PowerControl, ReloadReport } from "../actors/mod.ts";
+import { type ConfigIssue, parseOutletList } from "../config/mod.ts";
 import type { AppEnv } from "./env.ts";
+import type { JobStore } from "./jobs.ts";
+import { DEFAULT_REBOOT_DELAY, MAX_DELAY } from "./params.ts";
+import { apiStatus } from "./responses.ts";
+
+/** What the API needs besides PowerControl. */
+export interface ApiOptions {
+  jobs: JobStore;
+  /** Re-reads the config file and applies it; throws ConfigError, or Error when impossible. */
+  reload?: () => Promise<ReloadReport>;
+}
+
+const ErrorBody = z.object({
+  error: z.string().openapi({ example: 'no PDU named "apc99"' }),
+  kind: z.string().optional(),
+  issues: z.array(z.object({ path: z.string(), message: z.string(), line: z.number().optional() }))
+    .optional(),
+}).openapi("Error");
+
+const Outlet = z.object({ state: z.enum(["on", "off"]), at: z.string() });
+const Pdu = z.object({
+  name: z.string(),
+  driver: z.string(),
+  state: z.enum(["idle", "busy", "failed", "unavailable", "stopping"]),
+  queueDepth: z.number().int(),
+  queueLimit: z.number().int(),
+  restarts: z.number().int(),
+  lastError: z.string().nullable(),
+  outlets: z.record(z.string(), Outlet),
+}).openapi("Pdu");
+
+const Result = z.object({
+  status: z.enum(["done", "failed", "refused"]),
+  jobId: z.string().optional(),
+  pdu: z.string(),
+  outlet: z.number().int().optional(),
+  state: z.enum(["on", "off"]).nullable().optional(),
+  source: z.enum(["device", "commanded"]).optional(),
+  kind: z.string().optional(),
+  reason: z.string().optional(),
+}).openapi("JobResult");
+
+const Job = z.object({
+  id: z.string(),
+  pdu: z.string(),
+  outlet: z.number().int(),
+  command: z.string(),
+  status: z.enum(["pending", "done", "failed", "refused"]),
+  result: Result.optional(),
+}).openapi("Job");
+
+const OutletState = z.object({
+  pdu: z.string(),
+  outlet: z.number().int(),
+  state: z.enum(["on", "off"]).nullable(),
+  source: z.enum(["device", "commanded"]).openapi({
+    description:
+      "device: read from the PDU now; commanded: the last state pdud set (the driver cannot read)",
+  }),
+}).openapi("OutletState");
+
+const PduName = z.string().min(1).max(255).openapi({
+  param: { name: "name", in: "path" },
+  example: "apc01",
+});
+const OutletParam = z.string().regex(/^\d{1,5}$/, "expected an outlet number").openapi({
+  param: { name: "outlet", in: "path" },
+  example: "3",
+});
+const OutletsParam = z.string().openapi({
+  param: { name: "outlets", in: "path" },
+  example: "1-4,7",
+  description: "one outlet, or a list and ranges executed in order",
+});
+const CommandParam = z.enum(["on", "off", "reboot"]).openapi({
+  param: { name: "command", in: "path" },
+});
+const CommandBody = z.object({
+  delay: z.number().min(0).max(MAX_DELAY).optional().openapi({
+    description:
+      `reboot: seconds between off and on (default ${DEFAULT_REBOOT_DELAY}); on/off: seconds to wait first`,
+  }),
+  wait: z.boolean().default(true).openapi({
+    description: "true: answer when every job has finished; false: answer 202 with job ids at once",
+  }),
+}).strict().openapi("CommandRequest");
+
+const json = <T extends z.ZodType>(schema: T, description: string) => ({
+  content: { "application/json": { schema } },
+  description,
+});
+const errors = {
+  400: json(ErrorBody, "invalid input"),
+  401: json(ErrorBody, "a bearer token is required or invalid"),
+  403: json(ErrorBody, "not allowed (network or token scope)"),
+  404: json(ErrorBody, "unknown PDU, group or job"),
+  502: json(ErrorBody, "the device failed"),
+  503: json(ErrorBody, "refused: queue full, PDU failed, shutting down"),
+  504: json(ErrorBody, "the device did not answer in time"),
+} as const;
 
 /** The JSON API routes, mounted at /api/v1. */
-export function apiV1Routes(control: PowerControl): Hono<AppEnv> {
-  const app = new Hono<AppEnv>();
-  app.get("/health", (c) => c.json({ status: "ok" }));
-  app.get("/pdus", (c) => c.json({ pdus: control.snapshot() }));
-  app.get("/pdus/:name", (c) => {
-    const pdu = control.snapshot().find((p) => p.name === c.req.param("name"));
-    if (!pdu) return c.json({ error: `no PDU named "${c.req.param("name")}"` }, 404);
-    return c.json(pdu);
+export function apiV1Routes(control: PowerControl, options: ApiOptions): OpenAPIHono<AppEnv> {
+  const app = new OpenAPIHono<AppEnv>({
+    defaultHook: (result, c) => {
+      if (!result.success) return c.json({ error: describe(result.error) }, 400);
+    },
+  });
+  const requester = (
+    c: { env: AppEnv["Bindings"]; get(key: "requestId" | "token"): string | undefined },
+  ) => ({
+    transport: "api",
+    address: c.env.remote.address,
+    ...(c.get("requestId") ? { requestId: c.get("requestId")! } : {}),
+    ...(c.get("token") ? { token: c.get("token")! } : {}),
+  });
+  const notFound = (name: string) => ({ error: `no PDU named "${name}"` });
+
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/health",
+      summary: "Liveness",
+      responses: { 200: json(z.object({ status: z.literal("ok") }), "pdud is running") },
+    }),
+    (c) => c.json({ status: "ok" as const }, 200),
+  );
+
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/pdus",
+      summary: "Every PDU with its state and queue",
+      responses: { 200: json(z.object({ pdus: z.array(Pdu) }), "the PDUs") },
+    }),
+    (c) => c.json({ pdus: control.snapshot() }, 200),
+  );
+
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/pdus/{name}",
+      summary: "One PDU",
+      request: { params: z.object({ name: PduName }) },
+      responses: { 200: json(Pdu, "the PDU"), 404: errors[404] },
+    }),
+    (c) => {
+      const { name } = c.req.valid("param");
+      const pdu = control.snapshot().find((p) => p.name === name);
+      return pdu ? c.json(pdu, 200) : c.json(notFound(name), 404);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/pdus/{name}/outlets/{outlet}",
+      summary:
+        "An outlet's state: read from the device where the driver can, else the last state pdud set",
+      request: { params: z.object({ name: PduName, outlet: OutletParam }) },
+      responses: {
+        200: json(OutletState, "the state"),
+        400: errors[400],
+        404: errors[404],
+        502: errors[502],
+        503: errors[503],
+        504: errors[504],
+      },
+    }),
+    async (c) => {
+      const { name, outlet } = c.req.valid("param");
+      const result = await control.submit({
+        pdu: name,
+        command: { type: "status", outlet: Number(outlet) },
+        requester: requester(c),
+      });
+      if (result.status !== "done") {
+        return c.json(
+          { error: result.reason, kind: result.kind },
+          apiStatus(result) as 400 | 404 | 502 | 503 | 504,
+        );
+      }
+      return c.json({
+        pdu: name,
+        outlet: result.outlet,
+        state: result.state,
+        source: result.source,
+      }, 200);
+    },
+  );
+
+  const commandResponses = {
+    200: json(z.object({ results: z.array(Result) }), "every job finished (wait: true)"),
+    202: json(z.object({ jobs: z.array(Job) }), "accepted (wait: false); poll /api/v1/jobs/{id}"),
+    ...errors,
+  };
+
+  async function run(
+    c: Parameters<typeof requester>[0],
+    pdu: string,
+    outlets: number[],
+    command: "on" | "off" | "reboot",
+    body: z.infer<typeof CommandBody>,
+  ): Promise<Response> {
+    const commands: PduCommand[] = outlets.map((outlet) =>
+      command === "reboot"
+        ? { type: "reboot", outlet, delay: body.delay ?? DEFAULT_REBOOT_DELAY }
+        : body.delay
+        ? { type: command, outlet, delayBefore: body.delay }
+        : { type: command, outlet }
+    );
+    // Submitted together, in order: the PDU's mailbox keeps arrival order.
+    const pending = commands.map((cmd) =>
+      control.submit({ pdu, command: cmd, requester: requester(c) })
+    );
+    if (!body.wait) {
+      const jobs = pending.map((p, i) => options.jobs.add(pdu, outlets[i]!, command, p));
+      return Response.json({ jobs }, { status: 202 });
+    }
+    const results = await Promise.all(pending);
+    const worst = results.find((r) => r.status !== "done");
+    // Every result is in the body; the status is the first failure's, so scripts can test it.
+    return Response.json({ results }, { status: worst ? apiStatus(worst) : 200 });
+  }
+
+  // The two command routes answer with a status that depends on the results (200, 202 or the
+  // first failure's), which the typed handler signature cannot express: they are registered
+  // in the OpenAPI document from their route definitions and handled as plain Hono routes,
+  // validating with the same schemas.
+  const commandOnOutlets = createRoute({
+    method: "post",
+    path: "/pdus/{name}/outlets/{outlets}/{command}",
+    summary: 'Switch one outlet, or several in order ("1-4,7")',
+    request: {
+      params: z.object({ name: PduName, outlets: OutletsParam, command: CommandParam }),
+      body: { content: { "application/json": { schema: CommandBody } }, required: false },
+    },
+    responses: commandResponses,
+  });
+  app.openAPIRegistry.registerPath(commandOnOutlets);
+  app.post("/pdus/:name/outlets/:outlets/:command", async (c) => {
+    const params = commandOnOutlets.request.params.safeParse(c.req.param());
+    if (!params.success) return Response.json({ error: describe(params.error) }, { status: 400 });
+    const { name, outlets, command } = params.data;
+    const list = parseOutletList(outlets);
+    if (!list) {
+      return Response.json({
+        error: `outlets: expected a number or a list like 1-4,7, got "${outlets.slice(0, 40)}"`,
+      }, { status: 400 });
+    }
+    const body = await readBody(c.req.raw);
+    if ("error" in body) return Response.json(body, { status: 400 });
+    return await run(c, name, list, command, body);
+  });
+
+  const commandOnGroup = createRoute({
+    method: "post",
+    path: "/groups/{group}/{command}",
+    summary: "Switch a named group of outlets (config `groups`) in order",
+    request: {
+      params: z.object({
+        group: z.string().min(1).openapi({ param: { name: "group", in: "path" } }),
+        command: CommandParam,
+      }),
+      body: { content: { "application/json": { schema: CommandBody } }, required: false },
+    },
+    responses: commandResponses,
+  });
+  app.openAPIRegistry.registerPath(commandOnGroup);
+  app.post("/groups/:group/:command", async (c) => {
+    const params = commandOnGroup.request.params.safeParse(c.req.param());
+    if (!params.success) return Response.json({ error: describe(params.error) }, { status: 400 });
+    const { group, command } = params.data;
+    const g = control.resolveGroup(group);
+    if (!g) return Response.json({ error: `no group named "${group}"` }, { status: 404 });
+    const body = await readBody(c.req.raw);
+    if ("error" in body) return Response.json(body, { status: 400 });
+    return await run(c, g.pdu, g.outlets, command, body);
+  });
+
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/jobs/{id}",
+      summary: "An asynchronous job",
+      request: {
+        params: z.object({ id: z.string().openapi({ param: { name: "id", in: "path" } }) }),
+      },
+      responses: { 200: json(Job, "the job"), 404: errors[404] },
+    }),
+    (c) => {
+      const { id } = c.req.valid("param");
+      const job = options.jobs.get(id);
+      return job ? c.json(job, 200) : c.json({ error: `no job "${id}" (unknown or expired)` }, 404);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "post",
+      path: "/reload",
+      summary: "Re-read the config file and apply it; queues are kept",
+      responses: {
+        200: json(
+          z.object({
+            added: z.array(z.string()),
+            removed: z.array(z.string()),
+            changed: z.array(z.string()),
+          }),
+          "applied",
+        ),
+        400: json(ErrorBody, "the new config is invalid; the old one keeps running"),
+        401: errors[401],
+        403: errors[403],
+        409: json(ErrorBody, "nothing to reload (embedded demo config) or shutting down"),
+      },
+    }),
+    async (c) => {
+      if (!options.reload) {
+        return c.json({ error: "pdud runs without --conf: nothing to reload" }, 409);
+      }
+      if (control.stopping) return c.json({ error: "pdud is shutting down" }, 409);
+      try {
+        return c.json(await options.reload(), 200);
+      } catch (error) {
+        const issues = (error as { issues?: ConfigIssue[] }).issues;
+        if (issues) {
+          return c.json({
+            error: "the new config is invalid; the running config stays",
+            issues: [...issues],
+          }, 400);
+        }
+        throw error;
+      }
+    },
+  );
+
+  app.doc31("/openapi.json", {
+    openapi: "3.1.0",
+    info: {
+      title: "pdud JSON API",
+      version: "1",
+      description:
+        "pdud's own API. The upstream PDUDaemon routes (/power/control/…) are documented in the README.",
+    },
   });
   return app;
+}
+
+function describe(error: z.ZodError): string {
+  const issue = error.issues[0];
+  return `${issue?.path.join(".") || "request"}: ${issue?.message ?? "invalid"}`;
+}
+
+/** An optional JSON body: {} when absent. */
+async function readBody(
+  request: Request,
+): Promise<z.infer<typeof CommandBody> | { error: string }> {
+  const text = await request.text();
+  if (text.length > 65536) return { error: "body: larger than 64 KiB" };
+  let data: unknown = {};
+  if (text.trim()) {
+    try {
+      data = JSON.parse(text);
+    } catch {
+      return { error: "body: not valid JSON" };
+    }
+  }
+  const parsed = CommandBody.safeParse(data);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    return { error: `body.${issue?.path.join(".") ?? ""}: ${issue?.message ?? "invalid"}` };
+  }
+  return parsed.data;
 }

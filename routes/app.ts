@@ -1,40 +1,132 @@
 /**
  * The Hono app: the one place requests are parsed and validated, for HTTP and legacy TCP alike.
+ * Access control, metrics and the audit log wrap every route here, once.
  * @module
  */
 import { Hono } from "hono";
-import type { PowerControl } from "../actors/mod.ts";
+import type { JobResult, PowerControl, ReloadReport, SubmitRequest } from "../actors/mod.ts";
+import { SYSTEM_CLOCK } from "../actors/mod.ts";
 import type { Logger } from "../drivers/mod.ts";
 import { apiV1Routes } from "./api_v1.ts";
+import { type AuditLog, auditRecord } from "./audit.ts";
+import type { AccessControl } from "./auth.ts";
 import type { AppEnv } from "./env.ts";
+import { JobStore } from "./jobs.ts";
+import type { Metrics } from "./metrics.ts";
 import { upstreamRoutes } from "./upstream.ts";
 
 /** Options of createApp. */
 export interface AppOptions {
   log: Logger;
+  metrics?: Metrics;
+  access?: AccessControl;
+  audit?: AuditLog;
+  jobs?: JobStore;
+  /** Re-reads and applies the config file (the API's reload). */
+  reload?: () => Promise<ReloadReport>;
+  /** Whether the daemon is ready to serve (listeners up, not stopping). */
+  ready?: () => boolean;
 }
 
 let requestCounter = 0;
+
+/** Which scope a route needs. */
+function scopeOf(method: string, path: string): "open" | "read" | "control" {
+  if (path === "/healthz" || path === "/readyz" || path === "/api/v1/openapi.json") return "open";
+  if (path.startsWith("/power/control/")) {
+    return path === "/power/control/get-status" ? "read" : "control";
+  }
+  return method === "GET" || method === "HEAD" ? "read" : "control";
+}
+
+/** Metrics and audit for every submitted job, whichever route submitted it. */
+function observed(control: PowerControl, options: AppOptions): PowerControl {
+  const { metrics, audit, log } = options;
+  if (!metrics && !audit) return control;
+  return {
+    ...control,
+    resolveAlias: (a) => control.resolveAlias(a),
+    resolveGroup: (g) => control.resolveGroup(g),
+    snapshot: () => control.snapshot(),
+    reload: (c) => control.reload(c),
+    shutdown: (o) => control.shutdown(o),
+    get stopping() {
+      return control.stopping;
+    },
+    async submit(request: SubmitRequest): Promise<JobResult> {
+      const started = performance.now();
+      const result = await control.submit(request);
+      metrics?.job(result);
+      if (audit && request.command.type !== "status") {
+        const failure = audit.append(auditRecord(request, result, performance.now() - started));
+        if (failure) {
+          log.error("cannot append to the audit log", { path: audit.path, error: failure });
+        }
+      }
+      return result;
+    },
+  };
+}
 
 /** Builds the app around a PowerControl. */
 export function createApp(control: PowerControl, options: AppOptions): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   const log = options.log;
+  const observedControl = observed(control, options);
   app.use(async (c, next) => {
     const requestId = `r${(++requestCounter).toString(36)}`;
     c.set("requestId", requestId);
+    const env = c.env ?? { transport: "http", remote: { address: "unknown", port: 0 } };
+    if (options.access) {
+      const decision = await options.access.check({
+        transport: env.transport,
+        address: env.remote.address,
+        authorization: c.req.header("authorization"),
+      }, scopeOf(c.req.method, c.req.path));
+      if (!decision.ok) {
+        log.info("request denied", {
+          requestId,
+          remote: env.remote.address,
+          path: c.req.path,
+          reason: decision.reason,
+        });
+        options.metrics?.request(env.transport, decision.status);
+        if (c.req.path.startsWith("/api/")) {
+          return c.json({ error: decision.reason }, decision.status);
+        }
+        return c.text(`${decision.reason}\n`, decision.status);
+      }
+      c.set("token", decision.token);
+    }
     await next();
+    options.metrics?.request(env.transport, c.res.status);
     log.info("request", {
       requestId,
-      transport: c.env?.transport,
-      remote: c.env?.remote?.address,
+      transport: env.transport,
+      remote: env.remote.address,
       method: c.req.method,
       path: c.req.path,
       status: c.res.status,
     });
   });
-  app.route("/", upstreamRoutes(control));
-  app.route("/api/v1", apiV1Routes(control));
+  app.get("/healthz", (c) => c.text("ok\n"));
+  app.get("/readyz", (c) => {
+    const ready = !control.stopping && (options.ready?.() ?? true);
+    return c.text(ready ? "ready\n" : "not ready\n", ready ? 200 : 503);
+  });
+  app.get("/metrics", async (c) => {
+    if (!options.metrics) return c.text("metrics are not enabled\n", 404);
+    const { body, contentType } = await options.metrics.text();
+    return c.body(body, 200, { "content-type": contentType });
+  });
+  app.route("/", upstreamRoutes(observedControl));
+  app.route(
+    "/api/v1",
+    apiV1Routes(observedControl, {
+      jobs: options.jobs ?? new JobStore(SYSTEM_CLOCK, 3_600_000),
+      ...(options.reload ? { reload: options.reload } : {}),
+    }),
+  );
   app.notFound((c) => {
     if (c.req.path.startsWith("/api/")) {
       return c.json({ error: `no route ${c.req.method} ${c.req.path}` }, 404);

@@ -1,11 +1,12 @@
 /**
  * The daemon assembled: supervisor, app and listeners, started in OTP order (actors, then
- * listeners) and stopped in reverse.
+ * listeners) and stopped in reverse; metrics, audit log and access control wired in.
  * @module
  */
 import {
   type Clock,
   createSupervisor,
+  type ReloadReport,
   type ShutdownReport,
   type Supervisor,
   type SupervisorOptions,
@@ -14,7 +15,11 @@ import {
 import type { Config } from "../config/mod.ts";
 import type { Logger } from "../drivers/mod.ts";
 import { createApp } from "./app.ts";
+import { AuditLog, lastStates } from "./audit.ts";
+import { AccessControl } from "./auth.ts";
+import { JobStore } from "./jobs.ts";
 import { type Listeners, startListeners } from "./listener.ts";
+import { Metrics } from "./metrics.ts";
 
 /** Options of startDaemon. */
 export interface DaemonOptions {
@@ -24,50 +29,96 @@ export interface DaemonOptions {
   listen?: { hostname?: string; port?: number; listener?: "both" | "http" | "tcp" };
   /** Passed to the supervisor. */
   supervisor?: Partial<SupervisorOptions>;
+  /** Reads the config again, for SIGHUP and the API's reload (absent for the demo config). */
+  readConfig?: () => Promise<Config>;
+  /** Environment lookup for token secrets. */
+  env?: (name: string) => string | undefined;
 }
 
 /** A running daemon. */
 export interface Daemon extends AsyncDisposable {
   supervisor: Supervisor;
   listeners: Listeners;
+  metrics: Metrics;
+  /** Re-reads the config and applies it; throws ConfigError and keeps the old config. */
+  reload(): Promise<ReloadReport>;
   /** Stops listeners, then actors (bounded by `graceMs`, default the config's shutdown_grace). */
   stop(graceMs?: number): Promise<ShutdownReport>;
 }
 
 /** Starts actors, then listeners. */
-export function startDaemon(config: Config, options: DaemonOptions): Daemon {
+export async function startDaemon(config: Config, options: DaemonOptions): Promise<Daemon> {
   const clock = options.clock ?? SYSTEM_CLOCK;
+  const log = options.log;
+  const access = await AccessControl.create(config.daemon, options.env);
+  let audit: AuditLog | undefined;
+  let restored: ReturnType<typeof lastStates> | undefined;
+  if (config.daemon.audit_log) {
+    const path = config.daemon.audit_log;
+    try {
+      restored = lastStates(await Deno.readTextFile(path));
+    } catch (error) {
+      if (!(error instanceof Deno.errors.NotFound)) throw error;
+    }
+    audit = await AuditLog.open(path);
+  }
+  // Sampled at scrape time only, after the supervisor exists.
+  const metrics: Metrics = new Metrics(() => supervisor);
   const supervisor = createSupervisor(config, {
     clock,
-    log: options.log,
+    log,
+    onSet: (event) => metrics.operation(event),
     ...options.supervisor,
   });
-  const app = createApp(supervisor, { log: options.log });
+  for (const [pdu, outlets] of restored ?? []) supervisor.restoreOutlets(pdu, outlets);
+  const readConfig = options.readConfig;
+  const reload = async () => {
+    if (!readConfig) throw new Error("pdud runs without --conf: nothing to reload");
+    return supervisor.reload(await readConfig());
+  };
+  let listening = false;
+  const app = createApp(supervisor, {
+    log,
+    metrics,
+    ...(access.tokensRequired || config.daemon.allowed_networks.length > 0 ? { access } : {}),
+    ...(audit ? { audit } : {}),
+    jobs: new JobStore(clock, config.daemon.job_ttl * 1000),
+    ...(readConfig ? { reload } : {}),
+    ready: () => listening,
+  });
   let listeners: Listeners;
   try {
-    listeners = startListeners(app, {
+    listeners = await startListeners(app, {
       hostname: options.listen?.hostname ?? config.daemon.hostname,
       port: options.listen?.port ?? config.daemon.port,
       listener: options.listen?.listener ?? config.daemon.listener,
       requestTimeoutMs: config.daemon.request_timeout * 1000,
+      ...(config.daemon.tls ? { tls: config.daemon.tls } : {}),
       clock,
-      log: options.log,
+      log,
     });
   } catch (error) {
-    supervisor.shutdown({ graceMs: 0 });
+    await supervisor.shutdown({ graceMs: 0 });
+    audit?.close();
     throw error;
   }
+  listening = true;
   let stopping: Promise<ShutdownReport> | undefined;
   const stop = (graceMs = config.daemon.shutdown_grace * 1000) => {
     stopping ??= (async () => {
+      listening = false;
       await listeners.close();
-      return await supervisor.shutdown({ graceMs });
+      const report = await supervisor.shutdown({ graceMs });
+      audit?.close();
+      return report;
     })();
     return stopping;
   };
   return {
     supervisor,
     listeners,
+    metrics,
+    reload,
     stop,
     async [Symbol.asyncDispose]() {
       await stop(0);

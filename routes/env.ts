@@ -12,5 +12,5 @@ export interface Transport {
 /** The app's Hono environment. */
 export interface AppEnv {
   Bindings: Transport;
-  Variables: { requestId: string };
+  Variables: { requestId: string; token: string | undefined };
 }

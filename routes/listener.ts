@@ -22,6 +22,8 @@ export interface ListenOptions {
   listener: "both" | "http" | "tcp";
   /** How long a client may take to send a legacy line or its first bytes. */
   requestTimeoutMs: number;
+  /** PEM certificate and key files: HTTPS (listener "http" only). */
+  tls?: { cert: string; key: string };
   clock: Clock;
   log: Logger;
 }
@@ -39,16 +41,27 @@ const HTTP_START = /^[A-Z]{3,10} /;
 const decoder = new TextDecoder();
 
 /** Starts the listener(s) for `app`. */
-export function startListeners(app: Hono<AppEnv>, options: ListenOptions): Listeners {
-  if (options.listener === "http") return serveHttpOnly(app, options);
+export async function startListeners(
+  app: Hono<AppEnv>,
+  options: ListenOptions,
+): Promise<Listeners> {
+  if (options.listener === "http") return await serveHttpOnly(app, options);
+  if (options.tls) throw new TypeError("tls needs listener: http");
   return serveShared(app, options);
 }
 
-function serveHttpOnly(app: Hono<AppEnv>, options: ListenOptions): Listeners {
+async function serveHttpOnly(app: Hono<AppEnv>, options: ListenOptions): Promise<Listeners> {
+  const tls = options.tls
+    ? {
+      cert: await Deno.readTextFile(options.tls.cert),
+      key: await Deno.readTextFile(options.tls.key),
+    }
+    : {};
   const server = Deno.serve({
     hostname: options.hostname,
     port: options.port,
     onListen: () => {},
+    ...tls,
   }, (request, info) => app.fetch(request, transportOf(info.remoteAddr)));
   const addr = server.addr as Deno.NetAddr;
   const close = async () => {
@@ -142,7 +155,7 @@ function serveShared(app: Hono<AppEnv>, options: ListenOptions): Listeners {
       transport: "legacy-tcp",
       remote,
     });
-    await writeAll(conn, legacyReply(response));
+    await writeAll(conn, await legacyReply(response));
   }
 
   function looksLikeHttp(bytes: Uint8Array): boolean {

@@ -53,8 +53,12 @@ export function apiStatus(result: JobResult): 200 | 404 | 409 | 502 | 503 | 504 
   return result.kind === "timeout" ? 504 : result.kind === "shutdown" ? 503 : 502;
 }
 
-/** What the legacy TCP client reads for an HTTP response of the shared app. */
-export function legacyReply(response: Response): string {
+/**
+ * What the legacy TCP client reads for an HTTP response of the shared app: ack/nack, or for a
+ * get-status line the state word itself ("on\n"/"off\n").
+ */
+export async function legacyReply(response: Response): Promise<string> {
+  if (response.ok && response.headers.has("x-pdud-state-source")) return await response.text();
   return response.ok ? "ack\n" : "nack\n";
 }
 

@@ -34,6 +34,7 @@ export function upstreamRoutes(control: PowerControl): Hono<AppEnv> {
         transport: c.env.transport,
         address: c.env.remote.address,
         requestId: c.get("requestId"),
+        ...(c.get("token") ? { token: c.get("token")! } : {}),
       },
     });
     return parsed.command === "get-status"

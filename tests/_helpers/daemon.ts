@@ -17,25 +17,26 @@ export interface TestDaemon extends AsyncDisposable {
 }
 
 /** Starts a daemon for `config` (a config object as YAML/JSON would give) on 127.0.0.1:0. */
-export function startDaemon(
+export async function startDaemon(
   config: Record<string, unknown>,
-  options: { listener?: "both" | "http" | "tcp" } = {},
+  options: { listener?: "both" | "http" | "tcp"; env?: (name: string) => string | undefined } = {},
 ): Promise<TestDaemon> {
-  const daemon = start(loadConfig(config), {
+  const daemon = await start(loadConfig(config), {
     log: SILENT_LOGGER,
     listen: { hostname: "127.0.0.1", port: 0, listener: options.listener ?? "both" },
+    ...(options.env ? { env: options.env } : {}),
   });
   const port = daemon.listeners.port;
   const close = async () => {
     await daemon.stop(1000);
   };
-  return Promise.resolve({
+  return {
     url: `http://127.0.0.1:${port}`,
     port,
     daemon,
     close,
     [Symbol.asyncDispose]: close,
-  });
+  };
 }
 
 /** GETs an upstream control URL; returns status and body. */

@@ -15,6 +15,7 @@ function setup(pdus: PduConfig[], device = new FakeDevice()) {
     daemon: {} as Config["daemon"],
     pdus: Object.fromEntries(pdus.map((p) => [p.name, p])),
     aliases: {},
+    groups: {},
   };
   const supervisor = createSupervisor(config, {
     clock,
@@ -304,6 +305,7 @@ Deno.test("reload adds, removes and changes PDUs without losing queued jobs", as
     daemon: {} as Config["daemon"],
     pdus: { keep: fakePdu("keep", { retries: 4 }), added: fakePdu("added") },
     aliases: {},
+    groups: {},
   });
   assert.deepEqual(report, { added: ["added"], removed: ["gone"], changed: ["keep"] });
   const refused = await supervisor.submit({ pdu: "gone", command: { type: "on", outlet: 1 } });
