@@ -1,0 +1,113 @@
+/**
+ * Fault injection through the simulators' knobs, for every simulator kind pdud has (so every
+ * transport family): refuse, error, drop, garbage, hang, slow (10x the timeout) and flap. For
+ * each: a definite answer, other PDUs unaffected, the PDU serves normally once the fault clears.
+ */
+import assert from "node:assert/strict";
+import {
+  type AnySimulatorKind,
+  type Fault,
+  SimulatedDevice,
+  simulatedDevice,
+  SIMULATORS,
+} from "../../drivers/mod.ts";
+import { control, startDaemon } from "../_helpers/daemon.ts";
+
+const TIMEOUT = 0.5;
+const RETRIES = 2;
+const RETRYDELAY = 0.05;
+
+type Case = { fault: Fault | "slow"; expect: 200 | 503 };
+const CASES: Case[] = [
+  { fault: "refuse", expect: 503 },
+  { fault: "error", expect: 503 },
+  { fault: "drop", expect: 503 },
+  { fault: "garbage", expect: 503 },
+  { fault: "hang", expect: 503 },
+  { fault: "slow", expect: 503 },
+  { fault: "flap", expect: 200 },
+];
+
+/** The outcome table printed for the README's Reliability section. */
+const table: string[] = [];
+
+function startable(kind: AnySimulatorKind): boolean {
+  return kind.options.safeParse({}).success;
+}
+
+for (const kind of SIMULATORS) {
+  Deno.test({
+    name: `faults: ${kind.name}${
+      startable(kind) ? "" : " (skipped: needs options without defaults)"
+    }`,
+    ignore: !startable(kind),
+    async fn(t) {
+      for (const c of CASES) {
+        await t.step(`${c.fault} → ${c.expect}`, async () => {
+          const device = new SimulatedDevice(`fault-${kind.name}`, { outlets: 4 });
+          await using sim = await kind.start(device, {
+            options: kind.options.parse({}),
+            hostname: "127.0.0.1",
+            port: 0,
+          });
+          const bystander = `bystander-${kind.name}-${c.fault}`;
+          await using d = await startDaemon({
+            pdus: {
+              faulty: {
+                ...sim.pduConfig(),
+                address: sim.pduHostname,
+                timeout: TIMEOUT,
+                retries: RETRIES,
+                retrydelay: RETRYDELAY,
+              },
+              [bystander]: { driver: "simulated", outlets: 4 },
+            },
+          });
+          const outlet = device.first;
+          if (c.fault === "slow") device.latencyMs = TIMEOUT * 1000 * 10;
+          else device.fault = c.fault;
+          const started = performance.now();
+          const [faulty, other] = await Promise.all([
+            control(d, "on", { hostname: "faulty", port: outlet }),
+            control(d, "on", { hostname: bystander, port: 1 }),
+          ]);
+          const ms = performance.now() - started;
+          assert.equal(faulty.status, c.expect, `${kind.name} ${c.fault}: ${faulty.body}`);
+          assert.ok(
+            faulty.body.endsWith("\n") && !faulty.body.slice(0, -1).includes("\n"),
+            "one line",
+          );
+          if (c.expect === 503) assert.match(faulty.body, /Cannot switch outlet/);
+          assert.equal(other.status, 200, "another PDU is unaffected");
+          assert.equal(simulatedDevice(bystander).get(1), "on");
+          table.push(
+            `| ${kind.name} | ${c.fault} | ${faulty.status} | ${Math.round(ms)} ms | ${
+              faulty.body.trim().slice(0, 90)
+            } |`,
+          );
+          // The fault clears: the same PDU (actor survived or was restarted) serves again.
+          device.fault = "none";
+          device.latencyMs = 0;
+          const again = await control(d, "off", { hostname: "faulty", port: outlet });
+          assert.equal(again.status, 200, `after ${c.fault}: ${again.body}`);
+          assert.equal(device.get(outlet), "off");
+        });
+      }
+    },
+  });
+}
+
+globalThis.addEventListener("unload", () => {
+  if (table.length === 0) return;
+  const lines = [
+    "| simulator | fault | status | answered in | reason |",
+    "|---|---|---|---|---|",
+    ...table,
+  ];
+  try {
+    Deno.writeTextFileSync(
+      new URL("../../bench/fault-table.md", import.meta.url),
+      lines.join("\n") + "\n",
+    );
+  } catch { /* read-only checkout: the table is only a report */ }
+});
