@@ -43,7 +43,7 @@ Deno.test("bearer tokens never appear in the logs, even at DEBUG, and hostile ou
   } finally {
     await daemon.stop(1000);
   }
-  const created = [...Deno.readDirSync(dir)].map((e) => e.name);
+  const created = (await Array.fromAsync(Deno.readDir(dir))).map((e) => e.name);
   assert.deepEqual(created, ["ran-7"], "only the validated outlet ran the command");
   await Deno.remove(dir, { recursive: true });
   assert.ok(lines.length > 5, "debug logging happened");
