@@ -1,0 +1,179 @@
+/**
+ * The HTTP client side shared by HTTP drivers: fetch with the operation's abort signal, basic
+ * or digest (RFC 7616, MD5/SHA-256, qop=auth) authentication, and every failure mapped to a
+ * DriverError whose message names the device and what it answered.
+ * @module
+ */
+import { createHash } from "node:crypto";
+import { DriverError } from "../errors.ts";
+
+/** Credentials and how to present them. */
+export interface HttpAuth {
+  scheme: "basic" | "digest" | "bearer";
+  username?: string;
+  password?: string;
+  token?: string;
+}
+
+/** One request. */
+export interface HttpCall {
+  method?: string;
+  url: string;
+  /** JSON body (sent with content-type application/json). */
+  json?: unknown;
+  /** Form body (application/x-www-form-urlencoded). */
+  form?: Record<string, string>;
+  auth?: HttpAuth | undefined;
+  signal: AbortSignal;
+  /** The device's name in messages ("Shelly at 10.0.0.5"). */
+  device: string;
+}
+
+/** A successful (2xx) answer. */
+export interface HttpAnswer {
+  status: number;
+  text: string;
+  /** The body as JSON; DriverError("protocol") when it is not. */
+  json(): unknown;
+}
+
+let nonceCount = 0;
+
+/** Performs `call`; throws DriverError for network errors, 401/403 and other non-2xx answers. */
+export async function httpCall(call: HttpCall): Promise<HttpAnswer> {
+  const first = await send(call, authorization(call.auth, undefined, call));
+  let response = first;
+  if (first.status === 401 && call.auth?.scheme === "digest") {
+    const challenge = first.headers.get("www-authenticate") ?? "";
+    await first.body?.cancel();
+    if (!/^Digest /i.test(challenge)) {
+      throw new DriverError(
+        "auth",
+        `${call.device} refused the request (HTTP 401) without a digest challenge`,
+      );
+    }
+    response = await send(call, authorization(call.auth, challenge, call));
+  }
+  const text = await response.text().catch(() => "");
+  if (response.status === 401 || response.status === 403) {
+    throw new DriverError(
+      "auth",
+      `${call.device} refused the credentials (HTTP ${response.status})`,
+    );
+  }
+  if (response.status < 200 || response.status > 299) {
+    throw new DriverError(
+      "device",
+      `${call.device} answered HTTP ${response.status} to ${call.method ?? "GET"} ${
+        new URL(call.url).pathname
+      }: ${text.replace(/\s+/g, " ").slice(0, 100)}`,
+    );
+  }
+  return {
+    status: response.status,
+    text,
+    json() {
+      try {
+        return JSON.parse(text);
+      } catch {
+        throw new DriverError(
+          "protocol",
+          `${call.device} answered something that is not JSON: ${
+            JSON.stringify(text.slice(0, 40))
+          }`,
+        );
+      }
+    },
+  };
+}
+
+async function send(call: HttpCall, auth: string | undefined): Promise<Response> {
+  const headers: Record<string, string> = {};
+  let body: string | undefined;
+  if (call.json !== undefined) {
+    headers["content-type"] = "application/json";
+    body = JSON.stringify(call.json);
+  } else if (call.form !== undefined) {
+    headers["content-type"] = "application/x-www-form-urlencoded";
+    body = new URLSearchParams(call.form).toString();
+  }
+  if (auth) headers["authorization"] = auth;
+  try {
+    return await fetch(call.url, {
+      method: call.method ?? "GET",
+      headers,
+      signal: call.signal,
+      ...(body === undefined ? {} : { body }),
+    });
+  } catch (error) {
+    if (call.signal.aborted) {
+      throw new DriverError("timeout", `${call.device} did not answer in time`);
+    }
+    throw new DriverError(
+      "unreachable",
+      `cannot reach ${call.device}: ${error instanceof Error ? error.message : error}`,
+    );
+  }
+}
+
+function authorization(auth: HttpAuth | undefined, challenge: string | undefined, call: HttpCall) {
+  if (!auth) return undefined;
+  if (auth.scheme === "bearer") return `Bearer ${auth.token ?? ""}`;
+  if (auth.scheme === "basic") {
+    return `Basic ${btoa(`${auth.username ?? ""}:${auth.password ?? ""}`)}`;
+  }
+  if (challenge === undefined) return undefined; // digest: wait for the server's challenge
+  const params = parseChallenge(challenge);
+  const algorithm = (params.algorithm ?? "MD5").toUpperCase();
+  const hash = (s: string) =>
+    createHash(algorithm === "SHA-256" ? "sha256" : "md5").update(s).digest("hex");
+  const url = new URL(call.url);
+  const uri = url.pathname + url.search;
+  const cnonce = crypto.randomUUID().replaceAll("-", "");
+  const nc = (++nonceCount).toString(16).padStart(8, "0");
+  const ha1 = hash(`${auth.username ?? ""}:${params.realm ?? ""}:${auth.password ?? ""}`);
+  const ha2 = hash(`${call.method ?? "GET"}:${uri}`);
+  const qop = params.qop?.split(",").map((q) => q.trim()).includes("auth") ? "auth" : undefined;
+  const response = qop
+    ? hash(`${ha1}:${params.nonce}:${nc}:${cnonce}:${qop}:${ha2}`)
+    : hash(`${ha1}:${params.nonce}:${ha2}`);
+  const fields = [
+    `username="${auth.username ?? ""}"`,
+    `realm="${params.realm ?? ""}"`,
+    `nonce="${params.nonce ?? ""}"`,
+    `uri="${uri}"`,
+    `algorithm=${algorithm}`,
+    `response="${response}"`,
+    ...(params.opaque ? [`opaque="${params.opaque}"`] : []),
+    ...(qop ? [`qop=${qop}`, `nc=${nc}`, `cnonce="${cnonce}"`] : []),
+  ];
+  return `Digest ${fields.join(", ")}`;
+}
+
+/** Parses `Digest realm="x", nonce="y", qop="auth"` into its fields. */
+export function parseChallenge(header: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const m of header.replace(/^Digest\s+/i, "").matchAll(/(\w+)=(?:"([^"]*)"|([^,\s]*))/g)) {
+    out[m[1]!.toLowerCase()] = m[2] ?? m[3] ?? "";
+  }
+  return out;
+}
+
+/** Checks a digest Authorization header (used by simulators, so both sides follow the RFC). */
+export function verifyDigest(
+  header: string | null,
+  expected: { username: string; password: string; realm: string; method: string },
+): boolean {
+  if (!header || !/^Digest /i.test(header)) return false;
+  const p = parseChallenge(header);
+  const algorithm = (p.algorithm ?? "MD5").toUpperCase();
+  const hash = (s: string) =>
+    createHash(algorithm === "SHA-256" ? "sha256" : "md5").update(s).digest("hex");
+  if (p.username !== expected.username || p.realm !== expected.realm) return false;
+  const ha1 = hash(`${expected.username}:${expected.realm}:${expected.password}`);
+  const ha2 = hash(`${expected.method}:${p.uri ?? ""}`);
+  const want = p.qop
+    ? hash(`${ha1}:${p.nonce}:${p.nc}:${p.cnonce}:${p.qop}:${ha2}`)
+    : hash(`${ha1}:${p.nonce}:${ha2}`);
+  return want === p.response;
+}

@@ -1,0 +1,71 @@
+/**
+ * NETIO PDUs with the JSON M2M API: `netiojson` (upstream's). Protocol: NETIO "JSON API"
+ * (https://www.netio-products.com/en/application-notes/an21-json-http-s-protocol-to-control-netio-110-230v-power-sockets):
+ * `POST /netio.json` with `{"Outputs":[{"ID":N,"Action":1|0}]}` and HTTP basic auth; the
+ * answer and `GET /netio.json` list `Outputs` with their `State`. Keys: `ip` (default: the PDU
+ * name), `port` (80), `username` (admin), `password` (admin), `number_of_outputs` (4).
+ * @module
+ */
+import { z } from "zod";
+import type { DriverDescriptor, OutletState } from "../driver.ts";
+import { DriverError } from "../errors.ts";
+import { httpCall } from "../_transport/http_client.ts";
+
+const int = z.union([z.number(), z.string().regex(/^\d+$/).transform(Number)]);
+const OPTIONS = z.object({
+  "ip": z.string().min(1).optional(),
+  "port": int.pipe(z.number().int().min(1).max(65535)).default(80),
+  "username": z.string().default("admin"),
+  "password": z.string().default("admin"),
+  "number_of_outputs": int.pipe(z.number().int().min(1).max(64)).default(4),
+}).strict();
+
+function stateIn(body: unknown, outlet: number, device: string): OutletState {
+  const outputs = (body as { Outputs?: { ID?: unknown; State?: unknown }[] }).Outputs;
+  const output = Array.isArray(outputs) ? outputs.find((o) => Number(o.ID) === outlet) : undefined;
+  if (output?.State !== 0 && output?.State !== 1) {
+    throw new DriverError("protocol", `${device} did not report output ${outlet}`);
+  }
+  return output.State === 1 ? "on" : "off";
+}
+
+/** `netiojson`. */
+export const NETIO_JSON: DriverDescriptor<z.infer<typeof OPTIONS>> = {
+  names: ["netiojson"],
+  summary: "NETIO PDUs over the JSON API (POST /netio.json), basic auth",
+  options: OPTIONS,
+  outletRange: (o) => ({ min: 1, max: o.number_of_outputs }),
+  create(hostname, { options }) {
+    const host = options.ip ?? hostname;
+    const url = `http://${host}:${options.port}/netio.json`;
+    const device = `NETIO at ${host}:${options.port}`;
+    const auth = {
+      scheme: "basic" as const,
+      username: options.username,
+      password: options.password,
+    };
+    return {
+      async setOutlet(outlet, state, { signal }) {
+        const body = (await httpCall({
+          method: "POST",
+          url,
+          json: { Outputs: [{ ID: outlet, Action: state === "on" ? 1 : 0 }] },
+          auth,
+          signal,
+          device,
+        })).json();
+        const now = stateIn(body, outlet, device);
+        if (now !== state) {
+          throw new DriverError(
+            "device",
+            `${device} reports output ${outlet} ${now} after switching ${state}`,
+          );
+        }
+      },
+      async getOutlet(outlet, { signal }) {
+        return stateIn((await httpCall({ url, auth, signal, device })).json(), outlet, device);
+      },
+      async close() {},
+    };
+  },
+};
