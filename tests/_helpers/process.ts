@@ -1,0 +1,118 @@
+/**
+ * pdud as a real process: spawn `main.ts` with arguments, wait for its "pdud listening" log line
+ * (the port it bound), and stop it with a signal. For tests of what only a process shows: argv,
+ * exit codes, signals, drive mode.
+ */
+import { fileURLToPath } from "node:url";
+
+/** The repository root. */
+export const ROOT = fileURLToPath(new URL("../../", import.meta.url));
+
+/** The permissions the shipped tasks grant (deno.json `start`). */
+const PERMISSIONS = ["--allow-net", "--allow-read", "--allow-write", "--allow-run", "--allow-env"];
+
+/** A running pdud process. */
+export interface PdudProcess extends AsyncDisposable {
+  port: number;
+  child: Deno.ChildProcess;
+  /** Every JSON log line read so far. */
+  logs: Record<string, unknown>[];
+  /** Sends `signal` and waits for the exit status. */
+  stop(signal?: Deno.Signal): Promise<Deno.CommandStatus>;
+}
+
+/** Runs `deno run main.ts …args` to completion; returns its exit code and output. */
+export async function runPdud(
+  args: string[],
+  options: { cwd?: string } = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  const output = await new Deno.Command(Deno.execPath(), {
+    args: ["run", ...PERMISSIONS, `${ROOT}main.ts`, ...args],
+    cwd: options.cwd ?? ROOT,
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const decoder = new TextDecoder();
+  return {
+    code: output.code,
+    stdout: decoder.decode(output.stdout),
+    stderr: decoder.decode(output.stderr),
+  };
+}
+
+/** Starts the daemon (`deno run main.ts …args --logfile -`) and resolves once it listens. */
+export async function spawnPdud(args: string[]): Promise<PdudProcess> {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", ...PERMISSIONS, `${ROOT}main.ts`, ...args, "--logfile", "-"],
+    cwd: ROOT,
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const logs: Record<string, unknown>[] = [];
+  const stderr = new Response(child.stderr).text();
+  const lines = child.stdout.pipeThrough(new TextDecoderStream()).pipeThrough(lineSplitter());
+  const reader = lines.getReader();
+  let port: number | undefined;
+  while (port === undefined) {
+    const { value, done } = await reader.read();
+    if (done) {
+      const status = await child.status;
+      throw new Error(`pdud exited (${status.code}) before listening: ${await stderr}`);
+    }
+    const record = parse(value);
+    if (!record) continue;
+    logs.push(record);
+    if (record.msg === "pdud listening") port = Number(record.port);
+  }
+  // Keep draining so the child never blocks on a full pipe.
+  const drained = (async () => {
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) return;
+      const record = parse(value);
+      if (record) logs.push(record);
+    }
+  })();
+  let stopped: Promise<Deno.CommandStatus> | undefined;
+  const stop = (signal: Deno.Signal = "SIGTERM") => {
+    stopped ??= (async () => {
+      try {
+        child.kill(signal);
+      } catch { /* already exited */ }
+      const status = await child.status;
+      await drained;
+      await stderr;
+      return status;
+    })();
+    return stopped;
+  };
+  return { port, child, logs, stop, [Symbol.asyncDispose]: async () => void await stop() };
+}
+
+function parse(line: string): Record<string, unknown> | undefined {
+  try {
+    const value = JSON.parse(line);
+    return typeof value === "object" && value !== null ? value : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function lineSplitter(): TransformStream<string, string> {
+  let buffer = "";
+  return new TransformStream({
+    transform(chunk, controller) {
+      buffer += chunk;
+      let i;
+      while ((i = buffer.indexOf("\n")) >= 0) {
+        controller.enqueue(buffer.slice(0, i));
+        buffer = buffer.slice(i + 1);
+      }
+    },
+    flush(controller) {
+      if (buffer) controller.enqueue(buffer);
+    },
+  });
+}
