@@ -43,7 +43,12 @@ Deno.test("upstream's integration scenario gives upstream's expected output", as
       assert.equal((await pdud.stop()).code, 0);
     }
     {
-      await using pdud = await spawnPdud(["--loglevel=DEBUG", "--listener", "tcp", `--conf=${conf}`]);
+      await using pdud = await spawnPdud([
+        "--loglevel=DEBUG",
+        "--listener",
+        "tcp",
+        `--conf=${conf}`,
+      ]);
       const client = await new Deno.Command(Deno.execPath(), {
         args: [
           "run",
