@@ -8,6 +8,7 @@ import {
   createSupervisor,
   type ReloadReport,
   type ShutdownReport,
+  sleep,
   type Supervisor,
   type SupervisorOptions,
   SYSTEM_CLOCK,
@@ -20,6 +21,9 @@ import { AccessControl } from "./auth.ts";
 import { JobStore } from "./jobs.ts";
 import { type Listeners, startListeners } from "./listener.ts";
 import { Metrics } from "./metrics.ts";
+
+/** How long answered clients get to read their replies after the actors have stopped. */
+const FLUSH_MS = 2000;
 
 /** Options of startDaemon. */
 export interface DaemonOptions {
@@ -107,8 +111,21 @@ export async function startDaemon(config: Config, options: DaemonOptions): Promi
   const stop = (graceMs = config.daemon.shutdown_grace * 1000) => {
     stopping ??= (async () => {
       listening = false;
-      await listeners.close();
+      // Stop accepting first, but keep open connections: clients whose jobs are in flight are
+      // answered once the supervisor has settled those jobs (DESIGN.md §3).
+      const closing = listeners.close();
       const report = await supervisor.shutdown({ graceMs });
+      const flushWait = new AbortController();
+      const flushed = await Promise.race([
+        closing.then(() => true),
+        sleep(clock, FLUSH_MS, flushWait.signal).then(() => false),
+      ]);
+      flushWait.abort();
+      if (!flushed) {
+        log.warn("clients still connected after shutdown; closing their connections");
+        listeners.abort();
+        await closing;
+      }
       audit?.close();
       return report;
     })();

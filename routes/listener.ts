@@ -33,8 +33,13 @@ export interface Listeners extends AsyncDisposable {
   /** The bound address. */
   hostname: string;
   port: number;
-  /** Stops accepting and closes open connections. */
+  /**
+   * Stops accepting at once, then lets every request in flight be answered (its job settles when
+   * the supervisor shuts down) and closes idle connections. Resolves when all are closed.
+   */
   close(): Promise<void>;
+  /** Closes every connection now, answered or not (after the shutdown grace has run out). */
+  abort(): void;
 }
 
 const HTTP_START = /^[A-Z]{3,10} /;
@@ -67,7 +72,15 @@ async function serveHttpOnly(app: Hono<AppEnv>, options: ListenOptions): Promise
   const close = async () => {
     await server.shutdown();
   };
-  return { hostname: addr.hostname, port: addr.port, close, [Symbol.asyncDispose]: close };
+  // Deno.serve has no forced close; by the time abort is called every job is settled, so every
+  // handler returns and shutdown() completes on its own.
+  return {
+    hostname: addr.hostname,
+    port: addr.port,
+    close,
+    abort: () => {},
+    [Symbol.asyncDispose]: close,
+  };
 }
 
 function transportOf(addr: Deno.Addr): Transport {
@@ -88,6 +101,12 @@ function serveShared(app: Hono<AppEnv>, options: ListenOptions): Listeners {
     : null;
   const listener = Deno.listen({ hostname: options.hostname, port: options.port });
   const open = new Set<Deno.Conn>();
+  // Exchanges that have a complete request and owe the client a reply; close() waits for them.
+  const answering = new Set<Promise<unknown>>();
+  const owe = <T>(work: Promise<T>): Promise<T> => {
+    answering.add(work);
+    return work.finally(() => answering.delete(work));
+  };
   let closing = false;
 
   const accepting = (async () => {
@@ -137,7 +156,7 @@ function serveShared(app: Hono<AppEnv>, options: ListenOptions): Listeners {
         length += n;
         if (internal && length > 0 && looksLikeHttp(buffer.subarray(0, length))) {
           deadline.cancel();
-          return await relay(conn, buffer.slice(0, length), remote);
+          return await owe(relay(conn, buffer.slice(0, length), remote));
         }
         if (length > LEGACY_MAX_BYTES) {
           log.info("legacy request too long", { remote: remote.address, bytes: length });
@@ -151,11 +170,13 @@ function serveShared(app: Hono<AppEnv>, options: ListenOptions): Listeners {
     }
     if (length === 0 || timedOut) return;
     const line = decoder.decode(buffer.subarray(0, length));
-    const response = await app.fetch(legacyLineToRequest(line), {
-      transport: "legacy-tcp",
-      remote,
-    });
-    await writeAll(conn, await legacyReply(response));
+    await owe((async () => {
+      const response = await app.fetch(legacyLineToRequest(line), {
+        transport: "legacy-tcp",
+        remote,
+      });
+      await writeAll(conn, await legacyReply(response));
+    })());
   }
 
   function looksLikeHttp(bytes: Uint8Array): boolean {
@@ -192,20 +213,30 @@ function serveShared(app: Hono<AppEnv>, options: ListenOptions): Listeners {
     }
   }
 
-  const close = async () => {
-    if (closing) return;
-    closing = true;
-    listener.close();
-    await accepting;
+  const abort = () => {
     for (const conn of open) {
       try {
         conn.close();
       } catch { /* closed */ }
     }
-    await internal?.shutdown();
+  };
+  let closed: Promise<void> | undefined;
+  const close = () => {
+    closed ??= (async () => {
+      closing = true;
+      listener.close();
+      await accepting;
+      // HTTP requests in flight are answered first (the relay closes each client when the
+      // internal server closes its side); then whatever is left, such as half-sent legacy
+      // lines, is closed.
+      await internal?.shutdown();
+      await Promise.allSettled([...answering]);
+      abort();
+    })();
+    return closed;
   };
   const addr = listener.addr as Deno.NetAddr;
-  return { hostname: addr.hostname, port: addr.port, close, [Symbol.asyncDispose]: close };
+  return { hostname: addr.hostname, port: addr.port, close, abort, [Symbol.asyncDispose]: close };
 }
 
 async function copy(from: Deno.Conn, to: Deno.Conn): Promise<void> {

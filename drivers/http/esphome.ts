@@ -48,31 +48,51 @@ export const ESPHOME_HTTP: DriverDescriptor<z.infer<typeof OPTIONS>> = {
       }
       return id;
     };
+    const readSwitch = async (outlet: number, signal: AbortSignal): Promise<"on" | "off"> => {
+      const body = (await httpCall({ url: `${base}/switch/${idOf(outlet)}`, auth, signal, device }))
+        .json() as {
+          value?: unknown;
+        };
+      if (typeof body.value !== "boolean") {
+        throw new DriverError(
+          "protocol",
+          `${device} did not report the value of switch ${idOf(outlet)}`,
+        );
+      }
+      return body.value ? "on" : "off";
+    };
     return {
       async setOutlet(outlet, state, { signal }) {
-        await httpCall({
+        const reply = await httpCall({
           method: "POST",
           url: `${base}/switch/${idOf(outlet)}/turn_${state}`,
           auth,
           signal,
           device,
         });
-      },
-      async getOutlet(outlet, { signal }) {
-        const body =
-          (await httpCall({ url: `${base}/switch/${idOf(outlet)}`, auth, signal, device }))
-            .json() as {
-              value?: unknown;
-            };
-        if (typeof body.value !== "boolean") {
+        // The firmware answers an empty 200 (web_server's `send(200)`); tolerate a JSON body
+        // from later firmware, but bytes that are neither mean something else answered.
+        const body = reply.text.trim();
+        if (body !== "" && !isJson(body)) {
           throw new DriverError(
             "protocol",
-            `${device} did not report the value of switch ${idOf(outlet)}`,
+            `${device} answered turn_${state} of switch ${
+              idOf(outlet)
+            } with something that is not ESPHome's reply`,
           );
         }
-        return body.value ? "on" : "off";
       },
+      getOutlet: (outlet, { signal }) => readSwitch(outlet, signal),
       async close() {},
     };
   },
 };
+
+function isJson(text: string): boolean {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
+}

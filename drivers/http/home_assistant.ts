@@ -43,7 +43,7 @@ export const HOME_ASSISTANT_HTTP: DriverDescriptor<z.infer<typeof OPTIONS>> = {
     };
     return {
       async setOutlet(outlet, state, { signal }) {
-        await httpCall({
+        const reply = await httpCall({
           method: "POST",
           url: `${base}/api/services/switch/turn_${state}`,
           json: { "entity_id": entity(outlet) },
@@ -51,6 +51,14 @@ export const HOME_ASSISTANT_HTTP: DriverDescriptor<z.infer<typeof OPTIONS>> = {
           signal,
           device,
         });
+        // Home Assistant answers the list of states the call changed (empty when none did);
+        // anything else is not Home Assistant having done it.
+        if (!Array.isArray(reply.json())) {
+          throw new DriverError(
+            "protocol",
+            `${device} did not answer turn_${state} of ${entity(outlet)} with a list of states`,
+          );
+        }
       },
       async getOutlet(outlet, { signal }) {
         const body =
