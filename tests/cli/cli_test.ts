@@ -16,7 +16,7 @@ function io() {
   return { lines, out: (t: string) => lines.push(t), err: (t: string) => lines.push(`E: ${t}`) };
 }
 
-async function freePort(): Promise<number> {
+function freePort(): number {
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const port = (listener.addr as Deno.NetAddr).port;
   listener.close();
@@ -101,7 +101,7 @@ Deno.test("pdud client speaks pduclient: lines, exit codes, ranges in order", as
 
   await t.step("an unreachable daemon: exit 1 and upstream's message", async () => {
     const o = io();
-    const port = await freePort();
+    const port = freePort();
     const code = await runClient(
       ["--daemon", "127.0.0.1", "--daemon-port", String(port), "--hostname", pdu]
         .concat(["--port", "1", "--command", "on"]),
@@ -130,7 +130,7 @@ Deno.test("pdud status shows every PDU; --json is machine-readable; unreachable 
   const pdus = JSON.parse(json.lines.join("\n")) as { name: string }[];
   assert.deepEqual(pdus.map((p) => p.name), [pdu]);
   const gone = io();
-  const port = await freePort();
+  const port = freePort();
   assert.equal(await runStatus(["--daemon", "127.0.0.1", "--daemon-port", String(port)], gone), 2);
 });
 
