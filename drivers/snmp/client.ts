@@ -1,0 +1,250 @@
+/**
+ * An SNMP client for the drivers: `net-snmp` sessions (v1, v2c, v3 USM) with integer SET and GET
+ * of one OID, AbortSignal-driven (the actor owns timeouts and retries, so net-snmp never
+ * retries), and net-snmp's errors turned into DriverErrors a lab engineer can act on.
+ * @module
+ */
+import snmp from "net-snmp";
+import { DriverError } from "../errors.ts";
+import { installAesCfb } from "./_aes_cfb.ts";
+
+/** pysnmp's protocol names (upstream's `auth_protocol`/`priv_protocol` values) and plain ones. */
+export const AUTH_PROTOCOLS: Record<string, string> = {
+  usmHMACMD5AuthProtocol: "md5",
+  usmHMACSHAAuthProtocol: "sha",
+  usmHMAC128SHA224AuthProtocol: "sha224",
+  usmHMAC192SHA256AuthProtocol: "sha256",
+  usmHMAC256SHA384AuthProtocol: "sha384",
+  usmHMAC384SHA512AuthProtocol: "sha512",
+  MD5: "md5",
+  SHA: "sha",
+  SHA224: "sha224",
+  SHA256: "sha256",
+  SHA384: "sha384",
+  SHA512: "sha512",
+};
+
+/** Privacy protocols; DES is listed so configs load, and refused at the first operation. */
+export const PRIV_PROTOCOLS: Record<string, string> = {
+  usmDESPrivProtocol: "des",
+  usmAesCfb128Protocol: "aes",
+  usmAesBlumenthalCfb256Protocol: "aes256b",
+  usmAesCfb256Protocol: "aes256r",
+  DES: "des",
+  AES: "aes",
+  AES128: "aes",
+  AES256B: "aes256b",
+  AES256R: "aes256r",
+};
+
+/** How to reach and authenticate to an agent. */
+export interface SnmpTarget {
+  host: string;
+  port: number;
+  version: "1" | "2c" | "3";
+  community?: string | undefined;
+  user?: {
+    name: string;
+    authKey?: string | undefined;
+    authProtocol?: string | undefined;
+    privKey?: string | undefined;
+    privProtocol?: string | undefined;
+  } | undefined;
+  /** For messages: "APC at 10.0.0.5:161". */
+  device: string;
+}
+
+// deno-lint-ignore no-explicit-any
+type Session = any;
+
+/** One agent's session, opened lazily and torn down after any failure or abort. */
+export class SnmpClient {
+  #session: Session | undefined;
+
+  constructor(readonly target: SnmpTarget) {}
+
+  /** SETs `oid` to the integer `value`; checks the agent echoed it. */
+  async setInteger(oid: string, value: number, signal: AbortSignal): Promise<void> {
+    const varbinds = await this.#request(
+      "set",
+      [{ oid, type: snmp.ObjectType.Integer, value }],
+      signal,
+    );
+    const echoed = varbinds[0];
+    if (!echoed || echoed.type !== snmp.ObjectType.Integer || echoed.value !== value) {
+      throw new DriverError(
+        "protocol",
+        `${this.target.device} answered SET ${oid} = ${value} with ${describe(echoed)}`,
+      );
+    }
+  }
+
+  /** GETs `oid`, which must hold an integer. */
+  async getInteger(oid: string, signal: AbortSignal): Promise<number> {
+    const [varbind] = await this.#request("get", [oid], signal);
+    if (!varbind || varbind.type !== snmp.ObjectType.Integer || typeof varbind.value !== "number") {
+      throw new DriverError(
+        "protocol",
+        `${this.target.device} answered GET ${oid} with ${describe(varbind)}`,
+      );
+    }
+    return varbind.value;
+  }
+
+  close(): Promise<void> {
+    const session = this.#session;
+    this.#session = undefined;
+    try {
+      session?.close();
+    } catch { /* already closed */ }
+    return Promise.resolve();
+  }
+
+  #open(): Session {
+    if (this.#session) return this.#session;
+    const { target } = this;
+    // net-snmp's own timer only bounds a lost datagram; the actor's signal is the real limit.
+    const options = { port: target.port, retries: 0, timeout: 60_000, idBitsSize: 32 };
+    let session: Session;
+    if (target.version === "3") {
+      const user = target.user;
+      if (!user?.name) {
+        throw new DriverError("config", `${target.device}: snmpv3 needs a username`);
+      }
+      const auth = user.authKey
+        ? AUTH_PROTOCOLS[user.authProtocol ?? "usmHMACMD5AuthProtocol"]
+        : undefined;
+      const priv = user.privKey
+        ? PRIV_PROTOCOLS[user.privProtocol ?? "usmDESPrivProtocol"]
+        : undefined;
+      if (user.authKey && !auth) {
+        throw new DriverError(
+          "config",
+          `${target.device}: unknown auth_protocol "${user.authProtocol}"`,
+        );
+      }
+      if (user.privKey && !user.authKey) {
+        throw new DriverError(
+          "config",
+          `${target.device}: privpassphrase needs authpassphrase too`,
+        );
+      }
+      if (priv === "des") {
+        throw new DriverError(
+          "config",
+          `${target.device}: DES privacy (pysnmp's default when priv_protocol is not set) is not ` +
+            `available in Deno's crypto; set priv_protocol: usmAesCfb128Protocol and enable AES ` +
+            `on the PDU`,
+        );
+      }
+      if (user.privKey && !priv) {
+        throw new DriverError(
+          "config",
+          `${target.device}: unknown priv_protocol "${user.privProtocol}"`,
+        );
+      }
+      if (priv) installAesCfb();
+      session = snmp.createV3Session(target.host, {
+        name: user.name,
+        level: priv
+          ? snmp.SecurityLevel.authPriv
+          : auth
+          ? snmp.SecurityLevel.authNoPriv
+          : snmp.SecurityLevel.noAuthNoPriv,
+        // net-snmp keys its algorithm tables by its enum numbers, not the names.
+        ...(auth ? { authProtocol: snmp.AuthProtocols[auth], authKey: user.authKey } : {}),
+        ...(priv ? { privProtocol: snmp.PrivProtocols[priv], privKey: user.privKey } : {}),
+      }, options);
+    } else {
+      if (!target.community) {
+        throw new DriverError(
+          "config",
+          `${target.device}: snmpv${target.version} needs a community`,
+        );
+      }
+      session = snmp.createSession(target.host, target.community, {
+        ...options,
+        version: target.version === "1" ? snmp.Version1 : snmp.Version2c,
+      });
+    }
+    // A socket error must not become an uncaught exception of the daemon.
+    session.on("error", () => {});
+    this.#session = session;
+    return session;
+  }
+
+  #request(
+    method: "get" | "set",
+    varbinds: unknown[],
+    signal: AbortSignal,
+  ): Promise<{ oid: string; type: number; value: unknown }[]> {
+    signal.throwIfAborted();
+    const session = this.#open();
+    return new Promise((resolve, reject) => {
+      const onAbort = () => {
+        void this.close();
+        reject(
+          new DriverError(
+            "timeout",
+            `${this.target.device} did not answer the SNMP ${method.toUpperCase()} ` +
+              `(wrong community or credentials also look like this: agents drop them silently)`,
+          ),
+        );
+      };
+      signal.addEventListener("abort", onAbort, { once: true });
+      session[method](
+        varbinds,
+        (error: Error | null, result: { oid: string; type: number; value: unknown }[]) => {
+          signal.removeEventListener("abort", onAbort);
+          if (signal.aborted) return;
+          if (error) {
+            void this.close();
+            reject(this.#translate(error, method));
+          } else if (result.some((v) => snmp.isVarbindError(v))) {
+            reject(
+              new DriverError(
+                "device",
+                `${this.target.device} has no ${result.map((v) => v.oid).join(", ")} (${
+                  result.map((v) => snmp.varbindError(v)).join("; ")
+                })`,
+              ),
+            );
+          } else resolve(result);
+        },
+      );
+    });
+  }
+
+  #translate(error: Error, method: string): DriverError {
+    const device = this.target.device;
+    const name = error.name;
+    if (name === "RequestTimedOutError") {
+      return new DriverError(
+        "timeout",
+        `${device} did not answer the SNMP ${method.toUpperCase()}`,
+      );
+    }
+    if (name === "RequestFailedError") {
+      const status = (error as Error & { status?: number }).status;
+      const text = status === undefined ? error.message : snmp.ErrorStatus[status] ?? error.message;
+      const kind =
+        status === snmp.ErrorStatus.AuthorizationError || status === snmp.ErrorStatus.NoAccess
+          ? "auth"
+          : "device";
+      return new DriverError(kind, `${device} refused the SNMP ${method.toUpperCase()}: ${text}`);
+    }
+    if (name === "ResponseInvalidError" && /auth|digest|user|engine/i.test(error.message)) {
+      return new DriverError("auth", `${device} rejected the SNMPv3 credentials: ${error.message}`);
+    }
+    if (/ECONNREFUSED|ENETUNREACH|EHOSTUNREACH/.test(error.message)) {
+      return new DriverError("unreachable", `${device} is unreachable: ${error.message}`);
+    }
+    return new DriverError("protocol", `${device}: ${error.message}`);
+  }
+}
+
+function describe(varbind: { type: number; value: unknown } | undefined): string {
+  if (!varbind) return "no value";
+  const type = snmp.ObjectType[varbind.type] ?? `type ${varbind.type}`;
+  return `${type} ${String(varbind.value)}`;
+}

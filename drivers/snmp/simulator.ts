@@ -1,0 +1,363 @@
+/**
+ * SNMP agent simulators on `net-snmp`'s agent: v1/v2c communities and v3 USM users
+ * (noAuthNoPriv, authNoPriv, authPriv), checked as a real agent checks them — a wrong
+ * community or key is dropped without an answer. Each outlet is an integer object at the OID
+ * its device uses (APC PowerNet-MIB sPDUOutletCtl or rPDUOutletControlOutletCommand, CyberPower
+ * ePDUOutletControlOutletCommand, IP Power 9258, or any OID template given with `oid`); a SET of
+ * a value other than on/off is refused with wrongValue/badValue, as the devices do.
+ * @module
+ */
+import dgram from "node:dgram";
+import snmp from "net-snmp";
+import { z } from "zod";
+import type { SimulatedDevice, Simulator, SimulatorKind } from "../simulator/mod.ts";
+import { installAesCfb } from "./_aes_cfb.ts";
+import { MIB_OBJECTS } from "./snmp.ts";
+
+const USER = z.object({
+  "username": z.string().min(1),
+  "authpassphrase": z.string().min(8).optional(),
+  "privpassphrase": z.string().min(8).optional(),
+  "auth_protocol": z.enum(["md5", "sha", "sha224", "sha256", "sha384", "sha512"]).default("sha"),
+  "priv_protocol": z.enum(["aes", "aes256b", "aes256r"]).default("aes"),
+}).strict();
+
+const OPTIONS = z.object({
+  "community": z.string().min(1).default("private"),
+  "version": z.enum(["1", "2c", "3"]).default("1"),
+  "users": z.array(USER).default([]),
+  /** OID template with `*` for the outlet (generic kind only). */
+  "oid": z.string().regex(/^\.?\d+(\.\d+)*\.\*(\.0)?$/).optional(),
+  "onsetting": z.number().int().default(1),
+  "offsetting": z.number().int().default(2),
+  /** APC kind: which PowerNet-MIB table. */
+  "controlpoint": z.enum(["sPDUOutletCtl", "rPDUOutletControlOutletCommand"]).default(
+    "sPDUOutletCtl",
+  ),
+}).strict();
+type Options = z.infer<typeof OPTIONS>;
+
+interface Layout {
+  /** OID template with `*`. */
+  template: string;
+  on: number;
+  off: number;
+  /** The pdud config (besides transport keys) that drives it. */
+  config(options: Options, port: number): Record<string, unknown>;
+}
+
+/** Picks a free UDP port: net-snmp's agent treats port 0 as "use 161". */
+function freeUdpPort(hostname: string): Promise<number> {
+  // node:dgram because Deno.listenDatagram still needs --unstable-net.
+  const socket = dgram.createSocket("udp4");
+  return new Promise((resolve, reject) => {
+    socket.once("error", reject);
+    socket.bind(0, hostname, () => {
+      const { port } = socket.address();
+      socket.close(() => resolve(port));
+    });
+  });
+}
+
+function credentials(options: Options): Record<string, unknown> {
+  if (options.version !== "3") return { community: options.community };
+  const user = options.users[0];
+  if (!user) throw new TypeError("version 3 needs at least one entry in users");
+  const auth: Record<string, string> = {
+    md5: "usmHMACMD5AuthProtocol",
+    sha: "usmHMACSHAAuthProtocol",
+    sha224: "usmHMAC128SHA224AuthProtocol",
+    sha256: "usmHMAC192SHA256AuthProtocol",
+    sha384: "usmHMAC256SHA384AuthProtocol",
+    sha512: "usmHMAC384SHA512AuthProtocol",
+  };
+  const priv: Record<string, string> = {
+    aes: "usmAesCfb128Protocol",
+    aes256b: "usmAesBlumenthalCfb256Protocol",
+    aes256r: "usmAesCfb256Protocol",
+  };
+  return {
+    username: user.username,
+    ...(user.authpassphrase
+      ? { authpassphrase: user.authpassphrase, "auth_protocol": auth[user.auth_protocol] }
+      : {}),
+    ...(user.privpassphrase
+      ? { privpassphrase: user.privpassphrase, "priv_protocol": priv[user.priv_protocol] }
+      : {}),
+  };
+}
+
+function driverFor(options: Options): string {
+  return options.version === "1" ? "snmpv1" : options.version === "2c" ? "snmpv2c" : "snmpv3";
+}
+
+async function startAgent(
+  kind: string,
+  device: SimulatedDevice,
+  settings: { options: Options; hostname: string; port: number },
+  layout: Layout,
+): Promise<Simulator> {
+  const { options, hostname } = settings;
+  const port = settings.port || await freeUdpPort(hostname);
+  if (options.users.some((u) => u.privpassphrase)) installAesCfb();
+  const operations = new AbortController();
+  const agent = snmp.createAgent(
+    {
+      port,
+      address: hostname,
+      transport: "udp4",
+      accessControlModelType: snmp.AccessControlModelType.None,
+    },
+    // Authentication failures and bad packets are reported here; the agent drops them, as
+    // real agents do, and so does the simulator after recording them.
+    (error: Error | null) => {
+      if (error) device.record(`rejected: ${error.message}`);
+    },
+  );
+  const authorizer = agent.getAuthorizer();
+  if (options.version !== "3") authorizer.addCommunity(options.community);
+  for (const user of options.users) {
+    authorizer.addUser({
+      name: user.username,
+      level: user.privpassphrase
+        ? snmp.SecurityLevel.authPriv
+        : user.authpassphrase
+        ? snmp.SecurityLevel.authNoPriv
+        : snmp.SecurityLevel.noAuthNoPriv,
+      ...(user.authpassphrase
+        ? { authProtocol: snmp.AuthProtocols[user.auth_protocol], authKey: user.authpassphrase }
+        : {}),
+      ...(user.privpassphrase
+        ? { privProtocol: snmp.PrivProtocols[user.priv_protocol], privKey: user.privpassphrase }
+        : {}),
+    });
+  }
+
+  const template = layout.template.replace(/^\./, "");
+  const [prefix, suffix] = template.split("*") as [string, string];
+  const outletOf = (oid: string): number => {
+    if (!oid.startsWith(prefix) || !oid.endsWith(suffix)) return NaN;
+    return Number(oid.slice(prefix.length, oid.length - suffix.length));
+  };
+  // deno-lint-ignore no-explicit-any
+  const handler = (request: any) => {
+    const outlet = outletOf(request.oid);
+    const isSet = request.operation === snmp.PduType.SetRequest;
+    if (isSet && request.testSet) {
+      // The test pass: refuse values the device does not know before anything changes.
+      if (request.setValue !== layout.on && request.setValue !== layout.off) {
+        device.record(`SET ${request.oid} = ${request.setValue} (refused: wrongValue)`);
+        return request.done({ errorStatus: snmp.ErrorStatus.WrongValue });
+      }
+      return request.done();
+    }
+    device.record(isSet ? `SET ${request.oid} = ${request.setValue}` : `GET ${request.oid}`);
+    void (async () => {
+      const fault = await device.beginOperation(operations.signal);
+      try {
+        if (operations.signal.aborted) return;
+        switch (fault) {
+          case "refuse":
+          case "drop":
+          case "hang":
+            return; // A lost datagram: the manager hears nothing.
+          case "error":
+            return request.done({ errorStatus: snmp.ErrorStatus.GeneralError });
+          case "garbage":
+            return request.done({
+              errorStatus: snmp.ErrorStatus.NoError,
+              type: snmp.ObjectType.OctetString,
+              value: "\u0000\u0013garbage",
+            });
+        }
+        if (isSet) device.set(outlet, request.setValue === layout.on ? "on" : "off");
+        else request.instanceNode.value = device.get(outlet) === "on" ? layout.on : layout.off;
+        request.done();
+      } finally {
+        device.endOperation();
+      }
+    })();
+  };
+
+  const mib = agent.getMib();
+  const outlets = Array.from({ length: device.count }, (_, i) => device.first + i);
+  const initial = (outlet: number) => device.get(outlet) === "on" ? layout.on : layout.off;
+  if (suffix === ".0") {
+    // IP Power 9258 style: one scalar per outlet, instance .0.
+    for (const outlet of outlets) {
+      const name = `outlet${outlet}`;
+      mib.registerProvider({
+        name,
+        type: snmp.MibProviderType.Scalar,
+        oid: `${prefix}${outlet}`,
+        scalarType: snmp.ObjectType.Integer,
+        maxAccess: snmp.MaxAccess["read-write"],
+        handler,
+      });
+      mib.setScalarValue(name, initial(outlet));
+    }
+  } else {
+    // A table column: the entry is the prefix without its last arc, which is the column.
+    const arcs = prefix.replace(/\.$/, "").split(".");
+    const column = Number(arcs.pop());
+    mib.registerProvider({
+      name: "outlets",
+      type: snmp.MibProviderType.Table,
+      oid: arcs.join("."),
+      maxAccess: snmp.MaxAccess["not-accessible"],
+      tableColumns: [
+        {
+          number: column === 1 ? 2 : 1,
+          name: "index",
+          type: snmp.ObjectType.Integer,
+          maxAccess: snmp.MaxAccess["read-only"],
+        },
+        {
+          number: column,
+          name: "control",
+          type: snmp.ObjectType.Integer,
+          maxAccess: snmp.MaxAccess["read-write"],
+        },
+      ].sort((a, b) => a.number - b.number),
+      tableIndex: [{ columnName: "index" }],
+      handler,
+    });
+    for (const outlet of outlets) {
+      mib.addTableRow(
+        "outlets",
+        column === 1 ? [initial(outlet), outlet] : [outlet, initial(outlet)],
+      );
+    }
+  }
+
+  // Bound before anyone sends to it, and closed without net-snmp's close callback, which asks
+  // the socket for its address and throws if binding never finished.
+  const sockets = Object.values(agent.listener.sockets) as dgram.Socket[];
+  await Promise.all(sockets.map((socket) =>
+    new Promise<void>((resolve, reject) => {
+      try {
+        socket.address();
+        resolve();
+      } catch {
+        socket.once("listening", () => resolve());
+        socket.once("error", reject);
+      }
+    })
+  ));
+  let closed: Promise<void> | undefined;
+  const close = () => {
+    closed ??= (async () => {
+      operations.abort();
+      const done = sockets.map((socket) =>
+        new Promise<void>((resolve) => socket.once("close", () => resolve()))
+      );
+      agent.close();
+      await Promise.all(done);
+    })();
+    return closed;
+  };
+  return {
+    kind,
+    device,
+    address: { hostname, port, transport: "udp" as const },
+    pduHostname: hostname,
+    pduConfig: () => ({
+      driver: driverFor(options),
+      ...layout.config(options, port),
+      ...credentials(options),
+    }),
+    close,
+    [Symbol.asyncDispose]: close,
+  };
+}
+
+/** `apc-snmp`: an APC switched PDU's PowerNet-MIB outlet table. */
+export const APC_SNMP: SimulatorKind<Options> = {
+  name: "apc-snmp",
+  summary: "APC PDU SNMP agent (PowerNet-MIB sPDUOutletCtl / rPDUOutletControlOutletCommand)",
+  options: OPTIONS,
+  start: (device, settings) =>
+    startAgent("apc-snmp", device, settings, {
+      template: `${MIB_OBJECTS["PowerNet-MIB"]![settings.options.controlpoint]}.*`,
+      on: 1,
+      off: 2,
+      config: (o, port) => ({
+        mib: "PowerNet-MIB",
+        controlpoint: o.controlpoint,
+        onsetting: 1,
+        offsetting: 2,
+        snmpport: port,
+      }),
+    }),
+};
+
+const POE_ADMIN_OID = ".1.3.6.1.2.1.105.1.1.1.3.1.*";
+
+/** `snmp`: any outlet OID template (`oid` with `*`), e.g. a PoE switch's port admin table. */
+export const GENERIC_SNMP: SimulatorKind<Options> = {
+  name: "snmp",
+  summary: "SNMP agent with an outlet OID template (`oid` with *, default a PoE switch's " +
+    "pethPsePortAdminEnable), any on/off values",
+  options: OPTIONS,
+  start(device, settings) {
+    // Default: a PoE switch's pethPsePortAdminEnable column (upstream's cbs350 example).
+    const oid = settings.options.oid ?? POE_ADMIN_OID;
+    return startAgent("snmp", device, settings, {
+      template: oid,
+      on: settings.options.onsetting,
+      off: settings.options.offsetting,
+      config: (o, port) => ({
+        oid,
+        onsetting: o.onsetting,
+        offsetting: o.offsetting,
+        snmpport: port,
+      }),
+    });
+  },
+};
+
+/** `cyberpower-snmp`: CyberPower PDU81001/41001. */
+export const CYBERPOWER_SNMP: SimulatorKind<Options> = {
+  name: "cyberpower-snmp",
+  summary: "CyberPower PDU81001/41001 SNMP agent (ePDUOutletControlOutletCommand)",
+  options: OPTIONS,
+  start: (device, settings) =>
+    startAgent("cyberpower-snmp", device, {
+      ...settings,
+      options: { ...settings.options, version: "1" },
+    }, {
+      template: `${MIB_OBJECTS["CPS-MIB"]!.ePDUOutletControlOutletCommand}.*`,
+      on: 1,
+      off: 2,
+      config: (o, port) => ({ community: o.community, snmpport: port }),
+    }).then((sim) => ({
+      ...sim,
+      pduConfig: () => ({
+        driver: "cyberpower81001",
+        community: settings.options.community,
+        snmpport: sim.address.port,
+      }),
+    })),
+};
+
+/** `ip9258-snmp`: Aviosys IP Power 9258 (community "public"). */
+export const IP9258_SNMP: SimulatorKind<Options> = {
+  name: "ip9258-snmp",
+  summary: "Aviosys IP Power 9258 SNMP agent (1.3.6.1.4.1.92.58.2.N.0, 1 on / 0 off)",
+  options: OPTIONS,
+  start: (device, settings) =>
+    startAgent(
+      "ip9258-snmp",
+      device,
+      { ...settings, options: { ...settings.options, version: "1", community: "public" } },
+      {
+        template: "1.3.6.1.4.1.92.58.2.*.0",
+        on: 1,
+        off: 0,
+        config: (_o, port) => ({ snmpport: port }),
+      },
+    ).then((sim) => ({
+      ...sim,
+      pduConfig: () => ({ driver: "ip9258", snmpport: sim.address.port }),
+    })),
+};

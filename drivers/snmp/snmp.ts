@@ -1,0 +1,224 @@
+/**
+ * SNMP-managed PDUs. `snmpv1`, `snmpv3` (upstream's) and `snmpv2c` (new): an integer SET on the
+ * outlet's control OID, with upstream's keys — `community`; `username`, `authpassphrase`,
+ * `privpassphrase`, `auth_protocol`, `priv_protocol` (pysnmp's names such as
+ * `usmHMACSHAAuthProtocol`, `usmAesCfb128Protocol`); the OID either as `oid` with `*` for the
+ * outlet, or as `mib` + `controlpoint` (APC PowerNet-MIB names; with `inside_number` the `*` in
+ * `controlpoint` takes the outlet and `static_ending` is appended); `onsetting`, `offsetting`.
+ * Upstream resolves MIB names by downloading MIB files at run time; pdud carries the names PDUs
+ * use (table below) so nothing is fetched. New key `snmpport` (default 161, upstream's fixed port).
+ *
+ * `cyberpower81001`, `cyberpower41001`, `ip9258`: upstream shells out to `snmpset`; here they
+ * are native SNMPv1 SETs on the same OIDs (CyberPower ePDUOutletControlOutletCommand
+ * 1.3.6.1.4.1.3808.1.1.3.3.3.1.1.4.N, 1 on / 2 off, `community` default "private"; IP Power
+ * 9258 1.3.6.1.4.1.92.58.2.N.0, 1 on / 0 off, community "public").
+ *
+ * Status: GET of the same OID — APC, CyberPower and IP9258 agents answer the outlet's state
+ * there with the on/off values.
+ * @module
+ */
+import { z } from "zod";
+import type { DriverDescriptor } from "../driver.ts";
+import { DriverError } from "../errors.ts";
+import { AUTH_PROTOCOLS, PRIV_PROTOCOLS, SnmpClient, type SnmpTarget } from "./client.ts";
+
+/** MIB object names pdud resolves itself (upstream's `mib` + `controlpoint`). */
+export const MIB_OBJECTS: Record<string, Record<string, string>> = {
+  "PowerNet-MIB": {
+    sPDUOutletCtl: "1.3.6.1.4.1.318.1.1.4.4.2.1.3",
+    rPDUOutletControlOutletCommand: "1.3.6.1.4.1.318.1.1.12.3.3.1.1.4",
+    rPDU2OutletSwitchedControlCommand: "1.3.6.1.4.1.318.1.1.26.9.2.4.1.5",
+  },
+  "CPS-MIB": {
+    ePDUOutletControlOutletCommand: "1.3.6.1.4.1.3808.1.1.3.3.3.1.1.4",
+  },
+};
+
+const integer = z.union([z.number(), z.string().regex(/^-?\d+$/).transform(Number)]).pipe(
+  z.number().int(),
+);
+const port = integer.pipe(z.number().min(1).max(65535));
+const protocolName = (table: Record<string, string>, what: string) =>
+  z.string().refine((v) => v in table, {
+    message: `unknown ${what}; expected one of ${Object.keys(table).join(", ")}`,
+  });
+
+const GENERIC = z.object({
+  "community": z.string().min(1).optional(),
+  "username": z.string().min(1).optional(),
+  "authpassphrase": z.string().min(8, "SNMPv3 passphrases have at least 8 characters").optional(),
+  "privpassphrase": z.string().min(8, "SNMPv3 passphrases have at least 8 characters").optional(),
+  "auth_protocol": protocolName(AUTH_PROTOCOLS, "auth_protocol").optional(),
+  "priv_protocol": protocolName(PRIV_PROTOCOLS, "priv_protocol").optional(),
+  "oid": z.string().regex(/^\.?\d+(\.(\d+|\*))*$/, "expected a numeric OID with * for the outlet")
+    .optional(),
+  "mib": z.string().optional(),
+  "controlpoint": z.string().optional(),
+  "inside_number": z.union([z.boolean(), z.string(), z.number()]).optional(),
+  "static_ending": integer.optional(),
+  "onsetting": integer.default(1),
+  "offsetting": integer.default(2),
+  "snmpport": port.default(161),
+}).strict().superRefine((o, ctx) => {
+  if (o.oid === undefined && (o.mib === undefined || o.controlpoint === undefined)) {
+    ctx.addIssue({
+      code: "custom",
+      message: "expected `oid` (with * for the outlet) or `mib` and `controlpoint`",
+    });
+  } else if (o.oid === undefined && baseOf(o.mib!, o.controlpoint!) === undefined) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["controlpoint"],
+      message: `unknown ${o.mib}::${o.controlpoint}; pdud knows ${
+        Object.entries(MIB_OBJECTS).flatMap(([m, names]) =>
+          Object.keys(names).map((n) => `${m}::${n}`)
+        ).join(", ")
+      } — or give the numeric \`oid\``,
+    });
+  }
+});
+type GenericOptions = z.infer<typeof GENERIC>;
+
+function baseOf(mib: string, controlpoint: string): string | undefined {
+  const name = controlpoint.split(".")[0]!.replace("*", "");
+  return MIB_OBJECTS[mib]?.[name];
+}
+
+/** The outlet's control OID from the options, as upstream builds it. */
+export function outletOid(o: GenericOptions, outlet: number): string {
+  if (o.oid !== undefined) return o.oid.replace(/^\./, "").replaceAll("*", String(outlet));
+  const base = baseOf(o.mib!, o.controlpoint!)!;
+  if (o.inside_number) {
+    // controlpoint "name.*.x" → base + ".outlet.x"; static_ending appended as upstream does.
+    const rest = o.controlpoint!.split(".").slice(1).join(".").replaceAll("*", String(outlet));
+    const end = o.static_ending === undefined ? "" : `.${o.static_ending}`;
+    return `${base}${rest ? `.${rest}` : `.${outlet}`}${end}`;
+  }
+  return `${base}.${outlet}`;
+}
+
+function stateOf(value: number, on: number, off: number, device: string, oid: string) {
+  if (value === on) return "on" as const;
+  if (value === off) return "off" as const;
+  throw new DriverError(
+    "protocol",
+    `${device} reports ${oid} = ${value}, neither on (${on}) nor off (${off})`,
+  );
+}
+
+function genericDescriptor(
+  name: "snmpv1" | "snmpv2c" | "snmpv3",
+  version: SnmpTarget["version"],
+): DriverDescriptor<GenericOptions> {
+  return {
+    names: [name],
+    summary: `SNMP${version === "3" ? "v3 (USM auth/priv)" : `v${version}`} integer SET on an ` +
+      "outlet OID (APC PowerNet-MIB names or any numeric OID)",
+    options: GENERIC,
+    create(hostname, { options }) {
+      const device = `SNMP agent at ${hostname}:${options.snmpport}`;
+      const client = new SnmpClient({
+        host: hostname,
+        port: options.snmpport,
+        version,
+        community: options.community,
+        user: options.username === undefined ? undefined : {
+          name: options.username,
+          authKey: options.authpassphrase,
+          authProtocol: options.auth_protocol,
+          privKey: options.privpassphrase,
+          privProtocol: options.priv_protocol,
+        },
+        device,
+      });
+      return {
+        async setOutlet(outlet, state, { signal }) {
+          const value = state === "on" ? options.onsetting : options.offsetting;
+          await client.setInteger(outletOid(options, outlet), value, signal);
+        },
+        async getOutlet(outlet, { signal }) {
+          const oid = outletOid(options, outlet);
+          const value = await client.getInteger(oid, signal);
+          return stateOf(value, options.onsetting, options.offsetting, device, oid);
+        },
+        close: () => client.close(),
+      };
+    },
+  };
+}
+
+/** `snmpv1`. */
+export const SNMP_V1 = genericDescriptor("snmpv1", "1");
+/** `snmpv2c`. */
+export const SNMP_V2C = genericDescriptor("snmpv2c", "2c");
+/** `snmpv3`. */
+export const SNMP_V3 = genericDescriptor("snmpv3", "3");
+
+const FIXED = z.object({
+  "community": z.string().min(1).optional(),
+  "snmpport": port.default(161),
+}).strict();
+type FixedOptions = z.infer<typeof FIXED>;
+
+function fixedDescriptor(
+  names: string[],
+  summary: string,
+  model: string,
+  community: string,
+  oid: (outlet: number) => string,
+  on: number,
+  off: number,
+): DriverDescriptor<FixedOptions> {
+  return {
+    names,
+    summary,
+    options: FIXED,
+    create(hostname, { options }) {
+      const device = `${model} at ${hostname}:${options.snmpport}`;
+      const client = new SnmpClient({
+        host: hostname,
+        port: options.snmpport,
+        version: "1",
+        community: options.community ?? community,
+        device,
+      });
+      return {
+        async setOutlet(outlet, state, { signal }) {
+          await client.setInteger(oid(outlet), state === "on" ? on : off, signal);
+        },
+        async getOutlet(outlet, { signal }) {
+          return stateOf(
+            await client.getInteger(oid(outlet), signal),
+            on,
+            off,
+            device,
+            oid(outlet),
+          );
+        },
+        close: () => client.close(),
+      };
+    },
+  };
+}
+
+/** `cyberpower81001`, `cyberpower41001`. */
+export const CYBERPOWER = fixedDescriptor(
+  ["cyberpower81001", "cyberpower41001"],
+  "CyberPower PDU81001/PDU41001 over SNMPv1 (ePDUOutletControlOutletCommand)",
+  "CyberPower PDU",
+  "private",
+  (outlet) => `${MIB_OBJECTS["CPS-MIB"]!.ePDUOutletControlOutletCommand}.${outlet}`,
+  1,
+  2,
+);
+
+/** `ip9258`. */
+export const IP9258 = fixedDescriptor(
+  ["ip9258"],
+  "Aviosys IP Power 9258 over SNMPv1 (1.3.6.1.4.1.92.58.2.N.0)",
+  "IP Power 9258",
+  "public",
+  (outlet) => `1.3.6.1.4.1.92.58.2.${outlet}.0`,
+  1,
+  0,
+);
