@@ -5,7 +5,7 @@
  * @module
  */
 import snmp from "net-snmp";
-import { DriverError } from "../errors.ts";
+import { abortError, DriverError } from "../errors.ts";
 import { installAesCfb } from "./_aes_cfb.ts";
 
 /** pysnmp's protocol names (upstream's `auth_protocol`/`priv_protocol` values) and plain ones. */
@@ -178,7 +178,7 @@ export class SnmpClient {
     varbinds: unknown[],
     signal: AbortSignal,
   ): Promise<{ oid: string; type: number; value: unknown }[]> {
-    signal.throwIfAborted();
+    if (signal.aborted) throw abortError(signal, `The SNMP ${method.toUpperCase()}`);
     const session = this.#open();
     return new Promise((resolve, reject) => {
       const onAbort = () => {

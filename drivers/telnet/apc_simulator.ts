@@ -1,0 +1,525 @@
+/**
+ * APC PDUs on telnet, as their consoles behave: IAC negotiation at connect (WILL ECHO, WILL
+ * SUPPRESS-GO-AHEAD, DO NAWS — a client's answers are read and stripped), `User Name :` /
+ * `Password  :` login that re-prompts on a wrong password and hangs up after three, then either
+ * the Control Console's numbered menus (per model, as each firmware lays them out; ESC goes up,
+ * ENTER redraws, an outlet command needs `YES`) or the `apc>` command line of the AP8959.
+ * @module
+ */
+import { z } from "zod";
+import type { SimulatedDevice, Simulator, SimulatorKind } from "../simulator/mod.ts";
+
+const IAC = 255, SB = 250, SE = 240, WILL = 251, DO = 253, ECHO = 1, SGA = 3, NAWS = 31;
+const MENU_MODELS = [
+  "apc7952",
+  "apc7921",
+  "apc7932",
+  "apc7900",
+  "apc7920",
+  "apc9218",
+  "ap9218",
+  "apc9606",
+  "ap9606",
+  "apc9210",
+] as const;
+type MenuModel = typeof MENU_MODELS[number];
+
+const CREDENTIALS = {
+  "username": z.string().min(1).default("apc"),
+  "password": z.string().default("apc"),
+};
+const MENU_OPTIONS = z.object({ ...CREDENTIALS, "model": z.enum(MENU_MODELS).default("apc7952") })
+  .strict();
+const CLI_OPTIONS = z.object(CREDENTIALS).strict();
+type MenuOptions = z.infer<typeof MENU_OPTIONS>;
+type CliOptions = z.infer<typeof CLI_OPTIONS>;
+
+/** A menu: a title, numbered items, and what choosing each does. */
+interface Menu {
+  title: string;
+  /** Lines drawn between the title and the items (outlet state and the like). */
+  header?: () => string[];
+  items: () => Item[];
+  /** Printed with a pager before the menu is first drawn (the AP9218 does this). */
+  pager?: string | undefined;
+}
+type Item = [label: string, choose: () => Menu | Action | undefined];
+type Action = { switch: "on" | "off"; outlet: number; title: string } | { logout: true };
+
+function isMenu(x: Menu | Action | undefined): x is Menu {
+  return x !== undefined && "items" in x;
+}
+
+/** The model's menu tree over `device`. */
+function menus(model: MenuModel, device: SimulatedDevice): Menu {
+  const outlets = Array.from({ length: device.count }, (_, i) => device.first + i);
+  const state = (n: number) => device.get(n) === "on" ? "ON" : "OFF";
+  const nothing: Menu = { title: "Not available in the simulator", items: () => [] };
+
+  const control = (n: number): Menu => ({
+    title: `Control Outlet ${n}`,
+    header:
+      () => [`Name         : Outlet ${n}`, `Outlet       : ${n}`, `State        : ${state(n)}`],
+    pager: model === "apc9218" || model === "ap9218" || model === "apc9606" || model === "ap9606"
+      ? `Outlet ${n} state: ${state(n)}`
+      : undefined,
+    items: () => [
+      ["Immediate On", () => ({ switch: "on", outlet: n, title: "Immediate On" })],
+      ["Immediate Off", () => ({ switch: "off", outlet: n, title: "Immediate Off" })],
+      ["Immediate Reboot", () => undefined],
+      ["Delayed On", () => undefined],
+      ["Delayed Off", () => undefined],
+      ["Delayed Reboot", () => undefined],
+      ["Cancel", () => undefined],
+    ],
+  });
+  const control9210 = (n: number): Menu => ({
+    title: `Control of Outlet ${n}`,
+    header: () => [`State: ${state(n)}`],
+    items: () => [
+      ["Turn Outlet On", () => ({ switch: "on", outlet: n, title: "Turn Outlet On" })],
+      ["Turn Outlet Off", () => ({ switch: "off", outlet: n, title: "Turn Outlet Off" })],
+      ["Reboot Outlet", () => undefined],
+    ],
+  });
+  const outletMenu = (n: number): Menu => {
+    if (model === "apc7932") return control(n);
+    if (model === "apc9210") {
+      return {
+        title: `Outlet ${n}`,
+        items: () => [["Control of Outlet", () => control9210(n)], [
+          "Outlet Configuration",
+          () => nothing,
+        ]],
+      };
+    }
+    return {
+      title: `Outlet ${n}`,
+      header: () => [`State: ${state(n)}`],
+      items: () => [["Control Outlet", () => control(n)], ["Configure Outlet", () => nothing]],
+    };
+  };
+  // Items are numbered from 1 on the console; the outlet list maps item k to the k-th outlet.
+  const outletList = (title: string): Menu => ({
+    title,
+    items: () => [
+      ...outlets.map((n): Item => [`Outlet ${n}`.padEnd(24) + state(n), () => outletMenu(n)]),
+      ["Master Control/Configuration", () => nothing],
+    ],
+  });
+
+  let main: Item[];
+  if (model === "apc9210") {
+    main = [["Outlet Manager", () => outletList("Outlet Manager")]];
+  } else if (model === "apc7952" || model === "apc7921" || model === "apc7932") {
+    const management: Menu = {
+      title: "Outlet Management",
+      items: () => [
+        ["Outlet Control/Configuration", () => outletList("Outlet Control/Configuration")],
+        ["Outlet Restriction", () => nothing],
+      ],
+    };
+    main = [["Device Manager", () => ({
+      title: "Device Manager",
+      items: () => [
+        ["Phase Management", () => nothing],
+        ["Outlet Management", () => management],
+        ["Power Supply Status", () => nothing],
+      ],
+    })]];
+  } else if (model === "apc7900" || model === "apc7920") {
+    main = [["Device Manager", () => ({
+      title: "Device Manager",
+      items: () => [
+        ["Phase Monitor/Configuration", () => nothing],
+        ["Outlet Restriction Configuration", () => nothing],
+        ["Outlet Control/Configuration", () => outletList("Outlet Control/Configuration")],
+        ["Power Supply Status", () => nothing],
+      ],
+    })]];
+  } else {
+    main = [["Device Manager", () => outletList("Device Manager")]];
+  }
+  return {
+    title: "Control Console",
+    items: () => [
+      ...main,
+      ["Network", () => nothing],
+      ["System", () => nothing],
+      ["Logout", () => ({ logout: true })],
+    ],
+  };
+}
+
+function draw(menu: Menu): string {
+  const lines = [
+    "",
+    `------- ${menu.title} `.padEnd(79, "-"),
+    "",
+    ...(menu.header?.() ?? []).map((l) => `     ${l}`),
+    ...(menu.header ? [""] : []),
+    ...menu.items().map(([label], i) => `     ${i + 1}- ${label}`),
+    "",
+    "     <ESC>- Back, <ENTER>- Refresh, <CTRL-L>- Event Log",
+    "> ",
+  ];
+  return lines.join("\r\n");
+}
+
+/** Splits client bytes into lines and ESC keys, dropping IAC sequences (they span reads). */
+class TelnetInput {
+  #line = "";
+  #iac: number[] = [];
+  #lastCr = false;
+  /** Recorded IAC sequences, for tests of what the client negotiated. */
+  readonly negotiated: number[][] = [];
+
+  push(bytes: Uint8Array): Array<string | { key: "esc" }> {
+    const out: Array<string | { key: "esc" }> = [];
+    for (const byte of bytes) {
+      const seq = this.#iac;
+      if (seq.length > 0) {
+        seq.push(byte);
+        const command = seq[1]!;
+        const done = command === IAC ||
+          (command === SB
+            ? seq.length >= 4 && seq.at(-2) === IAC && byte === SE
+            : command >= WILL && command <= 254
+            ? seq.length === 3
+            : true);
+        if (done) {
+          if (command === IAC) this.#line += "\xff";
+          else this.negotiated.push([...seq]);
+          seq.length = 0;
+        }
+        continue;
+      }
+      if (byte === IAC) {
+        seq.push(byte);
+        continue;
+      }
+      // ENTER arrives as CR LF, CR NUL, CR or LF depending on the client; each is one line.
+      if ((byte === 0x0a || byte === 0x00) && this.#lastCr) {
+        this.#lastCr = false;
+        continue;
+      }
+      this.#lastCr = byte === 0x0d;
+      if (byte === 0x0d || byte === 0x0a) {
+        out.push(this.#line);
+        this.#line = "";
+      } else if (byte === 0x1b) {
+        this.#line = "";
+        out.push({ key: "esc" });
+      } else if (this.#line.length < 256) {
+        this.#line += String.fromCharCode(byte);
+      }
+    }
+    return out;
+  }
+}
+
+type Session = (input: string | { key: "esc" }) => Promise<void>;
+
+/** Runs a telnet console: negotiation, login, then `loggedIn` for each input. */
+function serveTelnet(
+  kind: string,
+  device: SimulatedDevice,
+  settings: { hostname: string; port: number },
+  credentials: { username: string; password: string },
+  banner: string,
+  session: (write: (text: string) => Promise<void>, hangUp: () => void) => Session,
+): Simulator {
+  const listener = Deno.listen({ hostname: settings.hostname, port: settings.port });
+  const connections = new Set<Deno.TcpConn>();
+  const stopping = new AbortController();
+
+  const handle = async (conn: Deno.TcpConn) => {
+    const encode = (text: string) => Uint8Array.from(text, (c) => c.charCodeAt(0) & 0xff);
+    const write = async (text: string) => {
+      await conn.write(encode(text)).catch(() => {});
+    };
+    let open = true;
+    const hangUp = () => {
+      open = false;
+      try {
+        conn.close();
+      } catch { /* already closed */ }
+    };
+    await conn.write(Uint8Array.of(IAC, WILL, ECHO, IAC, WILL, SGA, IAC, DO, NAWS)).catch(() => {});
+    await write("\r\nUser Name : ");
+    const input = new TelnetInput();
+    let stage: "user" | "password" | "in" = "user";
+    let user = "";
+    let failures = 0;
+    let loggedIn: Session | undefined;
+    const buffer = new Uint8Array(1024);
+    while (open) {
+      const n = await conn.read(buffer).catch(() => null);
+      if (n === null) break;
+      for (const item of input.push(buffer.subarray(0, n))) {
+        if (!open) break;
+        if (stage === "user") {
+          if (typeof item !== "string" || item === "") {
+            await write("\r\nUser Name : ");
+            continue;
+          }
+          user = item;
+          stage = "password";
+          await write("\r\nPassword  : ");
+        } else if (stage === "password") {
+          const line = typeof item === "string" ? item : "";
+          if (user === credentials.username && line === credentials.password) {
+            device.record(`login ${user}`);
+            stage = "in";
+            loggedIn = session(write, hangUp);
+            await write(banner);
+          } else {
+            device.record(`login refused for ${JSON.stringify(user)}`);
+            if (++failures >= 3) {
+              await write("\r\nConnection Closed - Bye\r\n");
+              hangUp();
+            } else {
+              stage = "user";
+              await write("\r\nUser Name : ");
+            }
+          }
+        } else {
+          if (typeof item === "string") device.record(`< ${item}`);
+          await loggedIn!(item);
+        }
+      }
+    }
+    device.record(`negotiated ${JSON.stringify(input.negotiated)}`);
+  };
+
+  const accepting = (async () => {
+    for (;;) {
+      let conn: Deno.TcpConn;
+      try {
+        conn = await listener.accept();
+      } catch {
+        return;
+      }
+      if (device.fault === "refuse") {
+        conn.close();
+        continue;
+      }
+      connections.add(conn);
+      handle(conn).catch(() => {}).finally(() => {
+        connections.delete(conn);
+        try {
+          conn.close();
+        } catch { /* closed */ }
+      });
+    }
+  })();
+
+  let closed: Promise<void> | undefined;
+  const close = () => {
+    closed ??= (async () => {
+      stopping.abort();
+      listener.close();
+      for (const conn of connections) {
+        try {
+          conn.close();
+        } catch { /* closed */ }
+      }
+      await accepting;
+    })();
+    return closed;
+  };
+  const port = (listener.addr as Deno.NetAddr).port;
+  return {
+    kind,
+    device,
+    address: { hostname: settings.hostname, port, transport: "tcp" },
+    pduHostname: settings.hostname,
+    pduConfig: () => ({
+      telnetport: port,
+      username: credentials.username,
+      password: credentials.password,
+    }),
+    close,
+    [Symbol.asyncDispose]: close,
+  };
+}
+
+/** Applies the device's fault to one command; returns false when the reply must not come. */
+async function operate(
+  device: SimulatedDevice,
+  write: (text: string) => Promise<void>,
+  hangUp: () => void,
+  errorText: string,
+  apply: () => Promise<void>,
+): Promise<void> {
+  const fault = await device.beginOperation();
+  try {
+    switch (fault) {
+      case "drop":
+      case "refuse":
+        return hangUp();
+      case "hang":
+        return;
+      case "garbage":
+        return await write("\x00\x13\xfe\x7f garbage \x1b[2J");
+      case "error":
+        return await write(errorText);
+      default:
+        await apply();
+    }
+  } finally {
+    device.endOperation();
+  }
+}
+
+/** `apc-telnet`: the Control Console menus of an APC switched PDU (`model` picks the layout). */
+export const APC_TELNET: SimulatorKind<MenuOptions> = {
+  name: "apc-telnet",
+  summary: "APC switched PDU telnet Control Console menus (model: apc7952 apc7921 apc7932 " +
+    "apc7900 apc7920 apc9218 apc9606 apc9210 …)",
+  options: MENU_OPTIONS,
+  start(device, { options, hostname, port }) {
+    const root = menus(options.model, device);
+    const sim = serveTelnet(
+      "apc-telnet",
+      device,
+      { hostname, port },
+      options,
+      `\r\n\r\nAmerican Power Conversion               Network Management Card AOS\r\n` +
+        draw(root),
+      (write, hangUp) => {
+        const stack: Menu[] = [root];
+        let confirming: Extract<Action, { switch: string }> | undefined;
+        let paging: Menu | undefined;
+        const show = async (menu: Menu) => {
+          if (menu.pager) {
+            paging = menu;
+            await write(`\r\n${menu.pager}\r\n\r\nPress <ENTER> to continue...`);
+          } else await write(draw(menu));
+        };
+        return async (input) => {
+          if (paging) {
+            const menu = paging;
+            paging = undefined;
+            if (input === "") return void await write(draw(menu));
+            return;
+          }
+          if (confirming) {
+            const action = confirming;
+            confirming = undefined;
+            if (input !== "YES") {
+              await write("\r\nCommand cancelled.\r\n");
+              return await write(draw(stack.at(-1)!));
+            }
+            device.record(`${action.title} outlet ${action.outlet}`);
+            await operate(
+              device,
+              write,
+              hangUp,
+              "\r\n Outlet is locked: command failed.\r\n\r\nPress <ENTER> to continue...",
+              async () => {
+                device.set(action.outlet, action.switch);
+                await write(
+                  "\r\n Command successfully issued.\r\n\r\nPress <ENTER> to continue...",
+                );
+              },
+            );
+            return;
+          }
+          if (typeof input !== "string") {
+            if (stack.length > 1) stack.pop();
+            return await write(draw(stack.at(-1)!));
+          }
+          const menu = stack.at(-1)!;
+          const items = menu.items();
+          const choice = /^\d+$/.test(input) ? items[Number(input) - 1] : undefined;
+          const next = choice?.[1]();
+          if (next === undefined) return await write(draw(menu));
+          if (isMenu(next)) {
+            stack.push(next);
+            return await show(next);
+          }
+          if ("logout" in next) {
+            await write("\r\nBye.\r\n\r\nConnection Closed - Bye\r\n");
+            return hangUp();
+          }
+          confirming = next;
+          await write(
+            `\r\n\r\n------- ${next.title} `.padEnd(83, "-") +
+              `\r\n\r\n     This command will immediately ${
+                next.switch === "on" ? "turn on" : "turn off"
+              }` +
+              ` outlet ${next.outlet}.\r\n\r\nEnter 'YES' to continue or <ENTER> to cancel : `,
+          );
+        };
+      },
+    );
+    return Promise.resolve({
+      ...sim,
+      pduConfig: () => ({ driver: options.model, ...sim.pduConfig() }),
+    });
+  },
+};
+
+/** `apc-cli`: the `apc>` command line of an AP8959-class rack PDU. */
+export const APC_CLI: SimulatorKind<CliOptions> = {
+  name: "apc-cli",
+  summary: "APC AP8959-class rack PDU telnet command line (apc> olOn/olOff/olStatus N)",
+  options: CLI_OPTIONS,
+  start(device, { options, hostname, port }) {
+    const outlets = (text: string): number[] | undefined => {
+      if (!/^\d+$/.test(text)) return undefined;
+      const n = Number(text);
+      return n >= device.first && n < device.first + device.count ? [n] : undefined;
+    };
+    const sim = serveTelnet(
+      "apc-cli",
+      device,
+      { hostname, port },
+      options,
+      "\r\n\r\nSchneider Electric                      Network Management Card AOS\r\n" +
+        "\r\nType ? for command listing\r\nUse tcpip command for IP address(-i), subnet(-s), " +
+        "and gateway(-g)\r\n\r\napc>",
+      (write, hangUp) => async (input) => {
+        if (typeof input !== "string") return;
+        const [command = "", ...args] = input.trim().split(/\s+/);
+        const prompt = "\r\napc>";
+        if (command === "") return await write(prompt);
+        if (command === "exit" || command === "quit" || command === "bye") {
+          await write("\r\nBye.\r\n");
+          return hangUp();
+        }
+        const known: Record<string, "on" | "off" | "status"> = {
+          olOn: "on",
+          olOff: "off",
+          olStatus: "status",
+        };
+        const what = known[command];
+        if (!what) return await write(`\r\nE101: Command Not Found${prompt}`);
+        const selected = args.length === 1 ? outlets(args[0]!) : undefined;
+        if (!selected) return await write(`\r\nE102: Parameter Error${prompt}`);
+        const [n] = selected as [number];
+        await operate(
+          device,
+          write,
+          hangUp,
+          `\r\nE200: Input Error${prompt}`,
+          async () => {
+            if (what !== "status") device.set(n, what);
+            const state = device.get(n) === "on" ? "On" : "Off";
+            await write(
+              `\r\nE000: Success\r\n${
+                what === "status" ? ` ${n}: Outlet ${n}: ${state}\r\n` : ""
+              }` +
+                prompt,
+            );
+          },
+        );
+      },
+    );
+    return Promise.resolve({
+      ...sim,
+      pduConfig: () => ({ driver: "apc8959", ...sim.pduConfig() }),
+    });
+  },
+};
