@@ -1,0 +1,297 @@
+/**
+ * SSH device simulators on `npm:ssh2`'s server: a generated ed25519 host key (its fingerprint is
+ * in the printed pdud config, so host-key verification stays on), password and public-key
+ * authentication, `exec` and an interactive `shell`, and a small interpreter for exactly the
+ * commands the device understands — anything else fails as the device's shell would.
+ * @module
+ */
+import { Buffer } from "node:buffer";
+import ssh2 from "ssh2";
+import { z } from "zod";
+import type { SimulatedDevice, Simulator, SimulatorKind } from "../simulator/mod.ts";
+import { fingerprint } from "../_transport/ssh.ts";
+
+const UBNT_OPTIONS = z.object({
+  "username": z.string().min(1).default("ubnt"),
+  "password": z.string().default("ubnt"),
+}).strict();
+const ACME_OPTIONS = z.object({
+  "username": z.string().min(1).default("root"),
+  /** Without one, the simulator makes a client key pair and accepts only that key. */
+  "password": z.string().optional(),
+}).strict();
+
+interface Outcome {
+  code: number;
+  stdout?: string;
+  stderr?: string;
+}
+
+/** What the device does with a command line; undefined means "not a command it knows". */
+type Interpreter = (command: string) => (() => Outcome) | undefined;
+
+// deno-lint-ignore no-explicit-any
+type Any = any;
+
+function ubntInterpreter(device: SimulatedDevice): Interpreter {
+  const exists = (n: number) => n >= device.first && n < device.first + device.count;
+  const missing = (n: number, verb: string): Outcome => ({
+    code: 1,
+    stderr: `sh: can't ${verb} /proc/power/relay${n}: nonexistent directory\n`,
+  });
+  return (command) => {
+    // Upstream wraps the echo in sh -c '…'; the strip's shell runs both forms.
+    const line = command.replace(/^sh -c '(.*)'$/, "$1");
+    let m = /^echo ([01]) > \/proc\/power\/relay(\d+)$/.exec(line);
+    if (m) {
+      const [value, n] = [m[1]!, Number(m[2])];
+      return () => {
+        if (!exists(n)) return missing(n, "create");
+        device.set(n, value === "1" ? "on" : "off");
+        return { code: 0 };
+      };
+    }
+    m = /^cat \/proc\/power\/relay(\d+)$/.exec(line);
+    if (m) {
+      const n = Number(m[1]);
+      return () =>
+        exists(n)
+          ? { code: 0, stdout: device.get(n) === "on" ? "1\n" : "0\n" }
+          : missing(n, "open");
+    }
+    return undefined;
+  };
+}
+
+function acmeInterpreter(device: SimulatedDevice): Interpreter {
+  const exists = (n: number) => n >= device.first && n < device.first + device.count;
+  return (command) => {
+    const m = /^(dut-switch-on|dut-switch-off|dut-hard-reset) (\d+)$/.exec(command);
+    if (!m) return undefined;
+    const n = Number(m[2]);
+    return () => {
+      if (!exists(n)) return { code: 1, stderr: `Invalid probe ${n}\n` };
+      if (m[1] === "dut-switch-on") device.set(n, "on");
+      else if (m[1] === "dut-switch-off") device.set(n, "off");
+      else {
+        device.set(n, "off");
+        device.set(n, "on");
+      }
+      return { code: 0 };
+    };
+  };
+}
+
+async function serveSsh(
+  kind: string,
+  device: SimulatedDevice,
+  settings: { hostname: string; port: number },
+  auth: { username: string; password?: string | undefined; publicKey?: string | undefined },
+  interpret: Interpreter,
+  prompt: string,
+): Promise<Simulator & { hostkey: string }> {
+  const hostKey = ssh2.utils.generateKeyPairSync("ed25519");
+  const hostkey = fingerprint(Buffer.from(hostKey.public.split(" ")[1]!, "base64"));
+  const allowed = auth.publicKey ? ssh2.utils.parseKey(auth.publicKey) : undefined;
+  const clients = new Set<Any>();
+
+  // Runs one command line with the device's fault applied; `reply` undefined = no answer.
+  const run = async (line: string, client: Any): Promise<Outcome | undefined> => {
+    device.record(`$ ${line}`);
+    const action = interpret(line.trim());
+    if (!action) return { code: 127, stderr: `sh: ${line.split(" ")[0]}: not found\n` };
+    const fault = await device.beginOperation();
+    try {
+      switch (fault) {
+        case "drop":
+        case "refuse":
+          client.end();
+          return undefined;
+        case "hang":
+          return undefined;
+        case "garbage":
+          // Bytes that are not SSH packets, on the connection itself.
+          client._sock?.write(Buffer.from("\x00\x00\x00\x05garbage\xff\xfe", "latin1"));
+          client._sock?.destroy();
+          return undefined;
+        case "error":
+          return { code: 1, stderr: "sh: write error: Resource busy\n" };
+        default:
+          return action();
+      }
+    } finally {
+      device.endOperation();
+    }
+  };
+
+  const server = new ssh2.Server({ hostKeys: [hostKey.private] }, (client: Any) => {
+    if (device.fault === "refuse") {
+      client._sock?.destroy();
+      return;
+    }
+    clients.add(client);
+    client.on("close", () => clients.delete(client));
+    client.on("error", () => {});
+    client.on("authentication", (ctx: Any) => {
+      const userOk = ctx.username === auth.username;
+      if (ctx.method === "password" && auth.password !== undefined) {
+        if (userOk && ctx.password === auth.password) return ctx.accept();
+        device.record(`password refused for ${JSON.stringify(ctx.username)}`);
+      } else if (ctx.method === "publickey" && allowed && userOk) {
+        const same = ctx.key.algo === allowed.type &&
+          Buffer.compare(ctx.key.data, allowed.getPublicSSH()) === 0;
+        if (same && !ctx.signature) return ctx.accept(); // the "would you take this key" probe
+        if (same && allowed.verify(ctx.blob, ctx.signature, ctx.hashAlgo) === true) {
+          return ctx.accept();
+        }
+        device.record(`key refused for ${JSON.stringify(ctx.username)}`);
+      }
+      ctx.reject([
+        ...(auth.password !== undefined ? ["password"] : []),
+        ...(allowed ? ["publickey"] : []),
+      ]);
+    });
+    client.on("ready", () => {
+      client.on("session", (accept: Any) => {
+        const session = accept();
+        session.on("pty", (ok: Any) => ok?.());
+        session.on("exec", async (ok: Any, _reject: Any, info: { command: string }) => {
+          const stream = ok();
+          const outcome = await run(info.command, client);
+          if (!outcome) return;
+          if (outcome.stdout) stream.write(outcome.stdout);
+          if (outcome.stderr) stream.stderr.write(outcome.stderr);
+          stream.exit(outcome.code);
+          stream.end();
+        });
+        session.on("shell", (ok: Any) => {
+          const stream = ok();
+          stream.write(prompt);
+          let line = "";
+          stream.on("data", async (data: Buffer) => {
+            for (const ch of data.toString("latin1")) {
+              if (ch !== "\r" && ch !== "\n") {
+                line += ch;
+                continue;
+              }
+              const command = line.trim();
+              line = "";
+              if (command === "") {
+                stream.write(`\r\n${prompt}`);
+              } else if (command === "exit") {
+                stream.exit(0);
+                stream.end();
+                return;
+              } else {
+                const outcome = await run(command, client);
+                if (!outcome) return;
+                stream.write(`\r\n${(outcome.stdout ?? "") + (outcome.stderr ?? "")}${prompt}`);
+              }
+            }
+          });
+        });
+      });
+    });
+  });
+  server.on("error", () => {});
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(settings.port, settings.hostname, () => resolve());
+  });
+  const port = (server.address() as { port: number }).port;
+
+  let closed: Promise<void> | undefined;
+  const close = () => {
+    closed ??= new Promise<void>((resolve) => {
+      for (const client of clients) client._sock?.destroy();
+      server.close(() => resolve());
+    });
+    return closed;
+  };
+  return {
+    kind,
+    device,
+    hostkey,
+    address: { hostname: settings.hostname, port, transport: "tcp" },
+    pduHostname: settings.hostname,
+    pduConfig: () => ({ sshport: port, hostkey }),
+    close,
+    [Symbol.asyncDispose]: close,
+  };
+}
+
+/** `ubnt-mfi`: Ubiquiti mFi mPower strip (3, 6 or 8 relays). */
+export const UBNT_MFI: SimulatorKind<z.infer<typeof UBNT_OPTIONS>> = {
+  name: "ubnt-mfi",
+  summary: "Ubiquiti mFi mPower strip over SSH (echo 1|0 > /proc/power/relayN), password auth",
+  options: UBNT_OPTIONS,
+  async start(device, { options, hostname, port }) {
+    const model = [3, 6, 8].find((n) => n >= device.first + device.count - 1);
+    if (device.first !== 1 || model === undefined) {
+      throw new TypeError("ubnt-mfi simulates mPower strips: outlets 1…3, 1…6 or 1…8");
+    }
+    const sim = await serveSsh(
+      "ubnt-mfi",
+      device,
+      { hostname, port },
+      options,
+      ubntInterpreter(device),
+      "# ",
+    );
+    return {
+      ...sim,
+      pduConfig: () => ({
+        driver: `ubntmfi${model}port`,
+        ...sim.pduConfig(),
+        username: options.username,
+        password: options.password,
+      }),
+    };
+  },
+};
+
+/** `acme`: BayLibre ACME cape, key authentication as root by default. */
+export const ACME_SSH: SimulatorKind<z.infer<typeof ACME_OPTIONS>> = {
+  name: "acme",
+  summary: "BayLibre ACME cape over SSH (dut-switch-on/off N); makes a client key unless a " +
+    "password is set",
+  options: ACME_OPTIONS,
+  async start(device, { options, hostname, port }) {
+    let identityFile: string | undefined;
+    let publicKey: string | undefined;
+    if (options.password === undefined) {
+      const pair = ssh2.utils.generateKeyPairSync("ed25519");
+      identityFile = await Deno.makeTempFile({ prefix: "pdud-acme-sim-", suffix: ".key" });
+      await Deno.writeTextFile(identityFile, pair.private, { mode: 0o600 });
+      publicKey = pair.public;
+    }
+    const sim = await serveSsh(
+      "acme",
+      device,
+      { hostname, port },
+      { username: options.username, password: options.password, publicKey },
+      acmeInterpreter(device),
+      "root@baylibre-acme:~# ",
+    );
+    // The key file outlives close() (a test may check what a driver does once the device is
+    // gone) and goes with the process.
+    if (identityFile) {
+      const file = identityFile;
+      globalThis.addEventListener("unload", () => {
+        try {
+          Deno.removeSync(file);
+        } catch { /* already gone */ }
+      });
+    }
+    return {
+      ...sim,
+      pduConfig: () => ({
+        driver: "acme",
+        ...sim.pduConfig(),
+        username: options.username,
+        ...(options.password !== undefined ? { password: options.password } : {}),
+        ...(identityFile ? { "identity_file": identityFile } : {}),
+      }),
+    };
+  },
+};
