@@ -44,7 +44,10 @@ export function fmtSpread(s: Spread, digits = 1): string {
 }
 
 /** Renders a markdown table; cells are escaped for `|`. */
-export function renderTable(header: readonly string[], rows: readonly (readonly string[])[]): string {
+export function renderTable(
+  header: readonly string[],
+  rows: readonly (readonly string[])[],
+): string {
   const esc = (s: string) => s.replaceAll("|", "\\|");
   const lines = [
     `| ${header.map(esc).join(" | ")} |`,
@@ -104,9 +107,7 @@ export function parseWrk(text: string): WrkResult {
   const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(text)?.[1] ?? NaN);
   const non2xx = Number(/Non-2xx or 3xx responses:\s+(\d+)/.exec(text)?.[1] ?? 0);
   const errors = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(text);
-  const socketErrors = errors
-    ? errors.slice(1).reduce((sum, n) => sum + Number(n), 0)
-    : 0;
+  const socketErrors = errors ? errors.slice(1).reduce((sum, n) => sum + Number(n), 0) : 0;
   const result: WrkResult = { requests, rps, non2xx, socketErrors };
   const p50 = /^\s+50%\s+([\d.]+)(us|ms|s|m)\s*$/m.exec(text);
   const p99 = /^\s+99%\s+([\d.]+)(us|ms|s|m)\s*$/m.exec(text);

@@ -61,7 +61,7 @@ Usage:
 FILE (YAML) maps names to simulators:
   simulators:
     rack1:
-      kind: simulated-demo     # see the list below
+      kind: tasmota            # see the list below
       port: 0                  # 0 = any free port
       outlets: 8
       latency_ms: 0
