@@ -278,8 +278,13 @@ export class PduActor {
         throw new ActorCrash(what, reason, { cause: error });
       }
       const kind = timedOut ? "timeout" : (error as DriverError).kind;
+      // A driver that knows what it was waiting for says so when aborted (the prompt it never
+      // saw, "agents drop a wrong community silently"); that goes into the reason.
+      const hint = timedOut && error instanceof DriverError && !/\babort/i.test(error.message)
+        ? `: ${error.message}`
+        : "";
       const detail = timedOut
-        ? `no answer within ${settings.timeoutMs} ms`
+        ? `no answer within ${settings.timeoutMs} ms${hint}`
         : (error as DriverError).message;
       const reason = step.kind === "get"
         ? `Cannot read outlet ${outlet} of "${this.pdu}": ${detail} (${attempt})`
