@@ -7,18 +7,13 @@
  * @module
  */
 import type { Fault, SimulatedDevice } from "../simulator/mod.ts";
+import { serveSimulatorTcp, type SimulatorTcpServer } from "./tcp_server.ts";
 
 /** What a simulator handler returns: a response, or what to do instead of answering. */
 export type SimulatedReply = Response | "drop" | "hang";
 
 /** A running simulator HTTP server. */
-export interface SimulatorHttpServer {
-  hostname: string;
-  port: number;
-  /** Connections accepted so far (to check that drivers close theirs). */
-  readonly accepted: number;
-  close(): Promise<void>;
-}
+export type SimulatorHttpServer = SimulatorTcpServer;
 
 const MAX_HEAD = 16 * 1024;
 const MAX_BODY = 1024 * 1024;
@@ -32,51 +27,7 @@ export function serveSimulatorHttp(
   options: { hostname: string; port: number },
   handler: (request: Request) => Promise<SimulatedReply> | SimulatedReply,
 ): SimulatorHttpServer {
-  const listener = Deno.listen({ hostname: options.hostname, port: options.port });
-  const open = new Set<Deno.Conn>();
-  let accepted = 0;
-  let closing = false;
-  const loop = (async () => {
-    while (!closing) {
-      let conn: Deno.Conn;
-      try {
-        conn = await listener.accept();
-      } catch {
-        return;
-      }
-      accepted++;
-      if (device.fault === "refuse") {
-        conn.close();
-        continue;
-      }
-      open.add(conn);
-      serveOne(conn, handler).catch(() => {}).finally(() => {
-        open.delete(conn);
-        try {
-          conn.close();
-        } catch { /* closed */ }
-      });
-    }
-  })();
-  const addr = listener.addr as Deno.NetAddr;
-  return {
-    hostname: addr.hostname,
-    port: addr.port,
-    get accepted() {
-      return accepted;
-    },
-    async close() {
-      if (closing) return;
-      closing = true;
-      listener.close();
-      await loop;
-      for (const c of open) {
-        try {
-          c.close();
-        } catch { /* closed */ }
-      }
-    },
-  };
+  return serveSimulatorTcp(device, options, (conn) => serveOne(conn, handler));
 }
 
 /** The reply a fault calls for, or undefined when the handler should answer normally. */

@@ -8,6 +8,8 @@
  */
 import { z } from "zod";
 import type { SimulatedDevice, Simulator, SimulatorKind } from "../simulator/mod.ts";
+import { serveSimulatorTcp, writeLatin1 } from "../_transport/tcp_server.ts";
+import { consoleFault, type ConsoleReply } from "./_console.ts";
 
 const IAC = 255, SB = 250, SE = 240, WILL = 251, DO = 253, ECHO = 1, SGA = 3, NAWS = 31;
 const MENU_MODELS = [
@@ -229,15 +231,8 @@ function serveTelnet(
   banner: string,
   session: (write: (text: string) => Promise<void>, hangUp: () => void) => Session,
 ): Simulator {
-  const listener = Deno.listen({ hostname: settings.hostname, port: settings.port });
-  const connections = new Set<Deno.TcpConn>();
-  const stopping = new AbortController();
-
   const handle = async (conn: Deno.TcpConn) => {
-    const encode = (text: string) => Uint8Array.from(text, (c) => c.charCodeAt(0) & 0xff);
-    const write = async (text: string) => {
-      await conn.write(encode(text)).catch(() => {});
-    };
+    const write = (text: string) => writeLatin1(conn, text);
     let open = true;
     const hangUp = () => {
       open = false;
@@ -245,7 +240,7 @@ function serveTelnet(
         conn.close();
       } catch { /* already closed */ }
     };
-    await conn.write(Uint8Array.of(IAC, WILL, ECHO, IAC, WILL, SGA, IAC, DO, NAWS)).catch(() => {});
+    await write(String.fromCharCode(IAC, WILL, ECHO, IAC, WILL, SGA, IAC, DO, NAWS));
     await write("\r\nUser Name : ");
     const input = new TelnetInput();
     let stage: "user" | "password" | "in" = "user";
@@ -292,43 +287,9 @@ function serveTelnet(
     device.record(`negotiated ${JSON.stringify(input.negotiated)}`);
   };
 
-  const accepting = (async () => {
-    for (;;) {
-      let conn: Deno.TcpConn;
-      try {
-        conn = await listener.accept();
-      } catch {
-        return;
-      }
-      if (device.fault === "refuse") {
-        conn.close();
-        continue;
-      }
-      connections.add(conn);
-      handle(conn).catch(() => {}).finally(() => {
-        connections.delete(conn);
-        try {
-          conn.close();
-        } catch { /* closed */ }
-      });
-    }
-  })();
-
-  let closed: Promise<void> | undefined;
-  const close = () => {
-    closed ??= (async () => {
-      stopping.abort();
-      listener.close();
-      for (const conn of connections) {
-        try {
-          conn.close();
-        } catch { /* closed */ }
-      }
-      await accepting;
-    })();
-    return closed;
-  };
-  const port = (listener.addr as Deno.NetAddr).port;
+  const server = serveSimulatorTcp(device, settings, handle);
+  const close = () => server.close();
+  const port = server.port;
   return {
     kind,
     device,
@@ -344,32 +305,14 @@ function serveTelnet(
   };
 }
 
-/** Applies the device's fault to one command; returns false when the reply must not come. */
-async function operate(
-  device: SimulatedDevice,
+/** Sends a console reply, or hangs up, or (for "hang") sends nothing. */
+async function answer(
+  reply: ConsoleReply,
   write: (text: string) => Promise<void>,
   hangUp: () => void,
-  errorText: string,
-  apply: () => Promise<void>,
 ): Promise<void> {
-  const fault = await device.beginOperation();
-  try {
-    switch (fault) {
-      case "drop":
-      case "refuse":
-        return hangUp();
-      case "hang":
-        return;
-      case "garbage":
-        return await write("\x00\x13\xfe\x7f garbage \x1b[2J");
-      case "error":
-        return await write(errorText);
-      default:
-        await apply();
-    }
-  } finally {
-    device.endOperation();
-  }
+  if (reply === "hangup") hangUp();
+  else if (reply !== "hang") await write(reply);
 }
 
 /** `apc-telnet`: the Control Console menus of an APC switched PDU (`model` picks the layout). */
@@ -412,19 +355,18 @@ export const APC_TELNET: SimulatorKind<MenuOptions> = {
               return await write(draw(stack.at(-1)!));
             }
             device.record(`${action.title} outlet ${action.outlet}`);
-            await operate(
-              device,
+            return await answer(
+              await consoleFault(
+                device,
+                "\r\n Outlet is locked: command failed.\r\n\r\nPress <ENTER> to continue...",
+                () => {
+                  device.set(action.outlet, action.switch);
+                  return "\r\n Command successfully issued.\r\n\r\nPress <ENTER> to continue...";
+                },
+              ),
               write,
               hangUp,
-              "\r\n Outlet is locked: command failed.\r\n\r\nPress <ENTER> to continue...",
-              async () => {
-                device.set(action.outlet, action.switch);
-                await write(
-                  "\r\n Command successfully issued.\r\n\r\nPress <ENTER> to continue...",
-                );
-              },
             );
-            return;
           }
           if (typeof input !== "string") {
             if (stack.length > 1) stack.pop();
@@ -499,21 +441,15 @@ export const APC_CLI: SimulatorKind<CliOptions> = {
         const selected = args.length === 1 ? outlets(args[0]!) : undefined;
         if (!selected) return await write(`\r\nE102: Parameter Error${prompt}`);
         const [n] = selected as [number];
-        await operate(
-          device,
-          write,
-          hangUp,
-          `\r\nE200: Input Error${prompt}`,
-          async () => {
+        await answer(
+          await consoleFault(device, `\r\nE200: Input Error${prompt}`, () => {
             if (what !== "status") device.set(n, what);
             const state = device.get(n) === "on" ? "On" : "Off";
-            await write(
-              `\r\nE000: Success\r\n${
-                what === "status" ? ` ${n}: Outlet ${n}: ${state}\r\n` : ""
-              }` +
-                prompt,
-            );
-          },
+            const status = what === "status" ? ` ${n}: Outlet ${n}: ${state}\r\n` : "";
+            return `\r\nE000: Success\r\n${status}${prompt}`;
+          }),
+          write,
+          hangUp,
         );
       },
     );

@@ -7,6 +7,8 @@
  */
 import { z } from "zod";
 import type { SimulatedDevice, Simulator, SimulatorKind } from "../simulator/mod.ts";
+import { serveSimulatorTcp, writeLatin1 } from "../_transport/tcp_server.ts";
+import { consoleFault, type ConsoleReply } from "./_console.ts";
 
 const CREDENTIALS = z.object({
   "username": z.string().min(1).default("admin"),
@@ -14,11 +16,10 @@ const CREDENTIALS = z.object({
 }).strict();
 const NONE = z.object({}).strict();
 
-type Reply = string | "hang" | "hangup";
 interface Console {
   greeting: string;
-  /** The answer to one line; "hang" sends nothing, "hangup" closes. */
-  line(text: string): Promise<Reply>;
+  /** The answer to one line. */
+  line(text: string): Promise<ConsoleReply>;
 }
 
 function serveLines(
@@ -28,12 +29,9 @@ function serveLines(
   open: () => Console,
   config: (port: number) => Record<string, unknown>,
 ): Simulator {
-  const listener = Deno.listen({ hostname: settings.hostname, port: settings.port });
-  const connections = new Set<Deno.TcpConn>();
   const handle = async (conn: Deno.TcpConn) => {
     const console = open();
-    const write = (text: string) =>
-      conn.write(Uint8Array.from(text, (c) => c.charCodeAt(0) & 0xff)).catch(() => 0);
+    const write = (text: string) => writeLatin1(conn, text);
     await write(console.greeting);
     let line = "", iac = 0;
     const buffer = new Uint8Array(1024);
@@ -65,41 +63,9 @@ function serveLines(
       }
     }
   };
-  const accepting = (async () => {
-    for (;;) {
-      let conn: Deno.TcpConn;
-      try {
-        conn = await listener.accept();
-      } catch {
-        return;
-      }
-      if (device.fault === "refuse") {
-        conn.close();
-        continue;
-      }
-      connections.add(conn);
-      handle(conn).catch(() => {}).finally(() => {
-        connections.delete(conn);
-        try {
-          conn.close();
-        } catch { /* closed */ }
-      });
-    }
-  })();
-  let closed: Promise<void> | undefined;
-  const close = () => {
-    closed ??= (async () => {
-      listener.close();
-      for (const conn of connections) {
-        try {
-          conn.close();
-        } catch { /* closed */ }
-      }
-      await accepting;
-    })();
-    return closed;
-  };
-  const port = (listener.addr as Deno.NetAddr).port;
+  const server = serveSimulatorTcp(device, settings, handle);
+  const close = () => server.close();
+  const port = server.port;
   return {
     kind,
     device,
@@ -109,28 +75,6 @@ function serveLines(
     close,
     [Symbol.asyncDispose]: close,
   };
-}
-
-/** Applies the device's fault around a command that would answer `ok()`. */
-async function faulty(device: SimulatedDevice, error: string, ok: () => string): Promise<Reply> {
-  const fault = await device.beginOperation();
-  try {
-    switch (fault) {
-      case "drop":
-      case "refuse":
-        return "hangup";
-      case "hang":
-        return "hang";
-      case "garbage":
-        return "\x00\x13\xfe\x7f garbage\r\n";
-      case "error":
-        return error;
-      default:
-        return ok();
-    }
-  } finally {
-    device.endOperation();
-  }
 }
 
 const exists = (device: SimulatedDevice, n: number) =>
@@ -161,7 +105,7 @@ export const NETIO_KSHELL: SimulatorKind<z.infer<typeof CREDENTIALS>> = {
             return "501 INVALID PARAMETR\r\n";
           }
           if (words.length === 2) {
-            return await faulty(
+            return await consoleFault(
               device,
               "550 PORT BUSY\r\n",
               () => `250 ${device.get(n) === "on" ? 1 : 0}\r\n`,
@@ -170,7 +114,7 @@ export const NETIO_KSHELL: SimulatorKind<z.infer<typeof CREDENTIALS>> = {
           if (words.length !== 3 || !["0", "1"].includes(words[2]!)) {
             return "501 INVALID PARAMETR\r\n";
           }
-          return await faulty(device, "550 PORT BUSY\r\n", () => {
+          return await consoleFault(device, "550 PORT BUSY\r\n", () => {
             device.set(n, words[2] === "1" ? "on" : "off");
             return "250 OK\r\n";
           });
@@ -199,7 +143,7 @@ export const GUDE_TELNET: SimulatorKind<Record<string, never>> = {
         if (!m) return "Unknown command.\r\n";
         const n = Number(m[1]);
         if (!exists(device, n)) return "Invalid parameter.\r\n";
-        return await faulty(device, "Error: port locked.\r\n", () => {
+        return await consoleFault(device, "Error: port locked.\r\n", () => {
           if (m[2] === undefined) return `${device.get(n) === "on" ? 1 : 0}\r\n`;
           device.set(n, m[2] === "1" ? "on" : "off");
           return "OK.\r\n";
@@ -242,7 +186,7 @@ export const SYNACCESS_TELNET: SimulatorKind<z.infer<typeof CREDENTIALS>> = {
           if (stage !== "in") return "\r\nNot logged in. Access denied.\r\n>";
           const n = Number(m[1]);
           if (!exists(device, n)) return "\r\nInvalid outlet number.\r\n>";
-          return await faulty(device, "\r\nError: outlet is locked.\r\n>", () => {
+          return await consoleFault(device, "\r\nError: outlet is locked.\r\n>", () => {
             device.set(n, m[2] === "1" ? "on" : "off");
             return "\r\n>";
           });

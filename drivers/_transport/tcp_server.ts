@@ -1,0 +1,80 @@
+/**
+ * The accept loop every TCP simulator shares: connections are tracked so `close()` ends them
+ * all, and the device's `refuse` fault closes each connection as soon as it is accepted (what a
+ * device that refuses looks like to a client, and what Deno.serve could not do).
+ * @module
+ */
+import type { SimulatedDevice } from "../simulator/mod.ts";
+
+/** A running simulator TCP server. */
+export interface SimulatorTcpServer {
+  hostname: string;
+  port: number;
+  /** Connections accepted so far, refused ones included (to check that drivers close theirs). */
+  readonly accepted: number;
+  /** Stops listening and closes every open connection; safe twice. */
+  close(): Promise<void>;
+}
+
+/** Listens on hostname:port and runs `handle` per connection; the connection is closed after. */
+export function serveSimulatorTcp(
+  device: SimulatedDevice,
+  options: { hostname: string; port: number },
+  handle: (conn: Deno.TcpConn) => Promise<void>,
+): SimulatorTcpServer {
+  const listener = Deno.listen({ hostname: options.hostname, port: options.port });
+  const open = new Set<Deno.TcpConn>();
+  let accepted = 0;
+  const loop = (async () => {
+    for (;;) {
+      let conn: Deno.TcpConn;
+      try {
+        conn = await listener.accept();
+      } catch {
+        return;
+      }
+      accepted++;
+      if (device.fault === "refuse") {
+        conn.close();
+        continue;
+      }
+      open.add(conn);
+      handle(conn).catch(() => {}).finally(() => {
+        open.delete(conn);
+        try {
+          conn.close();
+        } catch { /* closed */ }
+      });
+    }
+  })();
+  let closed: Promise<void> | undefined;
+  const addr = listener.addr as Deno.NetAddr;
+  return {
+    hostname: addr.hostname,
+    port: addr.port,
+    get accepted() {
+      return accepted;
+    },
+    close() {
+      closed ??= (async () => {
+        listener.close();
+        for (const conn of open) {
+          try {
+            conn.close();
+          } catch { /* closed */ }
+        }
+        await loop;
+      })();
+      return closed;
+    },
+  };
+}
+
+/** Writes text as Latin-1 bytes (one byte per character), ignoring a peer that has gone. */
+export async function writeLatin1(conn: Deno.Conn, text: string): Promise<void> {
+  const bytes = Uint8Array.from(text, (c) => c.charCodeAt(0) & 0xff);
+  try {
+    let written = 0;
+    while (written < bytes.length) written += await conn.write(bytes.subarray(written));
+  } catch { /* the client went away: nothing to answer */ }
+}
