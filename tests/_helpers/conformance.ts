@@ -5,9 +5,12 @@
 import assert from "node:assert/strict";
 import {
   type AnyDriverDescriptor,
+  type DeviceOptions,
   type Driver,
   DriverError,
   type DriverErrorKind,
+  findSimulator,
+  SimulatedDevice,
   type Simulator,
 } from "../../drivers/mod.ts";
 import { memoryLogger } from "./log.ts";
@@ -43,6 +46,21 @@ export function createDriver(
   const own = Object.fromEntries(Object.entries(raw).filter(([k]) => !CONTROL_KEYS.includes(k)));
   const options = descriptor.options.parse(own);
   return descriptor.create(hostname, { options, log: memoryLogger() });
+}
+
+/** Starts simulator `kind` on 127.0.0.1:0 with a fresh device and the kind's parsed options. */
+export function startSimulator(
+  kind: string,
+  device: DeviceOptions = {},
+  options: Record<string, unknown> = {},
+): Promise<Simulator> {
+  const simulator = findSimulator(kind);
+  if (!simulator) throw new TypeError(`no simulator kind "${kind}"`);
+  return simulator.start(new SimulatedDevice(`${kind}-sim`, device), {
+    options: simulator.options.parse(options),
+    hostname: "127.0.0.1",
+    port: 0,
+  });
 }
 
 function signal(ms = 5000): AbortSignal {

@@ -1,15 +1,10 @@
 import assert from "node:assert/strict";
-import { findDriver, findSimulator, SimulatedDevice } from "../../../drivers/mod.ts";
-import { conformance } from "../../_helpers/conformance.ts";
+import { findDriver } from "../../../drivers/mod.ts";
+import { conformance, startSimulator } from "../../_helpers/conformance.ts";
 import { assertDrivesOverHttp, control, startDaemon } from "../../_helpers/daemon.ts";
 
-const kind = findSimulator("tasmota")!;
 const start = (driver: string, outlets: number, password?: string) => () =>
-  kind.start(new SimulatedDevice(`tasmota-${driver}`, { outlets }), {
-    options: kind.options.parse({ driver, ...(password ? { password } : {}) }),
-    hostname: "127.0.0.1",
-    port: 0,
-  });
+  startSimulator("tasmota", { outlets }, { driver, ...(password ? { password } : {}) });
 
 for (
   const [driver, outlets] of [["tasmota", 4], ["sonoff_s20_tasmota", 1], [

@@ -3,13 +3,11 @@ import {
   type DeviceOptions,
   DriverError,
   findDriver,
-  findSimulator,
-  SimulatedDevice,
   type Simulator,
 } from "../../../drivers/mod.ts";
 import { aesCfb } from "../../../drivers/snmp/_aes_cfb.ts";
 import { outletOid } from "../../../drivers/snmp/snmp.ts";
-import { conformance, createDriver } from "../../_helpers/conformance.ts";
+import { conformance, createDriver, startSimulator } from "../../_helpers/conformance.ts";
 import { assertDrivesOverHttp, control, startDaemon } from "../../_helpers/daemon.ts";
 
 interface Row {
@@ -123,13 +121,7 @@ const ROWS: Row[] = [
 ];
 
 for (const row of ROWS) {
-  const kind = findSimulator(row.kind)!;
-  const start = () =>
-    kind.start(new SimulatedDevice(row.kind, row.device), {
-      options: kind.options.parse(row.options ?? {}),
-      hostname: "127.0.0.1",
-      port: 0,
-    });
+  const start = () => startSimulator(row.kind, row.device, row.options);
   const pdu = (sim: Simulator) => row.pdu?.(sim) ?? sim.pduConfig();
   conformance({
     name: row.name,

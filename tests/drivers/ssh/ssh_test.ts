@@ -1,14 +1,8 @@
 import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
 import crypto from "node:crypto";
-import {
-  type DeviceOptions,
-  findDriver,
-  findSimulator,
-  SimulatedDevice,
-  type Simulator,
-} from "../../../drivers/mod.ts";
-import { conformance, createDriver } from "../../_helpers/conformance.ts";
+import { type DeviceOptions, findDriver, type Simulator } from "../../../drivers/mod.ts";
+import { conformance, createDriver, startSimulator } from "../../_helpers/conformance.ts";
 import { assertDrivesOverHttp, control, startDaemon } from "../../_helpers/daemon.ts";
 
 interface Row {
@@ -46,14 +40,8 @@ const ROWS: Row[] = [
   },
 ];
 
-function starter(kindName: string, device: DeviceOptions, options: Record<string, unknown> = {}) {
-  const kind = findSimulator(kindName)!;
-  return () =>
-    kind.start(new SimulatedDevice(`${kindName}-sim`, device), {
-      options: kind.options.parse(options),
-      hostname: "127.0.0.1",
-      port: 0,
-    });
+function starter(kind: string, device: DeviceOptions, options: Record<string, unknown> = {}) {
+  return () => startSimulator(kind, device, options);
 }
 
 for (const row of ROWS) {

@@ -1,12 +1,6 @@
 import assert from "node:assert/strict";
-import {
-  type DeviceOptions,
-  findDriver,
-  findSimulator,
-  SimulatedDevice,
-  type Simulator,
-} from "../../../drivers/mod.ts";
-import { conformance, createDriver } from "../../_helpers/conformance.ts";
+import { type DeviceOptions, findDriver, type Simulator } from "../../../drivers/mod.ts";
+import { conformance, createDriver, startSimulator } from "../../_helpers/conformance.ts";
 import { assertDrivesOverHttp, control, startDaemon } from "../../_helpers/daemon.ts";
 
 interface Row {
@@ -49,13 +43,7 @@ const ROWS: Row[] = [
 ];
 
 for (const row of ROWS) {
-  const kind = findSimulator(row.kind)!;
-  const start = () =>
-    kind.start(new SimulatedDevice(`${row.driver}-sim`, row.device), {
-      options: kind.options.parse(row.options ?? {}),
-      hostname: "127.0.0.1",
-      port: 0,
-    });
+  const start = () => startSimulator(row.kind, row.device, row.options);
   const bad = (sim: Simulator) => ({ ...sim.pduConfig(), password: "wrong" });
   conformance({
     name: row.driver,
@@ -98,12 +86,7 @@ for (const row of ROWS) {
 }
 
 Deno.test("apc menus: an outlet the PDU does not have is refused with the menu it showed", async () => {
-  const kind = findSimulator("apc-telnet")!;
-  await using sim = await kind.start(new SimulatedDevice("apc-small", { outlets: 4 }), {
-    options: kind.options.parse({}),
-    hostname: "127.0.0.1",
-    port: 0,
-  });
+  await using sim = await startSimulator("apc-telnet", { outlets: 4 });
   await using d = await startDaemon({
     pdus: { apc: { ...sim.pduConfig(), address: "127.0.0.1", retries: 1 } },
   });
@@ -114,12 +97,7 @@ Deno.test("apc menus: an outlet the PDU does not have is refused with the menu i
 });
 
 Deno.test("apc8959: olStatus is read as the outlet's state", async () => {
-  const kind = findSimulator("apc-cli")!;
-  await using sim = await kind.start(new SimulatedDevice("apc-cli-status", { outlets: 8 }), {
-    options: kind.options.parse({}),
-    hostname: "127.0.0.1",
-    port: 0,
-  });
+  await using sim = await startSimulator("apc-cli", { outlets: 8 });
   const driver = createDriver(findDriver("apc8959")!, "127.0.0.1", sim.pduConfig());
   try {
     sim.device.set(3, "on");

@@ -1,11 +1,6 @@
 import assert from "node:assert/strict";
-import {
-  findDriver,
-  findSimulator,
-  SimulatedDevice,
-  type Simulator,
-} from "../../../drivers/mod.ts";
-import { conformance } from "../../_helpers/conformance.ts";
+import { findDriver, type Simulator } from "../../../drivers/mod.ts";
+import { conformance, startSimulator } from "../../_helpers/conformance.ts";
 import { assertDrivesOverHttp, control, startDaemon } from "../../_helpers/daemon.ts";
 
 interface Row {
@@ -44,13 +39,7 @@ const ROWS: Row[] = [
 ];
 
 for (const row of ROWS) {
-  const kind = findSimulator(row.kind)!;
-  const start = () =>
-    kind.start(new SimulatedDevice(`${row.driver}-sim`, { outlets: 8 }), {
-      options: kind.options.parse(row.options ?? {}),
-      hostname: "127.0.0.1",
-      port: 0,
-    });
+  const start = () => startSimulator(row.kind, { outlets: 8 }, row.options);
   conformance({
     name: row.driver,
     descriptor: findDriver(row.driver)!,
