@@ -42,7 +42,12 @@ interface Layout {
   template: string;
   on: number;
   off: number;
-  /** The pdud config (besides transport keys) that drives it. */
+  /**
+   * A device with a driver of its own (cyberpower81001, ip9258); without one, the generic
+   * snmpv1/v2c/v3 driver for the version, with the credentials added to `config`.
+   */
+  driver?: string;
+  /** The pdud config (besides the driver name) that drives it. */
   config(options: Options, port: number): Record<string, unknown>;
 }
 
@@ -262,9 +267,9 @@ async function startAgent(
     address: { hostname, port, transport: "udp" as const },
     pduHostname: hostname,
     pduConfig: () => ({
-      driver: driverFor(options),
+      driver: layout.driver ?? driverFor(options),
       ...layout.config(options, port),
-      ...credentials(options),
+      ...(layout.driver ? {} : credentials(options)),
     }),
     close,
     [Symbol.asyncDispose]: close,
@@ -329,15 +334,9 @@ export const CYBERPOWER_SNMP: SimulatorKind<Options> = {
       template: `${MIB_OBJECTS["CPS-MIB"]!.ePDUOutletControlOutletCommand}.*`,
       on: 1,
       off: 2,
+      driver: "cyberpower81001",
       config: (o, port) => ({ community: o.community, snmpport: port }),
-    }).then((sim) => ({
-      ...sim,
-      pduConfig: () => ({
-        driver: "cyberpower81001",
-        community: settings.options.community,
-        snmpport: sim.address.port,
-      }),
-    })),
+    }),
 };
 
 /** `ip9258-snmp`: Aviosys IP Power 9258 (community "public"). */
@@ -354,10 +353,8 @@ export const IP9258_SNMP: SimulatorKind<Options> = {
         template: "1.3.6.1.4.1.92.58.2.*.0",
         on: 1,
         off: 0,
+        driver: "ip9258",
         config: (_o, port) => ({ snmpport: port }),
       },
-    ).then((sim) => ({
-      ...sim,
-      pduConfig: () => ({ driver: "ip9258", snmpport: sim.address.port }),
-    })),
+    ),
 };

@@ -31,13 +31,15 @@ function target(
   o: z.infer<typeof UBNT> | z.infer<typeof ACME_OPTIONS>,
   device: string,
   password: string | undefined,
+  /** Key files to try when `identity_file` is not set. */
+  defaultKeys: string[],
 ): SshTarget {
   return {
     host: hostname,
     port: o.sshport,
     username: o.username,
     password,
-    identityFiles: o.identity_file ? [o.identity_file] : defaultIdentityFiles(),
+    identityFiles: o.identity_file ? [o.identity_file] : defaultKeys,
     verifyHostkey: o.verify_hostkey,
     hostkey: o.hostkey,
     knownHosts: o.known_hosts,
@@ -54,8 +56,7 @@ function ubnt(name: string, outlets: number): DriverDescriptor<UbntOptions> {
     create(hostname, { options }) {
       const device = `Ubiquiti mFi at ${hostname}:${options.sshport}`;
       // A password is always given (default ubnt); a key is used too when one is configured.
-      const t = target(hostname, options, device, options.password);
-      if (!options.identity_file) t.identityFiles = [];
+      const t = target(hostname, options, device, options.password, []);
       return {
         async setOutlet(outlet, state, { signal }) {
           await sshRun(t, `echo ${state === "on" ? 1 : 0} > /proc/power/relay${outlet}`, signal);
@@ -95,7 +96,7 @@ export const ACME: DriverDescriptor<z.infer<typeof ACME_OPTIONS>> = {
   options: ACME_OPTIONS,
   create(hostname, { options }) {
     const device = `ACME at ${hostname}:${options.sshport}`;
-    const t = target(hostname, options, device, options.password);
+    const t = target(hostname, options, device, options.password, defaultIdentityFiles());
     return {
       async setOutlet(outlet, state, { signal }) {
         await sshRun(t, `dut-switch-${state} ${outlet}`, signal);
