@@ -13,13 +13,12 @@ import { Buffer } from "node:buffer";
 import crypto from "node:crypto";
 import ssh2 from "ssh2";
 import { z } from "zod";
+import { portNumber } from "../_options.ts";
 import { abortError, DriverError } from "../errors.ts";
 
 /** The connection keys every SSH driver accepts (upstream's plus pdud's host-key keys). */
 export const SSH_KEYS = {
-  "sshport": z.union([z.number(), z.string().regex(/^\d+$/).transform(Number)]).pipe(
-    z.number().int().min(1).max(65535),
-  ).default(22),
+  "sshport": portNumber(22),
   "verify_hostkey": z.union([z.boolean(), z.enum(["true", "false"]).transform((v) => v === "true")])
     .default(true),
   "hostkey": z.string().regex(

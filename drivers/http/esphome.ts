@@ -7,6 +7,7 @@
  * @module
  */
 import { z } from "zod";
+import { portNumber } from "../_options.ts";
 import type { DriverDescriptor } from "../driver.ts";
 import { DriverError } from "../errors.ts";
 import { httpCall } from "../_transport/http_client.ts";
@@ -16,9 +17,7 @@ const OPTIONS = z.object({
   // missing instead of the whole daemon refusing to start.
   "switch_ids": z.array(z.string().regex(/^[A-Za-z0-9_-]+$/, "expected an ESPHome object id"))
     .min(1).optional(),
-  "port": z.union([z.number(), z.string().regex(/^\d+$/).transform(Number)]).pipe(
-    z.number().int().min(1).max(65535),
-  ).default(80),
+  "port": portNumber(80),
   "username": z.string().optional(),
   "password": z.string().optional(),
 }).strict();

@@ -9,15 +9,14 @@
  * @module
  */
 import { z } from "zod";
+import { portNumber } from "../_options.ts";
 import type { DriverDescriptor } from "../driver.ts";
 import { DriverError } from "../errors.ts";
 import { httpCall } from "../_transport/http_client.ts";
 
 const OPTIONS = z.object({
   "hostname": z.string().min(1).optional(),
-  "port": z.union([z.number(), z.string().regex(/^\d+$/).transform(Number)]).pipe(
-    z.number().int().min(1).max(65535),
-  ).default(80),
+  "port": portNumber(80),
   "api_key": z.string().min(1),
   "entities": z.array(z.string().regex(/^switch\.[a-z0-9_]+$/, "expected switch.<object_id>"))
     .optional(),

@@ -7,17 +7,17 @@
  * @module
  */
 import { z } from "zod";
+import { portNumber, wholeNumber } from "../_options.ts";
 import type { DriverDescriptor, OutletState } from "../driver.ts";
 import { DriverError } from "../errors.ts";
 import { httpCall } from "../_transport/http_client.ts";
 
-const int = z.union([z.number(), z.string().regex(/^\d+$/).transform(Number)]);
 const OPTIONS = z.object({
   "ip": z.string().min(1).optional(),
-  "port": int.pipe(z.number().int().min(1).max(65535)).default(80),
+  "port": portNumber(80),
   "username": z.string().default("admin"),
   "password": z.string().default("admin"),
-  "number_of_outputs": int.pipe(z.number().int().min(1).max(64)).default(4),
+  "number_of_outputs": wholeNumber(1, 64).default(4),
 }).strict();
 
 function stateIn(body: unknown, outlet: number, device: string): OutletState {

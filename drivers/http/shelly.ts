@@ -10,13 +10,12 @@
  * @module
  */
 import { z } from "zod";
+import { wholeNumber } from "../_options.ts";
 import type { DriverDescriptor } from "../driver.ts";
 import { DriverError } from "../errors.ts";
 import { httpCall } from "../_transport/http_client.ts";
 
-const count = z.union([z.number(), z.string().regex(/^\d+$/).transform(Number)]).pipe(
-  z.number().int().min(1).max(16),
-);
+const count = wholeNumber(1, 16);
 
 const GEN1 = z.object({
   "ip": z.string().min(1).optional(),

@@ -10,14 +10,13 @@
  * @module
  */
 import { z } from "zod";
+import { wholeNumber } from "../_options.ts";
 import type { DriverDescriptor, OutletState } from "../driver.ts";
 import { DriverError } from "../errors.ts";
 
 const OPTIONS = z.object({
   "ip": z.string().min(1).optional(),
-  "port_count": z.union([z.number(), z.string().regex(/^\d+$/).transform(Number)]).pipe(
-    z.number().int().min(1).max(32),
-  ).optional(),
+  "port_count": wholeNumber(1, 32).optional(),
   "username": z.string().optional(),
   "password": z.string().optional(),
 }).strict();

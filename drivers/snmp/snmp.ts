@@ -18,6 +18,7 @@
  * @module
  */
 import { z } from "zod";
+import { portNumber } from "../_options.ts";
 import type { DriverDescriptor } from "../driver.ts";
 import { DriverError } from "../errors.ts";
 import { AUTH_PROTOCOLS, PRIV_PROTOCOLS, SnmpClient, type SnmpTarget } from "./client.ts";
@@ -37,7 +38,6 @@ export const MIB_OBJECTS: Record<string, Record<string, string>> = {
 const integer = z.union([z.number(), z.string().regex(/^-?\d+$/).transform(Number)]).pipe(
   z.number().int(),
 );
-const port = integer.pipe(z.number().min(1).max(65535));
 const protocolName = (table: Record<string, string>, what: string) =>
   z.string().refine((v) => v in table, {
     message: `unknown ${what}; expected one of ${Object.keys(table).join(", ")}`,
@@ -58,7 +58,7 @@ const GENERIC = z.object({
   "static_ending": integer.optional(),
   "onsetting": integer.default(1),
   "offsetting": integer.default(2),
-  "snmpport": port.default(161),
+  "snmpport": portNumber(161),
 }).strict().superRefine((o, ctx) => {
   if (o.oid === undefined && (o.mib === undefined || o.controlpoint === undefined)) {
     ctx.addIssue({
@@ -156,7 +156,7 @@ export const SNMP_V3 = genericDescriptor("snmpv3", "3");
 
 const FIXED = z.object({
   "community": z.string().min(1).optional(),
-  "snmpport": port.default(161),
+  "snmpport": portNumber(161),
 }).strict();
 type FixedOptions = z.infer<typeof FIXED>;
 

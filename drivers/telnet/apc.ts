@@ -15,14 +15,13 @@
  * @module
  */
 import { z } from "zod";
+import { portNumber } from "../_options.ts";
 import type { Driver, DriverDescriptor, OutletState } from "../driver.ts";
 import { DriverError } from "../errors.ts";
 import { ExpectSession } from "../_transport/expect.ts";
 
 const OPTIONS = z.object({
-  "telnetport": z.union([z.number(), z.string().regex(/^\d+$/).transform(Number)]).pipe(
-    z.number().int().min(1).max(65535),
-  ).default(23),
+  "telnetport": portNumber(23),
   "username": z.string().min(1).default("apc"),
   "password": z.string().default("apc"),
 }).strict();

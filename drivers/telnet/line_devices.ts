@@ -13,23 +13,19 @@
  * @module
  */
 import { z } from "zod";
+import { portNumber } from "../_options.ts";
 import type { DriverDescriptor, OutletState } from "../driver.ts";
 import { DriverError } from "../errors.ts";
 import { ExpectSession } from "../_transport/expect.ts";
 
-const port = (fallback: number) =>
-  z.union([z.number(), z.string().regex(/^\d+$/).transform(Number)]).pipe(
-    z.number().int().min(1).max(65535),
-  ).default(fallback);
-
 const NETIO = z.object({
-  "telnetport": port(1234),
+  "telnetport": portNumber(1234),
   "username": z.string().min(1).default("admin"),
   "password": z.string().default("admin"),
 }).strict();
-const GUDE = z.object({ "telnetport": port(23) }).strict();
+const GUDE = z.object({ "telnetport": portNumber(23) }).strict();
 const SYN = z.object({
-  "telnetport": port(23),
+  "telnetport": portNumber(23),
   "username": z.string().min(1).default("admin"),
   "password": z.string().default("admin"),
 }).strict();
