@@ -82,6 +82,18 @@ function acmeInterpreter(device: SimulatedDevice): Interpreter {
   };
 }
 
+/**
+ * ssh2's key generator under Deno drops a leading zero byte of the public key (about one key in
+ * 256: Deno's export trims it), and ssh2 then refuses its own key as malformed. Such a pair is
+ * thrown away and another made, so a simulator never fails to start on an unlucky key.
+ */
+export function ed25519Pair(): { private: string; public: string } {
+  for (;;) {
+    const pair = ssh2.utils.generateKeyPairSync("ed25519");
+    if (!(ssh2.utils.parseKey(pair.private) instanceof Error)) return pair;
+  }
+}
+
 async function serveSsh(
   kind: string,
   device: SimulatedDevice,
@@ -90,7 +102,7 @@ async function serveSsh(
   interpret: Interpreter,
   prompt: string,
 ): Promise<Simulator & { hostkey: string }> {
-  const hostKey = ssh2.utils.generateKeyPairSync("ed25519");
+  const hostKey = ed25519Pair();
   const hostkey = fingerprint(Buffer.from(hostKey.public.split(" ")[1]!, "base64"));
   const allowed = auth.publicKey ? ssh2.utils.parseKey(auth.publicKey) : undefined;
   const clients = new Set<Any>();
@@ -260,7 +272,7 @@ export const ACME_SSH: SimulatorKind<z.infer<typeof ACME_OPTIONS>> = {
     let identityFile: string | undefined;
     let publicKey: string | undefined;
     if (options.password === undefined) {
-      const pair = ssh2.utils.generateKeyPairSync("ed25519");
+      const pair = ed25519Pair();
       identityFile = await Deno.makeTempFile({ prefix: "pdud-acme-sim-", suffix: ".key" });
       await Deno.writeTextFile(identityFile, pair.private, { mode: 0o600 });
       publicKey = pair.public;
