@@ -17,6 +17,27 @@ import {
   SHELLY_GEN1_SIMULATOR,
   SHELLY_GEN2_SIMULATOR,
 } from "./simulators.ts";
+import {
+  ANEL_ADV,
+  ANEL_HOME,
+  ANEL_IO,
+  ANEL_PRO,
+  INTELLINET,
+  IP9850,
+  LINDY_IPOWER_CLASSIC8,
+  SAINSMART,
+  SERVERTECH_PRO2,
+  UBUS,
+} from "./web_relays.ts";
+import {
+  ANEL_SIMULATOR,
+  INTELLINET_SIMULATOR,
+  IP9850_SIMULATOR,
+  LINDY_SIMULATOR,
+  SAINSMART_SIMULATOR,
+  SERVERTECH_SIMULATOR,
+  UBUS_SIMULATOR,
+} from "./web_relay_simulators.ts";
 
 /** Every http driver descriptor. */
 export const HTTP_DRIVERS: readonly AnyDriverDescriptor[] = [
@@ -28,6 +49,16 @@ export const HTTP_DRIVERS: readonly AnyDriverDescriptor[] = [
   ESPHOME_HTTP,
   HOME_ASSISTANT_HTTP,
   NETIO_JSON,
+  ANEL_HOME,
+  ANEL_ADV,
+  ANEL_IO,
+  ANEL_PRO,
+  INTELLINET,
+  IP9850,
+  LINDY_IPOWER_CLASSIC8,
+  SAINSMART,
+  SERVERTECH_PRO2,
+  UBUS,
 ];
 
 /** Every http simulator kind. */
@@ -38,4 +69,11 @@ export const HTTP_SIMULATORS: readonly AnySimulatorKind[] = [
   ESPHOME_SIMULATOR,
   HOME_ASSISTANT_SIMULATOR,
   NETIO_JSON_SIMULATOR,
+  ANEL_SIMULATOR,
+  INTELLINET_SIMULATOR,
+  IP9850_SIMULATOR,
+  LINDY_SIMULATOR,
+  SAINSMART_SIMULATOR,
+  SERVERTECH_SIMULATOR,
+  UBUS_SIMULATOR,
 ];

@@ -11,7 +11,7 @@ import { faultReply, serveSimulatorHttp, type SimulatedReply } from "../_transpo
 import { verifyDigest } from "../_transport/http_client.ts";
 
 /** Runs one device operation with the device's fault knob applied. */
-async function operate(
+export async function operate(
   device: SimulatedDevice,
   request: Request,
   answer: () => Response | Promise<Response>,
@@ -24,18 +24,24 @@ async function operate(
   }
 }
 
-function basicOk(request: Request, username: string, password: string): boolean {
+/** Whether the request carries exactly these basic credentials. */
+export function basicOk(request: Request, username: string, password: string): boolean {
   return request.headers.get("authorization") === `Basic ${btoa(`${username}:${password}`)}`;
 }
 
 const flip = (s: OutletState) => s === "on";
 
-function simulator(
+/**
+ * An HTTP simulator on a real socket. `withPort`: the PDU's address must carry the port (for
+ * drivers whose upstream has no port key and puts the hostname straight into the URL).
+ */
+export function simulator(
   kind: string,
   device: SimulatedDevice,
   listen: { hostname: string; port: number },
   handler: (request: Request) => Promise<SimulatedReply>,
   config: (address: string, port: number) => Record<string, unknown>,
+  withPort = false,
 ): Simulator {
   const server = serveSimulatorHttp(device, listen, handler);
   const close = () => server.close();
@@ -43,7 +49,7 @@ function simulator(
     kind,
     device,
     address: { hostname: server.hostname, port: server.port, transport: "tcp" },
-    pduHostname: server.hostname,
+    pduHostname: withPort ? `${server.hostname}:${server.port}` : server.hostname,
     pduConfig: () => config(server.hostname, server.port),
     close,
     [Symbol.asyncDispose]: close,

@@ -95,6 +95,11 @@ export class SimulatedDevice {
     return Number.isInteger(outlet) && outlet >= this.first && outlet < this.first + this.count;
   }
 
+  /** Every outlet number, in order. */
+  outlets(): number[] {
+    return Array.from({ length: this.count }, (_, i) => i + this.first);
+  }
+
   /** Reads an outlet; throws RangeError for an outlet the device does not have. */
   get(outlet: number): OutletState {
     this.#check(outlet);
