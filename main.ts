@@ -7,9 +7,12 @@
 import { parseArgs } from "node:util";
 import { createLogger, createSupervisor, type LogLevel } from "./actors/mod.ts";
 import {
+  assertPermitted,
   type Config,
   ConfigError,
   DEMO_CONFIG,
+  type DroppablePermission,
+  dropUnneededPermissions,
   formatIssue,
   loadConfig,
   parseLogLevel,
@@ -150,13 +153,25 @@ async function serveOrDrive(args: string[]): Promise<number> {
     level: level ?? parseLogLevel(config.daemon.logging_level) ?? "info",
     ...(write ? { write } : {}),
   });
-  if (values.drive) return await drive(config, values, log);
+  if (values.drive) {
+    await dropUnneededPermissions(config);
+    return await drive(config, values, log);
+  }
 
   if (values.listener) config.daemon.listener = values.listener as Config["daemon"]["listener"];
   const confPath = values.conf;
+  const dropped = new Set<DroppablePermission>();
   const daemon = await startDaemon(config, {
     log,
-    ...(confPath ? { readConfig: () => readConfigFile(confPath) } : {}),
+    ...(confPath
+      ? {
+        readConfig: async () => {
+          const next = await readConfigFile(confPath);
+          assertPermitted(next, dropped);
+          return next;
+        },
+      }
+      : {}),
   });
   log.info("pdud listening", {
     hostname: daemon.listeners.hostname,
@@ -166,6 +181,12 @@ async function serveOrDrive(args: string[]): Promise<number> {
     config: values.conf ?? "embedded demo config",
   });
   await notifySystemd(log);
+  for (const p of await dropUnneededPermissions(config)) dropped.add(p);
+  log.info("permissions", {
+    dropped: [...dropped],
+    kept: "net, read, env" + (dropped.has("run") ? "" : ", run") +
+      (dropped.has("write") ? "" : ", write"),
+  });
   return await new Promise<number>((resolve) => {
     const stop = async (signal: string) => {
       log.info("stopping", { signal });

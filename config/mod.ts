@@ -25,6 +25,12 @@ export { type Config, type DaemonConfig, isCidr, type PduConfig } from "./schema
 export { UPSTREAM_DEFAULTS } from "./upstream.ts";
 export { parseLogLevel } from "./_log_level.ts";
 export { DEMO_CONFIG } from "./demo.ts";
+export {
+  assertPermitted,
+  type DroppablePermission,
+  dropUnneededPermissions,
+  permissionsNeeded,
+} from "./permissions.ts";
 
 /** Options of loadConfig. */
 export interface LoadOptions {

@@ -76,6 +76,11 @@ export interface DriverDescriptor<O = unknown> {
   readonly options: z.ZodType<O>;
   /** The outlets this device has, when it is known from the options; checked before queueing. */
   outletRange?(options: O): { min: number; max: number };
+  /**
+   * Deno permissions the driver needs besides net, read and env: "run" for drivers that start a
+   * program, "write" for ones that write device nodes. pdud gives up those no PDU needs.
+   */
+  readonly permissions?: readonly ("run" | "write")[];
   /** No I/O here: connect lazily on the first operation. */
   create(hostname: string, settings: DriverSettings<O>): Driver;
 }

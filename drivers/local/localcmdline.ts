@@ -28,6 +28,7 @@ export function formatCommand(template: string, outlet: number): string {
 export const LOCALCMDLINE: DriverDescriptor<LocalCmdlineOptions> = {
   names: ["localcmdline"],
   summary: "runs cmd_on / cmd_off through /bin/sh with %s replaced by the outlet number",
+  permissions: ["run"],
   options: z.object({
     "cmd_on": z.string().min(1).optional(),
     "cmd_off": z.string().min(1).optional(),

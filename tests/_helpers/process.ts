@@ -19,6 +19,8 @@ export interface PdudProcess extends AsyncDisposable {
   logs: Record<string, unknown>[];
   /** Sends `signal` and waits for the exit status. */
   stop(signal?: Deno.Signal): Promise<Deno.CommandStatus>;
+  /** Resolves with the first log line (already read or still to come) that `match` accepts. */
+  waitForLog(match: (record: Record<string, unknown>) => boolean): Promise<Record<string, unknown>>;
 }
 
 /** Runs `deno run main.ts …args` to completion; returns its exit code and output. */
@@ -51,6 +53,20 @@ export async function spawnPdud(args: string[]): Promise<PdudProcess> {
     stderr: "piped",
   }).spawn();
   const logs: Record<string, unknown>[] = [];
+  const waiters = new Set<{
+    match: (r: Record<string, unknown>) => boolean;
+    resolve: (r: Record<string, unknown>) => void;
+    reject: (e: Error) => void;
+  }>();
+  const push = (record: Record<string, unknown>) => {
+    logs.push(record);
+    for (const w of waiters) {
+      if (w.match(record)) {
+        waiters.delete(w);
+        w.resolve(record);
+      }
+    }
+  };
   const stderr = new Response(child.stderr).text();
   const lines = child.stdout.pipeThrough(new TextDecoderStream()).pipeThrough(lineSplitter());
   const reader = lines.getReader();
@@ -63,16 +79,19 @@ export async function spawnPdud(args: string[]): Promise<PdudProcess> {
     }
     const record = parse(value);
     if (!record) continue;
-    logs.push(record);
+    push(record);
     if (record.msg === "pdud listening") port = Number(record.port);
   }
   // Keep draining so the child never blocks on a full pipe.
   const drained = (async () => {
     for (;;) {
       const { value, done } = await reader.read();
-      if (done) return;
+      if (done) {
+        for (const w of waiters) w.reject(new Error("pdud's output ended before the log line"));
+        return;
+      }
       const record = parse(value);
-      if (record) logs.push(record);
+      if (record) push(record);
     }
   })();
   let stopped: Promise<Deno.CommandStatus> | undefined;
@@ -88,7 +107,21 @@ export async function spawnPdud(args: string[]): Promise<PdudProcess> {
     })();
     return stopped;
   };
-  return { port, child, logs, stop, [Symbol.asyncDispose]: async () => void await stop() };
+  const waitForLog = (match: (r: Record<string, unknown>) => boolean) => {
+    const seen = logs.find(match);
+    if (seen) return Promise.resolve(seen);
+    return new Promise<Record<string, unknown>>((resolve, reject) =>
+      waiters.add({ match, resolve, reject })
+    );
+  };
+  return {
+    port,
+    child,
+    logs,
+    stop,
+    waitForLog,
+    [Symbol.asyncDispose]: async () => void await stop(),
+  };
 }
 
 function parse(line: string): Record<string, unknown> | undefined {
