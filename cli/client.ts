@@ -5,7 +5,7 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { parseOutletList } from "../config/mod.ts";
+import { parseOutletList } from "../config/outlets.ts";
 import { HELP } from "./help.ts";
 
 interface Io {

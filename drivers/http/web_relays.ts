@@ -10,7 +10,8 @@
  *   with basic auth; state from `GET /status.xml` (`<outletStatN>on</outletStatN>`). Keys `port`
  *   (80), `username`/`password` (admin/admin).
  * - `ip9850` (Aviosys IP Power 9850, outlets 1–4): `GET /set.cmd?user=&pass=&cmd=setpower&p6N=1|0`
- *   answered `p6N=1`; state from `cmd=getpower`. Keys `username`, `password`.
+ *   answered `p6N=1`; state from `cmd=getpower`. Keys `username`, `password`, `ip` (upstream
+ *   ignores it and dials the PDU name; pdud dials it).
  * - `LindyIPowerClassic8` (outlets 1–8): `GET /ons.cgi?led=<24 bits>` / `offs.cgi`, one bit per
  *   outlet, MSB first; basic auth when `username` and `password` are set. `port` (80) — upstream
  *   reads it but never uses it; pdud does.
@@ -176,6 +177,9 @@ export const INTELLINET: DriverDescriptor<z.infer<typeof INTELLINET_OPTIONS>> = 
 // Aviosys IP Power 9850
 
 const IP9850_OPTIONS = z.object({
+  // Upstream's own example config sets `ip`, which its driver ignores (it dials the PDU name);
+  // pdud dials it, as the user meant.
+  "ip": z.string().min(1).optional(),
   "username": z.string().optional(),
   "password": z.string().optional(),
 }).strict();
@@ -186,7 +190,8 @@ export const IP9850: DriverDescriptor<z.infer<typeof IP9850_OPTIONS>> = {
   summary: "Aviosys IP Power 9850 (outlets 1–4): set.cmd setpower/getpower over HTTP",
   options: IP9850_OPTIONS,
   outletRange: () => ({ min: 1, max: 4 }),
-  create(hostname, { options }) {
+  create(name, { options }) {
+    const hostname = options.ip ?? name;
     const device = `IP Power 9850 at ${hostname}`;
     const call = async (params: Record<string, string>, signal: AbortSignal) => {
       // Upstream leaves out an unset user or pass (requests drops None parameters).
