@@ -49,6 +49,12 @@ interface Layout {
   driver?: string;
   /** The pdud config (besides the driver name) that drives it. */
   config(options: Options, port: number): Record<string, unknown>;
+  /** The agent's sysObjectID (managers such as fence_apc_snmp pick the device model by it). */
+  sysObjectID?: string;
+  /** A column of the control table holding each outlet's name ("Outlet N"). */
+  nameColumn?: number;
+  /** A separate read-only status table (APC rPDU: rPDUOutletStatusTable). */
+  statusTable?: { entry: string; nameColumn: number; stateColumn: number };
 }
 
 /** Picks a free UDP port: net-snmp's agent treats port 0 as "use 161". */
@@ -147,6 +153,8 @@ async function startAgent(
   // deno-lint-ignore no-explicit-any
   const handler = (request: any) => {
     const outlet = outletOf(request.oid);
+    // Another column of the table (index, name), met by a walk: its stored value stands.
+    if (!device.has(outlet)) return request.done();
     const isSet = request.operation === snmp.PduType.SetRequest;
     if (isSet && request.testSet) {
       // The test pass: refuse values the device does not know before anything changes.
@@ -187,6 +195,7 @@ async function startAgent(
   const mib = agent.getMib();
   const outlets = Array.from({ length: device.count }, (_, i) => device.first + i);
   const initial = (outlet: number) => device.get(outlet) === "on" ? layout.on : layout.off;
+  const outletName = (outlet: number) => `Outlet ${outlet}`;
   if (suffix === ".0") {
     // IP Power 9258 style: one scalar per outlet, instance .0.
     for (const outlet of outlets) {
@@ -205,34 +214,83 @@ async function startAgent(
     // A table column: the entry is the prefix without its last arc, which is the column.
     const arcs = prefix.replace(/\.$/, "").split(".");
     const column = Number(arcs.pop());
+    const indexColumn = column === 1 ? 2 : 1;
+    const columns = [
+      { number: indexColumn, name: "index", value: (o: number) => o, type: "Integer" },
+      { number: column, name: "control", value: initial, type: "Integer" },
+      ...(layout.nameColumn
+        ? [{ number: layout.nameColumn, name: "name", value: outletName, type: "OctetString" }]
+        : []),
+    ].sort((a, b) => a.number - b.number);
     mib.registerProvider({
       name: "outlets",
       type: snmp.MibProviderType.Table,
       oid: arcs.join("."),
       maxAccess: snmp.MaxAccess["not-accessible"],
-      tableColumns: [
-        {
-          number: column === 1 ? 2 : 1,
-          name: "index",
-          type: snmp.ObjectType.Integer,
-          maxAccess: snmp.MaxAccess["read-only"],
-        },
-        {
-          number: column,
-          name: "control",
-          type: snmp.ObjectType.Integer,
-          maxAccess: snmp.MaxAccess["read-write"],
-        },
-      ].sort((a, b) => a.number - b.number),
+      tableColumns: columns.map((c) => ({
+        number: c.number,
+        name: c.name,
+        type: snmp.ObjectType[c.type],
+        maxAccess: snmp.MaxAccess[c.name === "control" ? "read-write" : "read-only"],
+      })),
       tableIndex: [{ columnName: "index" }],
       handler,
     });
     for (const outlet of outlets) {
-      mib.addTableRow(
-        "outlets",
-        column === 1 ? [initial(outlet), outlet] : [outlet, initial(outlet)],
-      );
+      mib.addTableRow("outlets", columns.map((c) => c.value(outlet)));
     }
+  }
+  if (layout.statusTable) {
+    const { entry, nameColumn, stateColumn } = layout.statusTable;
+    const stateOf = (oid: string) => {
+      const m = new RegExp(`^${entry.replaceAll(".", "\\.")}\\.${stateColumn}\\.(\\d+)$`)
+        .exec(oid);
+      return m ? Number(m[1]) : NaN;
+    };
+    mib.registerProvider({
+      name: "status",
+      type: snmp.MibProviderType.Table,
+      oid: entry,
+      maxAccess: snmp.MaxAccess["not-accessible"],
+      tableColumns: [
+        { number: 1, name: "statusIndex", type: snmp.ObjectType.Integer },
+        { number: nameColumn, name: "statusName", type: snmp.ObjectType.OctetString },
+        { number: stateColumn, name: "state", type: snmp.ObjectType.Integer },
+      ].map((c) => ({ ...c, maxAccess: snmp.MaxAccess["read-only"] })),
+      tableIndex: [{ columnName: "statusIndex" }],
+      // deno-lint-ignore no-explicit-any
+      handler: (request: any) => {
+        const outlet = stateOf(request.oid);
+        if (device.has(outlet)) {
+          request.instanceNode.value = device.get(outlet) === "on" ? layout.on : layout.off;
+        }
+        request.done();
+      },
+    });
+    for (const outlet of outlets) {
+      mib.addTableRow("status", [outlet, outletName(outlet), initial(outlet)]);
+    }
+  }
+  // SNMP-FRAMEWORK-MIB's snmpEngineMaxMessageSize, which every agent has: it lies past the
+  // device's tables, so a walk of them ends on it rather than at the end of the MIB (where
+  // net-snmp's agent answers an SNMPv1 GETNEXT with endOfMibView, which v1 does not have).
+  mib.registerProvider({
+    name: "snmpEngineMaxMessageSize",
+    type: snmp.MibProviderType.Scalar,
+    oid: "1.3.6.1.6.3.10.2.1.4",
+    scalarType: snmp.ObjectType.Integer,
+    maxAccess: snmp.MaxAccess["read-only"],
+  });
+  mib.setScalarValue("snmpEngineMaxMessageSize", 1500);
+  if (layout.sysObjectID) {
+    mib.registerProvider({
+      name: "sysObjectID",
+      type: snmp.MibProviderType.Scalar,
+      oid: "1.3.6.1.2.1.1.2",
+      scalarType: snmp.ObjectType.OID,
+      maxAccess: snmp.MaxAccess["read-only"],
+    });
+    mib.setScalarValue("sysObjectID", layout.sysObjectID.replace(/^\./, ""));
   }
 
   // Bound before anyone sends to it, and closed without net-snmp's close callback, which asks
@@ -276,6 +334,20 @@ async function startAgent(
   };
 }
 
+/**
+ * What an APC agent shows besides the control column, as the devices do: a MasterSwitch
+ * (sPDUOutletControlTable: sPDUOutletCtlName is column 4) and a Rack PDU (sysObjectID
+ * rPDU, rPDUOutletControlOutletName column 2, and rPDUOutletStatusTable with the outlet state).
+ */
+const APC_LAYOUTS: Record<Options["controlpoint"], Partial<Layout>> = {
+  sPDUOutletCtl: { sysObjectID: "1.3.6.1.4.1.318.1.3.4.2", nameColumn: 4 },
+  rPDUOutletControlOutletCommand: {
+    sysObjectID: "1.3.6.1.4.1.318.1.3.4.5",
+    nameColumn: 2,
+    statusTable: { entry: "1.3.6.1.4.1.318.1.1.12.3.5.1.1", nameColumn: 2, stateColumn: 4 },
+  },
+};
+
 /** `apc-snmp`: an APC switched PDU's PowerNet-MIB outlet table. */
 export const APC_SNMP: SimulatorKind<Options> = {
   name: "apc-snmp",
@@ -286,6 +358,7 @@ export const APC_SNMP: SimulatorKind<Options> = {
       template: `${MIB_OBJECTS["PowerNet-MIB"]![settings.options.controlpoint]}.*`,
       on: 1,
       off: 2,
+      ...APC_LAYOUTS[settings.options.controlpoint],
       config: (o, port) => ({
         mib: "PowerNet-MIB",
         controlpoint: o.controlpoint,

@@ -168,7 +168,16 @@ function draw(menu: Menu): string {
   return lines.join("\r\n");
 }
 
-/** Splits client bytes into lines and ESC keys, dropping IAC sequences (they span reads). */
+/** A key the console acts on at once, without ENTER. */
+type Key = { key: "esc" | "ctrl-c" };
+
+/** Telnet's Interrupt Process command: what a client in line mode sends for CTRL-C. */
+const IP = 244;
+
+/**
+ * Splits client bytes into lines and keys (ESC, CTRL-C as 0x03 or IAC IP), dropping other IAC
+ * sequences (they span reads).
+ */
 class TelnetInput {
   #line = "";
   #iac: number[] = [];
@@ -176,8 +185,8 @@ class TelnetInput {
   /** Recorded IAC sequences, for tests of what the client negotiated. */
   readonly negotiated: number[][] = [];
 
-  push(bytes: Uint8Array): Array<string | { key: "esc" }> {
-    const out: Array<string | { key: "esc" }> = [];
+  push(bytes: Uint8Array): Array<string | Key> {
+    const out: Array<string | Key> = [];
     for (const byte of bytes) {
       const seq = this.#iac;
       if (seq.length > 0) {
@@ -191,7 +200,10 @@ class TelnetInput {
             : true);
         if (done) {
           if (command === IAC) this.#line += "\xff";
-          else this.negotiated.push([...seq]);
+          else if (command === IP) {
+            this.#line = "";
+            out.push({ key: "ctrl-c" });
+          } else this.negotiated.push([...seq]);
           seq.length = 0;
         }
         continue;
@@ -209,9 +221,9 @@ class TelnetInput {
       if (byte === 0x0d || byte === 0x0a) {
         out.push(this.#line);
         this.#line = "";
-      } else if (byte === 0x1b) {
+      } else if (byte === 0x1b || byte === 0x03) {
         this.#line = "";
-        out.push({ key: "esc" });
+        out.push({ key: byte === 0x1b ? "esc" : "ctrl-c" });
       } else if (this.#line.length < 256) {
         this.#line += String.fromCharCode(byte);
       }
@@ -220,7 +232,7 @@ class TelnetInput {
   }
 }
 
-type Session = (input: string | { key: "esc" }) => Promise<void>;
+type Session = (input: string | Key) => Promise<void>;
 
 /** Runs a telnet console: negotiation, login, then `loggedIn` for each input. */
 function serveTelnet(
@@ -369,7 +381,9 @@ export const APC_TELNET: SimulatorKind<MenuOptions> = {
             );
           }
           if (typeof input !== "string") {
-            if (stack.length > 1) stack.pop();
+            // ESC goes up one menu; CTRL-C back to the Control Console, as the firmware does.
+            if (input.key === "ctrl-c") stack.length = 1;
+            else if (stack.length > 1) stack.pop();
             return await write(draw(stack.at(-1)!));
           }
           const menu = stack.at(-1)!;
@@ -409,18 +423,30 @@ export const APC_CLI: SimulatorKind<CliOptions> = {
   summary: "APC AP8959-class rack PDU telnet command line (apc> olOn/olOff/olStatus N)",
   options: CLI_OPTIONS,
   start(device, { options, hostname, port }) {
+    // AOS takes `all`, a number, a range or a comma list of them ("1,3-5").
     const outlets = (text: string): number[] | undefined => {
-      if (!/^\d+$/.test(text)) return undefined;
-      const n = Number(text);
-      return n >= device.first && n < device.first + device.count ? [n] : undefined;
+      if (text === "all") return device.outlets();
+      const picked: number[] = [];
+      for (const part of text.split(",")) {
+        const m = /^(\d+)(?:-(\d+))?$/.exec(part);
+        if (!m) return undefined;
+        const [from, to] = [Number(m[1]), Number(m[2] ?? m[1])];
+        if (to < from || !device.has(from) || !device.has(to)) return undefined;
+        for (let n = from; n <= to; n++) picked.push(n);
+      }
+      return picked;
     };
     const sim = serveTelnet(
       "apc-cli",
       device,
       { hostname, port },
       options,
-      "\r\n\r\nSchneider Electric                      Network Management Card AOS\r\n" +
-        "\r\nType ? for command listing\r\nUse tcpip command for IP address(-i), subnet(-s), " +
+      // The banner names the firmware; clients such as fence_apc pick the CLI dialect by it.
+      "\r\n\r\nSchneider Electric                      Network Management Card AOS      v6.8.2" +
+        "\r\n(c) Copyright 2016 All Rights Reserved  RPDU 2g                          v6.8.2" +
+        "\r\n" + "-".repeat(79) +
+        "\r\nName      : apc-sim                                   User : Administrator" +
+        "\r\n\r\nType ? for command listing\r\nUse tcpip command for IP address(-i), subnet(-s), " +
         "and gateway(-g)\r\n\r\napc>",
       (write, hangUp) => async (input) => {
         if (typeof input !== "string") return;
@@ -440,12 +466,14 @@ export const APC_CLI: SimulatorKind<CliOptions> = {
         if (!what) return await write(`\r\nE101: Command Not Found${prompt}`);
         const selected = args.length === 1 ? outlets(args[0]!) : undefined;
         if (!selected) return await write(`\r\nE102: Parameter Error${prompt}`);
-        const [n] = selected as [number];
         await answer(
           await consoleFault(device, `\r\nE200: Input Error${prompt}`, () => {
-            if (what !== "status") device.set(n, what);
-            const state = device.get(n) === "on" ? "On" : "Off";
-            const status = what === "status" ? ` ${n}: Outlet ${n}: ${state}\r\n` : "";
+            let status = "";
+            for (const n of selected) {
+              if (what !== "status") device.set(n, what);
+              const state = device.get(n) === "on" ? "On" : "Off";
+              if (what === "status") status += ` ${n}: Outlet ${n}: ${state}\r\n`;
+            }
             return `\r\nE000: Success\r\n${status}${prompt}`;
           }),
           write,

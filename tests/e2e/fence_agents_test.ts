@@ -1,0 +1,136 @@
+/**
+ * Clients nobody here wrote, against pdud's APC simulators: ClusterLabs' fence agents (Debian's
+ * `fence-agents`). `fence_apc_snmp` picks the model by sysObjectID, walks the outlet names and
+ * reads and sets the outlet; `fence_apc` walks the Control Console menus or, on AOS v5+ firmware,
+ * the `apc>` command line. When the agents (or the snmpwalk/telnet they run) are missing, the
+ * tests say they were skipped.
+ */
+import assert from "node:assert/strict";
+import type { Simulator } from "../../drivers/mod.ts";
+import { startSimulator } from "../_helpers/conformance.ts";
+
+/** The tool's path: PATH, then the sbin directories Debian installs fence agents in. */
+function which(tool: string): string | undefined {
+  const dirs = (Deno.env.get("PATH") ?? "").split(":").concat(["/usr/sbin", "/sbin"]);
+  return dirs.map((d) => `${d}/${tool}`).find((path) => {
+    try {
+      return Deno.statSync(path).isFile;
+    } catch {
+      return false;
+    }
+  });
+}
+
+const SNMP_READY = !!which("fence_apc_snmp") && !!which("snmpwalk");
+const TELNET_READY = !!which("fence_apc") && !!which("telnet");
+const why = (ready: boolean, tools: string) =>
+  ready ? "" : ` (skipped: ${tools} not installed; .ci/run installs fence-agents)`;
+
+async function fence(
+  agent: string,
+  sim: Simulator,
+  args: string[],
+): Promise<{ code: number; out: string }> {
+  const output = await new Deno.Command(which(agent)!, {
+    args: ["--ip", "127.0.0.1", "--ipport", String(sim.address.port), ...args],
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const decoder = new TextDecoder();
+  return {
+    code: output.code,
+    out: decoder.decode(output.stdout) + decoder.decode(output.stderr),
+  };
+}
+
+/** list, on, status, reboot, off, status of outlet 3, each checked against the simulated outlet. */
+async function exercise(agent: string, sim: Simulator, login: string[]) {
+  const run = (...args: string[]) => fence(agent, sim, [...login, ...args]);
+
+  const list = await run("--action", "list");
+  assert.equal(list.code, 0, list.out);
+  const listed = list.out.trim().split("\n").filter((l) => /^\d+,/.test(l));
+  assert.deepEqual(listed, sim.device.outlets().map((n) => `${n},Outlet ${n}`));
+
+  const on = await run("--plug", "3", "--action", "on");
+  assert.equal(on.code, 0, on.out);
+  assert.match(on.out, /Success: Powered ON/);
+  assert.equal(sim.device.get(3), "on");
+
+  const status = await run("--plug", "3", "--action", "status");
+  assert.equal(status.code, 0, status.out);
+  assert.match(status.out, /Status: ON/);
+
+  const before = sim.device.history.length;
+  const reboot = await run("--plug", "3", "--action", "reboot");
+  assert.equal(reboot.code, 0, reboot.out);
+  assert.match(reboot.out, /Success: Rebooted/);
+  assert.equal(sim.device.get(3), "on");
+  assert.deepEqual(sim.device.history.slice(before), [[3, "off"], [3, "on"]]);
+  const off = await run("--plug", "3", "--action", "off");
+  assert.equal(off.code, 0, off.out);
+  assert.equal(sim.device.get(3), "off");
+  const offStatus = await run("--plug", "3", "--action", "status");
+  assert.equal(offStatus.code, 2, offStatus.out); // fence agents exit 2 for "off"
+  assert.match(offStatus.out, /Status: OFF/);
+
+  assert.equal(sim.device.get(2), "off", "no other outlet switched");
+}
+
+for (const controlpoint of ["sPDUOutletCtl", "rPDUOutletControlOutletCommand"]) {
+  Deno.test({
+    name: `fence_apc_snmp lists, reads and switches the apc-snmp simulator (${controlpoint})${
+      why(SNMP_READY, "fence_apc_snmp/snmpwalk")
+    }`,
+    ignore: !SNMP_READY,
+    async fn() {
+      await using sim = await startSimulator("apc-snmp", { outlets: 8 }, { controlpoint });
+      await exercise("fence_apc_snmp", sim, ["--community", "private"]);
+      const wrong = await fence("fence_apc_snmp", sim, [
+        "--community",
+        "not-it",
+        "--plug",
+        "3",
+        "--action",
+        "on",
+        "--power-timeout",
+        "2",
+        "--shell-timeout",
+        "2",
+      ]);
+      assert.notEqual(wrong.code, 0, "a wrong community does not switch");
+      assert.equal(sim.device.get(3), "off");
+    },
+  });
+}
+
+for (const [kind, options] of [["apc-telnet", { model: "apc7952" }], ["apc-cli", {}]] as const) {
+  Deno.test({
+    name: `fence_apc lists, reads and switches the ${kind} simulator over telnet${
+      why(TELNET_READY, "fence_apc/telnet")
+    }`,
+    ignore: !TELNET_READY,
+    async fn() {
+      await using sim = await startSimulator(kind, { outlets: 8 }, options);
+      const { username, password } = sim.pduConfig() as { username: string; password: string };
+      await exercise("fence_apc", sim, ["--username", username, "--password", password]);
+      const wrong = await fence("fence_apc", sim, [
+        "--username",
+        username,
+        "--password",
+        "not-it",
+        "--plug",
+        "3",
+        "--action",
+        "on",
+        "--login-timeout",
+        "2",
+        "--shell-timeout",
+        "2",
+      ]);
+      assert.notEqual(wrong.code, 0, "a wrong password does not switch");
+      assert.equal(sim.device.get(3), "off");
+    },
+  });
+}
