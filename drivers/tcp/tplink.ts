@@ -1,0 +1,148 @@
+/**
+ * TP-Link Kasa smart plugs and strips (tested by upstream: KP303, KP105, HS105): `tplink`
+ * (upstream's name). Protocol: the Kasa local JSON protocol on TCP 9999 (see _kasa_codec.ts;
+ * softScheck's tplink-smartplug research): `{"system":{"set_relay_state":{"state":1|0}}}`,
+ * answered `{"system":{"set_relay_state":{"err_code":0}}}`, and `system.get_sysinfo` whose
+ * `relay_state` (plugs) or `children[].state` (strips) tell the state. A strip's outlet N is the
+ * child whose id is the device id followed by N-1 in two digits (else the N-th child), addressed
+ * with `"context":{"child_ids":[ID]}`. Keys: none upstream (it always uses the PDU name and port
+ * 9999); `port` (9999) is pdud's addition.
+ *
+ * One request per connection, as upstream. The outlet layout is read once per driver and kept.
+ * @module
+ */
+import { z } from "zod";
+import { portNumber } from "../_options.ts";
+import type { DriverDescriptor, OutletState } from "../driver.ts";
+import { DriverError } from "../errors.ts";
+import { TcpSession } from "./_session.ts";
+import { decodeKasa, encodeKasa, KASA_MAX_LENGTH, kasaLength } from "./_kasa_codec.ts";
+
+const OPTIONS = z.object({ "port": portNumber(9999) }).strict();
+
+type Json = Record<string, unknown>;
+
+interface SysInfo {
+  deviceId: string;
+  model: string;
+  /** A plug's relay. */
+  relayState?: number;
+  /** A strip's outlets, in the device's order. */
+  children?: { id: string; state: unknown }[];
+}
+
+function object(value: unknown): Json | undefined {
+  return typeof value === "object" && value !== null && !Array.isArray(value)
+    ? value as Json
+    : undefined;
+}
+
+/** `tplink`. */
+export const TPLINK: DriverDescriptor<z.infer<typeof OPTIONS>> = {
+  names: ["tplink"],
+  summary: "TP-Link Kasa smart plugs and strips over the local JSON protocol (TCP 9999)",
+  options: OPTIONS,
+  create(hostname, { options }) {
+    const device = `TP-Link Kasa at ${hostname}:${options.port}`;
+    let layout: SysInfo | undefined;
+
+    /** One request; returns `system.<method>` of the answer after checking its err_code. */
+    const call = (method: string, body: Json, signal: AbortSignal) =>
+      TcpSession.with({ host: hostname, port: options.port, device }, signal, async (s) => {
+        await s.write(encodeKasa(body), signal);
+        const length = kasaLength(await s.readExactly(4, `the answer to ${method}`, signal));
+        if (length > KASA_MAX_LENGTH) {
+          throw new DriverError(
+            "protocol",
+            `${device} announced a ${length}-byte answer to ${method}; not the Kasa protocol`,
+          );
+        }
+        const text = decodeKasa(await s.readExactly(length, `the answer to ${method}`, signal));
+        let answer: Json | undefined;
+        try {
+          answer = object(JSON.parse(text));
+        } catch { /* reported below */ }
+        const result = object(object(answer?.system)?.[method]) ?? answer;
+        const code = result?.err_code;
+        if (code === 0 && result !== answer) return result!;
+        if (typeof code === "number") {
+          throw new DriverError(
+            "device",
+            `${device} refused ${method}: err_code ${code}${
+              typeof result?.err_msg === "string" ? ` (${result.err_msg})` : ""
+            }`,
+          );
+        }
+        throw new DriverError(
+          "protocol",
+          `${device} sent no ${method} result: ${JSON.stringify(text.slice(0, 80))}`,
+        );
+      });
+
+    const sysinfo = async (signal: AbortSignal): Promise<SysInfo> => {
+      const info = await call("get_sysinfo", { system: { get_sysinfo: {} } }, signal);
+      const children = Array.isArray(info.children)
+        ? info.children.map((c) => object(c) ?? {}).map((c) => ({
+          id: String(c.id),
+          state: c.state,
+        }))
+        : undefined;
+      layout = {
+        deviceId: String(info.deviceId ?? ""),
+        model: String(info.model ?? "Kasa device"),
+        ...(typeof info.relay_state === "number" ? { relayState: info.relay_state } : {}),
+        ...(children && children.length > 0 ? { children } : {}),
+      };
+      return layout;
+    };
+
+    const childOf = (info: SysInfo, outlet: number) => {
+      if (!info.children) {
+        if (outlet !== 1) {
+          throw new DriverError(
+            "config",
+            `${device} is a ${info.model} with one outlet (1), not ${outlet}`,
+          );
+        }
+        return undefined;
+      }
+      if (!Number.isInteger(outlet) || outlet < 1 || outlet > info.children.length) {
+        throw new DriverError(
+          "config",
+          `${device} is a ${info.model} with outlets 1..${info.children.length}, not ${outlet}`,
+        );
+      }
+      const byId = info.children.find((c) =>
+        c.id === `${info.deviceId}${String(outlet - 1).padStart(2, "0")}`
+      );
+      return byId ?? info.children[outlet - 1]!;
+    };
+
+    return {
+      async setOutlet(outlet, state, { signal }) {
+        const child = childOf(layout ?? await sysinfo(signal), outlet);
+        try {
+          await call("set_relay_state", {
+            ...(child ? { context: { child_ids: [child.id] } } : {}),
+            system: { set_relay_state: { state: state === "on" ? 1 : 0 } },
+          }, signal);
+        } catch (error) {
+          // The next attempt reads the layout again, in case the device is not the one we knew.
+          layout = undefined;
+          throw error;
+        }
+      },
+      async getOutlet(outlet, { signal }): Promise<OutletState> {
+        const info = await sysinfo(signal);
+        const child = childOf(info, outlet);
+        const raw = child ? child.state : info.relayState;
+        if (raw === 0 || raw === 1) return raw === 1 ? "on" : "off";
+        throw new DriverError(
+          "protocol",
+          `${device} reported outlet ${outlet} in state ${JSON.stringify(raw)}`,
+        );
+      },
+      close: () => Promise.resolve(),
+    };
+  },
+};
