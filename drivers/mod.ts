@@ -12,6 +12,7 @@ import { SSH_DRIVERS, SSH_SIMULATORS } from "./ssh/mod.ts";
 import { HTTP_DRIVERS, HTTP_SIMULATORS } from "./http/mod.ts";
 import { TCP_DRIVERS, TCP_SIMULATORS } from "./tcp/mod.ts";
 import { MODBUS_DRIVERS, MODBUS_SIMULATORS } from "./modbus/mod.ts";
+import { XMLRPC_DRIVERS, XMLRPC_SIMULATORS } from "./xmlrpc/mod.ts";
 import { USB_DRIVERS, USB_SIMULATORS } from "./usb/mod.ts";
 
 export type {
@@ -36,6 +37,7 @@ export const DRIVERS: readonly AnyDriverDescriptor[] = [
   ...HTTP_DRIVERS,
   ...TCP_DRIVERS,
   ...MODBUS_DRIVERS,
+  ...XMLRPC_DRIVERS,
   ...USB_DRIVERS,
 ];
 
@@ -48,6 +50,7 @@ export const SIMULATORS: readonly AnySimulatorKind[] = [
   ...HTTP_SIMULATORS,
   ...TCP_SIMULATORS,
   ...MODBUS_SIMULATORS,
+  ...XMLRPC_SIMULATORS,
   ...USB_SIMULATORS,
 ];
 

@@ -1,0 +1,80 @@
+/**
+ * XML-RPC (https://xmlrpc.com/spec.md) over HTTP for the xmlrpc family: npm `@foxglove/xmlrpc`
+ * encodes and decodes the XML, fetch carries it with the operation's abort signal, and every
+ * failure becomes a DriverError naming the device and what it answered. `httpCall` is not used
+ * because it sends only JSON and form bodies.
+ * @module
+ */
+import { Deserializer, serializeMethodCall, XmlRpcFault, type XmlRpcValue } from "@foxglove/xmlrpc";
+import { DriverError } from "../errors.ts";
+
+export {
+  Deserializer,
+  serializeFault,
+  serializeMethodResponse,
+  XmlRpcFault,
+  type XmlRpcValue,
+} from "@foxglove/xmlrpc";
+
+/** One XML-RPC call. */
+export interface XmlRpcCall {
+  /** The endpoint, path included ("http://host:9999/RPC2"). */
+  url: string;
+  method: string;
+  params: string[];
+  signal: AbortSignal;
+  /** The device's name in messages ("servod at 10.0.0.5:9999"). */
+  device: string;
+}
+
+/** Performs `call` and returns the method's result; faults and failures throw DriverError. */
+export async function xmlRpcCall(call: XmlRpcCall): Promise<XmlRpcValue> {
+  const what = `${call.method}(${call.params.map((p) => JSON.stringify(p)).join(", ")})`;
+  const failed = (error: unknown) =>
+    call.signal.aborted
+      ? new DriverError("timeout", `${call.device} did not answer ${what} in time`)
+      : new DriverError(
+        "unreachable",
+        `cannot reach ${call.device}: ${error instanceof Error ? error.message : error}`,
+      );
+  let text: string;
+  let status: number;
+  try {
+    const response = await fetch(call.url, {
+      method: "POST",
+      headers: { "content-type": "text/xml" },
+      body: serializeMethodCall(call.method, call.params),
+      signal: call.signal,
+    });
+    status = response.status;
+    text = await response.text();
+  } catch (error) {
+    throw failed(error);
+  }
+  if (status !== 200) {
+    throw new DriverError(
+      "device",
+      `${call.device} answered HTTP ${status} to ${what}: ${
+        text.replace(/\s+/g, " ").slice(0, 100)
+      }`,
+    );
+  }
+  try {
+    return await new Deserializer().deserializeMethodResponse(text);
+  } catch (error) {
+    if (error instanceof XmlRpcFault) {
+      throw new DriverError(
+        "device",
+        `${call.device} answered ${what} with fault ${error.faultCode ?? "?"}: ${
+          error.faultString ?? ""
+        }`,
+      );
+    }
+    throw new DriverError(
+      "protocol",
+      `${call.device} answered ${what} with something that is not XML-RPC: ${
+        JSON.stringify(text.slice(0, 40))
+      }`,
+    );
+  }
+}
