@@ -71,6 +71,7 @@ export const UPSTREAM_DRIVER_NAMES: readonly string[] = [
   "devantech_ds378",
   "egpms",
   "EG-PMS",
+  "EG-PM2",
   "tplink",
   "modbustcp",
   "SERVO",
