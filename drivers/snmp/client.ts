@@ -6,7 +6,7 @@
  */
 import snmp from "net-snmp";
 import { abortError, DriverError } from "../errors.ts";
-import { installAesCfb } from "./_aes_cfb.ts";
+import { installPrivacy } from "./_privacy.ts";
 
 /** pysnmp's protocol names (upstream's `auth_protocol`/`priv_protocol` values) and plain ones. */
 export const AUTH_PROTOCOLS: Record<string, string> = {
@@ -24,7 +24,7 @@ export const AUTH_PROTOCOLS: Record<string, string> = {
   SHA512: "sha512",
 };
 
-/** Privacy protocols; DES is listed so configs load, and refused at the first operation. */
+/** Privacy protocols (DES is pysnmp's default when only a privpassphrase is given). */
 export const PRIV_PROTOCOLS: Record<string, string> = {
   usmDESPrivProtocol: "des",
   usmAesCfb128Protocol: "aes",
@@ -129,21 +129,13 @@ export class SnmpClient {
           `${target.device}: privpassphrase needs authpassphrase too`,
         );
       }
-      if (priv === "des") {
-        throw new DriverError(
-          "config",
-          `${target.device}: DES privacy (pysnmp's default when priv_protocol is not set) is not ` +
-            `available in Deno's crypto; set priv_protocol: usmAesCfb128Protocol and enable AES ` +
-            `on the PDU`,
-        );
-      }
       if (user.privKey && !priv) {
         throw new DriverError(
           "config",
           `${target.device}: unknown priv_protocol "${user.privProtocol}"`,
         );
       }
-      if (priv) installAesCfb();
+      if (priv) installPrivacy();
       session = snmp.createV3Session(target.host, {
         name: user.name,
         level: priv

@@ -11,7 +11,7 @@ import dgram from "node:dgram";
 import snmp from "net-snmp";
 import { z } from "zod";
 import type { SimulatedDevice, Simulator, SimulatorKind } from "../simulator/mod.ts";
-import { installAesCfb } from "./_aes_cfb.ts";
+import { installPrivacy } from "./_privacy.ts";
 import { MIB_OBJECTS } from "./snmp.ts";
 
 const USER = z.object({
@@ -19,7 +19,7 @@ const USER = z.object({
   "authpassphrase": z.string().min(8).optional(),
   "privpassphrase": z.string().min(8).optional(),
   "auth_protocol": z.enum(["md5", "sha", "sha224", "sha256", "sha384", "sha512"]).default("sha"),
-  "priv_protocol": z.enum(["aes", "aes256b", "aes256r"]).default("aes"),
+  "priv_protocol": z.enum(["des", "aes", "aes256b", "aes256r"]).default("aes"),
 }).strict();
 
 const OPTIONS = z.object({
@@ -86,6 +86,7 @@ function credentials(options: Options): Record<string, unknown> {
     aes: "usmAesCfb128Protocol",
     aes256b: "usmAesBlumenthalCfb256Protocol",
     aes256r: "usmAesCfb256Protocol",
+    des: "usmDESPrivProtocol",
   };
   return {
     username: user.username,
@@ -110,7 +111,7 @@ async function startAgent(
 ): Promise<Simulator> {
   const { options, hostname } = settings;
   const port = settings.port || await freeUdpPort(hostname);
-  if (options.users.some((u) => u.privpassphrase)) installAesCfb();
+  if (options.users.some((u) => u.privpassphrase)) installPrivacy();
   const operations = new AbortController();
   const agent = snmp.createAgent(
     {

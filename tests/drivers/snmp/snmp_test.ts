@@ -1,13 +1,8 @@
 import assert from "node:assert/strict";
-import {
-  type DeviceOptions,
-  DriverError,
-  findDriver,
-  type Simulator,
-} from "../../../drivers/mod.ts";
-import { aesCfb } from "../../../drivers/snmp/_aes_cfb.ts";
+import { type DeviceOptions, findDriver, type Simulator } from "../../../drivers/mod.ts";
+import { aesCfb, desCbc } from "../../../drivers/snmp/_privacy.ts";
 import { outletOid } from "../../../drivers/snmp/snmp.ts";
-import { conformance, createDriver, startSimulator } from "../../_helpers/conformance.ts";
+import { conformance, startSimulator } from "../../_helpers/conformance.ts";
 import { assertDrivesOverHttp, control, startDaemon } from "../../_helpers/daemon.ts";
 
 interface Row {
@@ -95,6 +90,22 @@ const ROWS: Row[] = [
       }],
     },
     bad: (sim) => ({ ...sim.pduConfig(), authpassphrase: "not-the-passphrase" }),
+  },
+  {
+    name: "snmpv3 authPriv (MD5 + DES, pysnmp's default privacy)",
+    driver: "snmpv3",
+    kind: "apc-snmp",
+    device: { outlets: 8 },
+    options: {
+      version: "3",
+      users: [{ ...V3_USER, ...AUTH, ...PRIV, "auth_protocol": "md5", "priv_protocol": "des" }],
+    },
+    // upstream's fixture style: no priv_protocol means DES, as in pysnmp.
+    pdu: (sim) => {
+      const { "priv_protocol": _, ...rest } = sim.pduConfig() as Record<string, unknown>;
+      return rest;
+    },
+    bad: (sim) => ({ ...sim.pduConfig(), privpassphrase: "not-the-passphrase" }),
   },
   {
     name: "cyberpower81001",
@@ -231,23 +242,58 @@ Deno.test("snmp configs: unknown MIB names, short passphrases and unknown protoc
   assert.match(JSON.stringify(none.error.issues), /expected `oid`/);
 });
 
-Deno.test("snmpv3 with DES privacy (pysnmp's default) is refused at the first operation with the fix", async () => {
-  // upstream's fixture: privpassphrase without priv_protocol means DES in pysnmp.
-  const driver = createDriver(findDriver("snmpv3")!, "127.0.0.1", {
-    username: "pdudaemon",
-    authpassphrase: "pdudaemonauthpassphrase",
-    privpassphrase: "pdudaemonprivpassphrase",
-    mib: "PowerNet-MIB",
-    controlpoint: "sPDUOutletCtl",
-  });
-  try {
-    await assert.rejects(
-      driver.setOutlet(1, "on", { signal: AbortSignal.timeout(1000) }),
-      (e: unknown) =>
-        e instanceof DriverError && e.kind === "config" &&
-        /DES privacy .* set priv_protocol: usmAesCfb128Protocol/.test(e.message),
-    );
-  } finally {
-    await driver.close();
-  }
+Deno.test("DES-CBC: the FIPS 81 CBC example", () => {
+  const hex = (h: string) => Uint8Array.from(h.match(/../g)!.map((b) => parseInt(b, 16)));
+  const plain = new TextEncoder().encode("Now is the time for all ");
+  const key = hex("0123456789abcdef");
+  const iv = hex("1234567890abcdef");
+  const cipher = desCbc(key, iv, plain, false);
+  assert.deepEqual(cipher, hex("e5c7cdde872bf27c43e934008c389c0f683788499a7c05f6"));
+  assert.deepEqual(desCbc(key, iv, cipher, true), plain);
 });
+
+const NET_SNMP_SET = (() => {
+  try {
+    return Deno.statSync("/usr/bin/snmpset").isFile;
+  } catch {
+    return false;
+  }
+})();
+
+for (const [auth, priv] of [["MD5", "DES"], ["SHA", "AES"]] as const) {
+  Deno.test({
+    name: `net-snmp's snmpset (${auth}/${priv}) switches the agent simulator: pdud's ${priv} ` +
+      `is the standard one${NET_SNMP_SET ? "" : " (skipped: snmpset not installed)"}`,
+    ignore: !NET_SNMP_SET,
+    async fn() {
+      await using sim = await startSimulator("apc-snmp", { outlets: 8 }, {
+        version: "3",
+        users: [{
+          ...V3_USER,
+          ...AUTH,
+          ...PRIV,
+          "auth_protocol": auth.toLowerCase(),
+          "priv_protocol": priv.toLowerCase(),
+        }],
+      });
+      const output = await new Deno.Command("/usr/bin/snmpset", {
+        args: [
+          ...["-v3", "-l", "authPriv", "-u", V3_USER.username, "-a", auth, "-A"],
+          ...[AUTH.authpassphrase, "-x", priv, "-X", PRIV.privpassphrase, "-t", "3", "-r", "0"],
+          `127.0.0.1:${sim.address.port}`,
+          ".1.3.6.1.4.1.318.1.1.4.4.2.1.3.5",
+          "i",
+          "1",
+        ],
+        stdout: "piped",
+        stderr: "piped",
+        env: { MIBS: "" },
+      }).output();
+      const text = new TextDecoder().decode(output.stdout) +
+        new TextDecoder().decode(output.stderr);
+      assert.equal(output.code, 0, text);
+      assert.match(text, /INTEGER: 1/);
+      assert.equal(sim.device.get(5), "on");
+    },
+  });
+}

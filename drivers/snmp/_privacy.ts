@@ -4,12 +4,16 @@
  * lines over ECB (RFC 3826 §3.1.3: each keystream block is the encryption of the previous
  * ciphertext block), so the AES entries of net-snmp's exported `Encryption.algorithms` table get
  * encrypt/decrypt functions built on ECB; key localization and the IV stay net-snmp's own.
- * DES (`des-cbc`) has no Deno primitive at all: configs asking for it are refused by the driver.
+ *
+ * DES (`des-cbc`, RFC 3414 §8) has no Deno primitive at all, so its entry gets CBC-DES from
+ * `npm:des.js` (crypto-browserify's DES): key and pre-IV from the localized key, salt = engine
+ * boots and a random word, the PDU zero-padded to whole blocks.
  * @module
  */
 import { Buffer } from "node:buffer";
 import crypto from "node:crypto";
 import snmp from "net-snmp";
+import des from "des.js";
 
 interface AesAlgorithm {
   KEY_LENGTH: number;
@@ -32,6 +36,7 @@ interface Engine {
 
 interface EncryptionTable {
   algorithms: Record<string, AesAlgorithm>;
+  generateLocalizedKey?: unknown;
   generateIvAes(algorithm: AesAlgorithm, boots: number, time: number, salt: Buffer): Buffer;
 }
 
@@ -55,13 +60,30 @@ export function aesCfb(
   return out;
 }
 
+/** CBC-DES of `input` (a whole number of 8-byte blocks) under `key` from `iv`. */
+export function desCbc(
+  key: Uint8Array,
+  iv: Uint8Array,
+  input: Uint8Array,
+  decrypt: boolean,
+): Uint8Array {
+  const cipher = des.CBC.instantiate(des.DES).create({
+    type: decrypt ? "decrypt" : "encrypt",
+    key: Array.from(key),
+    iv: Array.from(iv),
+    padding: false,
+  });
+  return Uint8Array.from([...cipher.update(Array.from(input)), ...cipher.final()]);
+}
+
 let installed = false;
 
-/** Replaces net-snmp's AES functions once per process (idempotent). */
-export function installAesCfb(): void {
+/** Replaces net-snmp's AES and DES functions once per process (idempotent). */
+export function installPrivacy(): void {
   if (installed) return;
   installed = true;
   const encryption = (snmp as unknown as { Encryption: EncryptionTable }).Encryption;
+  installDes(encryption);
   for (
     const protocol of [
       snmp.PrivProtocols.aes,
@@ -100,4 +122,53 @@ export function installAesCfb(): void {
       return aesCfb(keyOf(password, authProtocol, engine), iv, encryptedPdu, true);
     };
   }
+}
+
+function installDes(encryption: EncryptionTable): void {
+  const algorithm = encryption.algorithms[snmp.PrivProtocols.des];
+  if (!algorithm) return;
+  const authentication = (snmp as unknown as {
+    Authentication: {
+      passwordToKey(protocol: string, password: string, engineID: Buffer): Buffer;
+    };
+  }).Authentication;
+  // RFC 3414 §8.1.1.1: the first 8 bytes of the localized key are the DES key, the next 8 the
+  // pre-IV; the IV is the pre-IV XOR the salt.
+  const keys = (password: string, authProtocol: string, engine: Engine, salt: Uint8Array) => {
+    const localized = authentication.passwordToKey(authProtocol, password, engine.engineID);
+    const iv = localized.subarray(8, 16).map((b, i) => b ^ salt[i]!);
+    return { key: localized.subarray(0, 8), iv };
+  };
+  algorithm.encryptPdu = (
+    scopedPdu: Buffer,
+    _protocol: string,
+    password: string,
+    authProtocol: string,
+    engine: Engine,
+  ) => {
+    const salt = Buffer.alloc(8);
+    salt.writeUInt32BE(engine.engineBoots >>> 0, 0);
+    crypto.randomBytes(4).copy(salt, 4);
+    const padded = Buffer.alloc(Math.ceil(scopedPdu.length / 8) * 8);
+    scopedPdu.copy(padded);
+    const { key, iv } = keys(password, authProtocol, engine, salt);
+    return {
+      encryptedPdu: Buffer.from(desCbc(key, iv, padded, false)),
+      msgPrivacyParameters: salt,
+    };
+  };
+  algorithm.decryptPdu = (
+    encryptedPdu: Buffer,
+    _protocol: string,
+    salt: Buffer,
+    password: string,
+    authProtocol: string,
+    engine: Engine,
+  ) => {
+    if (encryptedPdu.length % 8 !== 0 || salt.length !== 8) {
+      throw new Error("DES-encrypted PDU is not a whole number of blocks with an 8-byte salt");
+    }
+    const { key, iv } = keys(password, authProtocol, engine, salt);
+    return Buffer.from(desCbc(key, iv, encryptedPdu, true));
+  };
 }
