@@ -91,4 +91,13 @@ export const UPSTREAM_DRIVER_NAMES: readonly string[] = [
   "vusbhid",
   "uhubctl",
   "bcu",
+  "devantech_USB-RLY02",
+  "devantech_USB-RLY82",
+  "devantech_USB-RLY04",
+  "devantech_USB-RLY06",
+  "devantech_USB-RLY08B",
+  "devantech_USB-RLY16",
+  "devantech_USB-RLY16L",
+  "devantech_USB-OPTO-RLY88",
+  "devantech_USB-OPTO-RLY816",
 ];
