@@ -24,6 +24,14 @@ export async function operate(
   }
 }
 
+/** The 401 a device with basic auth answers, naming its realm. */
+export function basicChallenge(realm: string, body = "401 Unauthorized"): Response {
+  return new Response(body, {
+    status: 401,
+    headers: { "www-authenticate": `Basic realm="${realm}"` },
+  });
+}
+
 /** Whether the request carries exactly these basic credentials. */
 export function basicOk(request: Request, username: string, password: string): boolean {
   return request.headers.get("authorization") === `Basic ${btoa(`${username}:${password}`)}`;
@@ -57,7 +65,8 @@ export function simulator(
 }
 
 const NO_OPTIONS = z.object({}).strict();
-const CREDENTIALS = z.object({
+/** A username (admin) and an optional password: basic auth only when a password is set. */
+export const CREDENTIALS = z.object({
   "username": z.string().default("admin"),
   "password": z.string().optional(),
 }).strict();
@@ -72,12 +81,7 @@ export const SHELLY_GEN1_SIMULATOR: SimulatorKind<z.infer<typeof CREDENTIALS>> =
       const url = new URL(request.url);
       device.record(`${request.method} ${url.pathname}${url.search}`);
       if (options.password !== undefined && !basicOk(request, options.username, options.password)) {
-        return Promise.resolve(
-          new Response("401 Unauthorized", {
-            status: 401,
-            headers: { "www-authenticate": 'Basic realm="shelly1"' },
-          }),
-        );
+        return Promise.resolve(basicChallenge("shelly1"));
       }
       const m = /^\/relay\/(\d+)$/.exec(url.pathname);
       const turn = url.searchParams.get("turn");

@@ -8,7 +8,7 @@
 import { z } from "zod";
 import type { OutletState } from "../driver.ts";
 import type { SimulatedDevice, SimulatorKind } from "../simulator/mod.ts";
-import { basicOk, operate, simulator } from "./simulators.ts";
+import { basicChallenge, basicOk, CREDENTIALS, operate, simulator } from "./simulators.ts";
 import { UBUS_ANONYMOUS_SESSION } from "./web_relays.ts";
 
 const notFound = () => new Response("404 Not Found", { status: 404 });
@@ -89,12 +89,7 @@ export const INTELLINET_SIMULATOR: SimulatorKind<z.infer<typeof ADMIN_OPTIONS>> 
       device.record(`${request.method} ${url.pathname}${url.search}`);
       if (request.method !== "GET") return Promise.resolve(notFound());
       if (!basicOk(request, options.username, options.password)) {
-        return Promise.resolve(
-          new Response("401 Unauthorized", {
-            status: 401,
-            headers: { "www-authenticate": 'Basic realm="PDU"' },
-          }),
-        );
+        return Promise.resolve(basicChallenge("PDU"));
       }
       if (url.pathname === "/status.xml") {
         return operate(device, request, () =>
@@ -200,27 +195,17 @@ export const IP9850_SIMULATOR: SimulatorKind<z.infer<typeof IP9850_OPTIONS>> = {
 
 // ---------------------------------------------------------------------------------------------
 
-const OPTIONAL_CREDENTIALS = z.object({
-  "username": z.string().default("admin"),
-  "password": z.string().optional(),
-}).strict();
-
 /** Lindy iPower Classic 8: GET /ons.cgi|offs.cgi?led=<24 bits>, basic auth when set. */
-export const LINDY_SIMULATOR: SimulatorKind<z.infer<typeof OPTIONAL_CREDENTIALS>> = {
+export const LINDY_SIMULATOR: SimulatorKind<z.infer<typeof CREDENTIALS>> = {
   name: "lindy-ipower",
   summary: "Lindy iPower Classic 8: GET /ons.cgi|/offs.cgi?led=<24 bits, outlet 1 first>",
-  options: OPTIONAL_CREDENTIALS,
+  options: CREDENTIALS,
   start(device, { options, hostname, port }) {
     return Promise.resolve(simulator("lindy-ipower", device, { hostname, port }, (request) => {
       const url = new URL(request.url);
       device.record(`${request.method} ${url.pathname}${url.search}`);
       if (options.password !== undefined && !basicOk(request, options.username, options.password)) {
-        return Promise.resolve(
-          new Response("401 Unauthorized", {
-            status: 401,
-            headers: { "www-authenticate": 'Basic realm="iPower"' },
-          }),
-        );
+        return Promise.resolve(basicChallenge("iPower"));
       }
       const script = url.pathname;
       if (request.method !== "GET" || (script !== "/ons.cgi" && script !== "/offs.cgi")) {
@@ -293,10 +278,7 @@ export const SERVERTECH_SIMULATOR: SimulatorKind<z.infer<typeof SERVERTECH_OPTIO
         const url = new URL(request.url);
         device.record(`${request.method} ${url.pathname}`);
         if (!basicOk(request, options.username, options.password)) {
-          return new Response("", {
-            status: 401,
-            headers: { "www-authenticate": 'Basic realm="PRO2"' },
-          });
+          return basicChallenge("PRO2", "");
         }
         const id = url.pathname.startsWith(prefix) ? url.pathname.slice(prefix.length) : "";
         const m = new RegExp(`^${options.outlet_prefix}(\\d+)$`).exec(id);
