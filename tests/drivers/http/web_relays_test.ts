@@ -1,30 +1,20 @@
 import assert from "node:assert/strict";
-import { type DeviceOptions, findDriver, type Simulator } from "../../../drivers/mod.ts";
+import { findDriver, type Simulator } from "../../../drivers/mod.ts";
 import { lindyLeds } from "../../../drivers/http/web_relays.ts";
-import { conformance, createDriver, startSimulator } from "../../_helpers/conformance.ts";
+import { createDriver, startSimulator } from "../../_helpers/conformance.ts";
+import { type DriverRow, driverSuite } from "../../_helpers/driver_suite.ts";
 import { assertDrivesOverHttp, control, startDaemon } from "../../_helpers/daemon.ts";
-
-interface Row {
-  driver: string;
-  kind: string;
-  device: DeviceOptions;
-  options?: Record<string, unknown>;
-  /** Options that must fail authentication. */
-  bad?: (sim: Simulator) => Record<string, unknown>;
-  /** What the 503 of the failure case must say. */
-  failure: RegExp;
-}
 
 const wrongPassword = (sim: Simulator) => ({ ...sim.pduConfig(), password: "wrong" });
 
-const ROWS: Row[] = [
-  ...([["home", 3], ["adv", 8], ["io", 8], ["pro", 8]] as const).map(([model, n]): Row => ({
+const ROWS: DriverRow[] = [
+  ...([["home", 3], ["adv", 8], ["io", 8], ["pro", 8]] as const).map(([model, n]): DriverRow => ({
     driver: `anel_netpwrctrl${model}`,
     kind: "anel",
     device: { outlets: n },
     options: { model },
     bad: wrongPassword,
-    failure:
+    badReason:
       /ANEL NET-PwrCtrl \w+ at 127\.0\.0\.1:\d+ refused user "admin": "User or password error\."/,
   })),
   {
@@ -32,14 +22,14 @@ const ROWS: Row[] = [
     kind: "intellinet",
     device: { outlets: 8, first: 0 },
     bad: wrongPassword,
-    failure: /Intellinet PDU at 127\.0\.0\.1:\d+ refused the credentials \(HTTP 401\)/,
+    badReason: /Intellinet PDU at 127\.0\.0\.1:\d+ refused the credentials \(HTTP 401\)/,
   },
   {
     driver: "ip9850",
     kind: "ip9850",
     device: { outlets: 4 },
     bad: wrongPassword,
-    failure: /IP Power 9850 at 127\.0\.0\.1:\d+ refused user "admin" \(its answer says 401\)/,
+    badReason: /IP Power 9850 at 127\.0\.0\.1:\d+ refused user "admin" \(its answer says 401\)/,
   },
   {
     driver: "LindyIPowerClassic8",
@@ -47,58 +37,30 @@ const ROWS: Row[] = [
     device: { outlets: 8 },
     options: { password: "lindy-pass" },
     bad: wrongPassword,
-    failure: /Lindy iPower at 127\.0\.0\.1:\d+ refused the credentials \(HTTP 401\)/,
+    badReason: /Lindy iPower at 127\.0\.0\.1:\d+ refused the credentials \(HTTP 401\)/,
   },
   {
     driver: "sainsmart",
     kind: "sainsmart",
     device: { outlets: 16 },
-    failure: /SainSmart relay board at 127\.0\.0\.1:\d+ answered HTTP 500 to GET \/30000\/01/,
+    error: /SainSmart relay board at 127\.0\.0\.1:\d+ answered HTTP 500 to GET \/30000\/01/,
   },
   {
     driver: "servertechpro2",
     kind: "servertech-pro2",
     device: { outlets: 24 },
     bad: wrongPassword,
-    failure: /ServerTech PRO2 at 127\.0\.0\.1:\d+ refused the credentials \(HTTP 401\)/,
+    badReason: /ServerTech PRO2 at 127\.0\.0\.1:\d+ refused the credentials \(HTTP 401\)/,
   },
   {
     driver: "ubus",
     kind: "ubus-poe",
     device: { outlets: 8 },
-    failure: /ubus at 127\.0\.0\.1:\d+ answered HTTP 500 to POST \/ubus/,
+    error: /ubus at 127\.0\.0\.1:\d+ answered HTTP 500 to POST \/ubus/,
   },
 ];
 
-for (const row of ROWS) {
-  const start = () => startSimulator(row.kind, row.device, row.options);
-  conformance({
-    name: row.driver,
-    descriptor: findDriver(row.driver)!,
-    start,
-    ...(row.bad ? { badCredentials: row.bad } : {}),
-  });
-
-  Deno.test(`${row.driver}: on, off and reboot through the daemon's HTTP API`, async () => {
-    await using sim = await start();
-    assert.equal(sim.pduConfig().driver, row.driver);
-    await assertDrivesOverHttp(sim);
-    await assertDrivesOverHttp(sim, { outlet: sim.device.first + sim.device.count - 1 });
-  });
-
-  Deno.test(`${row.driver}: a failure is answered 503 with the device's reason`, async () => {
-    await using sim = await start();
-    const pdu = row.bad ? row.bad(sim) : sim.pduConfig();
-    if (!row.bad) sim.device.fault = "error";
-    await using d = await startDaemon({
-      pdus: { dev: { ...pdu, address: sim.pduHostname, retries: 1 } },
-    });
-    const r = await control(d, "on", { hostname: "dev", port: sim.device.first });
-    assert.equal(r.status, 503);
-    assert.match(r.body, row.failure);
-    assert.equal(sim.device.get(sim.device.first), "off");
-  });
-}
+driverSuite(ROWS);
 
 Deno.test("anel: outlets beyond the model's sockets are refused before anything is sent", async () => {
   await using sim = await startSimulator("anel", { outlets: 3 }, { model: "home" });

@@ -1,22 +1,7 @@
 import assert from "node:assert/strict";
-import { type DeviceOptions, findDriver, type Simulator } from "../../../drivers/mod.ts";
-import { conformance, createDriver, startSimulator } from "../../_helpers/conformance.ts";
-import { assertDrivesOverHttp, control, startDaemon } from "../../_helpers/daemon.ts";
-
-interface Row {
-  driver: string;
-  /** Test name, when one driver has several rows. */
-  name?: string;
-  kind: string;
-  device: DeviceOptions;
-  options?: Record<string, unknown>;
-  /** Options that must fail authentication. */
-  bad?: (sim: Simulator) => Record<string, unknown>;
-  /** The 503 reason of a device error. */
-  error: RegExp;
-  /** The 503 reason of `bad`. */
-  badReason?: RegExp;
-}
+import { findDriver } from "../../../drivers/mod.ts";
+import { createDriver, startSimulator } from "../../_helpers/conformance.ts";
+import { type DriverRow, driverSuite } from "../../_helpers/driver_suite.ts";
 
 const ETH: [string, string, number][] = [
   ["devantech_eth002", "eth002", 2],
@@ -26,8 +11,8 @@ const ETH: [string, string, number][] = [
   ["devantech_eth8020", "eth8020", 20],
 ];
 
-const ROWS: Row[] = [
-  ...ETH.map(([driver, model, relays]): Row => ({
+const ROWS: DriverRow[] = [
+  ...ETH.map(([driver, model, relays]): DriverRow => ({
     driver,
     kind: "devantech-eth",
     device: { outlets: relays },
@@ -86,44 +71,7 @@ const ROWS: Row[] = [
   },
 ];
 
-for (const row of ROWS) {
-  const name = row.name ?? row.driver;
-  const start = () => startSimulator(row.kind, row.device, row.options);
-  conformance({
-    name,
-    descriptor: findDriver(row.driver)!,
-    start,
-    ...(row.bad ? { badCredentials: row.bad } : {}),
-  });
-
-  Deno.test(`${name}: on, off and reboot through the daemon's HTTP API`, async () => {
-    await using sim = await start();
-    assert.equal(sim.pduConfig().driver, row.driver);
-    await assertDrivesOverHttp(sim);
-    await assertDrivesOverHttp(sim, { outlet: sim.device.first + sim.device.count - 1 });
-  });
-
-  Deno.test(`${name}: a device error${row.bad ? " and a wrong password are" : " is"} answered 503 with the reason`, async () => {
-    await using sim = await start();
-    sim.device.fault = "error";
-    await using d = await startDaemon({
-      pdus: {
-        dev: { ...sim.pduConfig(), address: sim.pduHostname, retries: 1 },
-        ...(row.bad ? { bad: { ...row.bad(sim), address: sim.pduHostname, retries: 1 } } : {}),
-      },
-    });
-    const r = await control(d, "on", { hostname: "dev", port: 1 });
-    assert.equal(r.status, 503);
-    assert.match(r.body, row.error);
-    sim.device.fault = "none";
-    if (row.bad) {
-      const wrong = await control(d, "on", { hostname: "bad", port: 1 });
-      assert.equal(wrong.status, 503);
-      assert.match(wrong.body, row.badReason!);
-    }
-    assert.equal(sim.device.get(1), "off");
-  });
-}
+driverSuite(ROWS);
 
 Deno.test("devantech_eth008: logic NC drives the relay inactive for on and reads it back", async () => {
   await using sim = await startSimulator("devantech-eth", { outlets: 8 });
