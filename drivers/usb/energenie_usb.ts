@@ -15,7 +15,10 @@ import { DriverError } from "../errors.ts";
 import { lastLine, runTool } from "./_tool.ts";
 
 const OPTIONS = z.object({
-  "device": z.string().regex(/^[0-9a-fA-F]{2}(:[0-9a-fA-F]{2}){4}$/, {
+  // Not checked for hex: upstream's own example has the placeholder "aa:bb:cc:xx:yy" and must
+  // load; sispmctl then reports the unknown id at the first operation. Only what sispmctl could
+  // read as an option (a leading "-") or as two arguments is refused.
+  "device": z.string().regex(/^[^\s-]\S*$/, {
     message: 'expected the strip id as sispmctl -s prints it, e.g. "01:01:4f:2b:a3"',
   }),
   "sispmctl": z.string().min(1).default("sispmctl"),
