@@ -6,6 +6,7 @@
  * any byte the device sends maps to one character and no decoder can fail on it.
  * @module
  */
+import { connectTcp } from "./tcp_client.ts";
 import { abortError, DriverError } from "../errors.ts";
 
 const IAC = 255, DONT = 254, DO = 253, WONT = 252, WILL = 251, SB = 250, SE = 240;
@@ -49,20 +50,7 @@ export class ExpectSession {
 
   /** Connects; a refused or unroutable connection is `unreachable`, an abort is `timeout`. */
   static async open(target: ExpectTarget, signal: AbortSignal): Promise<ExpectSession> {
-    if (signal.aborted) throw abortError(signal, `Connecting to ${target.device}`);
-    let conn: Deno.TcpConn;
-    try {
-      conn = await Deno.connect({ hostname: target.host, port: target.port, signal });
-    } catch (error) {
-      if (signal.aborted) {
-        throw new DriverError("timeout", `${target.device} did not accept a connection in time`);
-      }
-      throw new DriverError(
-        "unreachable",
-        `${target.device} is unreachable: ${(error as Error).message}`,
-      );
-    }
-    return new ExpectSession(target, conn);
+    return new ExpectSession(target, await connectTcp(target, signal));
   }
 
   /** Everything received and not yet consumed by `expect`. */

@@ -4,6 +4,7 @@
  * as they arrive, so an abandoned wait leaves the connection usable and closing it never blocks.
  * @module
  */
+import { connectTcp } from "../_transport/tcp_client.ts";
 import { abortError, DriverError } from "../errors.ts";
 
 /** Longest answer any device of this family sends; more is taken as a misbehaving peer. */
@@ -27,20 +28,7 @@ export class TcpSession {
     target: { host: string; port: number; device: string },
     signal: AbortSignal,
   ): Promise<TcpSession> {
-    if (signal.aborted) throw abortError(signal, `Connecting to ${target.device}`);
-    let conn: Deno.TcpConn;
-    try {
-      conn = await Deno.connect({ hostname: target.host, port: target.port, signal });
-    } catch (error) {
-      if (signal.aborted) {
-        throw new DriverError("timeout", `${target.device} did not accept a connection in time`);
-      }
-      throw new DriverError(
-        "unreachable",
-        `${target.device} is unreachable: ${(error as Error).message}`,
-      );
-    }
-    return new TcpSession(target.device, conn);
+    return new TcpSession(target.device, await connectTcp(target, signal));
   }
 
   /** Runs `work` on a fresh session and always closes it. */
