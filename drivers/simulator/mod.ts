@@ -15,6 +15,7 @@ export {
   FAULTS,
   type Received,
   SimulatedDevice,
+  streamFault,
 } from "./device.ts";
 
 /** Where a running simulator listens. */

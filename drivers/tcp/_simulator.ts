@@ -4,7 +4,7 @@
  * silence, or a closed connection).
  * @module
  */
-import type { SimulatedDevice, Simulator } from "../simulator/mod.ts";
+import { type SimulatedDevice, type Simulator, streamFault } from "../simulator/mod.ts";
 import { serveSimulatorTcp, writeLatin1 } from "../_transport/tcp_server.ts";
 
 /**
@@ -28,24 +28,7 @@ export async function deviceFault<T>(
   ok: () => T,
   error: () => T | null,
 ): Promise<FaultReply<T>> {
-  const fault = await device.beginOperation();
-  try {
-    switch (fault) {
-      case "drop":
-      case "refuse":
-        return "hangup";
-      case "hang":
-        return "hang";
-      case "garbage":
-        return GARBAGE;
-      case "error":
-        return error() ?? ok();
-      default:
-        return ok();
-    }
-  } finally {
-    device.endOperation();
-  }
+  return await streamFault<T | Uint8Array>(device, ok, () => error() ?? ok(), GARBAGE);
 }
 
 /** A simulator around a TCP server, as every kind of this family returns it. */

@@ -3,7 +3,7 @@
  * the console answers or what it does instead.
  * @module
  */
-import type { SimulatedDevice } from "../simulator/mod.ts";
+import { type SimulatedDevice, streamFault } from "../simulator/mod.ts";
 
 /** A console's answer to a line: text, or "hang" (send nothing) or "hangup" (close). */
 export type ConsoleReply = string | "hang" | "hangup";
@@ -14,22 +14,5 @@ export async function consoleFault(
   errorText: string,
   ok: () => string,
 ): Promise<ConsoleReply> {
-  const fault = await device.beginOperation();
-  try {
-    switch (fault) {
-      case "drop":
-      case "refuse":
-        return "hangup";
-      case "hang":
-        return "hang";
-      case "garbage":
-        return "\x00\x13\xfe\x7f garbage\r\n";
-      case "error":
-        return errorText;
-      default:
-        return ok();
-    }
-  } finally {
-    device.endOperation();
-  }
+  return await streamFault(device, ok, () => errorText, "\x00\x13\xfe\x7f garbage\r\n");
 }
