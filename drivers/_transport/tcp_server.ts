@@ -4,7 +4,7 @@
  * device that refuses looks like to a client, and what Deno.serve could not do).
  * @module
  */
-import type { SimulatedDevice } from "../simulator/mod.ts";
+import type { SimulatedDevice, Simulator } from "../simulator/mod.ts";
 
 /** A running simulator TCP server. */
 export interface SimulatorTcpServer {
@@ -77,4 +77,27 @@ export async function writeLatin1(conn: Deno.Conn, text: string): Promise<void> 
     let written = 0;
     while (written < bytes.length) written += await conn.write(bytes.subarray(written));
   } catch { /* the client went away: nothing to answer */ }
+}
+
+/**
+ * A running server as a Simulator. `withPort`: the PDU's address must carry the port (for
+ * drivers whose upstream has no port key and dials the PDU's name as it is).
+ */
+export function simulatorOn(
+  kind: string,
+  device: SimulatedDevice,
+  server: SimulatorTcpServer,
+  config: (hostname: string, port: number) => Record<string, unknown>,
+  withPort = false,
+): Simulator {
+  const close = () => server.close();
+  return {
+    kind,
+    device,
+    address: { hostname: server.hostname, port: server.port, transport: "tcp" },
+    pduHostname: withPort ? `${server.hostname}:${server.port}` : server.hostname,
+    pduConfig: () => config(server.hostname, server.port),
+    close,
+    [Symbol.asyncDispose]: close,
+  };
 }

@@ -8,6 +8,7 @@ import { z } from "zod";
 import type { OutletState } from "../driver.ts";
 import type { SimulatedDevice, Simulator, SimulatorKind } from "../simulator/mod.ts";
 import { faultReply, serveSimulatorHttp, type SimulatedReply } from "../_transport/http_server.ts";
+import { simulatorOn } from "../_transport/tcp_server.ts";
 import { verifyDigest } from "../_transport/http_client.ts";
 
 /** Runs one device operation with the device's fault knob applied. */
@@ -51,17 +52,7 @@ export function simulator(
   config: (address: string, port: number) => Record<string, unknown>,
   withPort = false,
 ): Simulator {
-  const server = serveSimulatorHttp(device, listen, handler);
-  const close = () => server.close();
-  return {
-    kind,
-    device,
-    address: { hostname: server.hostname, port: server.port, transport: "tcp" },
-    pduHostname: withPort ? `${server.hostname}:${server.port}` : server.hostname,
-    pduConfig: () => config(server.hostname, server.port),
-    close,
-    [Symbol.asyncDispose]: close,
-  };
+  return simulatorOn(kind, device, serveSimulatorHttp(device, listen, handler), config, withPort);
 }
 
 const NO_OPTIONS = z.object({}).strict();

@@ -9,8 +9,8 @@
  */
 import { z } from "zod";
 import { wholeNumber } from "../_options.ts";
-import type { Fault, SimulatedDevice, Simulator, SimulatorKind } from "../simulator/mod.ts";
-import { serveSimulatorTcp } from "../_transport/tcp_server.ts";
+import type { Fault, SimulatedDevice, SimulatorKind } from "../simulator/mod.ts";
+import { serveSimulatorTcp, simulatorOn } from "../_transport/tcp_server.ts";
 import { EXCEPTION, FUNCTION, MAX_PDU, MBAP_LENGTH } from "./_protocol.ts";
 
 const OPTIONS = z.object({ "unit": wholeNumber(0, 255).default(1) }).strict();
@@ -177,15 +177,13 @@ export const MODBUS_TCP_SIMULATOR: SimulatorKind<z.infer<typeof OPTIONS>> = {
       { hostname, port },
       (conn) => serveConnection(conn, device, options.unit),
     );
-    const close = () => server.close();
-    return Promise.resolve<Simulator>({
-      kind: "modbus-tcp",
-      device,
-      address: { hostname: server.hostname, port: server.port, transport: "tcp" },
-      pduHostname: server.hostname,
-      pduConfig: () => ({ driver: "modbustcp", port: server.port, unit: options.unit }),
-      close,
-      [Symbol.asyncDispose]: close,
-    });
+    return Promise.resolve(
+      simulatorOn(
+        "modbus-tcp",
+        device,
+        server,
+        (_, port) => ({ driver: "modbustcp", port, unit: options.unit }),
+      ),
+    );
   },
 };

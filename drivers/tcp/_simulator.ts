@@ -5,7 +5,7 @@
  * @module
  */
 import { type SimulatedDevice, type Simulator, streamFault } from "../simulator/mod.ts";
-import { serveSimulatorTcp, writeLatin1 } from "../_transport/tcp_server.ts";
+import { serveSimulatorTcp, simulatorOn, writeLatin1 } from "../_transport/tcp_server.ts";
 
 /**
  * Junk for the `garbage` fault. Its first byte is none of the ETH boards' answer codes (0, 1, 2)
@@ -39,17 +39,7 @@ export function tcpSimulator(
   handle: (conn: Deno.TcpConn) => Promise<void>,
   config: (hostname: string, port: number) => Record<string, unknown>,
 ): Simulator {
-  const server = serveSimulatorTcp(device, listen, handle);
-  const close = () => server.close();
-  return {
-    kind,
-    device,
-    address: { hostname: server.hostname, port: server.port, transport: "tcp" },
-    pduHostname: server.hostname,
-    pduConfig: () => config(server.hostname, server.port),
-    close,
-    [Symbol.asyncDispose]: close,
-  };
+  return simulatorOn(kind, device, serveSimulatorTcp(device, listen, handle), config);
 }
 
 /** Writes bytes, ignoring a peer that has gone. */
