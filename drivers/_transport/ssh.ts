@@ -11,10 +11,11 @@
  */
 import { Buffer } from "node:buffer";
 import crypto from "node:crypto";
-import ssh2 from "ssh2";
+import type ssh2 from "ssh2";
 import { z } from "zod";
 import { portNumber } from "../_options.ts";
 import { abortError, DriverError } from "../errors.ts";
+import { loadSsh2 } from "../_libraries.ts";
 
 /** The connection keys every SSH driver accepts (upstream's plus pdud's host-key keys). */
 export const SSH_KEYS = {
@@ -115,7 +116,7 @@ export function knownKeys(files: string[], host: string, port: number): Buffer[]
 }
 
 /** Runs `command` and resolves with its exit status and output. */
-export function sshExec(
+export async function sshExec(
   target: SshTarget,
   command: string,
   signal: AbortSignal,
@@ -159,8 +160,10 @@ export function sshExec(
     return false;
   };
 
-  return new Promise<ExecResult>((resolve, reject) => {
-    const client = new ssh2.Client();
+  const lib = await loadSsh2();
+  if (signal.aborted) throw abortError(signal, `SSH to ${target.device}`);
+  return await new Promise<ExecResult>((resolve, reject) => {
+    const client = new lib.Client();
     let settled = false;
     const finish = (error: DriverError | undefined, result?: ExecResult) => {
       if (settled) return;

@@ -6,10 +6,10 @@
  * @module
  */
 import { Buffer } from "node:buffer";
-import ssh2 from "ssh2";
 import { z } from "zod";
 import type { SimulatedDevice, Simulator, SimulatorKind } from "../simulator/mod.ts";
 import { fingerprint } from "../_transport/ssh.ts";
+import { loadSsh2 } from "../_libraries.ts";
 
 const UBNT_OPTIONS = z.object({
   "username": z.string().min(1).default("ubnt"),
@@ -87,7 +87,8 @@ function acmeInterpreter(device: SimulatedDevice): Interpreter {
  * 256: Deno's export trims it), and ssh2 then refuses its own key as malformed. Such a pair is
  * thrown away and another made, so a simulator never fails to start on an unlucky key.
  */
-export function ed25519Pair(): { private: string; public: string } {
+export async function ed25519Pair(): Promise<{ private: string; public: string }> {
+  const ssh2 = await loadSsh2();
   for (;;) {
     const pair = ssh2.utils.generateKeyPairSync("ed25519");
     if (!(ssh2.utils.parseKey(pair.private) instanceof Error)) return pair;
@@ -102,7 +103,8 @@ async function serveSsh(
   interpret: Interpreter,
   prompt: string,
 ): Promise<Simulator & { hostkey: string }> {
-  const hostKey = ed25519Pair();
+  const ssh2 = await loadSsh2();
+  const hostKey = await ed25519Pair();
   const hostkey = fingerprint(Buffer.from(hostKey.public.split(" ")[1]!, "base64"));
   const allowed = auth.publicKey ? ssh2.utils.parseKey(auth.publicKey) : undefined;
   const clients = new Set<Any>();
@@ -272,7 +274,7 @@ export const ACME_SSH: SimulatorKind<z.infer<typeof ACME_OPTIONS>> = {
     let identityFile: string | undefined;
     let publicKey: string | undefined;
     if (options.password === undefined) {
-      const pair = ed25519Pair();
+      const pair = await ed25519Pair();
       identityFile = await Deno.makeTempFile({ prefix: "pdud-acme-sim-", suffix: ".key" });
       await Deno.writeTextFile(identityFile, pair.private, { mode: 0o600 });
       publicKey = pair.public;
