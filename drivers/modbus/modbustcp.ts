@@ -11,12 +11,13 @@
  * @module
  */
 import net from "node:net";
-import { client as modbusClient } from "jsmodbus";
+import type { client as modbusClient } from "jsmodbus";
 import { z } from "zod";
 import { portNumber, wholeNumber } from "../_options.ts";
 import type { DriverDescriptor, OutletState } from "../driver.ts";
 import { DriverError } from "../errors.ts";
 import { exceptionText } from "./_protocol.ts";
+import { loadJsModbus } from "../_libraries.ts";
 
 const OPTIONS = z.object({
   "port": portNumber(502),
@@ -65,15 +66,16 @@ export const MODBUSTCP: DriverDescriptor<z.infer<typeof OPTIONS>> = {
       session = undefined;
     };
 
-    const connect = (signal: AbortSignal): Promise<Session> => {
-      if (session && !session.socket.destroyed) return Promise.resolve(session);
+    const connect = async (signal: AbortSignal): Promise<Session> => {
+      if (session && !session.socket.destroyed) return session;
       drop();
+      const { client: modbusClient } = await loadJsModbus();
       const socket = new net.Socket();
       // Failures surface through "close" and the pending request; without a listener an
       // "error" event would be thrown.
       socket.on("error", () => {});
       const client = new modbusClient.TCP(socket, unit, LIBRARY_TIMEOUT_MS);
-      return new Promise<Session>((resolve, reject) => {
+      return await new Promise<Session>((resolve, reject) => {
         const settle = (error?: DriverError) => {
           socket.off("connect", onConnect);
           socket.off("error", onError);

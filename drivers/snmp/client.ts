@@ -4,9 +4,9 @@
  * retries), and net-snmp's errors turned into DriverErrors a lab engineer can act on.
  * @module
  */
-import snmp from "net-snmp";
+import type NetSnmp from "net-snmp";
 import { abortError, DriverError } from "../errors.ts";
-import { installPrivacy } from "./_privacy.ts";
+import { loadNetSnmp } from "../_libraries.ts";
 
 /** pysnmp's protocol names (upstream's `auth_protocol`/`priv_protocol` values) and plain ones. */
 export const AUTH_PROTOCOLS: Record<string, string> = {
@@ -65,7 +65,9 @@ export class SnmpClient {
 
   /** SETs `oid` to the integer `value`; checks the agent echoed it. */
   async setInteger(oid: string, value: number, signal: AbortSignal): Promise<void> {
+    const snmp = await loadNetSnmp();
     const varbinds = await this.#request(
+      snmp,
       "set",
       [{ oid, type: snmp.ObjectType.Integer, value }],
       signal,
@@ -74,18 +76,19 @@ export class SnmpClient {
     if (!echoed || echoed.type !== snmp.ObjectType.Integer || echoed.value !== value) {
       throw new DriverError(
         "protocol",
-        `${this.target.device} answered SET ${oid} = ${value} with ${describe(echoed)}`,
+        `${this.target.device} answered SET ${oid} = ${value} with ${describe(snmp, echoed)}`,
       );
     }
   }
 
   /** GETs `oid`, which must hold an integer. */
   async getInteger(oid: string, signal: AbortSignal): Promise<number> {
-    const [varbind] = await this.#request("get", [oid], signal);
+    const snmp = await loadNetSnmp();
+    const [varbind] = await this.#request(snmp, "get", [oid], signal);
     if (!varbind || varbind.type !== snmp.ObjectType.Integer || typeof varbind.value !== "number") {
       throw new DriverError(
         "protocol",
-        `${this.target.device} answered GET ${oid} with ${describe(varbind)}`,
+        `${this.target.device} answered GET ${oid} with ${describe(snmp, varbind)}`,
       );
     }
     return varbind.value;
@@ -100,7 +103,7 @@ export class SnmpClient {
     return Promise.resolve();
   }
 
-  #open(): Session {
+  async #open(snmp: typeof NetSnmp): Promise<Session> {
     if (this.#session) return this.#session;
     const { target } = this;
     // net-snmp's own timer only bounds a lost datagram; the actor's signal is the real limit.
@@ -135,7 +138,8 @@ export class SnmpClient {
           `${target.device}: unknown priv_protocol "${user.privProtocol}"`,
         );
       }
-      if (priv) installPrivacy();
+      // Loaded with the first authPriv session: des.js and the AES patch are needed only then.
+      if (priv) (await import("./_privacy.ts")).installPrivacy();
       session = snmp.createV3Session(target.host, {
         name: user.name,
         level: priv
@@ -165,14 +169,16 @@ export class SnmpClient {
     return session;
   }
 
-  #request(
+  async #request(
+    snmp: typeof NetSnmp,
     method: "get" | "set",
     varbinds: unknown[],
     signal: AbortSignal,
   ): Promise<{ oid: string; type: number; value: unknown }[]> {
     if (signal.aborted) throw abortError(signal, `The SNMP ${method.toUpperCase()}`);
-    const session = this.#open();
-    return new Promise((resolve, reject) => {
+    const session = await this.#open(snmp);
+    if (signal.aborted) throw abortError(signal, `The SNMP ${method.toUpperCase()}`);
+    return await new Promise((resolve, reject) => {
       const onAbort = () => {
         void this.close();
         reject(
@@ -191,7 +197,7 @@ export class SnmpClient {
           if (signal.aborted) return;
           if (error) {
             void this.close();
-            reject(this.#translate(error, method));
+            reject(this.#translate(snmp, error, method));
           } else if (result.some((v) => snmp.isVarbindError(v))) {
             reject(
               new DriverError(
@@ -207,7 +213,7 @@ export class SnmpClient {
     });
   }
 
-  #translate(error: Error, method: string): DriverError {
+  #translate(snmp: typeof NetSnmp, error: Error, method: string): DriverError {
     const device = this.target.device;
     const name = error.name;
     if (name === "RequestTimedOutError") {
@@ -235,7 +241,10 @@ export class SnmpClient {
   }
 }
 
-function describe(varbind: { type: number; value: unknown } | undefined): string {
+function describe(
+  snmp: typeof NetSnmp,
+  varbind: { type: number; value: unknown } | undefined,
+): string {
   if (!varbind) return "no value";
   const type = snmp.ObjectType[varbind.type] ?? `type ${varbind.type}`;
   return `${type} ${String(varbind.value)}`;

@@ -8,10 +8,9 @@
  * @module
  */
 import dgram from "node:dgram";
-import snmp from "net-snmp";
 import { z } from "zod";
 import type { SimulatedDevice, Simulator, SimulatorKind } from "../simulator/mod.ts";
-import { installPrivacy } from "./_privacy.ts";
+import { loadNetSnmp } from "../_libraries.ts";
 import { MIB_OBJECTS } from "./snmp.ts";
 
 const USER = z.object({
@@ -111,7 +110,8 @@ async function startAgent(
 ): Promise<Simulator> {
   const { options, hostname } = settings;
   const port = settings.port || await freeUdpPort(hostname);
-  if (options.users.some((u) => u.privpassphrase)) installPrivacy();
+  const snmp = await loadNetSnmp();
+  if (options.users.some((u) => u.privpassphrase)) (await import("./_privacy.ts")).installPrivacy();
   const operations = new AbortController();
   const agent = snmp.createAgent(
     {

@@ -5,16 +5,9 @@
  * because it sends only JSON and form bodies.
  * @module
  */
-import { Deserializer, serializeMethodCall, XmlRpcFault, type XmlRpcValue } from "@foxglove/xmlrpc";
+import type { XmlRpcValue } from "@foxglove/xmlrpc";
 import { DriverError } from "../errors.ts";
-
-export {
-  Deserializer,
-  serializeFault,
-  serializeMethodResponse,
-  XmlRpcFault,
-  type XmlRpcValue,
-} from "@foxglove/xmlrpc";
+import { loadXmlRpc } from "../_libraries.ts";
 
 /** One XML-RPC call. */
 export interface XmlRpcCall {
@@ -29,6 +22,7 @@ export interface XmlRpcCall {
 
 /** Performs `call` and returns the method's result; faults and failures throw DriverError. */
 export async function xmlRpcCall(call: XmlRpcCall): Promise<XmlRpcValue> {
+  const { Deserializer, serializeMethodCall, XmlRpcFault } = await loadXmlRpc();
   const what = `${call.method}(${call.params.map((p) => JSON.stringify(p)).join(", ")})`;
   const failed = (error: unknown) =>
     call.signal.aborted

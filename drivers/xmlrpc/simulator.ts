@@ -12,13 +12,8 @@ import { z } from "zod";
 import type { OutletState } from "../driver.ts";
 import type { Simulator, SimulatorKind } from "../simulator/mod.ts";
 import { faultReply, serveSimulatorHttp, type SimulatedReply } from "../_transport/http_server.ts";
-import {
-  Deserializer,
-  serializeFault,
-  serializeMethodResponse,
-  XmlRpcFault,
-  type XmlRpcValue,
-} from "./_rpc.ts";
+import type { XmlRpcValue } from "@foxglove/xmlrpc";
+import { loadXmlRpc, type XmlRpcLibrary } from "../_libraries.ts";
 import { CONTROLS, controlValue, SERVO_CONTROLS, type ServoControl } from "./servo.ts";
 
 const OPTIONS = z.object({ "ctrls": CONTROLS }).strict();
@@ -27,11 +22,16 @@ const xml = (body: string) =>
   new Response(body, { status: 200, headers: { "content-type": "text/xml" } });
 
 /** A fault as SimpleXMLRPCServer marshals an exception: code 1, "<class 'T'>:message". */
-const fault = (type: string, message: string) =>
-  xml(serializeFault(new XmlRpcFault(`<class '${type}'>:${message}`, 1)));
+const faultOf = (rpc: XmlRpcLibrary, type: string, message: string) =>
+  xml(rpc.serializeFault(new rpc.XmlRpcFault(`<class '${type}'>:${message}`, 1)));
 
 /** Python's TypeError text for a call of `Servod.<method>` with the wrong number of arguments. */
-function arityError(method: string, names: string[], given: number): Response | undefined {
+function arityError(
+  fault: (type: string, message: string) => Response,
+  method: string,
+  names: string[],
+  given: number,
+): Response | undefined {
   if (given > names.length) {
     return fault(
       "TypeError",
@@ -58,7 +58,9 @@ export const SERVOD_SIMULATOR: SimulatorKind<z.infer<typeof OPTIONS>> = {
   name: "servod",
   summary: "ChromeOS servod XML-RPC: set/get of power_state, warm_reset, cold_reset (one DUT)",
   options: OPTIONS,
-  start(device, { options, hostname, port }) {
+  async start(device, { options, hostname, port }) {
+    const rpc = await loadXmlRpc();
+    const fault = (type: string, message: string) => faultOf(rpc, type, message);
     // Controls outside `ctrls` start where the DUT can run, so `ctrls` alone decide its state.
     const initial: OutletState = device.get(device.first);
     const values = new Map<ServoControl, "on" | "off">();
@@ -72,8 +74,8 @@ export const SERVOD_SIMULATOR: SimulatorKind<z.infer<typeof OPTIONS>> = {
       const fault = await device.beginOperation(request.signal);
       try {
         if (fault === "error" || fault === "flap") {
-          return xml(serializeFault(
-            new XmlRpcFault(
+          return xml(rpc.serializeFault(
+            new rpc.XmlRpcFault(
               "<class 'servo.drv.hw_driver.HwDriverError'>:Timeout waiting for the servo's EC",
               1,
             ),
@@ -95,7 +97,7 @@ export const SERVOD_SIMULATOR: SimulatorKind<z.infer<typeof OPTIONS>> = {
       if (path !== "/" && path !== "/RPC2") return new Response("", { status: 404 });
       let method: string, params: XmlRpcValue[];
       try {
-        [method, params] = await new Deserializer().deserializeMethodCall(await request.text());
+        [method, params] = await new rpc.Deserializer().deserializeMethodCall(await request.text());
       } catch (error) {
         device.record(`POST ${path} (not XML-RPC)`);
         return fault(
@@ -106,7 +108,7 @@ export const SERVOD_SIMULATOR: SimulatorKind<z.infer<typeof OPTIONS>> = {
       device.record(`${method}(${params.map((p) => JSON.stringify(p)).join(", ")})`);
       if (method === "set") {
         const [name, value] = params;
-        const bad = arityError("set", ["name", "wr_val_str"], params.length);
+        const bad = arityError(fault, "set", ["name", "wr_val_str"], params.length);
         if (bad) return bad;
         if (!isControl(name!)) return fault("NameError", `No control named ${String(name)}`);
         if (value !== "on" && value !== "off") {
@@ -119,20 +121,20 @@ export const SERVOD_SIMULATOR: SimulatorKind<z.infer<typeof OPTIONS>> = {
           values.set(name, value);
           const now = dut();
           for (let o = device.first; o < device.first + device.count; o++) device.set(o, now);
-          return xml(serializeMethodResponse(true));
+          return xml(rpc.serializeMethodResponse(true));
         });
       }
       if (method === "get") {
         const [name] = params;
-        const bad = arityError("get", ["name"], params.length);
+        const bad = arityError(fault, "get", ["name"], params.length);
         if (bad) return bad;
         if (!isControl(name!)) return fault("NameError", `No control named ${String(name)}`);
-        return await operate(request, () => xml(serializeMethodResponse(values.get(name)!)));
+        return await operate(request, () => xml(rpc.serializeMethodResponse(values.get(name)!)));
       }
       return fault("Exception", `method "${method}" is not supported`);
     });
     const close = () => server.close();
-    return Promise.resolve<Simulator>({
+    const simulator: Simulator = {
       kind: "servod",
       device,
       address: { hostname: server.hostname, port: server.port, transport: "tcp" },
@@ -145,6 +147,7 @@ export const SERVOD_SIMULATOR: SimulatorKind<z.infer<typeof OPTIONS>> = {
       }),
       close,
       [Symbol.asyncDispose]: close,
-    });
+    };
+    return simulator;
   },
 };
