@@ -68,7 +68,7 @@ const control = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} 
     case "/reset":
       for (const s of sims) {
         s.device.maxInFlight = 0;
-        s.device.history.length = 0;
+        s.device.changes = 0;
       }
       return Response.json({ ok: true });
     case "/stats": {
@@ -77,7 +77,7 @@ const control = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} 
       let operations = 0;
       for (const s of sims.slice(0, n)) {
         maxInFlight = Math.max(maxInFlight, s.device.maxInFlight);
-        operations += s.device.history.length;
+        operations += s.device.changes;
       }
       return Response.json({ maxInFlight, operations });
     }

@@ -50,6 +50,7 @@ export interface Received {
 }
 
 const LOG_LIMIT = 1000;
+const HISTORY_LIMIT = 10_000;
 
 /** The outlets and knobs of one simulated PDU. */
 export class SimulatedDevice {
@@ -63,9 +64,14 @@ export class SimulatedDevice {
   latencyMs: number;
   /** The fault applied to operations. */
   fault: Fault;
-  /** Every state change in order: `[outlet, state]`. */
+  /**
+   * The last state changes in order, `[outlet, state]`: at least the last 10,000 (a simulator
+   * serving a benchmark or a long demo must not grow without bound).
+   */
   readonly history: [number, OutletState][] = [];
-  /** The last received commands, oldest first (bounded). */
+  /** How many state changes there have been in all (history keeps only the last ones). */
+  changes = 0;
+  /** The last received commands, oldest first: at least the last 1,000. */
   readonly received: Received[] = [];
   /** Highest number of operations ever in progress at once (must stay 1 behind pdud). */
   maxInFlight = 0;
@@ -110,7 +116,10 @@ export class SimulatedDevice {
   set(outlet: number, state: OutletState): void {
     this.#check(outlet);
     this.#states[outlet - this.first] = state;
+    this.changes++;
     this.history.push([outlet, state]);
+    // Trimmed by half its size at a time: amortized O(1) per change, unlike shift().
+    if (this.history.length >= 2 * HISTORY_LIMIT) this.history.splice(0, HISTORY_LIMIT);
   }
 
   /** Every outlet's state, keyed by outlet number. */
@@ -123,7 +132,7 @@ export class SimulatedDevice {
   /** Appends to the receive log. */
   record(text: string): void {
     this.received.push({ text, at: Date.now() });
-    if (this.received.length > LOG_LIMIT) this.received.shift();
+    if (this.received.length >= 2 * LOG_LIMIT) this.received.splice(0, LOG_LIMIT);
   }
 
   /**
