@@ -31,7 +31,6 @@
  */
 import { z } from "zod";
 import { Buffer } from "node:buffer";
-import https from "node:https";
 import { portNumber } from "../_options.ts";
 import type { DriverDescriptor, OperationOptions, OutletState } from "../driver.ts";
 import { DriverError } from "../errors.ts";
@@ -338,11 +337,13 @@ const SERVERTECH_OPTIONS = z.object({
  * A JSON request over node:https without certificate checks, for `insecure: true` (fetch has
  * no per-request switch for it). Answers in the shape httpCall gives, errors as DriverError.
  */
-function insecureCall(
+async function insecureCall(
   call: { method: string; url: string; json?: unknown; auth: HttpAuth; device: string },
   signal: AbortSignal,
 ): Promise<HttpAnswer> {
-  return new Promise((resolve, reject) => {
+  // Loaded here: node:https costs ~0.03 s at start, and only this option needs it.
+  const { default: https } = await import("node:https");
+  return await new Promise((resolve, reject) => {
     const body = call.json === undefined ? undefined : JSON.stringify(call.json);
     const request = https.request(call.url, {
       method: call.method,
