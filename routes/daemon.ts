@@ -66,8 +66,9 @@ export async function startDaemon(config: Config, options: DaemonOptions): Promi
     }
     audit = await AuditLog.open(path);
   }
-  // Sampled at scrape time only, after the supervisor exists.
-  const metrics: Metrics = new Metrics(() => supervisor);
+  // Sampled at scrape time only, after the supervisor exists. The library loads a second
+  // after start, once the first requests (and their JIT warm-up) are out of the way.
+  const metrics: Metrics = new Metrics(() => supervisor, { clock, deferMs: 1000 });
   const supervisor = createSupervisor(config, {
     clock,
     log,
@@ -102,6 +103,7 @@ export async function startDaemon(config: Config, options: DaemonOptions): Promi
       log,
     });
   } catch (error) {
+    metrics.close();
     await supervisor.shutdown({ graceMs: 0 });
     audit?.close();
     throw error;
@@ -111,6 +113,7 @@ export async function startDaemon(config: Config, options: DaemonOptions): Promi
   const stop = (graceMs = config.daemon.shutdown_grace * 1000) => {
     stopping ??= (async () => {
       listening = false;
+      metrics.close();
       // Stop accepting first, but keep open connections: clients whose jobs are in flight are
       // answered once the supervisor has settled those jobs (DESIGN.md §3).
       const closing = listeners.close();

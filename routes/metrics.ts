@@ -2,13 +2,21 @@
  * Prometheus metrics (prom-client, with a registry per daemon rather than its global default):
  * requests, jobs by outcome, operation latency per driver, queue depth and restarts per PDU.
  *
- * prom-client (and the Node compatibility it pulls in) costs ~0.07 s to import, so it is not
- * on the path to the first served request: it loads in the background at start, and what
- * happens before it is there is recorded as soon as it is (nothing is lost, a scrape waits).
+ * prom-client (and the Node compatibility it pulls in) costs ~0.07 s to import, so it is kept
+ * off the path to the first served requests: it loads `deferMs` after start (or at the first
+ * scrape, if sooner), and what happens before is recorded as soon as it is there (nothing is
+ * lost; a scrape waits for it).
  * @module
  */
 import type Client from "prom-client";
-import type { JobResult, PowerControl, SetEvent } from "../actors/mod.ts";
+import {
+  type Clock,
+  type JobResult,
+  type PowerControl,
+  type SetEvent,
+  SYSTEM_CLOCK,
+  type Timer,
+} from "../actors/mod.ts";
 
 interface Instruments {
   registry: Client.Registry;
@@ -67,18 +75,33 @@ type PduSample = ReturnType<PowerControl["snapshot"]>[number];
 export class Metrics {
   #instruments: Instruments | undefined;
   #early: ((i: Instruments) => void)[] = [];
-  readonly #ready: Promise<Instruments>;
+  #ready: Promise<Instruments> | undefined;
+  readonly #control: () => PowerControl;
+  readonly #timer: Timer;
 
   /**
    * @param control the PowerControl whose PDUs are sampled at scrape time
+   * @param options when to load prom-client (default: at once, on `clock`)
    */
-  constructor(control: () => PowerControl) {
-    this.#ready = import("prom-client").then(({ default: client }) => {
-      const made = instruments(client, control);
+  constructor(control: () => PowerControl, options: { clock?: Clock; deferMs?: number } = {}) {
+    this.#control = control;
+    this.#timer = (options.clock ?? SYSTEM_CLOCK).setTimer(options.deferMs ?? 0, () => {
+      void this.#load();
+    });
+  }
+
+  #load(): Promise<Instruments> {
+    return this.#ready ??= import("prom-client").then(({ default: client }) => {
+      const made = instruments(client, this.#control);
       for (const record of this.#early) record(made);
       this.#early = [];
       return this.#instruments = made;
     });
+  }
+
+  /** Cancels a load not started yet (the daemon is stopping). */
+  close(): void {
+    this.#timer.cancel();
   }
 
   #record(record: (i: Instruments) => void): void {
@@ -109,7 +132,7 @@ export class Metrics {
 
   /** The text exposition. */
   async text(): Promise<{ body: string; contentType: string }> {
-    const { registry } = await this.#ready;
+    const { registry } = await this.#load();
     return { body: await registry.metrics(), contentType: registry.contentType };
   }
 }

@@ -20,4 +20,5 @@ Deno.test("metrics: what is counted before prom-client has loaded is in the firs
   // And after it has loaded, counting goes straight on.
   metrics.request("http", 200);
   assert.match((await metrics.text()).body, /status="200"\} 3/);
+  metrics.close();
 });
