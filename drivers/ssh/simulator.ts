@@ -95,6 +95,60 @@ export async function ed25519Pair(): Promise<{ private: string; public: string }
   }
 }
 
+/** A listening ssh2 server of a simulator. */
+export interface SshListener {
+  /** The bound port. */
+  port: number;
+  /** The host key's SHA256 fingerprint, as `ssh-keygen -lf` prints it. */
+  hostkey: string;
+  /** The host key as a known_hosts entry without the host: `ssh-ed25519 AAAA…`. */
+  hostPublicKey: string;
+  /** Stops listening and drops every connection; safe twice. */
+  close(): Promise<void>;
+}
+
+/**
+ * Listens with a fresh ed25519 host key and hands each connection (an ssh2 server `Connection`)
+ * to `onClient`; under the device's `refuse` fault a connection is dropped before the SSH banner.
+ */
+export async function listenSsh(
+  device: SimulatedDevice,
+  settings: { hostname: string; port: number },
+  onClient: (client: Any) => void,
+): Promise<SshListener> {
+  const ssh2 = await loadSsh2();
+  const hostKey = await ed25519Pair();
+  const hostPublicKey = hostKey.public.split(" ").slice(0, 2).join(" ");
+  const hostkey = fingerprint(Buffer.from(hostKey.public.split(" ")[1]!, "base64"));
+  const clients = new Set<Any>();
+  const server = new ssh2.Server({ hostKeys: [hostKey.private] }, (client: Any) => {
+    if (device.fault === "refuse") {
+      client._sock?.destroy();
+      return;
+    }
+    clients.add(client);
+    client.on("close", () => clients.delete(client));
+    client.on("error", () => {});
+    onClient(client);
+  });
+  server.on("error", () => {});
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(settings.port, settings.hostname, () => resolve());
+  });
+  const port = (server.address() as { port: number }).port;
+
+  let closed: Promise<void> | undefined;
+  const close = () => {
+    closed ??= new Promise<void>((resolve) => {
+      for (const client of clients) client._sock?.destroy();
+      server.close(() => resolve());
+    });
+    return closed;
+  };
+  return { port, hostkey, hostPublicKey, close };
+}
+
 async function serveSsh(
   kind: string,
   device: SimulatedDevice,
@@ -104,10 +158,7 @@ async function serveSsh(
   prompt: string,
 ): Promise<Simulator & { hostkey: string }> {
   const ssh2 = await loadSsh2();
-  const hostKey = await ed25519Pair();
-  const hostkey = fingerprint(Buffer.from(hostKey.public.split(" ")[1]!, "base64"));
   const allowed = auth.publicKey ? ssh2.utils.parseKey(auth.publicKey) : undefined;
-  const clients = new Set<Any>();
 
   // Runs one command line with the device's fault applied; `reply` undefined = no answer.
   const run = async (line: string, client: Any): Promise<Outcome | undefined> => {
@@ -138,14 +189,7 @@ async function serveSsh(
     }
   };
 
-  const server = new ssh2.Server({ hostKeys: [hostKey.private] }, (client: Any) => {
-    if (device.fault === "refuse") {
-      client._sock?.destroy();
-      return;
-    }
-    clients.add(client);
-    client.on("close", () => clients.delete(client));
-    client.on("error", () => {});
+  const { port, hostkey, close } = await listenSsh(device, settings, (client: Any) => {
     client.on("authentication", (ctx: Any) => {
       const userOk = ctx.username === auth.username;
       if (ctx.method === "password" && auth.password !== undefined) {
@@ -207,21 +251,6 @@ async function serveSsh(
       });
     });
   });
-  server.on("error", () => {});
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(settings.port, settings.hostname, () => resolve());
-  });
-  const port = (server.address() as { port: number }).port;
-
-  let closed: Promise<void> | undefined;
-  const close = () => {
-    closed ??= new Promise<void>((resolve) => {
-      for (const client of clients) client._sock?.destroy();
-      server.close(() => resolve());
-    });
-    return closed;
-  };
   return {
     kind,
     device,

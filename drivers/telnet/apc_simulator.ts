@@ -1,15 +1,23 @@
 /**
- * APC PDUs on telnet, as their consoles behave: IAC negotiation at connect (WILL ECHO, WILL
- * SUPPRESS-GO-AHEAD, DO NAWS — a client's answers are read and stripped), `User Name :` /
- * `Password  :` login that re-prompts on a wrong password and hangs up after three, then either
- * the Control Console's numbered menus (per model, as each firmware lays them out; ESC goes up,
+ * APC PDUs' consoles as they behave, on telnet or on SSH (`transport`): a network management
+ * card offers the same console on both, so one state machine serves either and only the
+ * framing and the login differ. Telnet: IAC negotiation at connect (WILL ECHO, WILL
+ * SUPPRESS-GO-AHEAD, DO NAWS — a client's answers are read and stripped), then a `User Name :` /
+ * `Password  :` login that re-prompts on a wrong password and hangs up after three. SSH
+ * (`./apc_ssh_simulator.ts`): SSH's password authentication is the login. Then either the
+ * Control Console's numbered menus (per model, as each firmware lays them out; ESC goes up,
  * ENTER redraws, an outlet command needs `YES`) or the `apc>` command line of the AP8959.
  * @module
  */
 import { z } from "zod";
 import type { SimulatedDevice, Simulator, SimulatorKind } from "../simulator/mod.ts";
-import { serveSimulatorTcp, writeLatin1 } from "../_transport/tcp_server.ts";
+import {
+  serveSimulatorTcp,
+  type SimulatorTcpServer,
+  writeLatin1,
+} from "../_transport/tcp_server.ts";
 import { consoleFault, type ConsoleReply } from "./_console.ts";
+import { serveConsoleOverSsh } from "./apc_ssh_simulator.ts";
 
 const IAC = 255, SB = 250, SE = 240, WILL = 251, DO = 253, ECHO = 1, SGA = 3, NAWS = 31;
 const MENU_MODELS = [
@@ -26,13 +34,17 @@ const MENU_MODELS = [
 ] as const;
 type MenuModel = typeof MENU_MODELS[number];
 
-const CREDENTIALS = {
+const CONSOLE_OPTIONS = {
   "username": z.string().min(1).default("apc"),
   "password": z.string().default("apc"),
+  "transport": z.enum(["telnet", "ssh"]).default("telnet"),
 };
-const MENU_OPTIONS = z.object({ ...CREDENTIALS, "model": z.enum(MENU_MODELS).default("apc7952") })
+const MENU_OPTIONS = z.object({
+  ...CONSOLE_OPTIONS,
+  "model": z.enum(MENU_MODELS).default("apc7952"),
+})
   .strict();
-const CLI_OPTIONS = z.object(CREDENTIALS).strict();
+const CLI_OPTIONS = z.object(CONSOLE_OPTIONS).strict();
 type MenuOptions = z.infer<typeof MENU_OPTIONS>;
 type CliOptions = z.infer<typeof CLI_OPTIONS>;
 
@@ -175,15 +187,20 @@ type Key = { key: "esc" | "ctrl-c" };
 const IP = 244;
 
 /**
- * Splits client bytes into lines and keys (ESC, CTRL-C as 0x03 or IAC IP), dropping other IAC
- * sequences (they span reads).
+ * Splits client bytes into lines and keys (ESC, CTRL-C as 0x03 or, on telnet, IAC IP). On
+ * telnet it also drops the other IAC sequences (they span reads); an SSH channel carries none.
  */
-class TelnetInput {
+class ConsoleInput {
+  #telnet: boolean;
   #line = "";
   #iac: number[] = [];
   #lastCr = false;
   /** Recorded IAC sequences, for tests of what the client negotiated. */
   readonly negotiated: number[][] = [];
+
+  constructor(options: { telnet: boolean }) {
+    this.#telnet = options.telnet;
+  }
 
   push(bytes: Uint8Array): Array<string | Key> {
     const out: Array<string | Key> = [];
@@ -208,7 +225,7 @@ class TelnetInput {
         }
         continue;
       }
-      if (byte === IAC) {
+      if (byte === IAC && this.#telnet) {
         seq.push(byte);
         continue;
       }
@@ -232,17 +249,27 @@ class TelnetInput {
   }
 }
 
+/** What a logged-in console does with one line or key. */
 type Session = (input: string | Key) => Promise<void>;
 
-/** Runs a telnet console: negotiation, login, then `loggedIn` for each input. */
+/**
+ * A logged-in console, whatever carries it: the greeting it prints, and a session per
+ * connection that answers through `write` and ends the connection with `hangUp`.
+ */
+interface ConsoleApp {
+  banner: string;
+  open(write: (text: string) => Promise<void>, hangUp: () => void): Session;
+}
+
+type Credentials = { username: string; password: string };
+
+/** A console on telnet: negotiation, the console's own login, then the session. */
 function serveTelnet(
-  kind: string,
   device: SimulatedDevice,
   settings: { hostname: string; port: number },
-  credentials: { username: string; password: string },
-  banner: string,
-  session: (write: (text: string) => Promise<void>, hangUp: () => void) => Session,
-): Simulator {
+  credentials: Credentials,
+  app: ConsoleApp,
+): SimulatorTcpServer {
   const handle = async (conn: Deno.TcpConn) => {
     const write = (text: string) => writeLatin1(conn, text);
     let open = true;
@@ -254,7 +281,7 @@ function serveTelnet(
     };
     await write(String.fromCharCode(IAC, WILL, ECHO, IAC, WILL, SGA, IAC, DO, NAWS));
     await write("\r\nUser Name : ");
-    const input = new TelnetInput();
+    const input = new ConsoleInput({ telnet: true });
     let stage: "user" | "password" | "in" = "user";
     let user = "";
     let failures = 0;
@@ -278,8 +305,8 @@ function serveTelnet(
           if (user === credentials.username && line === credentials.password) {
             device.record(`login ${user}`);
             stage = "in";
-            loggedIn = session(write, hangUp);
-            await write(banner);
+            loggedIn = app.open(write, hangUp);
+            await write(app.banner);
           } else {
             device.record(`login refused for ${JSON.stringify(user)}`);
             if (++failures >= 3) {
@@ -298,20 +325,110 @@ function serveTelnet(
     }
     device.record(`negotiated ${JSON.stringify(input.negotiated)}`);
   };
+  return serveSimulatorTcp(device, settings, handle);
+}
 
-  const server = serveSimulatorTcp(device, settings, handle);
-  const close = () => server.close();
-  const port = server.port;
+/**
+ * Where Debian and RHEL install ClusterLabs' `fence_apc`. Named in full: /usr/sbin is not on
+ * the PATH of an unprivileged daemon.
+ */
+const FENCE_APC = "/usr/sbin/fence_apc";
+
+/**
+ * The PDU entry `pdud simulate` prints for a console on SSH. pdud's APC drivers speak telnet
+ * only, as upstream's do, so the entry is what an upstream user does with an SSH-only card:
+ * `localcmdline` running `fence_apc --ssh`. Its `--ssh-options` replace fence_apc's default
+ * `-1 -c blowfish`, which today's OpenSSH refuses outright, and check the host key against the
+ * simulator's known_hosts file, so nothing is read from or written to the user's ~/.ssh.
+ */
+function fenceApcEntry(
+  host: string,
+  port: number,
+  credentials: Credentials,
+  knownHostsFile: string,
+): Record<string, unknown> {
+  // One sh word each; `%` doubled because localcmdline fills `%d` with the outlet.
+  const word = (text: string) => `'${text.replaceAll("'", `'\\''`)}'`.replaceAll("%", "%%");
+  const ssh = `-F /dev/null -o UserKnownHostsFile=${knownHostsFile} ` +
+    "-o GlobalKnownHostsFile=/dev/null -o StrictHostKeyChecking=yes";
+  const command = [
+    FENCE_APC,
+    "--ssh",
+    `--ip=${word(host)}`,
+    `--ipport=${port}`,
+    `--username=${word(credentials.username)}`,
+    `--password=${word(credentials.password)}`,
+    `--ssh-options=${word(ssh)}`,
+    "--plug=%d",
+  ].join(" ");
   return {
-    kind,
-    device,
-    address: { hostname: settings.hostname, port, transport: "tcp" },
-    pduHostname: settings.hostname,
-    pduConfig: () => ({
-      telnetport: port,
-      username: credentials.username,
-      password: credentials.password,
-    }),
+    driver: "localcmdline",
+    "cmd_on": `${command} --action=on`,
+    "cmd_off": `${command} --action=off`,
+  };
+}
+
+/** A running APC console simulator on SSH: the host key and a known_hosts file that has it. */
+interface ApcSshSimulator extends Simulator {
+  /** The host key's SHA256 fingerprint. */
+  readonly hostkey: string;
+  /** An OpenSSH known_hosts file naming this simulator's address and host key. */
+  readonly knownHostsFile: string;
+}
+
+/** Serves `app` over the options' transport and describes it as a running Simulator. */
+async function serveConsole(
+  kind: string,
+  device: SimulatedDevice,
+  settings: {
+    hostname: string;
+    port: number;
+    options: Credentials & { transport: "telnet" | "ssh" };
+    app: ConsoleApp;
+    /** The pdud driver that drives the console over telnet. */
+    driver: string;
+  },
+): Promise<Simulator | ApcSshSimulator> {
+  const { hostname, options, app } = settings;
+  const credentials = { username: options.username, password: options.password };
+  const common = { kind, device, pduHostname: hostname };
+  if (options.transport === "telnet") {
+    const server = serveTelnet(device, { hostname, port: settings.port }, credentials, app);
+    const close = () => server.close();
+    return {
+      ...common,
+      address: { hostname, port: server.port, transport: "tcp" },
+      pduConfig: () => ({ driver: settings.driver, telnetport: server.port, ...credentials }),
+      close,
+      [Symbol.asyncDispose]: close,
+    };
+  }
+  const server = await serveConsoleOverSsh(device, { hostname, port: settings.port }, {
+    ...credentials,
+    banner: app.banner,
+    open(write, hangUp) {
+      const input = new ConsoleInput({ telnet: false });
+      let open = true;
+      const session = app.open(write, () => {
+        open = false;
+        hangUp();
+      });
+      return async (bytes) => {
+        for (const item of input.push(bytes)) {
+          if (!open) return;
+          if (typeof item === "string") device.record(`< ${item}`);
+          await session(item);
+        }
+      };
+    },
+  });
+  const close = () => server.close();
+  return {
+    ...common,
+    hostkey: server.hostkey,
+    knownHostsFile: server.knownHostsFile,
+    address: { hostname, port: server.port, transport: "tcp" },
+    pduConfig: () => fenceApcEntry(hostname, server.port, credentials, server.knownHostsFile),
     close,
     [Symbol.asyncDispose]: close,
   };
@@ -327,92 +444,154 @@ async function answer(
   else if (reply !== "hang") await write(reply);
 }
 
+/** The Control Console of a menu model. */
+function menuConsole(model: MenuModel, device: SimulatedDevice): ConsoleApp {
+  const root = menus(model, device);
+  return {
+    banner: `\r\n\r\nAmerican Power Conversion               Network Management Card AOS\r\n` +
+      draw(root),
+    open(write, hangUp) {
+      const stack: Menu[] = [root];
+      let confirming: Extract<Action, { switch: string }> | undefined;
+      let paging: Menu | undefined;
+      const show = async (menu: Menu) => {
+        if (menu.pager) {
+          paging = menu;
+          await write(`\r\n${menu.pager}\r\n\r\nPress <ENTER> to continue...`);
+        } else await write(draw(menu));
+      };
+      return async (input) => {
+        if (paging) {
+          const menu = paging;
+          paging = undefined;
+          if (input === "") return void await write(draw(menu));
+          return;
+        }
+        if (confirming) {
+          const action = confirming;
+          confirming = undefined;
+          if (input !== "YES") {
+            await write("\r\nCommand cancelled.\r\n");
+            return await write(draw(stack.at(-1)!));
+          }
+          device.record(`${action.title} outlet ${action.outlet}`);
+          return await answer(
+            await consoleFault(
+              device,
+              "\r\n Outlet is locked: command failed.\r\n\r\nPress <ENTER> to continue...",
+              () => {
+                device.set(action.outlet, action.switch);
+                return "\r\n Command successfully issued.\r\n\r\nPress <ENTER> to continue...";
+              },
+            ),
+            write,
+            hangUp,
+          );
+        }
+        if (typeof input !== "string") {
+          // ESC goes up one menu; CTRL-C back to the Control Console, as the firmware does.
+          if (input.key === "ctrl-c") stack.length = 1;
+          else if (stack.length > 1) stack.pop();
+          return await write(draw(stack.at(-1)!));
+        }
+        const menu = stack.at(-1)!;
+        const items = menu.items();
+        const choice = /^\d+$/.test(input) ? items[Number(input) - 1] : undefined;
+        const next = choice?.[1]();
+        if (next === undefined) return await write(draw(menu));
+        if (isMenu(next)) {
+          stack.push(next);
+          return await show(next);
+        }
+        if ("logout" in next) {
+          await write("\r\nBye.\r\n\r\nConnection Closed - Bye\r\n");
+          return hangUp();
+        }
+        confirming = next;
+        await write(
+          `\r\n\r\n------- ${next.title} `.padEnd(83, "-") +
+            `\r\n\r\n     This command will immediately ${
+              next.switch === "on" ? "turn on" : "turn off"
+            }` +
+            ` outlet ${next.outlet}.\r\n\r\nEnter 'YES' to continue or <ENTER> to cancel : `,
+        );
+      };
+    },
+  };
+}
+
+/** The `apc>` command line of AOS v6. */
+function cliConsole(device: SimulatedDevice): ConsoleApp {
+  // AOS takes `all`, a number, a range or a comma list of them ("1,3-5").
+  const outlets = (text: string): number[] | undefined => {
+    if (text === "all") return device.outlets();
+    const picked: number[] = [];
+    for (const part of text.split(",")) {
+      const m = /^(\d+)(?:-(\d+))?$/.exec(part);
+      if (!m) return undefined;
+      const [from, to] = [Number(m[1]), Number(m[2] ?? m[1])];
+      if (to < from || !device.has(from) || !device.has(to)) return undefined;
+      for (let n = from; n <= to; n++) picked.push(n);
+    }
+    return picked;
+  };
+  const known: Record<string, "on" | "off" | "status"> = {
+    olOn: "on",
+    olOff: "off",
+    olStatus: "status",
+  };
+  const prompt = "\r\napc>";
+  return {
+    // The banner names the firmware; clients such as fence_apc pick the CLI dialect by it.
+    banner:
+      "\r\n\r\nSchneider Electric                      Network Management Card AOS      v6.8.2" +
+      "\r\n(c) Copyright 2016 All Rights Reserved  RPDU 2g                          v6.8.2" +
+      "\r\n" + "-".repeat(79) +
+      "\r\nName      : apc-sim                                   User : Administrator" +
+      "\r\n\r\nType ? for command listing\r\nUse tcpip command for IP address(-i), subnet(-s), " +
+      "and gateway(-g)\r\n\r\napc>",
+    open: (write, hangUp) => async (input) => {
+      if (typeof input !== "string") return;
+      const [command = "", ...args] = input.trim().split(/\s+/);
+      if (command === "") return await write(prompt);
+      if (command === "exit" || command === "quit" || command === "bye") {
+        await write("\r\nBye.\r\n");
+        return hangUp();
+      }
+      const what = known[command];
+      if (!what) return await write(`\r\nE101: Command Not Found${prompt}`);
+      const selected = args.length === 1 ? outlets(args[0]!) : undefined;
+      if (!selected) return await write(`\r\nE102: Parameter Error${prompt}`);
+      await answer(
+        await consoleFault(device, `\r\nE200: Input Error${prompt}`, () => {
+          let status = "";
+          for (const n of selected) {
+            if (what !== "status") device.set(n, what);
+            const state = device.get(n) === "on" ? "On" : "Off";
+            if (what === "status") status += ` ${n}: Outlet ${n}: ${state}\r\n`;
+          }
+          return `\r\nE000: Success\r\n${status}${prompt}`;
+        }),
+        write,
+        hangUp,
+      );
+    },
+  };
+}
+
 /** `apc-telnet`: the Control Console menus of an APC switched PDU (`model` picks the layout). */
 export const APC_TELNET: SimulatorKind<MenuOptions> = {
   name: "apc-telnet",
-  summary: "APC switched PDU telnet Control Console menus (model: apc7952 apc7921 apc7932 " +
-    "apc7900 apc7920 apc9218 apc9606 apc9210 …)",
+  summary: "APC switched PDU Control Console menus on telnet, or SSH with transport: ssh " +
+    "(model: apc7952 apc7921 apc7932 apc7900 apc7920 apc9218 apc9606 apc9210 …)",
   options: MENU_OPTIONS,
   start(device, { options, hostname, port }) {
-    const root = menus(options.model, device);
-    const sim = serveTelnet(
-      "apc-telnet",
-      device,
-      { hostname, port },
+    return serveConsole("apc-telnet", device, {
+      hostname,
+      port,
       options,
-      `\r\n\r\nAmerican Power Conversion               Network Management Card AOS\r\n` +
-        draw(root),
-      (write, hangUp) => {
-        const stack: Menu[] = [root];
-        let confirming: Extract<Action, { switch: string }> | undefined;
-        let paging: Menu | undefined;
-        const show = async (menu: Menu) => {
-          if (menu.pager) {
-            paging = menu;
-            await write(`\r\n${menu.pager}\r\n\r\nPress <ENTER> to continue...`);
-          } else await write(draw(menu));
-        };
-        return async (input) => {
-          if (paging) {
-            const menu = paging;
-            paging = undefined;
-            if (input === "") return void await write(draw(menu));
-            return;
-          }
-          if (confirming) {
-            const action = confirming;
-            confirming = undefined;
-            if (input !== "YES") {
-              await write("\r\nCommand cancelled.\r\n");
-              return await write(draw(stack.at(-1)!));
-            }
-            device.record(`${action.title} outlet ${action.outlet}`);
-            return await answer(
-              await consoleFault(
-                device,
-                "\r\n Outlet is locked: command failed.\r\n\r\nPress <ENTER> to continue...",
-                () => {
-                  device.set(action.outlet, action.switch);
-                  return "\r\n Command successfully issued.\r\n\r\nPress <ENTER> to continue...";
-                },
-              ),
-              write,
-              hangUp,
-            );
-          }
-          if (typeof input !== "string") {
-            // ESC goes up one menu; CTRL-C back to the Control Console, as the firmware does.
-            if (input.key === "ctrl-c") stack.length = 1;
-            else if (stack.length > 1) stack.pop();
-            return await write(draw(stack.at(-1)!));
-          }
-          const menu = stack.at(-1)!;
-          const items = menu.items();
-          const choice = /^\d+$/.test(input) ? items[Number(input) - 1] : undefined;
-          const next = choice?.[1]();
-          if (next === undefined) return await write(draw(menu));
-          if (isMenu(next)) {
-            stack.push(next);
-            return await show(next);
-          }
-          if ("logout" in next) {
-            await write("\r\nBye.\r\n\r\nConnection Closed - Bye\r\n");
-            return hangUp();
-          }
-          confirming = next;
-          await write(
-            `\r\n\r\n------- ${next.title} `.padEnd(83, "-") +
-              `\r\n\r\n     This command will immediately ${
-                next.switch === "on" ? "turn on" : "turn off"
-              }` +
-              ` outlet ${next.outlet}.\r\n\r\nEnter 'YES' to continue or <ENTER> to cancel : `,
-          );
-        };
-      },
-    );
-    return Promise.resolve({
-      ...sim,
-      pduConfig: () => ({ driver: options.model, ...sim.pduConfig() }),
+      app: menuConsole(options.model, device),
+      driver: options.model,
     });
   },
 };
@@ -420,70 +599,16 @@ export const APC_TELNET: SimulatorKind<MenuOptions> = {
 /** `apc-cli`: the `apc>` command line of an AP8959-class rack PDU. */
 export const APC_CLI: SimulatorKind<CliOptions> = {
   name: "apc-cli",
-  summary: "APC AP8959-class rack PDU telnet command line (apc> olOn/olOff/olStatus N)",
+  summary: "APC AP8959-class rack PDU command line (apc> olOn/olOff/olStatus N) on telnet, " +
+    "or SSH with transport: ssh",
   options: CLI_OPTIONS,
   start(device, { options, hostname, port }) {
-    // AOS takes `all`, a number, a range or a comma list of them ("1,3-5").
-    const outlets = (text: string): number[] | undefined => {
-      if (text === "all") return device.outlets();
-      const picked: number[] = [];
-      for (const part of text.split(",")) {
-        const m = /^(\d+)(?:-(\d+))?$/.exec(part);
-        if (!m) return undefined;
-        const [from, to] = [Number(m[1]), Number(m[2] ?? m[1])];
-        if (to < from || !device.has(from) || !device.has(to)) return undefined;
-        for (let n = from; n <= to; n++) picked.push(n);
-      }
-      return picked;
-    };
-    const sim = serveTelnet(
-      "apc-cli",
-      device,
-      { hostname, port },
+    return serveConsole("apc-cli", device, {
+      hostname,
+      port,
       options,
-      // The banner names the firmware; clients such as fence_apc pick the CLI dialect by it.
-      "\r\n\r\nSchneider Electric                      Network Management Card AOS      v6.8.2" +
-        "\r\n(c) Copyright 2016 All Rights Reserved  RPDU 2g                          v6.8.2" +
-        "\r\n" + "-".repeat(79) +
-        "\r\nName      : apc-sim                                   User : Administrator" +
-        "\r\n\r\nType ? for command listing\r\nUse tcpip command for IP address(-i), subnet(-s), " +
-        "and gateway(-g)\r\n\r\napc>",
-      (write, hangUp) => async (input) => {
-        if (typeof input !== "string") return;
-        const [command = "", ...args] = input.trim().split(/\s+/);
-        const prompt = "\r\napc>";
-        if (command === "") return await write(prompt);
-        if (command === "exit" || command === "quit" || command === "bye") {
-          await write("\r\nBye.\r\n");
-          return hangUp();
-        }
-        const known: Record<string, "on" | "off" | "status"> = {
-          olOn: "on",
-          olOff: "off",
-          olStatus: "status",
-        };
-        const what = known[command];
-        if (!what) return await write(`\r\nE101: Command Not Found${prompt}`);
-        const selected = args.length === 1 ? outlets(args[0]!) : undefined;
-        if (!selected) return await write(`\r\nE102: Parameter Error${prompt}`);
-        await answer(
-          await consoleFault(device, `\r\nE200: Input Error${prompt}`, () => {
-            let status = "";
-            for (const n of selected) {
-              if (what !== "status") device.set(n, what);
-              const state = device.get(n) === "on" ? "On" : "Off";
-              if (what === "status") status += ` ${n}: Outlet ${n}: ${state}\r\n`;
-            }
-            return `\r\nE000: Success\r\n${status}${prompt}`;
-          }),
-          write,
-          hangUp,
-        );
-      },
-    );
-    return Promise.resolve({
-      ...sim,
-      pduConfig: () => ({ driver: "apc8959", ...sim.pduConfig() }),
+      app: cliConsole(device),
+      driver: "apc8959",
     });
   },
 };

@@ -2,27 +2,33 @@
  * Clients nobody here wrote, against pdud's APC simulators: ClusterLabs' fence agents (Debian's
  * `fence-agents`). `fence_apc_snmp` picks the model by sysObjectID, walks the outlet names and
  * reads and sets the outlet; `fence_apc` walks the Control Console menus or, on AOS v5+ firmware,
- * the `apc>` command line. When the agents (or the snmpwalk/telnet they run) are missing, the
- * tests say they were skipped.
+ * the `apc>` command line, over telnet or (`--ssh`) through OpenSSH's client. When the agents (or
+ * the snmpwalk/telnet/ssh they run) are missing, the tests say they were skipped.
  */
 import assert from "node:assert/strict";
+import { configFor, startSimulators } from "../../cli/simulate.ts";
 import type { Simulator } from "../../drivers/mod.ts";
 import { startSimulator } from "../_helpers/conformance.ts";
+import { control, startDaemon } from "../_helpers/daemon.ts";
+
+function isFile(path: string): boolean {
+  try {
+    return Deno.statSync(path).isFile;
+  } catch {
+    return false;
+  }
+}
 
 /** The tool's path: PATH, then the sbin directories Debian installs fence agents in. */
 function which(tool: string): string | undefined {
   const dirs = (Deno.env.get("PATH") ?? "").split(":").concat(["/usr/sbin", "/sbin"]);
-  return dirs.map((d) => `${d}/${tool}`).find((path) => {
-    try {
-      return Deno.statSync(path).isFile;
-    } catch {
-      return false;
-    }
-  });
+  return dirs.map((d) => `${d}/${tool}`).find(isFile);
 }
 
 const SNMP_READY = !!which("fence_apc_snmp") && !!which("snmpwalk");
 const TELNET_READY = !!which("fence_apc") && !!which("telnet");
+// fence_apc runs /usr/bin/ssh (its `--ssh-path` default), whatever PATH says.
+const SSH_READY = !!which("fence_apc") && isFile("/usr/bin/ssh");
 const why = (ready: boolean, tools: string) =>
   ready ? "" : ` (skipped: ${tools} not installed; .ci/run installs fence-agents)`;
 
@@ -134,3 +140,92 @@ for (const [kind, options] of [["apc-telnet", { model: "apc7952" }], ["apc-cli",
     },
   });
 }
+
+/**
+ * fence_apc's `--ssh-options` for a simulator. They replace fence_apc's default `-1 -c blowfish`
+ * (SSH protocol 1, which OpenSSH 7.6+ refuses to start with), and check the host key against the
+ * simulator's own known_hosts file: nothing is read from or written to the user's ~/.ssh, and
+ * host-key checking stays on. `-F /dev/null` keeps the user's and the system's ssh_config out.
+ */
+function sshOptions(sim: Simulator): string {
+  const { knownHostsFile } = sim as Simulator & { knownHostsFile?: unknown };
+  assert.equal(typeof knownHostsFile, "string", "the SSH simulator names its known_hosts file");
+  return `-F /dev/null -o UserKnownHostsFile=${knownHostsFile} ` +
+    "-o GlobalKnownHostsFile=/dev/null -o StrictHostKeyChecking=yes";
+}
+
+for (const [kind, options] of [["apc-telnet", { model: "apc7952" }], ["apc-cli", {}]] as const) {
+  Deno.test({
+    name: `fence_apc --ssh lists, reads and switches the ${kind} simulator over SSH${
+      why(SSH_READY, "fence_apc/ssh")
+    }`,
+    ignore: !SSH_READY,
+    async fn() {
+      await using sim = await startSimulator(kind, { outlets: 8 }, {
+        ...options,
+        username: "labuser",
+        password: "s3cret pass",
+        transport: "ssh",
+      });
+      const ssh = ["--ssh", "--ssh-options", sshOptions(sim)];
+      await exercise("fence_apc", sim, [
+        ...ssh,
+        "--username",
+        "labuser",
+        "--password",
+        "s3cret pass",
+      ]);
+      assert.ok(sim.device.received.some((r) => r.text === "login labuser"));
+
+      const wrong = await fence("fence_apc", sim, [
+        ...ssh,
+        "--username",
+        "labuser",
+        "--password",
+        "not-it",
+        "--plug",
+        "3",
+        "--action",
+        "on",
+        "--login-timeout",
+        "2",
+      ]);
+      assert.notEqual(wrong.code, 0, "a wrong password does not switch");
+      assert.match(wrong.out, /Unable to connect\/login to fencing device/);
+      // The password reached the simulator and was refused there: not an ssh option that failed.
+      assert.equal(sim.device.received.at(-1)?.text, 'login refused for "labuser"');
+      assert.equal(sim.device.get(3), "off");
+    },
+  });
+}
+
+Deno.test({
+  name: `pdud drives an APC console on SSH with the config pdud simulate prints for it${
+    why(SSH_READY, "fence_apc/ssh")
+  }`,
+  ignore: !SSH_READY,
+  async fn() {
+    const simulators = await startSimulators(
+      "simulators:\n  rack:\n    kind: apc-telnet\n    transport: ssh\n    outlets: 4\n" +
+        '    password: "it\'s 100%"\n',
+    );
+    try {
+      const config = configFor(simulators);
+      const sim = simulators[0]!;
+      assert.equal(
+        (config.pdus as Record<string, { driver: string }>).rack!.driver,
+        "localcmdline",
+      );
+      await using d = await startDaemon(config);
+      const on = await control(d, "on", { hostname: "rack", port: 2 });
+      assert.equal(on.status, 200, on.body);
+      assert.equal(sim.device.get(2), "on");
+      const off = await control(d, "off", { hostname: "rack", port: 2 });
+      assert.equal(off.status, 200, off.body);
+      assert.equal(sim.device.get(2), "off");
+      assert.deepEqual(sim.device.history, [[2, "on"], [2, "off"]]);
+    } finally {
+      await Promise.all(simulators.map((s) => s.close()));
+    }
+  },
+});
