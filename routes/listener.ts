@@ -43,6 +43,12 @@ export interface Listeners extends AsyncDisposable {
 }
 
 const HTTP_START = /^[A-Z]{3,10} /;
+/**
+ * Connections the kernel may queue before pdud accepts them (it caps this at
+ * net.core.somaxconn). Deno's default of 511 overflowed when a farm's clients all reconnected at
+ * once: the kernel then drops SYNs and each dropped client waits a second to retry.
+ */
+export const LISTEN_BACKLOG = 4096;
 const decoder = new TextDecoder();
 
 /** Starts the listener(s) for `app`. */
@@ -65,6 +71,7 @@ async function serveHttpOnly(app: Hono<AppEnv>, options: ListenOptions): Promise
   const server = Deno.serve({
     hostname: options.hostname,
     port: options.port,
+    tcpBacklog: LISTEN_BACKLOG,
     onListen: () => {},
     ...tls,
   }, (request, info) => app.fetch(request, transportOf(info.remoteAddr)));
@@ -93,13 +100,22 @@ function serveShared(app: Hono<AppEnv>, options: ListenOptions): Listeners {
   // Internal connection's local port → the real client, for HTTP relayed through loopback.
   const peers = new Map<number, Transport["remote"]>();
   const internal = options.listener === "both"
-    ? Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, (request, info) => {
+    ? Deno.serve({
+      hostname: "127.0.0.1",
+      port: 0,
+      tcpBacklog: LISTEN_BACKLOG,
+      onListen: () => {},
+    }, (request, info) => {
       const relay = info.remoteAddr as Deno.NetAddr;
       const remote = peers.get(relay.port) ?? { address: relay.hostname, port: relay.port };
       return app.fetch(request, { transport: "http", remote });
     })
     : null;
-  const listener = Deno.listen({ hostname: options.hostname, port: options.port });
+  const listener = Deno.listen({
+    hostname: options.hostname,
+    port: options.port,
+    tcpBacklog: LISTEN_BACKLOG,
+  });
   const open = new Set<Deno.Conn>();
   // Exchanges that have a complete request and owe the client a reply; close() waits for them.
   const answering = new Set<Promise<unknown>>();
