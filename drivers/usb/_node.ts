@@ -122,6 +122,31 @@ export class DeviceNode {
   }
 
   /**
+   * Reads one input report of a hidraw node. Each read(2) of hidraw returns exactly one report,
+   * so this keeps report boundaries that readUntil would merge when a device's report length is
+   * not known in advance.
+   */
+  async readReport(expected: string): Promise<Uint8Array> {
+    if (this.#buffer.length > 0) {
+      const buffered = this.#buffer;
+      this.#buffer = new Uint8Array(0);
+      return buffered;
+    }
+    for (;;) {
+      this.#check(`read ${expected} from`);
+      let n: number | null;
+      try {
+        n = await this.#read();
+      } catch (error) {
+        throw this.#ioError(error, `read ${expected} from`);
+      }
+      // As in readUntil: an empty read is a tty's VTIME passing; the signal bounds the wait.
+      if (n === null || n === 0) continue;
+      return this.#chunk.slice(0, n);
+    }
+  }
+
+  /**
    * Closes the node once no read is in flight any more; resolves then. Safe to call twice. The
    * operation need not wait for it: NodeLine makes the next one do so.
    */

@@ -16,6 +16,8 @@ import { BCU } from "./bcu.ts";
 import { ENERGENIE_USB } from "./energenie_usb.ts";
 import { TOOL_SIMULATORS } from "./tool_simulators.ts";
 import { HID_DRIVERS } from "./hid.ts";
+import { CLEWARE_DRIVERS } from "./cleware.ts";
+import { VUSBHID } from "./vusbhid.ts";
 import { HID_SIMULATORS } from "./hid_simulators.ts";
 
 /** Every usb driver descriptor. */
@@ -26,7 +28,9 @@ export const USB_DRIVERS: readonly AnyDriverDescriptor[] = [
   UHUBCTL,
   BCU,
   ENERGENIE_USB,
+  VUSBHID,
   ...HID_DRIVERS,
+  ...CLEWARE_DRIVERS,
 ];
 
 /** Every usb simulator kind. */
