@@ -69,6 +69,7 @@ const control = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} 
       for (const s of sims) {
         s.device.maxInFlight = 0;
         s.device.changes = 0;
+        s.device.history.length = 0;
       }
       return Response.json({ ok: true });
     case "/stats": {

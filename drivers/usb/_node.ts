@@ -93,16 +93,8 @@ export class DeviceNode {
         this.#buffer = this.#buffer.slice(length);
         return answer;
       }
-      this.#check(`read ${expected} from`);
-      let n: number | null;
-      try {
-        n = await this.#read();
-      } catch (error) {
-        throw this.#ioError(error, `read ${expected} from`);
-      }
-      // A tty read with VMIN 0 returns nothing when its VTIME passes; a hung-up one keeps doing
-      // so. Either way the operation's signal bounds the wait.
-      if (n === null || n === 0) continue;
+      const n = await this.#readChunk(expected);
+      if (n === 0) continue;
       if (this.#buffer.length > 64 * 1024) {
         throw new DriverError(
           "protocol",
@@ -133,16 +125,22 @@ export class DeviceNode {
       return buffered;
     }
     for (;;) {
-      this.#check(`read ${expected} from`);
-      let n: number | null;
-      try {
-        n = await this.#read();
-      } catch (error) {
-        throw this.#ioError(error, `read ${expected} from`);
-      }
-      // As in readUntil: an empty read is a tty's VTIME passing; the signal bounds the wait.
-      if (n === null || n === 0) continue;
-      return this.#chunk.slice(0, n);
+      const n = await this.#readChunk(expected);
+      if (n > 0) return this.#chunk.slice(0, n);
+    }
+  }
+
+  /**
+   * One read(2) into the chunk buffer; 0 when nothing came: a tty read with VMIN 0 returns
+   * nothing when its VTIME passes, and a hung-up one keeps doing so. Either way the operation's
+   * signal bounds the caller's wait.
+   */
+  async #readChunk(expected: string): Promise<number> {
+    this.#check(`read ${expected} from`);
+    try {
+      return (await this.#read()) ?? 0;
+    } catch (error) {
+      throw this.#ioError(error, `read ${expected} from`);
     }
   }
 
