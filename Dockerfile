@@ -13,5 +13,5 @@ USER deno
 EXPOSE 16421
 # Mount your config at /etc/pdud/pdud.yaml (or pdudaemon.conf) and listen on all interfaces
 # inside the container: set daemon.hostname: 0.0.0.0 in it.
-ENTRYPOINT ["deno", "run", "--v8-flags=--max-semi-space-size=2", "--allow-net", "--allow-read", "--allow-env", "--allow-run", "--allow-write=/var/log", "main.ts"]
+ENTRYPOINT ["deno", "run", "--allow-net", "--allow-read", "--allow-env", "--allow-run", "--allow-write=/var/log", "main.ts"]
 CMD ["--conf", "/etc/pdud/pdud.yaml"]

@@ -254,8 +254,6 @@ function startDaemonProcess(name: DaemonName, conf: string, listener?: string): 
     ? [
       Deno.execPath(),
       "run",
-      // As `deno task start`, the compiled binary and the container run it (see README).
-      "--v8-flags=--max-semi-space-size=2",
       "--allow-net",
       "--allow-read",
       "--allow-env",

@@ -100,19 +100,3 @@ Deno.test("compile tasks build pdud and pduclient for linux x86-64 and arm64", a
   assert.match(tasks["compile:linux-x86_64"]!, /--target x86_64-unknown-linux-gnu/);
   assert.match(tasks["compile:linux-arm64"]!, /--target aarch64-unknown-linux-gnu/);
 });
-
-Deno.test("the daemon runs with the same V8 heap setting wherever it is started or benchmarked", async () => {
-  const flag = "--v8-flags=--max-semi-space-size=2";
-  const tasks = JSON.parse(await read("deno.json")).tasks as Record<string, string>;
-  for (const task of ["start", "compile:pdud", "compile:linux-x86_64", "compile:linux-arm64"]) {
-    assert.ok(
-      tasks[task]!.startsWith(`deno ${task === "start" ? "run" : "compile"} ${flag} `),
-      task,
-    );
-  }
-  assert.ok((await read("Dockerfile")).includes(`"${flag}"`), "Dockerfile ENTRYPOINT");
-  assert.ok(
-    (await read("bench/compare.ts")).includes(`"${flag}"`),
-    "bench/compare.ts runs pdud so",
-  );
-});
