@@ -5,7 +5,7 @@
  * Imports only `drivers/` (to assemble each driver's schema).
  * @module
  */
-import { isMap, isScalar, LineCounter, parseDocument } from "yaml";
+import { isMap, isScalar, LineCounter, parseDocument, visit } from "yaml";
 import type { z } from "zod";
 import { driverNames, findDriver } from "../drivers/mod.ts";
 import { ConfigError, type ConfigIssue } from "./errors.ts";
@@ -51,10 +51,12 @@ export function loadConfig(source: string | unknown, options: LoadOptions = {}):
   let locate: Locate = () => undefined;
   if (typeof source === "string") {
     const lines = new LineCounter();
+    // yaml's own unique-key check compares every key with every other (a 10,000-PDU config took
+    // 1.6 s to parse); duplicateKeys does the same job in one pass.
     const doc = parseDocument(source, {
       lineCounter: lines,
       prettyErrors: false,
-      uniqueKeys: true,
+      uniqueKeys: false,
     });
     if (doc.errors.length > 0) {
       throw new ConfigError(
@@ -66,6 +68,8 @@ export function loadConfig(source: string | unknown, options: LoadOptions = {}):
         name,
       );
     }
+    const duplicates = duplicateKeys(doc, lines);
+    if (duplicates.length > 0) throw new ConfigError(duplicates, name);
     data = doc.toJS();
     locate = (path) => {
       // Walk as deep as the document goes: a missing key points at its parent.
@@ -80,6 +84,37 @@ export function loadConfig(source: string | unknown, options: LoadOptions = {}):
     };
   }
   return validate(data, name, locate);
+}
+
+/**
+ * Keys given twice in one mapping: YAML and JSON parsers keep the last one silently, so a PDU
+ * pasted twice under one name would replace the first without a word.
+ */
+function duplicateKeys(doc: ReturnType<typeof parseDocument>, lines: LineCounter): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  visit(doc, {
+    Map(_, map) {
+      const first = new Map<string, number | undefined>();
+      for (const pair of map.items) {
+        if (!isScalar(pair.key)) continue;
+        const key = String(pair.key.value);
+        const line = pair.key.range ? lines.linePos(pair.key.range[0]).line : undefined;
+        if (!first.has(key)) {
+          first.set(key, line);
+          continue;
+        }
+        const earlier = first.get(key);
+        issues.push({
+          path: "",
+          message: `key "${key}" is given twice${
+            earlier === undefined ? "" : ` (first on line ${earlier})`
+          }; each key may appear once in a mapping`,
+          ...(line === undefined ? {} : { line }),
+        });
+      }
+    },
+  });
+  return issues;
 }
 
 /** Reads and validates a config file. */

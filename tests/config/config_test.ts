@@ -86,3 +86,21 @@ Deno.test("string numbers from upstream configs are accepted; garbage is not", (
   const issues = issuesOf({ pdus: { p: { driver: "simulated", timeout: "soon" } } });
   assert.equal(issues[0]?.path, "pdus.p.timeout");
 });
+
+Deno.test("a key given twice in a mapping is refused with both lines, in JSON and in YAML", () => {
+  const json = `{
+  "pdus": {
+    "rack-a": {"driver": "simulated", "outlets": 8},
+    "rack-b": {"driver": "simulated", "outlets": 8},
+    "rack-a": {"driver": "simulated", "outlets": 4}
+  }
+}`;
+  assert.deepEqual(
+    issuesOf(json).map((i) => [i.line, i.message]),
+    [[5, 'key "rack-a" is given twice (first on line 3); each key may appear once in a mapping']],
+  );
+  const yaml = "pdus:\n  rack-a:\n    driver: simulated\n    driver: localcmdline\n";
+  assert.deepEqual(issuesOf(yaml).map((i) => i.line), [4]);
+  // The same name in different mappings is fine.
+  loadConfig("pdus:\n  a: {driver: simulated}\n  b: {driver: simulated}\n");
+});
