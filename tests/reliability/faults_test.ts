@@ -36,16 +36,21 @@ const CASES: Case[] = [
 /** The outcome table printed for the README's Reliability section. */
 const table: string[] = [];
 
-function startable(kind: AnySimulatorKind): boolean {
-  return kind.options.safeParse({}).success;
+/** Kinds this suite cannot judge, and why (their own tests cover their failures). */
+const NOT_HERE: Record<string, string> = {
+  cleware: "the switch never acknowledges a report, so a report lost to a fault cannot be " +
+    "told from a switched outlet; tests/drivers/usb/cleware_test.ts covers its failures",
+};
+
+function skipReason(kind: AnySimulatorKind): string | undefined {
+  if (NOT_HERE[kind.name]) return NOT_HERE[kind.name];
+  return kind.options.safeParse({}).success ? undefined : "needs options without defaults";
 }
 
 for (const kind of SIMULATORS) {
   Deno.test({
-    name: `faults: ${kind.name}${
-      startable(kind) ? "" : " (skipped: needs options without defaults)"
-    }`,
-    ignore: !startable(kind),
+    name: `faults: ${kind.name}${skipReason(kind) ? ` (skipped: ${skipReason(kind)})` : ""}`,
+    ignore: skipReason(kind) !== undefined,
     async fn(t) {
       for (const c of CASES) {
         await t.step(`${c.fault} → ${c.expect}`, async () => {
