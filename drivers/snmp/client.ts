@@ -56,6 +56,13 @@ export interface SnmpTarget {
 
 // deno-lint-ignore no-explicit-any
 type Session = any;
+type Varbind = { oid: string; type: number; value: unknown };
+
+/** How long a v1/v2c request may go unanswered before pdud asks whether the agent is there. */
+const PROBE_AFTER_MS = 1000;
+/** How long after a live agent answered the probe its silence means a wrong community. */
+const GRACE_MS = 3000;
+const SYS_UP_TIME = "1.3.6.1.2.1.1.3.0";
 
 /** One agent's session, opened lazily and torn down after any failure or abort. */
 export class SnmpClient {
@@ -174,42 +181,111 @@ export class SnmpClient {
     method: "get" | "set",
     varbinds: unknown[],
     signal: AbortSignal,
-  ): Promise<{ oid: string; type: number; value: unknown }[]> {
+  ): Promise<Varbind[]> {
     if (signal.aborted) throw abortError(signal, `The SNMP ${method.toUpperCase()}`);
     const session = await this.#open(snmp);
     if (signal.aborted) throw abortError(signal, `The SNMP ${method.toUpperCase()}`);
     return await new Promise((resolve, reject) => {
-      const onAbort = () => {
-        void this.close();
-        reject(
+      const what = `SNMP ${method.toUpperCase()}`;
+      let settled = false;
+      let probeTimer: ReturnType<typeof setTimeout> | undefined;
+      let graceTimer: ReturnType<typeof setTimeout> | undefined;
+      const probing = new AbortController();
+      const finish = (error: DriverError | undefined, result?: Varbind[]) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(probeTimer);
+        clearTimeout(graceTimer);
+        probing.abort();
+        signal.removeEventListener("abort", onAbort);
+        if (error) {
+          void this.close();
+          reject(error);
+        } else resolve(result!);
+      };
+      const onAbort = () =>
+        finish(
           new DriverError(
             "timeout",
-            `${this.target.device} did not answer the SNMP ${method.toUpperCase()} ` +
+            `${this.target.device} did not answer the ${what} ` +
               `(wrong community or credentials also look like this: agents drop them silently)`,
           ),
         );
-      };
       signal.addEventListener("abort", onAbort, { once: true });
-      session[method](
-        varbinds,
-        (error: Error | null, result: { oid: string; type: number; value: unknown }[]) => {
-          signal.removeEventListener("abort", onAbort);
-          if (signal.aborted) return;
-          if (error) {
-            void this.close();
-            reject(this.#translate(snmp, error, method));
-          } else if (result.some((v) => snmp.isVarbindError(v))) {
-            reject(
+      if (this.target.version !== "3") {
+        // A v1/v2c agent drops a wrong community without a word, which would look like a dead
+        // agent until the timeout. An agent this slow gets asked whether it is there at all;
+        // if it answers that at once but still not this request, the community is the problem.
+        probeTimer = setTimeout(async () => {
+          const answeredIn = await this.#agentAnswers(snmp, probing.signal);
+          if (answeredIn === undefined || settled) return;
+          graceTimer = setTimeout(() =>
+            finish(
               new DriverError(
-                "device",
-                `${this.target.device} has no ${result.map((v) => v.oid).join(", ")} (${
-                  result.map((v) => snmp.varbindError(v)).join("; ")
-                })`,
+                "auth",
+                `${this.target.device} answers SNMP (an SNMPv3 discovery, which needs no ` +
+                  `community, in ${
+                    Math.round(answeredIn)
+                  } ms) but not this v${this.target.version} ` +
+                  `${method.toUpperCase()} in ${(PROBE_AFTER_MS + GRACE_MS) / 1000} s: the ` +
+                  `community "${this.target.community}" is wrong or may not ` +
+                  `${method === "set" ? "write" : "read"} (agents drop such requests silently)`,
               ),
-            );
-          } else resolve(result);
-        },
-      );
+            ), GRACE_MS);
+        }, PROBE_AFTER_MS);
+      }
+      session[method](varbinds, (error: Error | null, result: Varbind[]) => {
+        if (settled) return;
+        if (error) finish(this.#translate(snmp, error, method));
+        else if (result.some((v) => snmp.isVarbindError(v))) {
+          finish(
+            new DriverError(
+              "device",
+              `${this.target.device} has no ${result.map((v) => v.oid).join(", ")} (${
+                result.map((v) => snmp.varbindError(v)).join("; ")
+              })`,
+            ),
+          );
+        } else finish(undefined, result);
+      });
+    });
+  }
+
+  /**
+   * Whether an agent is there at all, asked without a community: an SNMPv3 request from an
+   * unknown user, which an RFC 3414 agent answers with a report (the engine id, then "unknown
+   * user name"). Resolves with how long that took, or undefined when nothing answered.
+   */
+  #agentAnswers(snmp: typeof NetSnmp, signal: AbortSignal): Promise<number | undefined> {
+    const started = performance.now();
+    return new Promise((resolve) => {
+      let probe: Session;
+      try {
+        probe = snmp.createV3Session(
+          this.target.host,
+          { name: "pdud-probe", level: snmp.SecurityLevel.noAuthNoPriv },
+          { port: this.target.port, retries: 0, timeout: GRACE_MS, idBitsSize: 32 },
+        );
+      } catch {
+        return resolve(undefined);
+      }
+      probe.on("error", () => {});
+      const done = (answered: boolean) => {
+        signal.removeEventListener("abort", onAbort);
+        try {
+          probe.close();
+        } catch { /* closed */ }
+        resolve(answered ? performance.now() - started : undefined);
+      };
+      // The request was answered or gave up meanwhile: the probe is not needed any more.
+      const onAbort = () => done(false);
+      signal.addEventListener("abort", onAbort, { once: true });
+      probe.get([SYS_UP_TIME], (error: Error | null) => {
+        if (signal.aborted) return;
+        done(
+          !error || error.name === "ResponseInvalidError" || error.name === "RequestFailedError",
+        );
+      });
     });
   }
 

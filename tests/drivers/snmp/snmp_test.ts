@@ -297,3 +297,35 @@ for (const [auth, priv] of [["MD5", "DES"], ["SHA", "AES"]] as const) {
     },
   });
 }
+
+for (const version of ["1", "2c"] as const) {
+  Deno.test(`snmpv${version}: a wrong community is named as such, not left to the timeout`, async () => {
+    await using sim = await startSimulator("apc-snmp", { outlets: 4 }, {
+      version,
+      community: "lab",
+    });
+    await using d = await startDaemon({
+      pdus: {
+        // A timeout far longer than the probe and its grace: the answer must come from them.
+        dev: {
+          ...sim.pduConfig(),
+          community: "private",
+          address: sim.pduHostname,
+          retries: 1,
+          timeout: 60,
+        },
+      },
+    });
+    const r = await control(d, "on", { hostname: "dev", port: 2 });
+    assert.equal(r.status, 503);
+    assert.match(
+      r.body,
+      new RegExp(
+        `answers SNMP \\(an SNMPv3 discovery, which needs no community, in \\d+ ms\\) but not ` +
+          `this v${version} SET in 4 s: the community "private" is wrong or may not write`,
+      ),
+    );
+    assert.doesNotMatch(r.body, /no answer within/);
+    assert.equal(sim.device.get(2), "off");
+  });
+}
