@@ -50,6 +50,15 @@ export function loadConfig(source: string | unknown, options: LoadOptions = {}):
   let data: unknown = source;
   let locate: Locate = () => undefined;
   if (typeof source === "string") {
+    const json = plainJson(source);
+    if (json !== undefined) {
+      try {
+        return validate(json, name, () => undefined);
+      } catch (error) {
+        // Refused: the YAML path below finds the same problems and adds their lines.
+        if (!(error instanceof ConfigError)) throw error;
+      }
+    }
     const lines = new LineCounter();
     // yaml's own unique-key check compares every key with every other (a 10,000-PDU config took
     // 1.6 s to parse); duplicateKeys does the same job in one pass.
@@ -84,6 +93,44 @@ export function loadConfig(source: string | unknown, options: LoadOptions = {}):
     };
   }
   return validate(data, name, locate);
+}
+
+/**
+ * A JSON config (upstream's format) parsed by JSON.parse, ~100× faster than the YAML parser on
+ * a big one; undefined when the text is not JSON or repeats a key. JSON.parse keeps the last of
+ * two equal keys without a word, but each member of a JSON object has exactly one colon outside
+ * strings, so fewer members than such colons means a key was given twice — and the YAML path
+ * then names it with its lines.
+ */
+function plainJson(text: string): unknown {
+  if (!text.trimStart().startsWith("{")) return undefined;
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  let colons = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++; // backslash: the next character is escaped
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x3a) colons++;
+  }
+  return colons === members(data) ? data : undefined;
+}
+
+function members(value: unknown): number {
+  if (Array.isArray(value)) return value.reduce((n: number, v) => n + members(v), 0);
+  if (isRecord(value)) {
+    let n = 0;
+    for (const v of Object.values(value)) n += 1 + members(v);
+    return n;
+  }
+  return 0;
 }
 
 /**

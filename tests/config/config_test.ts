@@ -104,3 +104,33 @@ Deno.test("a key given twice in a mapping is refused with both lines, in JSON an
   // The same name in different mappings is fine.
   loadConfig("pdus:\n  a: {driver: simulated}\n  b: {driver: simulated}\n");
 });
+
+Deno.test("JSON configs: problems keep their lines; a repeated key is refused with colons and escapes in strings", () => {
+  const invalid = `{
+  "pdus": {
+    "a": {"driver": "simulated", "outlets": "eight"}
+  }
+}`;
+  const [issue] = issuesOf(invalid);
+  assert.equal(issue?.line, 3);
+  // Colons and escaped quotes and backslashes inside strings must not hide the second "a".
+  const tricky = String.raw`{
+  "pdus": {
+    "a": {"driver": "localcmdline", "cmd_on": "echo \\\" x:y \" : ", "cmd_off": "b:c\\"},
+    "a": {"driver": "localcmdline", "cmd_on": "on:%d", "cmd_off": "off:%d"}
+  }
+}`;
+  assert.equal(JSON.parse(tricky).pdus.a.cmd_on, "on:%d", "the fixture is valid JSON");
+  assert.deepEqual(issuesOf(tricky).map((i) => i.line), [4]);
+  // Without the repeat the same strings load intact.
+  const single = tricky.split("\n").filter((_, i) => i !== 3).join("\n").replace(
+    '\\\\"},',
+    '\\\\"}',
+  );
+  const config = loadConfig(single);
+  assert.equal(config.pdus.a?.driver, "localcmdline");
+  assert.deepEqual(
+    config.pdus.a?.options,
+    { "cmd_on": 'echo \\" x:y " : ', "cmd_off": "b:c\\", shell: "/bin/sh" },
+  );
+});
