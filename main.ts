@@ -19,9 +19,6 @@ import {
   readConfigFile,
 } from "./config/mod.ts";
 import { startDaemon, toPduCommand } from "./routes/mod.ts";
-import { runClient } from "./cli/client.ts";
-import { runSimulate } from "./cli/simulate.ts";
-import { runStatus } from "./cli/status.ts";
 import { HELP, usageError } from "./cli/help.ts";
 
 /** Exit codes. */
@@ -39,13 +36,15 @@ function err(text: string): void {
 export async function main(args: string[]): Promise<number> {
   const [first, ...rest] = args;
   try {
+    // Subcommands load with their first use: `simulate` brings the YAML parser and every
+    // simulator, which the daemon itself never needs.
     switch (first) {
       case "client":
-        return await runClient(rest, { out, err });
+        return await (await import("./cli/client.ts")).runClient(rest, { out, err });
       case "status":
-        return await runStatus(rest, { out, err });
+        return await (await import("./cli/status.ts")).runStatus(rest, { out, err });
       case "simulate":
-        return await runSimulate(rest, { out, err });
+        return await (await import("./cli/simulate.ts")).runSimulate(rest, { out, err });
       case "check-config":
         return await checkConfig(rest);
       case "help":
@@ -147,7 +146,7 @@ async function serveOrDrive(args: string[]): Promise<number> {
   }
   const config = values.conf
     ? await readConfigFile(values.conf)
-    : loadConfig(DEMO_CONFIG, { name: "embedded demo config" });
+    : await loadConfig(DEMO_CONFIG, { name: "embedded demo config" });
   const write = await logWriter(values.logfile);
   const log = createLogger({
     level: level ?? parseLogLevel(config.daemon.logging_level) ?? "info",

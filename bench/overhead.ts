@@ -26,7 +26,7 @@ const { values } = parseArgs({
 const REQUESTS = Number(values.requests);
 const CONCURRENCY = Number(values.concurrency);
 
-const config = loadConfig({
+const config = await loadConfig({
   pdus: Object.fromEntries(
     Array.from({ length: 100 }, (_, i) => [`sim${i}`, { driver: "simulated", outlets: 48 }]),
   ),

@@ -21,7 +21,7 @@ export async function startDaemon(
   config: Record<string, unknown>,
   options: { listener?: "both" | "http" | "tcp"; env?: (name: string) => string | undefined } = {},
 ): Promise<TestDaemon> {
-  const daemon = await start(loadConfig(config), {
+  const daemon = await start(await loadConfig(config), {
     log: SILENT_LOGGER,
     listen: { hostname: "127.0.0.1", port: 0, listener: options.listener ?? "both" },
     ...(options.env ? { env: options.env } : {}),

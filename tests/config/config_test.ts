@@ -3,9 +3,9 @@ import { ConfigError, DEMO_CONFIG, loadConfig } from "../../config/mod.ts";
 
 const FIXTURE = new URL("../../../shared/fixtures/upstream-pdudaemon.conf", import.meta.url);
 
-function issuesOf(text: string | unknown) {
+async function issuesOf(text: string | unknown) {
   try {
-    loadConfig(text);
+    await loadConfig(text);
   } catch (error) {
     assert.ok(error instanceof ConfigError, `expected ConfigError, got ${error}`);
     return error.issues;
@@ -14,7 +14,7 @@ function issuesOf(text: string | unknown) {
 }
 
 Deno.test("upstream's pdudaemon.conf loads unchanged, with upstream defaults", async () => {
-  const config = loadConfig(await Deno.readTextFile(FIXTURE), { name: "pdudaemon.conf" });
+  const config = await loadConfig(await Deno.readTextFile(FIXTURE), { name: "pdudaemon.conf" });
   assert.equal(config.daemon.port, 16421);
   assert.equal(config.daemon.listener, "http");
   assert.equal(config.daemon.hostname, "0.0.0.0");
@@ -27,14 +27,14 @@ Deno.test("upstream's pdudaemon.conf loads unchanged, with upstream defaults", a
   assert.equal(Object.keys(config.pdus).length, 31);
 });
 
-Deno.test("the embedded demo config loads", () => {
-  const config = loadConfig(DEMO_CONFIG);
+Deno.test("the embedded demo config loads", async () => {
+  const config = await loadConfig(DEMO_CONFIG);
   assert.ok(Object.keys(config.pdus).length >= 3);
   assert.equal(config.daemon.hostname, "127.0.0.1");
 });
 
-Deno.test("an invalid config lists every problem by path and line", () => {
-  const issues = issuesOf(`daemon:
+Deno.test("an invalid config lists every problem by path and line", async () => {
+  const issues = await issuesOf(`daemon:
   port: 99999
   listner: http
 pdus:
@@ -69,25 +69,25 @@ aliases:
   assert.equal(issues.length, 6);
 });
 
-Deno.test("syntax errors are reported with a line", () => {
-  const issues = issuesOf('{"pdus": {"a": {"driver": "localcmdline",}}\n  oops');
+Deno.test("syntax errors are reported with a line", async () => {
+  const issues = await issuesOf('{"pdus": {"a": {"driver": "localcmdline",}}\n  oops');
   assert.equal(issues.length >= 1, true);
   assert.ok(issues[0]?.line);
   assert.match(issues[0]!.message, /not valid YAML or JSON/);
 });
 
-Deno.test("string numbers from upstream configs are accepted; garbage is not", () => {
-  const ok = loadConfig({
+Deno.test("string numbers from upstream configs are accepted; garbage is not", async () => {
+  const ok = await loadConfig({
     daemon: { port: "16422" },
     pdus: { p: { driver: "simulated", retries: "3" } },
   });
   assert.equal(ok.daemon.port, 16422);
   assert.equal(ok.pdus["p"]?.retries, 3);
-  const issues = issuesOf({ pdus: { p: { driver: "simulated", timeout: "soon" } } });
+  const issues = await issuesOf({ pdus: { p: { driver: "simulated", timeout: "soon" } } });
   assert.equal(issues[0]?.path, "pdus.p.timeout");
 });
 
-Deno.test("a key given twice in a mapping is refused with both lines, in JSON and in YAML", () => {
+Deno.test("a key given twice in a mapping is refused with both lines, in JSON and in YAML", async () => {
   const json = `{
   "pdus": {
     "rack-a": {"driver": "simulated", "outlets": 8},
@@ -96,22 +96,22 @@ Deno.test("a key given twice in a mapping is refused with both lines, in JSON an
   }
 }`;
   assert.deepEqual(
-    issuesOf(json).map((i) => [i.line, i.message]),
+    (await issuesOf(json)).map((i) => [i.line, i.message]),
     [[5, 'key "rack-a" is given twice (first on line 3); each key may appear once in a mapping']],
   );
   const yaml = "pdus:\n  rack-a:\n    driver: simulated\n    driver: localcmdline\n";
-  assert.deepEqual(issuesOf(yaml).map((i) => i.line), [4]);
+  assert.deepEqual((await issuesOf(yaml)).map((i) => i.line), [4]);
   // The same name in different mappings is fine.
-  loadConfig("pdus:\n  a: {driver: simulated}\n  b: {driver: simulated}\n");
+  await loadConfig("pdus:\n  a: {driver: simulated}\n  b: {driver: simulated}\n");
 });
 
-Deno.test("JSON configs: problems keep their lines; a repeated key is refused with colons and escapes in strings", () => {
+Deno.test("JSON configs: problems keep their lines; a repeated key is refused with colons and escapes in strings", async () => {
   const invalid = `{
   "pdus": {
     "a": {"driver": "simulated", "outlets": "eight"}
   }
 }`;
-  const [issue] = issuesOf(invalid);
+  const [issue] = await issuesOf(invalid);
   assert.equal(issue?.line, 3);
   // Colons and escaped quotes and backslashes inside strings must not hide the second "a".
   const tricky = String.raw`{
@@ -121,13 +121,13 @@ Deno.test("JSON configs: problems keep their lines; a repeated key is refused wi
   }
 }`;
   assert.equal(JSON.parse(tricky).pdus.a.cmd_on, "on:%d", "the fixture is valid JSON");
-  assert.deepEqual(issuesOf(tricky).map((i) => i.line), [4]);
+  assert.deepEqual((await issuesOf(tricky)).map((i) => i.line), [4]);
   // Without the repeat the same strings load intact.
   const single = tricky.split("\n").filter((_, i) => i !== 3).join("\n").replace(
     '\\\\"},',
     '\\\\"}',
   );
-  const config = loadConfig(single);
+  const config = await loadConfig(single);
   assert.equal(config.pdus.a?.driver, "localcmdline");
   assert.deepEqual(
     config.pdus.a?.options,

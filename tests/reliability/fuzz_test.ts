@@ -165,18 +165,18 @@ function mutate(root: unknown, path: number[], value: unknown): unknown {
   return copy;
 }
 
-Deno.test(`fuzz: ${RUNS} mutated upstream configs load whole or are refused with paths`, () => {
+Deno.test(`fuzz: ${RUNS} mutated upstream configs load whole or are refused with paths`, async () => {
   let refused = 0;
-  fc.assert(
-    fc.property(
+  await fc.assert(
+    fc.asyncProperty(
       fc.array(mutation, { minLength: 1, maxLength: 3 }),
       fc.boolean(),
-      (edits, asText) => {
+      async (edits, asText) => {
         let config: unknown = FIXTURE;
         for (const e of edits) config = mutate(config, e.path, e.value);
         const source = asText ? JSON.stringify(config, null, 2).slice(0, 100000) : config;
         try {
-          const loaded = loadConfig(source);
+          const loaded = await loadConfig(source);
           // Loaded means whole: every PDU of the input is there, every alias points at a PDU.
           const input = (config as { pdus?: Record<string, unknown> }).pdus ?? {};
           assert.deepEqual(Object.keys(loaded.pdus).sort(), Object.keys(input).sort());

@@ -8,7 +8,7 @@ Deno.test("bearer tokens never appear in the logs, even at DEBUG, and hostile ou
   const lines: string[] = [];
   const dir = await Deno.makeTempDir();
   const marker = `${dir}/ran`;
-  const config = loadConfig({
+  const config = await loadConfig({
     daemon: {
       tokens: [{ name: "ci", secret: "very-secret-token-value-42" }],
       "logging_level": "DEBUG",

@@ -377,7 +377,7 @@ Deno.test("tokens and allowed networks are enforced on both protocols", async (t
 Deno.test("a token secret from an unset environment variable stops the daemon at start", async () => {
   await assert.rejects(
     startRaw(
-      loadConfig({
+      await loadConfig({
         daemon: { tokens: [{ name: "x", "secret_env": "PDUD_UNSET_FOR_TEST" }] },
         pdus: {},
       }),

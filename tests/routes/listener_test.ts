@@ -22,7 +22,7 @@ for (const listener of ["both", "http"] as const) {
       await Deno.readTextFile("/proc/sys/net/core/somaxconn").catch(() => "0"),
     );
     await using daemon = await startDaemon(
-      loadConfig({ pdus: { sim: { driver: "simulated", outlets: 2 } } }),
+      await loadConfig({ pdus: { sim: { driver: "simulated", outlets: 2 } } }),
       { log: SILENT_LOGGER, listen: { hostname: "127.0.0.1", port: 0, listener } },
     );
     const backlog = await backlogOf(daemon.listeners.port);

@@ -54,7 +54,7 @@ Deno.test("tasmota: the upstream fixture's TasmotaPowerStrip section is valid", 
       new URL("../../../../shared/fixtures/upstream-pdudaemon.conf", import.meta.url),
     ),
   );
-  const config = loadConfig({ pdus: { TasmotaPowerStrip: fixture.pdus.TasmotaPowerStrip } });
+  const config = await loadConfig({ pdus: { TasmotaPowerStrip: fixture.pdus.TasmotaPowerStrip } });
   assert.equal(config.pdus["TasmotaPowerStrip"]?.available, true);
   assert.deepEqual(config.pdus["TasmotaPowerStrip"]?.options, {
     ip: "192.168.42.101",

@@ -60,7 +60,7 @@ Deno.test("SERVO: a servod fault is answered 503 with the fault's text", async (
   assert.equal(sim.device.get(1), "off");
 });
 
-Deno.test("SERVO: upstream's keys and defaults; unknown controls are a config error", () => {
+Deno.test("SERVO: upstream's keys and defaults; unknown controls are a config error", async () => {
   const parse = (o: Record<string, unknown>) => findDriver("SERVO")!.options.parse(o);
   assert.deepEqual(parse({}), { ip: "localhost", port: 9999, ctrls: ["cold_reset"] });
   // The upstream fixture's section: port as a string, ctrls as one name.
@@ -71,7 +71,7 @@ Deno.test("SERVO: upstream's keys and defaults; unknown controls are a config er
   });
   assert.throws(() => parse({ ctrls: ["cold_reset", "lid_open"] }));
   assert.throws(() => parse({ ctrls: [] }));
-  assert.throws(() => loadConfig({ pdus: { s: { driver: "SERVO", ctrl: "cold_reset" } } }));
+  await assert.rejects(loadConfig({ pdus: { s: { driver: "SERVO", ctrl: "cold_reset" } } }));
 });
 
 // The simulator's strictness, with hand-written requests.
