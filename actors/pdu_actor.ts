@@ -112,8 +112,10 @@ export class PduActor {
       const jobs = mailbox.entries();
       if (jobs.length === 0 && mode !== null) return;
       const now = clock.now();
-      this.#startWaits(now);
-      const decision = decide(jobs.map((j) => this.#view(j)), {
+      // Only the oldest job of each outlet may act, so only those are shown to the scheduler.
+      const front = heads(jobs, (j) => j.command.outlet);
+      this.#startWaits(front, now);
+      const decision = decide(front.map((j) => this.#view(j)), {
         now,
         lastOperationAt: this.parts.memory.lastOperationAt,
         gapMs: this.parts.settings.commandGapMs,
@@ -121,12 +123,12 @@ export class PduActor {
       switch (decision.type) {
         case "advance":
           for (const seq of decision.seqs) {
-            const job = jobs.find((j) => j.seq === seq);
+            const job = front.find((j) => j.seq === seq);
             if (job) this.#advance(job);
           }
           break;
         case "run": {
-          const job = jobs.find((j) => j.seq === decision.seq);
+          const job = front.find((j) => j.seq === decision.seq);
           if (job) await this.#runStep(job);
           break;
         }
@@ -153,10 +155,9 @@ export class PduActor {
     return { seq: job.seq, outlet: job.command.outlet, step: "set", readyAt: job.retryAt ?? 0 };
   }
 
-  /** A wait starts when its job reaches the head of its outlet's line. */
-  #startWaits(now: number): void {
-    const views = this.parts.mailbox.entries().map((job) => ({ ...this.#view(job), job }));
-    for (const { job } of heads(views)) {
+  /** A wait starts when its job reaches the head of its outlet's line (`front`). */
+  #startWaits(front: readonly Job[], now: number): void {
+    for (const job of front) {
       const step = job.steps[job.stepIndex];
       if (step?.kind === "wait" && job.waitUntil === undefined) job.waitUntil = now + step.ms;
     }

@@ -26,13 +26,24 @@ export type Decision =
   /** Nothing to do until a new job arrives. */
   | { type: "idle" };
 
-/** The oldest job of each outlet, in arrival order: the only ones allowed to act. */
-export function heads<T extends { seq: number; outlet: number }>(jobs: readonly T[]): T[] {
+/**
+ * The oldest job of each outlet, in arrival order: the only ones allowed to act.
+ * @param outletOf the outlet of a job
+ */
+export function heads<T extends { seq: number }>(
+  jobs: readonly T[],
+  outletOf: (job: T) => number,
+): T[] {
+  // A mailbox keeps arrival order, so the copy and sort are needed only for other callers; the
+  // actor asks at every step, and a thousand queued jobs must not cost a sort each time.
+  let ordered = true;
+  for (let i = 1; i < jobs.length && ordered; i++) ordered = jobs[i - 1]!.seq < jobs[i]!.seq;
   const seen = new Set<number>();
   const out: T[] = [];
-  for (const job of [...jobs].sort((a, b) => a.seq - b.seq)) {
-    if (seen.has(job.outlet)) continue;
-    seen.add(job.outlet);
+  for (const job of ordered ? jobs : [...jobs].sort((a, b) => a.seq - b.seq)) {
+    const outlet = outletOf(job);
+    if (seen.has(outlet)) continue;
+    seen.add(outlet);
     out.push(job);
   }
   return out;
@@ -48,7 +59,7 @@ export function decide(
   timing: { now: number; lastOperationAt: number; gapMs: number },
 ): Decision {
   const { now, lastOperationAt, gapMs } = timing;
-  const front = heads(jobs);
+  const front = heads(jobs, (j) => j.outlet);
   const expired = front.filter((j) => j.step === "wait" && j.readyAt <= now).map((j) => j.seq);
   if (expired.length > 0) return { type: "advance", seqs: expired };
   const gapEnds = lastOperationAt + gapMs;

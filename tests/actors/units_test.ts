@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { Mailbox } from "../../actors/mailbox.ts";
 import { RestartWindow } from "../../actors/restart_window.ts";
-import { decide, type Decision, type JobView } from "../../actors/scheduler.ts";
+import { decide, type Decision, heads, type JobView } from "../../actors/scheduler.ts";
 import { stepsOf } from "../../actors/messages.ts";
 
 const T = { now: 100, lastOperationAt: -Infinity, gapMs: 0 };
@@ -56,6 +56,22 @@ const rows: [string, JobView[], typeof T, Decision][] = [
 for (const [name, jobs, timing, expected] of rows) {
   Deno.test(`scheduler: ${name}`, () => assert.deepEqual(decide(jobs, timing), expected));
 }
+
+Deno.test("heads() picks each outlet's oldest job by seq, whether or not the input is in order", () => {
+  const jobs = [
+    { seq: 1, outlet: 3 },
+    { seq: 2, outlet: 1 },
+    { seq: 3, outlet: 3 },
+    { seq: 4, outlet: 2 },
+    { seq: 5, outlet: 1 },
+  ];
+  const outletOf = (j: { outlet: number }) => j.outlet;
+  const expected = [1, 2, 4];
+  assert.deepEqual(heads(jobs, outletOf).map((j) => j.seq), expected);
+  assert.deepEqual(heads([...jobs].reverse(), outletOf).map((j) => j.seq), expected);
+  const swapped = [jobs[2]!, jobs[1]!, jobs[0]!, jobs[4]!, jobs[3]!];
+  assert.deepEqual(heads(swapped, outletOf).map((j) => j.seq), expected);
+});
 
 Deno.test("stepsOf compiles reboot into off, wait, on and on-with-delay into wait, on", () => {
   assert.deepEqual(stepsOf({ type: "reboot", outlet: 1, delay: 5 }), [
