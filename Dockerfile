@@ -1,7 +1,7 @@
 # pdud in a container, on the official Deno image (same version as .ci/deno-version).
 FROM denoland/deno:2.9.6
 WORKDIR /app
-COPY deno.json ./
+COPY deno.json deno.lock ./
 COPY main.ts pduclient.ts ./
 COPY cli ./cli
 COPY routes ./routes

@@ -43,10 +43,19 @@ export async function runPdud(
   };
 }
 
-/** Starts the daemon (`deno run main.ts …args --logfile -`) and resolves once it listens. */
-export async function spawnPdud(args: string[]): Promise<PdudProcess> {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", ...PERMISSIONS, `${ROOT}main.ts`, ...args, "--logfile", "-"],
+/**
+ * Starts the daemon (`deno run main.ts …args --logfile -`, or `executable …args --logfile -` for
+ * a compiled binary) and resolves once it listens.
+ */
+export async function spawnPdud(
+  args: string[],
+  options: { executable?: string } = {},
+): Promise<PdudProcess> {
+  const argv = options.executable
+    ? [...args, "--logfile", "-"]
+    : ["run", ...PERMISSIONS, `${ROOT}main.ts`, ...args, "--logfile", "-"];
+  const child = new Deno.Command(options.executable ?? Deno.execPath(), {
+    args: argv,
     cwd: ROOT,
     stdin: "null",
     stdout: "piped",
