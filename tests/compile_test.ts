@@ -5,7 +5,7 @@
  * the test is registered as ignored, with the reason in its name.
  */
 import assert from "node:assert/strict";
-import { ROOT, spawnPdud } from "./_helpers/process.ts";
+import { ROOT, runProgram as run, spawnPdud } from "./_helpers/process.ts";
 
 const decoder = new TextDecoder();
 
@@ -49,21 +49,6 @@ async function taskArgs(task: string, dir: string): Promise<string[]> {
   const [deno, ...args] = tasks[task]!.split(/\s+/);
   assert.equal(deno, "deno");
   return args.map((a) => a.startsWith("dist/") ? `${dir}/${a.slice("dist/".length)}` : a);
-}
-
-async function run(executable: string, args: string[]) {
-  const output = await new Deno.Command(executable, {
-    args,
-    cwd: ROOT,
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  return {
-    code: output.code,
-    stdout: decoder.decode(output.stdout),
-    stderr: decoder.decode(output.stderr),
-  };
 }
 
 const missing = await compileRuntime();

@@ -24,12 +24,21 @@ export interface PdudProcess extends AsyncDisposable {
 }
 
 /** Runs `deno run main.ts …args` to completion; returns its exit code and output. */
-export async function runPdud(
+export function runPdud(
   args: string[],
   options: { cwd?: string } = {},
 ): Promise<{ code: number; stdout: string; stderr: string }> {
-  const output = await new Deno.Command(Deno.execPath(), {
-    args: ["run", ...PERMISSIONS, `${ROOT}main.ts`, ...args],
+  return runProgram(Deno.execPath(), ["run", ...PERMISSIONS, `${ROOT}main.ts`, ...args], options);
+}
+
+/** Runs `executable …args` to completion (stdin closed); returns its exit code and output. */
+export async function runProgram(
+  executable: string,
+  args: string[],
+  options: { cwd?: string } = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  const output = await new Deno.Command(executable, {
+    args,
     cwd: options.cwd ?? ROOT,
     stdin: "null",
     stdout: "piped",
