@@ -18,7 +18,8 @@ import {
   parseLogLevel,
   readConfigFile,
 } from "./config/mod.ts";
-import { startDaemon, toPduCommand } from "./routes/mod.ts";
+import { startDaemon } from "./daemon/mod.ts";
+import { toPduCommand } from "./routes/mod.ts";
 import { HELP, usageError } from "./cli/help.ts";
 
 /** Exit codes. */

@@ -6,6 +6,7 @@
  */
 export {
   createSupervisor,
+  type JobEvent,
   type PduSnapshot,
   type PowerControl,
   type ReloadReport,

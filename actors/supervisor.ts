@@ -85,6 +85,16 @@ export interface SupervisorOptions {
   random?: () => number;
   /** Called after each successful outlet change (audit, metrics). */
   onSet?: (event: SetEvent) => void;
+  /** Called once per request with its definite result, refusals included (metrics, audit). */
+  onJob?: (event: JobEvent) => void;
+}
+
+/** A request and its one definite result. */
+export interface JobEvent {
+  request: SubmitRequest;
+  result: JobResult;
+  /** From submission to result. */
+  ms: number;
 }
 
 /** A successful outlet change. */
@@ -138,6 +148,7 @@ export class Supervisor implements PowerControl, AsyncDisposable {
   #random: () => number;
   #shuttingDown = false;
   #onSet: ((event: SetEvent) => void) | undefined;
+  #onJob: ((event: JobEvent) => void) | undefined;
 
   /**
    * @param config a validated config
@@ -151,12 +162,23 @@ export class Supervisor implements PowerControl, AsyncDisposable {
     this.#abortGraceMs = options.abortGraceMs ?? 2000;
     this.#random = options.random ?? Math.random;
     this.#onSet = options.onSet;
+    this.#onJob = options.onJob;
     this.#aliases = config.aliases;
     this.#groups = config.groups;
     for (const pdu of Object.values(config.pdus)) this.#addSlot(pdu);
   }
 
   submit(request: SubmitRequest): Promise<JobResult> {
+    const onJob = this.#onJob;
+    if (onJob === undefined) return this.#submit(request);
+    const started = this.#clock.now();
+    return this.#submit(request).then((result) => {
+      onJob({ request, result, ms: this.#clock.now() - started });
+      return result;
+    });
+  }
+
+  #submit(request: SubmitRequest): Promise<JobResult> {
     const { pdu, command } = request;
     const slot = this.#slots.get(pdu);
     const refuse = (kind: Extract<JobResult, { status: "refused" }>["kind"], reason: string) =>

@@ -14,7 +14,7 @@
 import { parseArgs } from "node:util";
 import { SILENT_LOGGER } from "../actors/mod.ts";
 import { loadConfig } from "../config/mod.ts";
-import { startDaemon } from "../routes/mod.ts";
+import { startDaemon } from "../daemon/mod.ts";
 
 const { values } = parseArgs({
   args: Deno.args,

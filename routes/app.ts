@@ -1,26 +1,27 @@
 /**
  * The Hono app: the one place requests are parsed and validated, for HTTP and legacy TCP alike.
- * Access control, metrics and the audit log wrap every route here, once.
+ * Access control and request counting wrap every route here, once; jobs are observed (metrics,
+ * audit) through the supervisor's hook, not here.
  * @module
  */
 import { Hono } from "hono";
-import type { JobResult, PowerControl, ReloadReport, SubmitRequest } from "../actors/mod.ts";
+import type { PowerControl, ReloadReport } from "../actors/mod.ts";
 import { SYSTEM_CLOCK } from "../actors/mod.ts";
 import type { Logger } from "../drivers/mod.ts";
 import { apiV1Routes } from "./api_v1.ts";
-import { type AuditLog, auditRecord } from "./audit.ts";
 import type { AccessControl } from "./auth.ts";
 import type { AppEnv } from "./env.ts";
 import { JobStore } from "./jobs.ts";
-import type { Metrics } from "./metrics.ts";
 import { upstreamRoutes } from "./upstream.ts";
 
 /** Options of createApp. */
 export interface AppOptions {
   log: Logger;
-  metrics?: Metrics;
+  /** Counts each answered request (metrics). */
+  countRequest?: (transport: AppEnv["Bindings"]["transport"], status: number) => void;
+  /** The Prometheus exposition for GET /metrics; without it the route answers 404. */
+  metricsText?: () => Promise<{ body: string; contentType: string }>;
   access?: AccessControl;
-  audit?: AuditLog;
   jobs?: JobStore;
   /** Re-reads and applies the config file (the API's reload). */
   reload?: () => Promise<ReloadReport>;
@@ -39,40 +40,10 @@ function scopeOf(method: string, path: string): "open" | "read" | "control" {
   return method === "GET" || method === "HEAD" ? "read" : "control";
 }
 
-/** Metrics and audit for every submitted job, whichever route submitted it. */
-function observed(control: PowerControl, options: AppOptions): PowerControl {
-  const { metrics, audit, log } = options;
-  if (!metrics && !audit) return control;
-  return {
-    ...control,
-    resolveAlias: (a) => control.resolveAlias(a),
-    resolveGroup: (g) => control.resolveGroup(g),
-    snapshot: () => control.snapshot(),
-    reload: (c) => control.reload(c),
-    shutdown: (o) => control.shutdown(o),
-    get stopping() {
-      return control.stopping;
-    },
-    async submit(request: SubmitRequest): Promise<JobResult> {
-      const started = performance.now();
-      const result = await control.submit(request);
-      metrics?.job(result);
-      if (audit && request.command.type !== "status") {
-        const failure = audit.append(auditRecord(request, result, performance.now() - started));
-        if (failure) {
-          log.error("cannot append to the audit log", { path: audit.path, error: failure });
-        }
-      }
-      return result;
-    },
-  };
-}
-
 /** Builds the app around a PowerControl. */
 export function createApp(control: PowerControl, options: AppOptions): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   const log = options.log;
-  const observedControl = observed(control, options);
   app.use(async (c, next) => {
     const requestId = `r${(++requestCounter).toString(36)}`;
     c.set("requestId", requestId);
@@ -90,7 +61,7 @@ export function createApp(control: PowerControl, options: AppOptions): Hono<AppE
           path: c.req.path,
           reason: decision.reason,
         });
-        options.metrics?.request(env.transport, decision.status);
+        options.countRequest?.(env.transport, decision.status);
         if (c.req.path.startsWith("/api/")) {
           return c.json({ error: decision.reason }, decision.status);
         }
@@ -99,7 +70,7 @@ export function createApp(control: PowerControl, options: AppOptions): Hono<AppE
       c.set("token", decision.token);
     }
     await next();
-    options.metrics?.request(env.transport, c.res.status);
+    options.countRequest?.(env.transport, c.res.status);
     log.info("request", {
       requestId,
       transport: env.transport,
@@ -115,14 +86,14 @@ export function createApp(control: PowerControl, options: AppOptions): Hono<AppE
     return c.text(ready ? "ready\n" : "not ready\n", ready ? 200 : 503);
   });
   app.get("/metrics", async (c) => {
-    if (!options.metrics) return c.text("metrics are not enabled\n", 404);
-    const { body, contentType } = await options.metrics.text();
+    if (!options.metricsText) return c.text("metrics are not enabled\n", 404);
+    const { body, contentType } = await options.metricsText();
     return c.body(body, 200, { "content-type": contentType });
   });
-  app.route("/", upstreamRoutes(observedControl));
+  app.route("/", upstreamRoutes(control));
   app.route(
     "/api/v1",
-    apiV1Routes(observedControl, {
+    apiV1Routes(control, {
       jobs: options.jobs ?? new JobStore(SYSTEM_CLOCK, 3_600_000),
       ...(options.reload ? { reload: options.reload } : {}),
     }),

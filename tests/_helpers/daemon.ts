@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { SILENT_LOGGER } from "../../actors/mod.ts";
 import { loadConfig } from "../../config/mod.ts";
 import type { Simulator } from "../../drivers/mod.ts";
-import { type Daemon, startDaemon as start } from "../../routes/mod.ts";
+import { type Daemon, startDaemon as start } from "../../daemon/mod.ts";
 
 /** A running test daemon. */
 export interface TestDaemon extends AsyncDisposable {

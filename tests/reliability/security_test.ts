@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { createLogger } from "../../actors/mod.ts";
 import { loadConfig } from "../../config/mod.ts";
-import { startDaemon } from "../../routes/mod.ts";
+import { startDaemon } from "../../daemon/mod.ts";
 
 Deno.test("bearer tokens never appear in the logs, even at DEBUG, and hostile outlets never reach the shell", async () => {
   const lines: string[] = [];

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { SILENT_LOGGER } from "../../actors/mod.ts";
 import { loadConfig, readConfigFile } from "../../config/mod.ts";
 import { simulatedDevice } from "../../drivers/mod.ts";
-import { startDaemon as startRaw } from "../../routes/mod.ts";
+import { startDaemon as startRaw } from "../../daemon/mod.ts";
 import { startDaemon, type TestDaemon } from "../_helpers/daemon.ts";
 
 let counter = 0;

@@ -15,10 +15,8 @@ import {
 } from "../actors/mod.ts";
 import type { Config } from "../config/mod.ts";
 import type { Logger } from "../drivers/mod.ts";
-import { createApp } from "./app.ts";
-import { AuditLog, lastStates } from "./audit.ts";
-import { AccessControl } from "./auth.ts";
-import { JobStore } from "./jobs.ts";
+import { AccessControl, createApp, JobStore } from "../routes/mod.ts";
+import { AuditLog, auditRecord, lastStates } from "./audit.ts";
 import { type Listeners, startListeners } from "./listener.ts";
 import { Metrics } from "./metrics.ts";
 
@@ -73,6 +71,14 @@ export async function startDaemon(config: Config, options: DaemonOptions): Promi
     clock,
     log,
     onSet: (event) => metrics.operation(event),
+    onJob: ({ request, result, ms }) => {
+      metrics.job(result);
+      if (!audit || request.command.type === "status") return;
+      const failure = audit.append(auditRecord(request, result, ms));
+      if (failure) {
+        log.error("cannot append to the audit log", { path: audit.path, error: failure });
+      }
+    },
     ...options.supervisor,
   });
   for (const [pdu, outlets] of restored ?? []) supervisor.restoreOutlets(pdu, outlets);
@@ -84,9 +90,9 @@ export async function startDaemon(config: Config, options: DaemonOptions): Promi
   let listening = false;
   const app = createApp(supervisor, {
     log,
-    metrics,
+    countRequest: (transport, status) => metrics.request(transport, status),
+    metricsText: () => metrics.text(),
     ...(access.tokensRequired || config.daemon.allowed_networks.length > 0 ? { access } : {}),
-    ...(audit ? { audit } : {}),
     jobs: new JobStore(clock, config.daemon.job_ttl * 1000),
     ...(readConfig ? { reload } : {}),
     ready: () => listening,

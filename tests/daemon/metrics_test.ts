@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import type { PowerControl } from "../../actors/mod.ts";
-import { Metrics } from "../../routes/metrics.ts";
+import { Metrics } from "../../daemon/mod.ts";
 
 Deno.test("metrics: what is counted before prom-client has loaded is in the first scrape", async () => {
   const control = { snapshot: () => [] } as unknown as PowerControl;

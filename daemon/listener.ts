@@ -9,9 +9,13 @@
 import type { Hono } from "hono";
 import type { Clock } from "../actors/mod.ts";
 import type { Logger } from "../drivers/mod.ts";
-import type { AppEnv, Transport } from "./env.ts";
-import { LEGACY_MAX_BYTES, legacyLineToRequest, legacyRequestComplete } from "./legacy_tcp.ts";
-import { legacyReply } from "./responses.ts";
+import type { AppEnv, Transport } from "../routes/mod.ts";
+import {
+  LEGACY_MAX_BYTES,
+  legacyLineToRequest,
+  legacyReply,
+  legacyRequestComplete,
+} from "../routes/mod.ts";
 
 /** Options of startListeners. */
 export interface ListenOptions {

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { SILENT_LOGGER } from "../../actors/mod.ts";
 import { loadConfig } from "../../config/mod.ts";
-import { startDaemon } from "../../routes/mod.ts";
-import { LISTEN_BACKLOG } from "../../routes/listener.ts";
+import { startDaemon } from "../../daemon/mod.ts";
+import { LISTEN_BACKLOG } from "../../daemon/mod.ts";
 
 /** The accept-queue length the kernel reports for a listening port (`ss`: Send-Q). */
 async function backlogOf(port: number): Promise<number | undefined> {

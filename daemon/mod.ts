@@ -1,0 +1,11 @@
+/**
+ * The composition root and the process's effects: start-up, listeners (sockets, protocol
+ * sniffing), metrics and the audit log, wired to the supervisor's job hook. Imports `routes/`,
+ * `actors/`, `config/` and `drivers/` through their faces; nothing imports it but `main.ts`,
+ * tests and bench.
+ * @module
+ */
+export { type Daemon, type DaemonOptions, startDaemon } from "./daemon.ts";
+export { LISTEN_BACKLOG, type Listeners, type ListenOptions, startListeners } from "./listener.ts";
+export { Metrics } from "./metrics.ts";
+export { type AuditRecord, auditRecord, lastStates } from "./audit.ts";
