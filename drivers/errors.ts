@@ -14,19 +14,35 @@ export type DriverErrorKind =
   | "device"
   | "config";
 
-/** A device-side failure, retried by the actor up to `retries` attempts. */
+/** Options of DriverError. */
+export interface DriverErrorOptions extends ErrorOptions {
+  /**
+   * Whether trying again cannot help (wrong credentials, an outlet the device does not have, a
+   * value it refuses). Defaults to true for "auth" and "config", false otherwise.
+   */
+  permanent?: boolean;
+}
+
+/**
+ * A device-side failure. Transient ones are retried by the actor up to `retries` attempts;
+ * permanent ones fail the job at once.
+ */
 export class DriverError extends Error {
   /** What kind of failure this was. */
   readonly kind: DriverErrorKind;
+  /** Whether retrying cannot fix it. */
+  readonly permanent: boolean;
 
   /**
    * @param kind what kind of failure
    * @param message a sentence for a lab engineer: what was tried and what the device did
    */
-  constructor(kind: DriverErrorKind, message: string, options?: ErrorOptions) {
-    super(message, options);
+  constructor(kind: DriverErrorKind, message: string, options?: DriverErrorOptions) {
+    const { permanent, ...errorOptions } = options ?? {};
+    super(message, errorOptions);
     this.name = "DriverError";
     this.kind = kind;
+    this.permanent = permanent ?? (kind === "auth" || kind === "config");
   }
 }
 

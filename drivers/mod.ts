@@ -24,7 +24,7 @@ export type {
   OperationOptions,
   OutletState,
 } from "./driver.ts";
-export { DriverError, type DriverErrorKind } from "./errors.ts";
+export { DriverError, type DriverErrorKind, type DriverErrorOptions } from "./errors.ts";
 export * from "./simulator/mod.ts";
 export { SIMULATED_DEVICES, simulatedDevice } from "./local/simulated.ts";
 
