@@ -69,6 +69,7 @@ export class SimulatedDevice {
    * serving a benchmark or a long demo must not grow without bound).
    */
   readonly history: [number, OutletState][] = [];
+  #begun: (() => void)[] = [];
   /** How many state changes there have been in all (history keeps only the last ones). */
   changes = 0;
   /** The last received commands, oldest first: at least the last 1,000. */
@@ -140,12 +141,21 @@ export class SimulatedDevice {
    * which fault applies. Call `endOperation()` when the front end has answered.
    */
   async beginOperation(signal?: AbortSignal): Promise<Fault> {
+    for (const begun of this.#begun.splice(0)) begun();
     this.#inFlight++;
     this.maxInFlight = Math.max(this.maxInFlight, this.#inFlight);
     this.#operations++;
     if (this.latencyMs > 0) await delay(this.latencyMs, signal);
     if (this.fault === "flap") return this.#operations % 2 === 1 ? "error" : "none";
     return this.fault;
+  }
+
+  /**
+   * Resolves when the next operation begins (a front end called `beginOperation()`): tests abort
+   * a driver once the device has really seen its command, not before it connected.
+   */
+  nextOperation(): Promise<void> {
+    return new Promise((resolve) => this.#begun.push(resolve));
   }
 
   /** Ends an operation started with `beginOperation()`. */

@@ -122,10 +122,22 @@ export function conformance(c: ConformanceCase): void {
       const driver = createDriver(c.descriptor, sim.pduHostname, opts(sim));
       sim.device.fault = "hang";
       const controller = new AbortController();
+      const begun = sim.device.nextOperation();
       const pending = driver.setOutlet(c.outlet ?? sim.device.first, "on", {
         signal: controller.signal,
       });
-      // Abort once the device has seen the command: the driver must give up promptly.
+      // Abort once the device has seen the command and hangs: the driver must give up promptly
+      // (aborting before it connected would test nothing about a hung device).
+      const noCommand = Promise.withResolvers<never>();
+      const timer = setTimeout(
+        () => noCommand.reject(new Error("the device never saw the command within 5 s")),
+        5000,
+      );
+      try {
+        await Promise.race([begun, noCommand.promise]);
+      } finally {
+        clearTimeout(timer);
+      }
       controller.abort(new Error("test abort"));
       try {
         await assertDriverError(pending, ["timeout", "unreachable", "protocol"]);
@@ -142,7 +154,8 @@ export function conformance(c: ConformanceCase): void {
       const driver = createDriver(c.descriptor, hostname, raw);
       try {
         await assertDriverError(
-          driver.setOutlet(c.outlet ?? sim.device.first, "on", { signal: signal(2000) }),
+          // A closed TCP port answers at once; a UDP device that is gone only stays silent.
+          driver.setOutlet(c.outlet ?? sim.device.first, "on", { signal: signal(500) }),
           [c.unreachableKind ?? "unreachable", "timeout"],
         );
       } finally {
