@@ -108,8 +108,26 @@ async function startAgent(
   settings: { options: Options; hostname: string; port: number },
   layout: Layout,
 ): Promise<Simulator> {
-  const { options, hostname } = settings;
-  const port = settings.port || await freeUdpPort(hostname);
+  // The free port is found by binding and closing a socket, so another process (tests run in
+  // parallel) may take it before the agent binds: try another one then.
+  for (let attempt = 1;; attempt++) {
+    const port = settings.port || await freeUdpPort(settings.hostname);
+    try {
+      return await startAgentOn(kind, device, { ...settings, port }, layout);
+    } catch (error) {
+      const inUse = (error as { code?: string }).code === "EADDRINUSE";
+      if (!inUse || settings.port !== 0 || attempt === 5) throw error;
+    }
+  }
+}
+
+async function startAgentOn(
+  kind: string,
+  device: SimulatedDevice,
+  settings: { options: Options; hostname: string; port: number },
+  layout: Layout,
+): Promise<Simulator> {
+  const { options, hostname, port } = settings;
   const snmp = await loadNetSnmp();
   if (options.users.some((u) => u.privpassphrase)) (await import("./_privacy.ts")).installPrivacy();
   const operations = new AbortController();
@@ -297,17 +315,26 @@ async function startAgent(
   // Bound before anyone sends to it, and closed without net-snmp's close callback, which asks
   // the socket for its address and throws if binding never finished.
   const sockets = Object.values(agent.listener.sockets) as dgram.Socket[];
-  await Promise.all(sockets.map((socket) =>
-    new Promise<void>((resolve, reject) => {
+  try {
+    await Promise.all(sockets.map((socket) =>
+      new Promise<void>((resolve, reject) => {
+        try {
+          socket.address();
+          resolve();
+        } catch {
+          socket.once("listening", () => resolve());
+          socket.once("error", reject);
+        }
+      })
+    ));
+  } catch (error) {
+    for (const socket of sockets) {
       try {
-        socket.address();
-        resolve();
-      } catch {
-        socket.once("listening", () => resolve());
-        socket.once("error", reject);
-      }
-    })
-  ));
+        socket.close();
+      } catch { /* never bound: nothing to close */ }
+    }
+    throw error;
+  }
   let closed: Promise<void> | undefined;
   const close = () => {
     closed ??= (async () => {
