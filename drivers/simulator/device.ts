@@ -61,7 +61,19 @@ export class SimulatedDevice {
   /** Number of outlets. */
   readonly count: number;
   /** Delay applied to every operation. */
-  latencyMs: number;
+  get latencyMs(): number {
+    return this.#latencyMs;
+  }
+  /** Lowering the latency also ends the waits of operations slowed by the old one. */
+  set latencyMs(ms: number) {
+    if (ms < this.#latencyMs) {
+      this.#latencyCut.abort();
+      this.#latencyCut = new AbortController();
+    }
+    this.#latencyMs = ms;
+  }
+  #latencyMs = 0;
+  #latencyCut = new AbortController();
   /** The fault applied to operations. */
   fault: Fault;
   /**
@@ -145,7 +157,10 @@ export class SimulatedDevice {
     this.#inFlight++;
     this.maxInFlight = Math.max(this.maxInFlight, this.#inFlight);
     this.#operations++;
-    if (this.latencyMs > 0) await delay(this.latencyMs, signal);
+    if (this.#latencyMs > 0) {
+      const cut = this.#latencyCut.signal;
+      await delay(this.#latencyMs, signal ? AbortSignal.any([signal, cut]) : cut);
+    }
     if (this.fault === "flap") return this.#operations % 2 === 1 ? "error" : "none";
     return this.fault;
   }

@@ -30,7 +30,6 @@ const TIMEOUT_FOR: Record<string, number> = {
   "bcu": 1.5,
   "sispmctl": 1.5,
   "usbrelay": 1.5,
-  "ykush": 1.5,
 };
 const RETRIES = 2;
 const RETRYDELAY = 0.05;
