@@ -57,6 +57,9 @@ export function aesCfb(
     for (let i = offset; i < end; i++) out[i] = input[i]! ^ stream[i - offset]!;
     feedback = decrypt ? input.subarray(offset, offset + 16) : out.subarray(offset, offset + 16);
   }
+  // Deno's node:crypto frees the cipher's native resource only at final(): without it every
+  // SNMPv3 AES message leaked one.
+  ecb.final();
   return out;
 }
 

@@ -276,11 +276,10 @@ Deno.test("the audit log records every job and restores outlet state after a res
   };
   {
     await using d = await startDaemon(config);
-    assert.equal(
-      (await fetch(`${d.url}/power/control/reboot?hostname=cmd&port=2&delay=0`)).status,
-      200,
-    );
-    assert.equal((await fetch(`${d.url}/power/control/off?hostname=cmd&port=3`)).status, 200);
+    const reboot = await fetch(`${d.url}/power/control/reboot?hostname=cmd&port=2&delay=0`);
+    assert.equal(reboot.status, 200, await reboot.text());
+    const off = await fetch(`${d.url}/power/control/off?hostname=cmd&port=3`);
+    assert.equal(off.status, 200, await off.text());
     assert.equal(await legacy(d.port, "cmd 99999999 on"), "nack\n");
   }
   const records = (await Deno.readTextFile(audit)).trim().split("\n").map((l) => JSON.parse(l));

@@ -183,7 +183,8 @@ Deno.test("ubnt-mfi simulator: anything but the relay commands fails as the stri
 /** The simulator's host key as a known_hosts "type base64" pair, read over the wire. */
 async function hostKeyLine(sim: Simulator): Promise<string> {
   const { default: ssh2 } = await import("ssh2");
-  return await new Promise((resolve, reject) => {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  return await new Promise<string>((resolve, reject) => {
     const client = new ssh2.Client();
     client.on("error", () => {});
     client.connect({
@@ -198,6 +199,6 @@ async function hostKeyLine(sim: Simulator): Promise<string> {
         return false;
       },
     });
-    setTimeout(() => reject(new Error("no host key")), 5000).unref?.();
-  });
+    timer = setTimeout(() => reject(new Error("no host key")), 5000);
+  }).finally(() => clearTimeout(timer));
 }
