@@ -66,7 +66,11 @@ export async function startDaemon(config: Config, options: DaemonOptions): Promi
   }
   // Sampled at scrape time only, after the supervisor exists. The library loads a second
   // after start, once the first requests (and their JIT warm-up) are out of the way.
-  const metrics: Metrics = new Metrics(() => supervisor, { clock, deferMs: 1000 });
+  const metrics: Metrics = new Metrics(() => supervisor, {
+    clock,
+    deferMs: 1000,
+    configured: (pdu) => supervisor.hasPdu(pdu),
+  });
   const supervisor = createSupervisor(config, {
     clock,
     log,
