@@ -16,7 +16,14 @@ import {
 import type { Config } from "../config/mod.ts";
 import type { Logger } from "../drivers/mod.ts";
 import { AccessControl, createApp, JobStore } from "../routes/mod.ts";
-import { AuditLog, auditRecord, lastStates } from "./audit.ts";
+import {
+  AuditLog,
+  auditRecord,
+  checkpointRecords,
+  type OutletStates,
+  readLastStates,
+  setRecord,
+} from "./audit.ts";
 import { type Listeners, startListeners } from "./listener.ts";
 import { Metrics } from "./metrics.ts";
 
@@ -54,36 +61,43 @@ export async function startDaemon(config: Config, options: DaemonOptions): Promi
   const log = options.log;
   const access = await AccessControl.create(config.daemon, options.env);
   let audit: AuditLog | undefined;
-  let restored: ReturnType<typeof lastStates> | undefined;
+  let restored: OutletStates | undefined;
   if (config.daemon.audit_log) {
     const path = config.daemon.audit_log;
-    try {
-      restored = lastStates(await Deno.readTextFile(path));
-    } catch (error) {
-      if (!(error instanceof Deno.errors.NotFound)) throw error;
-    }
+    restored = await readLastStates(path, log);
     audit = await AuditLog.open(path);
   }
+  const appendAudit = (record: Parameters<AuditLog["append"]>[0]) => {
+    const failure = audit?.append(record);
+    if (failure) log.error("cannot append to the audit log", { path: audit?.path, error: failure });
+  };
   // Sampled at scrape time only, after the supervisor exists. The library loads a second
   // after start, once the first requests (and their JIT warm-up) are out of the way.
-  const metrics: Metrics = new Metrics(() => supervisor, { clock, deferMs: 1000 });
+  const metrics: Metrics = new Metrics(() => supervisor, {
+    clock,
+    deferMs: 1000,
+    configured: (pdu) => supervisor.hasPdu(pdu),
+  });
   const supervisor = createSupervisor(config, {
     clock,
     log,
-    onSet: (event) => metrics.operation(event),
+    onSet: (event) => {
+      metrics.operation(event);
+      // Before the job goes on: a reboot's off is on record while it waits out its delay.
+      appendAudit(setRecord(event));
+    },
     onJob: ({ request, result, ms }) => {
       metrics.job(result);
-      if (!audit || request.command.type === "status") return;
-      const failure = audit.append(auditRecord(request, result, ms));
-      if (failure) {
-        log.error("cannot append to the audit log", { path: audit.path, error: failure });
-      }
+      if (request.command.type !== "status") appendAudit(auditRecord(request, result, ms));
     },
     ...options.supervisor,
   });
   for (const [pdu, outlets] of restored ?? []) supervisor.restoreOutlets(pdu, outlets);
   const readConfig = options.readConfig;
   const reload = async () => {
+    // SIGHUP is also logrotate's signal: the audit log is reopened even if the config is bad.
+    const reopened = await audit?.reopen(checkpointRecords(supervisor.snapshot()));
+    if (reopened) log.error("cannot reopen the audit log", { path: audit?.path, error: reopened });
     if (!readConfig) throw new Error("pdud runs without --conf: nothing to reload");
     return supervisor.reload(await readConfig());
   };

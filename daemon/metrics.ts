@@ -6,6 +6,10 @@
  * off the path to the first served requests: it loads `deferMs` after start (or at the first
  * scrape, if sooner), and what happens before is recorded as soon as it is there (nothing is
  * lost; a scrape waits for it).
+ *
+ * Every label value is bounded: the PDU label of `pdud_jobs_total` is one of the configured PDU
+ * names or {@link UNKNOWN_PDU} (a client choosing the name cannot mint series), and a PDU removed
+ * by reload stops being exported at the next scrape once nothing of it is left to count.
  * @module
  */
 import type Client from "prom-client";
@@ -18,6 +22,9 @@ import {
   type Timer,
 } from "../actors/mod.ts";
 
+/** The `pdu` label of jobs for PDUs that are not configured. */
+export const UNKNOWN_PDU = "(unknown)";
+
 interface Instruments {
   registry: Client.Registry;
   requests: Client.Counter<"transport" | "status">;
@@ -25,7 +32,11 @@ interface Instruments {
   operations: Client.Histogram<"driver">;
 }
 
-function instruments(client: typeof Client, control: () => PowerControl): Instruments {
+function instruments(
+  client: typeof Client,
+  control: () => PowerControl,
+  prune: (jobs: Client.Counter<"pdu" | "outcome" | "kind">) => void,
+): Instruments {
   const registry = new client.Registry();
   const perPdu = (name: string, help: string, value: (p: PduSample) => number) =>
     new client.Gauge({
@@ -58,6 +69,9 @@ function instruments(client: typeof Client, control: () => PowerControl): Instru
       help: "Requests by PDU and outcome (done, failed, refused) and kind",
       labelNames: ["pdu", "outcome", "kind"] as const,
       registers: [registry],
+      collect() {
+        prune(this);
+      },
     }),
     operations: new client.Histogram({
       name: "pdud_operation_seconds",
@@ -78,13 +92,22 @@ export class Metrics {
   #ready: Promise<Instruments> | undefined;
   readonly #control: () => PowerControl;
   readonly #timer: Timer;
+  readonly #configured: (pdu: string) => boolean;
+  /** The label sets of pdud_jobs_total per configured PDU, to drop them when it is removed. */
+  #jobSeries = new Map<string, Map<string, { outcome: string; kind: string }>>();
 
   /**
    * @param control the PowerControl whose PDUs are sampled at scrape time
-   * @param options when to load prom-client (default: at once, on `clock`)
+   * @param options when to load prom-client (default: at once, on `clock`); `configured` says
+   *   whether a PDU name may be a label value (default: it is in `control`'s snapshot)
    */
-  constructor(control: () => PowerControl, options: { clock?: Clock; deferMs?: number } = {}) {
+  constructor(
+    control: () => PowerControl,
+    options: { clock?: Clock; deferMs?: number; configured?: (pdu: string) => boolean } = {},
+  ) {
     this.#control = control;
+    this.#configured = options.configured ??
+      ((pdu) => control().snapshot().some((p) => p.name === pdu));
     this.#timer = (options.clock ?? SYSTEM_CLOCK).setTimer(options.deferMs ?? 0, () => {
       void this.#load();
     });
@@ -92,7 +115,7 @@ export class Metrics {
 
   #load(): Promise<Instruments> {
     return this.#ready ??= import("prom-client").then(({ default: client }) => {
-      const made = instruments(client, this.#control);
+      const made = instruments(client, this.#control, (jobs) => this.#prune(jobs));
       for (const record of this.#early) record(made);
       this.#early = [];
       return this.#instruments = made;
@@ -114,14 +137,28 @@ export class Metrics {
     this.#record((i) => i.requests.inc({ transport, status: String(status) }));
   }
 
-  /** Counts one job result. */
+  /** Counts one job result; a PDU that is not configured is counted as {@link UNKNOWN_PDU}. */
   job(result: JobResult): void {
-    const labels = {
-      pdu: result.pdu,
-      outcome: result.status,
-      kind: result.status === "done" ? "" : result.kind,
-    };
+    const known = !(result.status === "refused" && result.kind === "unknown_pdu") &&
+      this.#configured(result.pdu);
+    const outcome = result.status;
+    const kind = result.status === "done" ? "" : result.kind;
+    const labels = { pdu: known ? result.pdu : UNKNOWN_PDU, outcome, kind };
+    if (known) {
+      let series = this.#jobSeries.get(result.pdu);
+      if (!series) this.#jobSeries.set(result.pdu, series = new Map());
+      series.set(`${outcome}/${kind}`, { outcome, kind });
+    }
     this.#record((i) => i.jobs.inc(labels));
+  }
+
+  /** Drops the series of PDUs no longer configured (removed by reload), at scrape time. */
+  #prune(jobs: Client.Counter<"pdu" | "outcome" | "kind">): void {
+    for (const [pdu, series] of this.#jobSeries) {
+      if (this.#configured(pdu)) continue;
+      for (const labels of series.values()) jobs.remove({ pdu, ...labels });
+      this.#jobSeries.delete(pdu);
+    }
   }
 
   /** Records one successful operation. */

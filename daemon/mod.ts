@@ -8,4 +8,12 @@
 export { type Daemon, type DaemonOptions, startDaemon } from "./daemon.ts";
 export { LISTEN_BACKLOG, type Listeners, type ListenOptions, startListeners } from "./listener.ts";
 export { Metrics } from "./metrics.ts";
-export { type AuditRecord, auditRecord, lastStates } from "./audit.ts";
+export {
+  AuditLog,
+  type AuditRecord,
+  auditRecord,
+  type CheckpointRecord,
+  lastStates,
+  readLastStates,
+  type SetRecord,
+} from "./audit.ts";

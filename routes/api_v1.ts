@@ -218,12 +218,23 @@ export function apiV1Routes(control: PowerControl, options: ApiOptions): OpenAPI
         ? { type: command, outlet, delayBefore: body.delay }
         : { type: command, outlet }
     );
+    if (!body.wait && options.jobs.room() < commands.length) {
+      // Checked before submitting: a job the store cannot track must not run unseen.
+      return Response.json({
+        error: `too many asynchronous jobs pending (the store holds ${options.jobs.limit}); ` +
+          `retry later or send "wait": true`,
+        kind: "jobs_full",
+      }, { status: 503 });
+    }
     // Submitted together, in order: the PDU's mailbox keeps arrival order.
     const pending = commands.map((cmd) =>
       control.submit({ pdu, command: cmd, requester: requester(c) })
     );
     if (!body.wait) {
       const jobs = pending.map((p, i) => options.jobs.add(pdu, outlets[i]!, command, p));
+      // Refusals (unknown PDU, queue full) are settled without queueing: one turn of the event
+      // loop lets them reach their views, so the 202 says "refused" and why, not "pending".
+      await new Promise((resolve) => setTimeout(resolve, 0));
       return Response.json({ jobs }, { status: 202 });
     }
     const results = await Promise.all(pending);

@@ -1,10 +1,12 @@
 import assert from "node:assert/strict";
-import type { PowerControl } from "../../actors/mod.ts";
-import { Metrics } from "../../daemon/mod.ts";
+import { type PowerControl, SILENT_LOGGER } from "../../actors/mod.ts";
+import { readConfigFile } from "../../config/mod.ts";
+import { Metrics, startDaemon as startRaw } from "../../daemon/mod.ts";
+import { startDaemon } from "../_helpers/daemon.ts";
 
 Deno.test("metrics: what is counted before prom-client has loaded is in the first scrape", async () => {
   const control = { snapshot: () => [] } as unknown as PowerControl;
-  const metrics = new Metrics(() => control);
+  const metrics = new Metrics(() => control, { configured: (pdu) => pdu === "rack-a" });
   // Recorded synchronously, before the library's import can have finished.
   metrics.request("http", 200);
   metrics.request("http", 200);
@@ -21,4 +23,62 @@ Deno.test("metrics: what is counted before prom-client has loaded is in the firs
   metrics.request("http", 200);
   assert.match((await metrics.text()).body, /status="200"\} 3/);
   metrics.close();
+});
+
+Deno.test("metrics: 1000 requests for distinct unknown PDUs make one series, not 1000", async () => {
+  await using d = await startDaemon({ pdus: { rack: { driver: "simulated" } } });
+  for (let i = 0; i < 1000; i++) {
+    const r = await fetch(`${d.url}/api/v1/pdus/nope-${i}/outlets/1/on`, { method: "POST" });
+    assert.equal(r.status, 404);
+    await r.body?.cancel();
+  }
+  assert.equal((await fetch(`${d.url}/power/control/on?hostname=rack&port=1`)).status, 200);
+  const body = await (await fetch(`${d.url}/metrics`)).text();
+  const jobs = body.split("\n").filter((l) => l.startsWith("pdud_jobs_total{"));
+  assert.deepEqual(jobs.sort(), [
+    'pdud_jobs_total{pdu="(unknown)",outcome="refused",kind="unknown_pdu"} 1000',
+    'pdud_jobs_total{pdu="rack",outcome="done",kind=""} 1',
+  ]);
+  assert.doesNotMatch(body, /nope-/);
+});
+
+Deno.test("metrics: a PDU removed by reload is no longer exported", async () => {
+  const dir = await Deno.makeTempDir();
+  const path = `${dir}/pdud.yaml`;
+  try {
+    await Deno.writeTextFile(
+      path,
+      "pdus:\n  keep: {driver: simulated}\n  gone: {driver: simulated}\n",
+    );
+    await using d = await startRaw(await readConfigFile(path), {
+      log: SILENT_LOGGER,
+      listen: { hostname: "127.0.0.1", port: 0 },
+      readConfig: () => readConfigFile(path),
+    });
+    const base = `http://127.0.0.1:${d.listeners.port}`;
+    for (const pdu of ["keep", "gone"]) {
+      const r = await fetch(`${base}/power/control/on?hostname=${pdu}&port=1`);
+      assert.equal(r.status, 200);
+      await r.body?.cancel();
+    }
+    assert.match(await (await fetch(`${base}/metrics`)).text(), /pdu="gone"/);
+    await Deno.writeTextFile(path, "pdus:\n  keep: {driver: simulated}\n");
+    assert.deepEqual((await d.reload()).removed, ["gone"]);
+    // The removed PDU drains, then leaves the supervisor; then it leaves the exposition.
+    for (let i = 0; i < 100 && d.supervisor.hasPdu("gone"); i++) {
+      await new Promise((resolve) => setTimeout(resolve, 0));
+    }
+    assert.equal(d.supervisor.hasPdu("gone"), false);
+    const r = await fetch(`${base}/power/control/on?hostname=gone&port=1`);
+    await r.body?.cancel();
+    const body = await (await fetch(`${base}/metrics`)).text();
+    assert.doesNotMatch(body, /pdu="gone"/);
+    assert.match(body, /pdud_jobs_total\{pdu="keep",outcome="done",kind=""\} 1/);
+    assert.match(
+      body,
+      /pdud_jobs_total\{pdu="\(unknown\)",outcome="refused",kind="unknown_pdu"\} 1/,
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });

@@ -282,13 +282,23 @@ Deno.test("the audit log records every job and restores outlet state after a res
     assert.equal(off.status, 200, await off.text());
     assert.equal(await legacy(d.port, "cmd 99999999 on"), "nack\n");
   }
-  const records = (await Deno.readTextFile(audit)).trim().split("\n").map((l) => JSON.parse(l));
+  const lines = (await Deno.readTextFile(audit)).trim().split("\n").map((l) => JSON.parse(l));
+  const records = lines.filter((r) => r.event === "job");
   assert.deepEqual(records.map((r) => [r.command, r.outlet, r.outcome, r.state, r.transport]), [
     ["reboot", 2, "done", "on", "http"],
     ["off", 3, "done", "off", "http"],
   ]);
   assert.equal(records[0].address, "127.0.0.1");
   assert.equal(typeof records[0].ms, "number");
+  // Each switch is on record when it happens, before the job's outcome.
+  assert.deepEqual(lines.map((r) => [r.event, r.outlet, r.state]), [
+    ["set", 2, "off"],
+    ["set", 2, "on"],
+    ["job", 2, "on"],
+    ["set", 3, "off"],
+    ["job", 3, "off"],
+  ]);
+  assert.equal(lines[0].transport, "http");
   {
     await using d = await startDaemon(config);
     const state = await (await fetch(`${d.url}/api/v1/pdus/cmd/outlets/2`)).json();
