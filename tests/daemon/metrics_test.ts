@@ -32,7 +32,8 @@ Deno.test("metrics: 1000 requests for distinct unknown PDUs make one series, not
     assert.equal(r.status, 404);
     await r.body?.cancel();
   }
-  assert.equal((await fetch(`${d.url}/power/control/on?hostname=rack&port=1`)).status, 200);
+  const on = await fetch(`${d.url}/power/control/on?hostname=rack&port=1`);
+  assert.equal(on.status, 200, await on.text());
   const body = await (await fetch(`${d.url}/metrics`)).text();
   const jobs = body.split("\n").filter((l) => l.startsWith("pdud_jobs_total{"));
   assert.deepEqual(jobs.sort(), [
