@@ -18,8 +18,9 @@ export interface Secrets {
   forPdu(name: string): readonly string[];
 }
 
-/** Where `secret_env` values come from: `Deno.env` or a plain record. */
+/** Where `secret_env` values come from: a lookup function, `Deno.env`, or a plain record. */
 export type SecretEnv =
+  | ((name: string) => string | undefined)
   | { get(name: string): string | undefined }
   | Record<string, string | undefined>;
 
@@ -45,10 +46,13 @@ export function collectSecrets(
   env: SecretEnv,
   options: CollectSecretsOptions = {},
 ): Secrets {
-  const lookup = (name: string) =>
-    typeof env.get === "function"
-      ? (env as { get(name: string): string | undefined }).get(name)
-      : (env as Record<string, string | undefined>)[name];
+  const lookup = (name: string): string | undefined => {
+    if (typeof env === "function") return env(name);
+    if (typeof env.get === "function") {
+      return (env as { get(name: string): string | undefined }).get(name);
+    }
+    return (env as Record<string, string | undefined>)[name];
+  };
   const all = new Set<string>();
   const add = (value: unknown) => {
     if (typeof value === "string" && value !== "") all.add(value);
