@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { DriverError, findDriver } from "../../../drivers/mod.ts";
 import { KEEP_BYTES, runProcess } from "../../../drivers/_transport/process.ts";
 import { memoryLogger } from "../../_helpers/log.ts";
+import { control, startDaemon } from "../../_helpers/daemon.ts";
 
 function localcmdline(options: Record<string, unknown>) {
   const descriptor = findDriver("localcmdline")!;
@@ -132,4 +133,39 @@ Deno.test("a shell that does not exist is a config error naming it", async () =>
   );
   assert.equal(error.kind, "config");
   assert.match(error.message, /cannot run \/nonexistent\/sh/);
+});
+
+Deno.test("through the daemon: a hung command is a timeout, retried as configured, not a crash; nothing is left running", async () => {
+  const dir = await Deno.makeTempDir();
+  const pids = `${dir}/pids`;
+  await using d = await startDaemon({
+    pdus: {
+      hung: {
+        driver: "localcmdline",
+        "cmd_on": `sleep 30 & echo $! >> ${pids}; wait`,
+        "cmd_off": "true",
+        timeout: 0.3,
+        retries: 2,
+        retrydelay: 0,
+      },
+    },
+  });
+  const started = performance.now();
+  const first = await control(d, "on", { hostname: "hung", port: 1 });
+  const elapsed = performance.now() - started;
+  assert.equal(first.status, 503);
+  assert.match(first.body, /no answer within 300 ms/);
+  assert.match(first.body, /attempt 2 of 2/);
+  assert.doesNotMatch(first.body, /did not settle|crash|internal/i);
+  assert.ok(elapsed < 2000, `answered in ${elapsed.toFixed(0)} ms (2 attempts of 300 ms)`);
+  // The PDU still works: the next job runs rather than meeting a failed PDU.
+  const off = await control(d, "off", { hostname: "hung", port: 1 });
+  assert.equal(off.status, 200, off.body);
+  const started2 = (await Deno.readTextFile(pids)).trim().split("\n").map(Number);
+  assert.equal(started2.length, 2, "one child per attempt");
+  for (const pid of started2) {
+    const stat = procStat(pid);
+    assert.ok(stat === undefined || stat.state === "Z", `sleep ${pid} is still running`);
+  }
+  await Deno.remove(dir, { recursive: true });
 });
