@@ -25,7 +25,14 @@ export type {
   OutletState,
 } from "./driver.ts";
 export { DriverError, type DriverErrorKind, type DriverErrorOptions, printable } from "./errors.ts";
-export { REDACTED, scrubbedDriver, scrubError, scrubList, scrubText } from "./scrub.ts";
+export {
+  REDACTED,
+  scrubbedDriver,
+  scrubbedLogger,
+  scrubError,
+  scrubList,
+  scrubText,
+} from "./scrub.ts";
 export * from "./simulator/mod.ts";
 export { SIMULATED_DEVICES, simulatedDevice } from "./local/simulated.ts";
 

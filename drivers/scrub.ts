@@ -4,7 +4,7 @@
  * keys, never their values); this catches what a device or a library echoes back.
  * @module
  */
-import type { Driver } from "./driver.ts";
+import type { Driver, Logger } from "./driver.ts";
 import { printable } from "./errors.ts";
 
 /** What a secret is replaced with. */
@@ -69,4 +69,30 @@ export function scrubbedDriver(driver: Driver, secrets: Iterable<string>): Drive
     wrapped.getOutlet = (outlet, options) => guard(() => driver.getOutlet!(outlet, options));
   }
   return wrapped;
+}
+
+/** A logger for a driver whose messages and string fields are scrubbed like its errors. */
+export function scrubbedLogger(log: Logger, secrets: Iterable<string>): Logger {
+  const list = scrubList(secrets);
+  const value = (v: unknown, depth: number): unknown => {
+    if (typeof v === "string") return printable(scrubText(v, list), 2000);
+    if (v instanceof Error) return scrubError(v, list);
+    if (depth > 3 || v === null || typeof v !== "object") return v;
+    if (Array.isArray(v)) return v.map((item) => value(item, depth + 1));
+    return Object.fromEntries(Object.entries(v).map(([k, item]) => [k, value(item, depth + 1)]));
+  };
+  const at =
+    (level: "debug" | "info" | "warn" | "error") =>
+    (message: string, fields?: Record<string, unknown>) =>
+      log[level](
+        value(message, 0) as string,
+        fields === undefined ? undefined : value(fields, 0) as Record<string, unknown>,
+      );
+  return {
+    debug: at("debug"),
+    info: at("info"),
+    warn: at("warn"),
+    error: at("error"),
+    child: (fields) => scrubbedLogger(log.child(value(fields, 0) as Record<string, unknown>), list),
+  };
 }

@@ -11,11 +11,13 @@ import {
   printable,
   REDACTED,
   scrubbedDriver,
+  scrubbedLogger,
   type Simulator,
 } from "../../drivers/mod.ts";
 import { collectSecrets } from "../../config/secrets.ts";
 import type { Config, PduConfig } from "../../config/schema.ts";
 import { createDriver, startSimulator } from "../_helpers/conformance.ts";
+import { type LogLine, memoryLogger } from "../_helpers/log.ts";
 
 const CANARY = "canary-S3cr3t-4f9a";
 
@@ -220,4 +222,21 @@ Deno.test("printable(): escape sequences go, other control bytes become visible,
   assert.equal(printable("title\x1b]0;evil\x07 bell\x07 nul\x00"), "title bell\\x07 nul\\x00");
   assert.equal(printable("\u202eevil"), "\\x202eevil");
   assert.equal(printable("x".repeat(400)).length, 300);
+});
+
+Deno.test("scrubbedLogger scrubs messages and string fields at any depth, children too", () => {
+  const lines: LogLine[] = [];
+  const log = scrubbedLogger(memoryLogger(lines), [CANARY]);
+  log.debug(`sent ${CANARY}`, { url: `http://x/?pw=${CANARY}`, nested: { list: [CANARY, 3] } });
+  log.child({ pdu: `pdu-${CANARY}` }).warn("\x1b[2Jcleared");
+  assert.deepEqual(lines[0], {
+    level: "debug",
+    message: `sent ${REDACTED}`,
+    fields: { url: `http://x/?pw=${REDACTED}`, nested: { list: [REDACTED, 3] } },
+  });
+  assert.deepEqual(lines[1], {
+    level: "warn",
+    message: "cleared",
+    fields: { pdu: `pdu-${REDACTED}` },
+  });
 });
