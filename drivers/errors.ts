@@ -51,3 +51,25 @@ export function abortError(signal: AbortSignal, what: string): DriverError {
   const reason = signal.reason instanceof Error ? signal.reason.message : String(signal.reason);
   return new DriverError("timeout", `${what} was aborted: ${reason}`);
 }
+
+// Terminal escape sequences (CSI such as colours and cursor moves, OSC such as window titles)
+// and every other control character: none of them may reach a reply, a log line or a terminal.
+// deno-lint-ignore no-control-regex
+const ESCAPE_SEQUENCE = /\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[@-_]/g;
+// deno-lint-ignore no-control-regex
+const CONTROL = /[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+
+/**
+ * Text from a device or a program made safe for a message: escape sequences removed, line
+ * breaks and tabs as spaces, other control characters as `\xHH`, at most `max` characters.
+ */
+export function printable(text: string, max = 300): string {
+  const clean = text.replace(ESCAPE_SEQUENCE, "").replace(
+    CONTROL,
+    (c) =>
+      c === "\n" || c === "\r" || c === "\t"
+        ? " "
+        : `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`,
+  );
+  return clean.length > max ? `${clean.slice(0, max - 1)}…` : clean;
+}

@@ -24,7 +24,15 @@ export type {
   OperationOptions,
   OutletState,
 } from "./driver.ts";
-export { DriverError, type DriverErrorKind, type DriverErrorOptions } from "./errors.ts";
+export { DriverError, type DriverErrorKind, type DriverErrorOptions, printable } from "./errors.ts";
+export {
+  REDACTED,
+  scrubbedDriver,
+  scrubbedLogger,
+  scrubError,
+  scrubList,
+  scrubText,
+} from "./scrub.ts";
 export * from "./simulator/mod.ts";
 export { SIMULATED_DEVICES, simulatedDevice } from "./local/simulated.ts";
 

@@ -7,7 +7,7 @@
  * @module
  */
 import { connectTcp } from "./tcp_client.ts";
-import { abortError, DriverError } from "../errors.ts";
+import { abortError, DriverError, printable } from "../errors.ts";
 
 const IAC = 255, DONT = 254, DO = 253, WONT = 252, WILL = 251, SB = 250, SE = 240;
 const ECHO = 1, SGA = 3;
@@ -138,9 +138,8 @@ export class ExpectSession {
   }
 
   #tail(): string {
-    // Terminal escape sequences (cursor moves, clears) are noise in an error message.
-    // deno-lint-ignore no-control-regex
-    const text = this.#buffer.slice(-160).replace(/\x1b\[[0-9;]*[A-Za-z]/g, "");
+    // Terminal escape sequences (cursor moves, clears, titles) never reach a message.
+    const text = printable(this.#buffer.slice(-160), 200);
     return text.trim() === "" ? "(nothing)" : JSON.stringify(text);
   }
 

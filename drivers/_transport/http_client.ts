@@ -5,7 +5,7 @@
  * @module
  */
 import { createHash } from "node:crypto";
-import { DriverError } from "../errors.ts";
+import { DriverError, printable } from "../errors.ts";
 
 /** Credentials and how to present them. */
 export interface HttpAuth {
@@ -62,11 +62,16 @@ export async function httpCall(call: HttpCall): Promise<HttpAnswer> {
     );
   }
   if (response.status < 200 || response.status > 299) {
+    // A 4xx says the request itself is wrong for this device (a relay it does not have, a
+    // value it refuses); asking again gets the same answer. Timeouts and rate limits excepted.
+    const permanent = response.status >= 400 && response.status < 500 &&
+      ![408, 425, 429].includes(response.status);
     throw new DriverError(
       "device",
       `${call.device} answered HTTP ${response.status} to ${call.method ?? "GET"} ${
-        new URL(call.url).pathname
-      }: ${text.replace(/\s+/g, " ").slice(0, 100)}`,
+        printable(new URL(call.url).pathname, 100)
+      }: ${printable(text.replace(/\s+/g, " "), 100)}`,
+      { permanent },
     );
   }
   return {
@@ -79,7 +84,7 @@ export async function httpCall(call: HttpCall): Promise<HttpAnswer> {
         throw new DriverError(
           "protocol",
           `${call.device} answered something that is not JSON: ${
-            JSON.stringify(text.slice(0, 40))
+            printable(JSON.stringify(text.slice(0, 40)))
           }`,
         );
       }
@@ -111,8 +116,33 @@ async function send(call: HttpCall, auth: string | undefined): Promise<Response>
     }
     throw new DriverError(
       "unreachable",
-      `cannot reach ${call.device}: ${error instanceof Error ? error.message : error}`,
+      `cannot reach ${call.device}: ${fetchFailure(error, call.url)}`,
     );
+  }
+}
+
+/**
+ * Why a fetch failed, for a message: Deno says only "fetch failed" and puts the reason (refused,
+ * DNS, TLS) in the cause, quoting the whole URL, and devices such as Tasmota and ANEL take the
+ * password in its query string: every URL is cut to scheme, host and path.
+ */
+export function fetchFailure(error: unknown, url: string): string {
+  const cause = error instanceof Error && error.cause instanceof Error
+    ? `: ${error.cause.message}`
+    : "";
+  const reason = `${error instanceof Error ? error.message : error}${cause}`
+    .replaceAll(url, withoutSecrets(url))
+    .replace(/\b[a-z][a-z0-9+.-]*:\/\/[^\s)"']+/gi, (u) => withoutSecrets(u));
+  return printable(reason);
+}
+
+/** A URL without user, password, query and fragment, for messages. */
+export function withoutSecrets(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.protocol}//${u.host}${u.pathname}`;
+  } catch {
+    return "(a URL)";
   }
 }
 

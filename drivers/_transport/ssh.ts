@@ -14,7 +14,7 @@ import crypto from "node:crypto";
 import type ssh2 from "ssh2";
 import { z } from "zod";
 import { portNumber } from "../_options.ts";
-import { abortError, DriverError } from "../errors.ts";
+import { abortError, DriverError, printable } from "../errors.ts";
 import { loadSsh2 } from "../_libraries.ts";
 
 /** The connection keys every SSH driver accepts (upstream's plus pdud's host-key keys). */
@@ -186,9 +186,11 @@ export async function sshExec(
         );
       }
       if (error.code === "ECONNREFUSED" || error.code === "EHOSTUNREACH") {
-        return finish(new DriverError("unreachable", `${device} is unreachable: ${error.message}`));
+        return finish(
+          new DriverError("unreachable", `${device} is unreachable: ${printable(error.message)}`),
+        );
       }
-      finish(new DriverError("protocol", `${device}: SSH failed: ${error.message}`));
+      finish(new DriverError("protocol", `${device}: SSH failed: ${printable(error.message)}`));
     });
     client.on("close", () => {
       finish(new DriverError("protocol", `${device} closed the SSH connection before answering`));
@@ -197,7 +199,10 @@ export async function sshExec(
       client.exec(command, (error: Error | undefined, stream: ssh2.ClientChannel) => {
         if (error) {
           return finish(
-            new DriverError("device", `${device} refused to run "${command}": ${error.message}`),
+            new DriverError(
+              "device",
+              `${device} refused to run "${command}": ${printable(error.message)}`,
+            ),
           );
         }
         let stdout = "", stderr = "";
@@ -236,7 +241,7 @@ export async function sshRun(
 ): Promise<string> {
   const result = await sshExec(target, command, signal);
   if (result.code !== 0) {
-    const detail = (result.stderr || result.stdout).trim().slice(-300) || "no output";
+    const detail = printable((result.stderr || result.stdout).trim().slice(-300)) || "no output";
     throw new DriverError(
       "device",
       `${target.device}: "${command}" failed (exit status ${result.code ?? "none"}): ${detail}`,

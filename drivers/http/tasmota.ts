@@ -12,7 +12,8 @@
 import { z } from "zod";
 import { wholeNumber } from "../_options.ts";
 import type { DriverDescriptor, OutletState } from "../driver.ts";
-import { DriverError } from "../errors.ts";
+import { DriverError, printable } from "../errors.ts";
+import { fetchFailure } from "../_transport/http_client.ts";
 
 const OPTIONS = z.object({
   "ip": z.string().min(1).optional(),
@@ -53,7 +54,7 @@ async function command(
     }
     throw new DriverError(
       "unreachable",
-      `cannot reach Tasmota at ${host}: ${error instanceof Error ? error.message : error}`,
+      `cannot reach Tasmota at ${host}: ${fetchFailure(error, url)}`,
     );
   }
   const text = await response.text().catch(() => "");
@@ -63,7 +64,8 @@ async function command(
   if (!response.ok) {
     throw new DriverError(
       "device",
-      `Tasmota at ${host} answered HTTP ${response.status} to "${cmnd}": ${text.slice(0, 120)}`,
+      `Tasmota at ${host} answered HTTP ${response.status} to "${cmnd}": ${printable(text, 120)}`,
+      { permanent: response.status === 403 || response.status === 404 },
     );
   }
   try {
@@ -71,7 +73,9 @@ async function command(
   } catch {
     throw new DriverError(
       "protocol",
-      `Tasmota at ${host} answered "${cmnd}" with something that is not JSON: ${text.slice(0, 60)}`,
+      `Tasmota at ${host} answered "${cmnd}" with something that is not JSON: ${
+        printable(text, 60)
+      }`,
     );
   }
 }

@@ -33,7 +33,7 @@ import { z } from "zod";
 import { Buffer } from "node:buffer";
 import { portNumber } from "../_options.ts";
 import type { DriverDescriptor, OperationOptions, OutletState } from "../driver.ts";
-import { DriverError } from "../errors.ts";
+import { DriverError, printable } from "../errors.ts";
 import { type HttpAnswer, type HttpAuth, httpCall } from "../_transport/http_client.ts";
 
 /** The answer as text, refused when it holds bytes no web page has. */
@@ -163,7 +163,9 @@ export const INTELLINET: DriverDescriptor<z.infer<typeof INTELLINET_OPTIONS>> = 
         const m = new RegExp(`<outletStat${outlet}>\\s*(on|off)\\s*</outletStat${outlet}>`, "i")
           .exec(text);
         if (!m) {
-          throw new DriverError("protocol", `${device}: status.xml has no outletStat${outlet}`);
+          throw new DriverError("protocol", `${device}: status.xml has no outletStat${outlet}`, {
+            permanent: true,
+          });
         }
         return m[1]!.toLowerCase() as OutletState;
       },
@@ -513,8 +515,9 @@ export const UBUS: DriverDescriptor<Record<string, never>> = {
           throw new DriverError(
             "device",
             `${device} has no port lan${outlet} (it has ${
-              Object.keys(info?.ports ?? {}).join(", ")
+              printable(Object.keys(info?.ports ?? {}).join(", "))
             })`,
+            { permanent: true },
           );
         }
         // realtek-poe reports an object with `status`; upstream reads a plain string.

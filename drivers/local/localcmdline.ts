@@ -4,12 +4,15 @@
  *
  * The command text comes only from the config file; the outlet is an integer validated before
  * it gets here, so no request byte reaches the shell. Unlike upstream, a non-zero exit status
- * fails the operation.
+ * fails the operation. The command runs in a process group of its own, killed whole on timeout
+ * (see _transport/process.ts); a failure names the key and the program, never the command line,
+ * which may hold a password.
  * @module
  */
 import { z } from "zod";
 import type { DriverDescriptor, OutletState } from "../driver.ts";
-import { DriverError } from "../errors.ts";
+import { DriverError, printable } from "../errors.ts";
+import { complaint, howItEnded, runProcess } from "../_transport/process.ts";
 
 /** localcmdline's keys. */
 export interface LocalCmdlineOptions {
@@ -22,6 +25,28 @@ export interface LocalCmdlineOptions {
 export function formatCommand(template: string, outlet: number): string {
   if (!Number.isInteger(outlet)) throw new TypeError(`outlet must be an integer, got ${outlet}`);
   return template.replace(/%([sdi%])/g, (_, c: string) => c === "%" ? "%" : String(outlet));
+}
+
+/**
+ * The program a shell command line runs first, for messages: its first word that is not a
+ * variable assignment, without its directory, printable.
+ */
+export function programOf(command: string): string {
+  const words = command.trim().split(/\s+/).filter((w) => !/^[A-Za-z_][A-Za-z0-9_]*=/.test(w));
+  const first = (words[0] ?? "").replace(/^["']|["';&|]+$/g, "");
+  return printable(first.split("/").at(-1) || "sh", 60);
+}
+
+/**
+ * `text` with every word of `command` but its program replaced by "***": a program that echoes
+ * its arguments (a password among them) in its complaint must not put them into a message.
+ */
+export function withoutWordsOf(command: string, text: string): string {
+  const words = command.split(/[\s"'`;&|<>()=,]+/).slice(1).filter((w) => w.length >= 4)
+    .sort((a, b) => b.length - a.length);
+  let out = text;
+  for (const word of words) out = out.replaceAll(word, "***");
+  return out;
 }
 
 /** Upstream's `localcmdline`. */
@@ -45,29 +70,19 @@ export const LOCALCMDLINE: DriverDescriptor<LocalCmdlineOptions> = {
           );
         }
         const command = formatCommand(template, outlet);
-        log.debug("running command", { command });
-        let output: Deno.CommandOutput;
-        try {
-          output = await new Deno.Command(options.shell, {
-            args: ["-c", command],
-            stdin: "null",
-            stdout: "piped",
-            stderr: "piped",
-            signal,
-          }).output();
-        } catch (error) {
-          if (signal.aborted) throw new DriverError("timeout", `command "${command}" was aborted`);
+        const key = `cmd_${state}`;
+        // Admins put passwords in commands (curl -u, sshpass -p): only the program is named.
+        const program = programOf(command);
+        log.debug("running command", { command: key, program });
+        const result = await runProcess(options.shell, ["-c", command], {
+          signal,
+          what: `${key} (${program})`,
+        });
+        if (!result.success) {
+          const said = withoutWordsOf(command, complaint(result));
           throw new DriverError(
             "device",
-            `cannot run ${options.shell}: ${error instanceof Error ? error.message : error}`,
-          );
-        }
-        if (signal.aborted) throw new DriverError("timeout", `command "${command}" was aborted`);
-        if (!output.success) {
-          const stderr = new TextDecoder().decode(output.stderr).trim().split("\n").at(-1) ?? "";
-          throw new DriverError(
-            "device",
-            `command "${command}" exited with status ${output.code}${stderr ? `: ${stderr}` : ""}`,
+            `${key} (${program}) ${howItEnded(result)}${said ? `: ${said}` : ""}`,
           );
         }
       },

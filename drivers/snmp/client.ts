@@ -5,7 +5,7 @@
  * @module
  */
 import type NetSnmp from "net-snmp";
-import { abortError, DriverError } from "../errors.ts";
+import { abortError, DriverError, printable } from "../errors.ts";
 import { loadNetSnmp } from "../_libraries.ts";
 
 /** pysnmp's protocol names (upstream's `auth_protocol`/`priv_protocol` values) and plain ones. */
@@ -63,6 +63,19 @@ const PROBE_AFTER_MS = 1000;
 /** How long after a live agent answered the probe its silence means a wrong community. */
 const GRACE_MS = 3000;
 const SYS_UP_TIME = "1.3.6.1.2.1.1.3.0";
+
+/** SNMP error statuses that may not recur: genErr, tooBig, resourceUnavailable, commit/undo. */
+const TRANSIENT_STATUSES = new Set([1, 5, 13, 14, 15]);
+
+/** RFC 3414 usmStats reports as net-snmp words them, and whether asking again can help. */
+const USM_REPORTS = [
+  { text: "Unsupported Security Level", permanent: true, hint: "the user has another level" },
+  { text: "Not In Time Window", permanent: false, hint: "the agent's clock moved" },
+  { text: "Unknown User Name", permanent: true, hint: "check username" },
+  { text: "Unknown Engine ID", permanent: false, hint: "the agent restarted" },
+  { text: "Wrong Digest", permanent: true, hint: "authpassphrase or auth_protocol is wrong" },
+  { text: "Decryption Error", permanent: true, hint: "privpassphrase or priv_protocol is wrong" },
+];
 
 /** One agent's session, opened lazily and torn down after any failure or abort. */
 export class SnmpClient {
@@ -212,24 +225,30 @@ export class SnmpClient {
           ),
         );
       signal.addEventListener("abort", onAbort, { once: true });
-      if (this.target.version !== "3") {
-        // A v1/v2c agent drops a wrong community without a word, which would look like a dead
-        // agent until the timeout. An agent this slow gets asked whether it is there at all;
-        // if it answers that at once but still not this request, the community is the problem.
+      const v3Priv = this.target.version === "3" && this.target.user?.privKey !== undefined;
+      if (this.target.version !== "3" || v3Priv) {
+        // A v1/v2c agent drops a wrong community without a word, and an SNMPv3 agent drops what
+        // it cannot decrypt (Net-SNMP's snmpd: "error parsing ScopedPDU"), which would look like
+        // a dead agent until the timeout. An agent this slow gets asked whether it is there at
+        // all; if it answers that at once but still not this request, the secret is the problem.
         probeTimer = setTimeout(async () => {
           const answeredIn = await this.#agentAnswers(snmp, probing.signal);
           if (answeredIn === undefined || settled) return;
+          const seconds = (PROBE_AFTER_MS + GRACE_MS) / 1000;
+          const access = method === "set" ? "write" : "read";
+          const culprit = v3Priv
+            ? `the privacy passphrase (privpassphrase) or priv_protocol is wrong (agents drop ` +
+              `what they cannot decrypt)`
+            : `the configured community is wrong or may not ${access} (agents drop such ` +
+              `requests silently)`;
           graceTimer = setTimeout(() =>
             finish(
               new DriverError(
                 "auth",
                 `${this.target.device} answers SNMP (an SNMPv3 discovery, which needs no ` +
-                  `community, in ${
-                    Math.round(answeredIn)
-                  } ms) but not this v${this.target.version} ` +
-                  `${method.toUpperCase()} in ${(PROBE_AFTER_MS + GRACE_MS) / 1000} s: the ` +
-                  `community "${this.target.community}" is wrong or may not ` +
-                  `${method === "set" ? "write" : "read"} (agents drop such requests silently)`,
+                  `credentials, in ${Math.round(answeredIn)} ms) but not this ` +
+                  `v${this.target.version} ${method.toUpperCase()} in ${seconds} s: ${culprit}`,
+                { permanent: true },
               ),
             ), GRACE_MS);
         }, PROBE_AFTER_MS);
@@ -238,12 +257,14 @@ export class SnmpClient {
         if (settled) return;
         if (error) finish(this.#translate(snmp, error, method));
         else if (result.some((v) => snmp.isVarbindError(v))) {
+          // noSuchObject / noSuchInstance: an outlet the device does not have stays missing.
           finish(
             new DriverError(
               "device",
               `${this.target.device} has no ${result.map((v) => v.oid).join(", ")} (${
                 result.map((v) => snmp.varbindError(v)).join("; ")
               })`,
+              { permanent: true },
             ),
           );
         } else finish(undefined, result);
@@ -300,20 +321,45 @@ export class SnmpClient {
     }
     if (name === "RequestFailedError") {
       const status = (error as Error & { status?: number }).status;
-      const text = status === undefined ? error.message : snmp.ErrorStatus[status] ?? error.message;
+      const text = status === undefined
+        ? printable(error.message)
+        : snmp.ErrorStatus[status] ?? `error status ${status}`;
       const kind =
         status === snmp.ErrorStatus.AuthorizationError || status === snmp.ErrorStatus.NoAccess
           ? "auth"
           : "device";
-      return new DriverError(kind, `${device} refused the SNMP ${method.toUpperCase()}: ${text}`);
+      // genErr, resourceUnavailable, commitFailed, undoFailed and tooBig may pass; the others
+      // (noSuchName, badValue, readOnly, wrongValue, notWritable, noCreation …) say the request
+      // itself is wrong for this device, and asking again gets the same answer.
+      const permanent = status !== undefined && !TRANSIENT_STATUSES.has(status);
+      return new DriverError(
+        kind,
+        `${device} refused the SNMP ${method.toUpperCase()}: ${text}`,
+        { permanent },
+      );
     }
-    if (name === "ResponseInvalidError" && /auth|digest|user|engine/i.test(error.message)) {
-      return new DriverError("auth", `${device} rejected the SNMPv3 credentials: ${error.message}`);
+    if (name === "ResponseInvalidError") {
+      // An RFC 3414 report: usmStats* says why the agent refused the SNMPv3 message.
+      const usm = USM_REPORTS.find((r) => error.message.startsWith(r.text));
+      if (usm) {
+        return new DriverError(
+          usm.permanent ? "auth" : "protocol",
+          `${device} rejected the SNMPv3 credentials: ${usm.text} (${usm.hint})`,
+          { permanent: usm.permanent },
+        );
+      }
+      if (/community/i.test(error.message)) {
+        // net-snmp quotes both communities here; neither goes into a message.
+        return new DriverError("protocol", `${device} answered with another community`);
+      }
     }
     if (/ECONNREFUSED|ENETUNREACH|EHOSTUNREACH/.test(error.message)) {
-      return new DriverError("unreachable", `${device} is unreachable: ${error.message}`);
+      return new DriverError(
+        "unreachable",
+        `${device} is unreachable: ${printable(error.message)}`,
+      );
     }
-    return new DriverError("protocol", `${device}: ${error.message}`);
+    return new DriverError("protocol", `${device}: ${printable(error.message)}`);
   }
 }
 

@@ -1,7 +1,9 @@
 /**
  * SNMP agent simulators on `net-snmp`'s agent: v1/v2c communities and v3 USM users
- * (noAuthNoPriv, authNoPriv, authPriv), checked as a real agent checks them — a wrong
- * community or key is dropped without an answer. Each outlet is an integer object at the OID
+ * (noAuthNoPriv, authNoPriv, authPriv), checked as a real agent checks them (Net-SNMP's snmpd
+ * was the reference): a wrong community or privacy key is dropped without an answer, an unknown
+ * user or a wrong authentication key gets an RFC 3414 report (usmStatsUnknownUserNames,
+ * usmStatsWrongDigests). Each outlet is an integer object at the OID
  * its device uses (APC PowerNet-MIB sPDUOutletCtl or rPDUOutletControlOutletCommand, CyberPower
  * ePDUOutletControlOutletCommand, IP Power 9258, or any OID template given with `oid`); a SET of
  * a value other than on/off is refused with wrongValue/badValue, as the devices do.
@@ -102,6 +104,49 @@ function driverFor(options: Options): string {
   return options.version === "1" ? "snmpv1" : options.version === "2c" ? "snmpv2c" : "snmpv3";
 }
 
+/** net-snmp's usmStatsWrongDigests error type (RFC 3414 §3.2 step 6). */
+const WRONG_DIGESTS = "5";
+const patched = new WeakSet<object>();
+
+/**
+ * Makes net-snmp's agent answer a wrong SNMPv3 authentication key with a usmStatsWrongDigests
+ * report, as RFC 3414 §3.2 and real agents do (Net-SNMP's snmpd: "Authentication failure"),
+ * where net-snmp 3.29 drops the message. The agent's message parser is reachable only as a
+ * static of its listener's class, so it is wrapped there, once: the message is parsed again
+ * with authentication off, only to build the report, which carries no data.
+ */
+// deno-lint-ignore no-explicit-any
+function reportWrongDigests(agent: any): void {
+  const Listener = agent.listener.constructor;
+  if (patched.has(Listener)) return;
+  patched.add(Listener);
+  const processIncoming = Listener.processIncoming;
+  Listener.processIncoming = function (
+    buffer: Uint8Array,
+    // deno-lint-ignore no-explicit-any
+    authorizer: any,
+    callback: (error: Error | null, data?: unknown) => void,
+  ) {
+    let wrongDigest = false;
+    const result = processIncoming(buffer, authorizer, (error: Error | null, data?: unknown) => {
+      const code = (error as { code?: number } | null)?.code;
+      if (error?.name === "ResponseInvalidError" && /^Authentication digest/.test(error.message)) {
+        wrongDigest = code !== undefined;
+      }
+      callback(error, data);
+    });
+    if (!wrongDigest) return result;
+    // deno-lint-ignore no-explicit-any
+    const message: any = processIncoming(
+      buffer,
+      { ...authorizer, users: authorizer.users, disableAuthorization: true },
+      () => {},
+    );
+    if (!message?.isReportable?.()) return result;
+    return { original: message, report: true, errorType: WRONG_DIGESTS };
+  };
+}
+
 async function startAgent(
   kind: string,
   device: SimulatedDevice,
@@ -144,6 +189,7 @@ async function startAgentOn(
       if (error) device.record(`rejected: ${error.message}`);
     },
   );
+  reportWrongDigests(agent);
   const authorizer = agent.getAuthorizer();
   if (options.version !== "3") authorizer.addCommunity(options.community);
   for (const user of options.users) {

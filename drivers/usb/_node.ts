@@ -15,6 +15,7 @@
  * @module
  */
 import { abortError, DriverError } from "../errors.ts";
+import { complaint, type ProcessResult, runProcess } from "../_transport/process.ts";
 
 /** What `openNode` needs to know. */
 export interface OpenNodeOptions {
@@ -238,29 +239,25 @@ async function configureTty(
   what: string,
   signal: AbortSignal,
 ): Promise<void> {
-  let output: Deno.CommandOutput;
+  let result: ProcessResult;
   try {
-    output = await new Deno.Command("stty", {
-      args: ["-F", path, ...settings],
-      stdin: "null",
-      stdout: "null",
-      stderr: "piped",
+    result = await runProcess("stty", ["-F", path, ...settings], {
       signal,
-    }).output();
+      what: `configuring ${what}`,
+    });
   } catch (error) {
-    if (signal.aborted) throw abortError(signal, `configuring ${what}`);
-    throw new DriverError(
-      "config",
-      `cannot run stty to configure ${what}: ${error instanceof Error ? error.message : error}`,
-      { cause: error },
-    );
+    if (error instanceof DriverError && error.kind === "config") {
+      throw new DriverError("config", `cannot run stty to configure ${what}: ${error.message}`, {
+        cause: error,
+      });
+    }
+    throw error;
   }
-  if (signal.aborted) throw abortError(signal, `configuring ${what}`);
-  if (!output.success) {
-    const stderr = new TextDecoder().decode(output.stderr).trim().split("\n").at(-1) ?? "";
+  if (!result.success) {
+    const said = complaint(result);
     throw new DriverError(
       "unreachable",
-      `stty could not configure ${what} (exit ${output.code})${stderr ? `: ${stderr}` : ""}`,
+      `stty could not configure ${what} (exit ${result.code})${said ? `: ${said}` : ""}`,
     );
   }
 }

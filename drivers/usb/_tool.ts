@@ -4,7 +4,8 @@
  * failing tool turned into a DriverError naming the tool and its last line of complaint.
  * @module
  */
-import { abortError, DriverError } from "../errors.ts";
+import { abortError, DriverError, printable } from "../errors.ts";
+import { complaint, howItEnded, runProcess } from "../_transport/process.ts";
 
 /** Directories upstream also searches for tools such as uhubctl, besides PATH. */
 const SBIN = ["/sbin", "/usr/sbin", "/usr/local/sbin"];
@@ -53,41 +54,23 @@ export async function runTool(
         `/usr/local/sbin); install it or set the path in the PDU's config`,
     );
   }
-  let output: Deno.CommandOutput;
-  try {
-    output = await new Deno.Command(resolved, {
-      args: [...args],
-      stdin: "null",
-      stdout: "piped",
-      stderr: "piped",
-      signal,
-    }).output();
-  } catch (error) {
-    if (signal.aborted) throw abortError(signal, `running ${executable}`);
-    throw new DriverError(
-      "config",
-      `${what}: cannot run ${resolved}: ${error instanceof Error ? error.message : error}`,
-      { cause: error },
-    );
-  }
-  if (signal.aborted) throw abortError(signal, `running ${executable}`);
-  const stdout = new TextDecoder().decode(output.stdout);
-  const stderr = new TextDecoder().decode(output.stderr);
-  if (!output.success) {
-    const complaint = lastLine(stderr) || lastLine(stdout);
+  const result = await runProcess(resolved, args, {
+    signal,
+    what: `${what}: running ${executable}`,
+  });
+  if (!result.success) {
+    const said = complaint(result);
+    // Tool arguments are hub locations, serials and outlet numbers, none of them secret.
     throw new DriverError(
       "device",
-      `${what}: ${executable} ${args.join(" ")} exited with status ${output.code}` +
-        (complaint ? `: ${complaint}` : ""),
+      `${what}: ${printable([executable, ...args].join(" "))} ${howItEnded(result)}` +
+        (said ? `: ${said}` : ""),
     );
   }
-  return { stdout, stderr };
+  return { stdout: result.stdout, stderr: result.stderr };
 }
 
-/** The last non-empty line of `text`, control characters removed, at most 200 characters. */
+/** The last non-empty line of `text`, made printable, at most 200 characters. */
 export function lastLine(text: string): string {
-  // deno-lint-ignore no-control-regex
-  const lines = text.replace(/[\x00-\x08\x0b-\x1f\x7f-\xff]/g, "").split("\n").map((l) => l.trim())
-    .filter((l) => l !== "");
-  return (lines.at(-1) ?? "").slice(0, 200);
+  return complaint({ stdout: "", stderr: text });
 }

@@ -6,7 +6,8 @@
  * @module
  */
 import type { XmlRpcValue } from "@foxglove/xmlrpc";
-import { DriverError } from "../errors.ts";
+import { DriverError, printable } from "../errors.ts";
+import { fetchFailure } from "../_transport/http_client.ts";
 import { loadXmlRpc } from "../_libraries.ts";
 
 /** One XML-RPC call. */
@@ -29,7 +30,7 @@ export async function xmlRpcCall(call: XmlRpcCall): Promise<XmlRpcValue> {
       ? new DriverError("timeout", `${call.device} did not answer ${what} in time`)
       : new DriverError(
         "unreachable",
-        `cannot reach ${call.device}: ${error instanceof Error ? error.message : error}`,
+        `cannot reach ${call.device}: ${fetchFailure(error, call.url)}`,
       );
   let text: string;
   let status: number;
@@ -49,7 +50,7 @@ export async function xmlRpcCall(call: XmlRpcCall): Promise<XmlRpcValue> {
     throw new DriverError(
       "device",
       `${call.device} answered HTTP ${status} to ${what}: ${
-        text.replace(/\s+/g, " ").slice(0, 100)
+        printable(text.replace(/\s+/g, " "), 100)
       }`,
     );
   }

@@ -65,6 +65,7 @@ const ROWS: Row[] = [
     device: { outlets: 8 },
     options: { version: "3", users: [{ ...V3_USER, ...AUTH }] },
     bad: (sim) => ({ ...sim.pduConfig(), authpassphrase: "not-the-passphrase" }),
+    badReason: /rejected the SNMPv3 credentials: Wrong Digest \(authpassphrase or auth_protocol/,
   },
   {
     name: "snmpv3 authPriv (SHA + AES-128)",
@@ -90,6 +91,7 @@ const ROWS: Row[] = [
       }],
     },
     bad: (sim) => ({ ...sim.pduConfig(), authpassphrase: "not-the-passphrase" }),
+    badReason: /rejected the SNMPv3 credentials: Wrong Digest \(authpassphrase or auth_protocol/,
   },
   {
     name: "snmpv3 authPriv (MD5 + DES, pysnmp's default privacy)",
@@ -165,7 +167,7 @@ for (const row of ROWS) {
     assert.equal(sim.device.get(sim.device.first), "off");
   });
 
-  Deno.test(`${row.name}: credentials the agent does not accept time out, nothing switches`, async () => {
+  Deno.test(`${row.name}: credentials the agent does not accept are refused, nothing switches`, async () => {
     await using sim = await start();
     await using d = await startDaemon({
       pdus: { dev: { ...row.bad(sim), address: sim.pduHostname, retries: 1, timeout: 0.5 } },
@@ -321,11 +323,12 @@ for (const version of ["1", "2c"] as const) {
     assert.match(
       r.body,
       new RegExp(
-        `answers SNMP \\(an SNMPv3 discovery, which needs no community, in \\d+ ms\\) but not ` +
-          `this v${version} SET in 4 s: the community "private" is wrong or may not write`,
+        `answers SNMP \\(an SNMPv3 discovery, which needs no credentials, in \\d+ ms\\) but ` +
+          `not this v${version} SET in 4 s: the configured community is wrong or may not write`,
       ),
     );
     assert.doesNotMatch(r.body, /no answer within/);
+    assert.ok(!r.body.includes("private"), `the community must not be in the reply: ${r.body}`);
     assert.equal(sim.device.get(2), "off");
   });
 }
