@@ -1,10 +1,12 @@
 /**
  * SNMP agent simulators on `net-snmp`'s agent: v1/v2c communities and v3 USM users
- * (noAuthNoPriv, authNoPriv, authPriv), checked as a real agent checks them — a wrong
- * community or key is dropped without an answer. Each outlet is an integer object at the OID
- * its device uses (APC PowerNet-MIB sPDUOutletCtl or rPDUOutletControlOutletCommand, CyberPower
- * ePDUOutletControlOutletCommand, IP Power 9258, or any OID template given with `oid`); a SET of
- * a value other than on/off is refused with wrongValue/badValue, as the devices do.
+ * (noAuthNoPriv, authNoPriv, authPriv). A wrong community is dropped without an answer, as
+ * v1/v2c agents do. A wrong v3 key is dropped too, which is net-snmp's agent and not what a
+ * real agent does: Net-SNMP's snmpd answers it with a usmStatsWrongDigests report. Each outlet
+ * is an integer object at the OID its device uses (APC PowerNet-MIB sPDUOutletCtl or
+ * rPDUOutletControlOutletCommand, CyberPower ePDUOutletControlOutletCommand, IP Power 9258, or
+ * any OID template given with `oid`); a SET of a value other than on/off is refused with
+ * wrongValue/badValue, as the devices do.
  * @module
  */
 import dgram from "node:dgram";
@@ -138,8 +140,8 @@ async function startAgentOn(
       transport: "udp4",
       accessControlModelType: snmp.AccessControlModelType.None,
     },
-    // Authentication failures and bad packets are reported here; the agent drops them, as
-    // real agents do, and so does the simulator after recording them.
+    // Authentication failures and bad packets are reported here and dropped, after recording
+    // them: right for a wrong community; a real agent would answer a wrong v3 key with a report.
     (error: Error | null) => {
       if (error) device.record(`rejected: ${error.message}`);
     },
