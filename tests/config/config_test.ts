@@ -1,7 +1,9 @@
 import assert from "node:assert/strict";
 import { ConfigError, DEMO_CONFIG, loadConfig } from "../../config/mod.ts";
 
-const FIXTURE = new URL("../../../shared/fixtures/upstream-pdudaemon.conf", import.meta.url);
+const FIXTURE = new URL("../_fixtures/upstream-pdudaemon.conf", import.meta.url);
+/** The file Debian's pdudaemon package installs as /etc/pdudaemon/pdudaemon.conf. */
+const DEBIAN_FIXTURE = new URL("../_fixtures/debian-pdudaemon.conf", import.meta.url);
 
 async function issuesOf(text: string | unknown) {
   try {
@@ -25,6 +27,28 @@ Deno.test("upstream's pdudaemon.conf loads unchanged, with upstream defaults", a
   assert.equal(config.pdus["apc7952-retries"]?.retries, 2);
   assert.deepEqual(config.aliases["aliastesthttp01"], { hostname: "httpalias", port: 1 });
   assert.equal(Object.keys(config.pdus).length, 31);
+});
+
+Deno.test("Debian's packaged /etc/pdudaemon/pdudaemon.conf loads unchanged", async () => {
+  const config = await loadConfig(await Deno.readTextFile(DEBIAN_FIXTURE), {
+    name: "pdudaemon.conf",
+  });
+  assert.equal(config.daemon.hostname, "0.0.0.0");
+  assert.equal(config.daemon.port, 16421);
+  assert.equal(config.daemon.listener, "http");
+  assert.equal(Object.keys(config.pdus).length, 26);
+  for (const pdu of Object.values(config.pdus)) {
+    assert.equal(pdu.available, true, `${pdu.name} (${pdu.driver}) is available`);
+  }
+  // Debian's copy writes the Cleware serials as strings, upstream's current one as integers.
+  assert.deepEqual(config.pdus["cleware-usb-switch-4"]?.options, { serial: 12345, sysroot: "/" });
+  assert.deepEqual(config.pdus["esphome"]?.options, {
+    "switch_ids": ["relay_1"],
+    port: 80,
+    username: "admin",
+    password: "web",
+  });
+  assert.deepEqual(config.aliases["aliastestdrive02"], { hostname: "drivealias", port: 2 });
 });
 
 Deno.test("the embedded demo config loads", async () => {

@@ -7,10 +7,10 @@
 import assert from "node:assert/strict";
 import { ROOT, runPdud, spawnPdud } from "../_helpers/process.ts";
 
-const SHARED = new URL("../../../shared/fixtures/", import.meta.url);
+const FIXTURES = new URL("../_fixtures/", import.meta.url);
 
 async function fixtureConfig(outputFile: string): Promise<string> {
-  const text = await Deno.readTextFile(new URL("upstream-pdudaemon.conf", SHARED));
+  const text = await Deno.readTextFile(new URL("upstream-pdudaemon.conf", FIXTURES));
   const config = JSON.parse(text.replaceAll("/tmp/pdu", outputFile));
   // Loopback and a free port instead of 0.0.0.0:16421; everything else stays upstream's.
   config.daemon.hostname = "127.0.0.1";
@@ -24,7 +24,7 @@ Deno.test("upstream's integration scenario gives upstream's expected output", as
     const output = `${dir}/pdu`;
     const conf = `${dir}/pdudaemon.conf`;
     await Deno.writeTextFile(conf, await fixtureConfig(output));
-    const expected = await Deno.readTextFile(new URL("upstream-expected_output.txt", SHARED));
+    const expected = await Deno.readTextFile(new URL("upstream-expected_output.txt", FIXTURES));
 
     // The fixture says listener "http", as upstream's first daemon runs.
     {

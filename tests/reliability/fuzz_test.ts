@@ -129,7 +129,7 @@ Deno.test(`fuzz: ${RUNS} random legacy payloads become ack or nack, never a cras
 
 const FIXTURE = JSON.parse(
   await Deno.readTextFile(
-    new URL("../../../shared/fixtures/upstream-pdudaemon.conf", import.meta.url),
+    new URL("../_fixtures/upstream-pdudaemon.conf", import.meta.url),
   ),
 );
 

@@ -51,7 +51,7 @@ Deno.test("tasmota: the upstream fixture's TasmotaPowerStrip section is valid", 
   const { loadConfig } = await import("../../../config/mod.ts");
   const fixture = JSON.parse(
     await Deno.readTextFile(
-      new URL("../../../../shared/fixtures/upstream-pdudaemon.conf", import.meta.url),
+      new URL("../../_fixtures/upstream-pdudaemon.conf", import.meta.url),
     ),
   );
   const config = await loadConfig({ pdus: { TasmotaPowerStrip: fixture.pdus.TasmotaPowerStrip } });

@@ -301,7 +301,7 @@ Deno.test("Cleware options: serial is required and an integer, as upstream's int
 });
 
 Deno.test("upstream's Cleware PDUs load as available drivers", async () => {
-  const fixture = new URL("../../../../shared/fixtures/upstream-pdudaemon.conf", import.meta.url);
+  const fixture = new URL("../../_fixtures/upstream-pdudaemon.conf", import.meta.url);
   const config = await loadConfig(await Deno.readTextFile(fixture), { name: "pdudaemon.conf" });
   for (const [pdu, serial] of [["cleware-usb-switch-4", 12345], ["cleware-usb-switch-8", 4321]]) {
     assert.equal(config.pdus[pdu as string]?.available, true, `${pdu} is available`);
