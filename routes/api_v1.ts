@@ -361,7 +361,7 @@ export function apiV1Routes(control: PowerControl, options: ApiOptions): OpenAPI
       title: "pdud JSON API",
       version: "1",
       description:
-        "pdud's own API. The upstream PDUDaemon routes (/power/control/…) are documented in the README.",
+        "pdud's own API. The upstream PDUDaemon routes (/power/control/…) are documented in docs/interfaces.md.",
     },
   });
   return app;

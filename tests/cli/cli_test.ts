@@ -41,7 +41,7 @@ Deno.test("pdud client speaks pduclient: lines, exit codes, ranges in order", as
     const o = io();
     assert.equal(await runClient(args("--port", "1", "--command", "on"), o), 0);
     assert.deepEqual(o.lines, ["Command sent successfully."]);
-    // Legacy acks on receipt; a status request queues behind the job on the same PDU.
+    // Legacy acks once the job has run; the status request confirms it.
     await control(d, "get-status", { hostname: pdu, port: 1 });
     assert.equal(device.get(1), "on");
   });

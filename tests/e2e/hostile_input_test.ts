@@ -85,7 +85,7 @@ Deno.test("hostile input is refused clearly and harms no one", async (t) => {
     const line = encoder.encode(`${pdu} 2 on\n`);
     const reply = await raw(d, [...line].map((b) => Uint8Array.of(b)));
     assert.equal(reply, "ack\n");
-    // Legacy acks on receipt; a later request to the same PDU queues behind the job (FIFO).
+    // Legacy acks once the job has run; the status request only confirms the outlet state.
     const status = await control(d, "get-status", { hostname: pdu, port: 2 });
     assert.equal(status.status, 200);
     assert.equal(device.get(2), "on");

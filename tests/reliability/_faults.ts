@@ -19,7 +19,7 @@ import { control, startDaemon } from "../_helpers/daemon.ts";
 const TIMEOUT = 0.5;
 /**
  * SSH kinds: one exec costs ~0.45 s under Deno's node:net (ssh2's round trips each take ~40 ms
- * here; a known gap noted in the README), so their timeout is larger. Tool-driven kinds start a
+ * here; a known gap noted in docs/reliability.md), so their timeout is larger. Tool-driven kinds start a
  * process per operation, which on a loaded 2-core machine (tests run in parallel) can take more
  * than 0.5 s: they get 1.5 s.
  */
@@ -45,7 +45,7 @@ const CASES: Case[] = [
   { fault: "flap", expect: 200 },
 ];
 
-/** The outcome table printed for the README's Reliability section. */
+/** The outcome table printed for docs/reliability.md. */
 const table: string[] = [];
 
 /** Kinds this suite cannot judge, and why (their own tests cover their failures). */
