@@ -11,8 +11,15 @@ export const DEFAULT_REBOOT_DELAY = 5;
 /** The longest delay accepted (seconds): a day. */
 export const MAX_DELAY = 86_400;
 
-/** Commands of the upstream routes. */
-export const UPSTREAM_COMMANDS = ["on", "off", "reboot", "get-status"] as const;
+/**
+ * Commands of the upstream routes (HTTP path word and legacy TCP third word): upstream's three,
+ * pdudaemon#219's `get-port-state` (JSON `{"state": "on"}` over HTTP, `on`/`off` over TCP) and
+ * pdud's own `get-status` (the bare word over both).
+ */
+export const UPSTREAM_COMMANDS = ["on", "off", "reboot", "get-port-state", "get-status"] as const;
+
+/** Commands that read an outlet instead of switching it. */
+export const READ_COMMANDS: readonly string[] = ["get-port-state", "get-status"];
 
 const OUTLET = z.string().regex(/^\d{1,5}$/, "expected an outlet number (an integer 0-65535)")
   .transform(Number).pipe(z.number().int().min(0).max(65535, "expected an integer 0-65535"));
@@ -50,7 +57,10 @@ function firstIssue(error: z.ZodError): string {
 /** Validates `/power/control/{command}?…` input (also what the legacy TCP line becomes). */
 export function parseUpstreamRequest(command: string, query: URLSearchParams): UpstreamRequest {
   if (!(UPSTREAM_COMMANDS as readonly string[]).includes(command)) {
-    return { ok: false, reason: `unknown command "${clip(command)}"; expected on, off or reboot` };
+    return {
+      ok: false,
+      reason: `unknown command "${clip(command)}"; expected ${UPSTREAM_COMMANDS.join(", ")}`,
+    };
   }
   const extra = query.get("extra");
   if (extra !== null) {

@@ -42,6 +42,25 @@ export function upstreamStatusResponse(result: JobResult): Response {
   });
 }
 
+/**
+ * Result of a get-port-state job → pdudaemon#219's reply: `200 application/json` with
+ * `{"state": "on"}` byte for byte as its aiohttp handler writes it (a space after the colon and
+ * a newline). Failures are pdud's usual 503 with a reason (the PR answers 500).
+ */
+export function upstreamPortStateResponse(result: JobResult): Response {
+  if (result.status !== "done") return upstreamResponse(result);
+  if (result.state === null) {
+    return upstreamRefusal(`state of outlet ${result.outlet} of "${result.pdu}" is unknown`);
+  }
+  return new Response(`{"state": "${result.state}"}\n`, {
+    status: 200,
+    headers: {
+      "content-type": "application/json; charset=utf-8",
+      "x-pdud-state-source": result.source,
+    },
+  });
+}
+
 /** HTTP status of a result in the JSON API. */
 export function apiStatus(result: JobResult): 200 | 404 | 409 | 502 | 503 | 504 | 400 {
   if (result.status === "done") return 200;
@@ -55,10 +74,18 @@ export function apiStatus(result: JobResult): 200 | 404 | 409 | 502 | 503 | 504 
 
 /**
  * What the legacy TCP client reads for an HTTP response of the shared app: ack/nack, or for a
- * get-status line the state word itself ("on\n"/"off\n").
+ * get-status or get-port-state line the state word itself ("on\n"/"off\n").
  */
 export async function legacyReply(response: Response): Promise<string> {
-  if (response.ok && response.headers.has("x-pdud-state-source")) return await response.text();
+  if (response.ok && response.headers.has("x-pdud-state-source")) {
+    const text = await response.text();
+    // get-port-state answers JSON over HTTP; pdudaemon#219's TCP reply is the bare word.
+    if (response.headers.get("content-type")?.startsWith("application/json")) {
+      const state = (JSON.parse(text) as { state?: unknown }).state;
+      return state === "on" || state === "off" ? `${state}\n` : "nack\n";
+    }
+    return text;
+  }
   return response.ok ? "ack\n" : "nack\n";
 }
 

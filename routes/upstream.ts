@@ -1,13 +1,19 @@
 /**
  * Upstream PDUDaemon's HTTP contract: `GET /power/control/{on|off|reboot}` with `hostname`,
  * `port`, `delay` or `alias`; 200 `OK - accepted request\n` once the job ran, 503 with a
- * one-line reason otherwise. Plus `get-status` (pdudaemon#219's proposal for issue #97).
+ * one-line reason otherwise. Plus `get-port-state` (the head of pdudaemon#219, for issue #97:
+ * JSON `{"state": "on"}`) and pdud's `get-status` (the bare state word, #219's first draft).
  * @module
  */
 import { Hono } from "hono";
 import type { PowerControl } from "../actors/mod.ts";
 import { parseUpstreamRequest, toPduCommand } from "./params.ts";
-import { upstreamRefusal, upstreamResponse, upstreamStatusResponse } from "./responses.ts";
+import {
+  upstreamPortStateResponse,
+  upstreamRefusal,
+  upstreamResponse,
+  upstreamStatusResponse,
+} from "./responses.ts";
 import type { AppEnv } from "./env.ts";
 
 /** The upstream routes, mounted at the root. */
@@ -37,6 +43,7 @@ export function upstreamRoutes(control: PowerControl): Hono<AppEnv> {
         ...(c.get("token") ? { token: c.get("token")! } : {}),
       },
     });
+    if (parsed.command === "get-port-state") return upstreamPortStateResponse(result);
     return parsed.command === "get-status"
       ? upstreamStatusResponse(result)
       : upstreamResponse(result);
