@@ -325,3 +325,4 @@ function validatePdu(
   return { name, ...parsed.data, available, options, raw };
 }
 export { parseOutletList } from "./outlets.ts";
+export { configGroups, type GroupMember } from "./groups.ts";

@@ -28,11 +28,16 @@ const DELAY = z.string().regex(/^\d{1,6}(\.\d{1,3})?$/, "expected seconds, a num
 const NAME = z.string().min(1, "must not be empty").max(255, "longer than 255 characters")
   .regex(/^[\x21-\x7e]+$/, "expected printable ASCII without spaces");
 
-/** The upstream query: hostname+port or alias, optional delay. */
+/** Upstream takes any alias group name; spaces are allowed, control characters are not. */
+const GROUP = z.string().min(1, "must not be empty").max(255, "longer than 255 characters")
+  .refine((s) => !/\p{Cc}/u.test(s), "expected a group name without control characters");
+
+/** The upstream query: hostname+port, alias or group, optional delay. */
 const UPSTREAM_QUERY = z.object({
   hostname: NAME.optional(),
   port: OUTLET.optional(),
   alias: NAME.optional(),
+  group: GROUP.optional(),
   delay: DELAY.optional(),
 });
 
@@ -40,7 +45,7 @@ const UPSTREAM_QUERY = z.object({
 export type UpstreamRequest =
   | {
     ok: true;
-    target: { pdu: string; outlet: number } | { alias: string };
+    target: { pdu: string; outlet: number } | { alias: string } | { group: string };
     command: string;
     delay?: number;
   }
@@ -72,7 +77,7 @@ export function parseUpstreamRequest(command: string, query: URLSearchParams): U
     };
   }
   const fields: Record<string, string> = {};
-  for (const key of ["hostname", "port", "alias", "delay"]) {
+  for (const key of ["hostname", "port", "alias", "group", "delay"]) {
     const values = query.getAll(key);
     if (values.length > 1) {
       return { ok: false, reason: `${key} given ${values.length} times; expected once` };
@@ -81,8 +86,18 @@ export function parseUpstreamRequest(command: string, query: URLSearchParams): U
   }
   const parsed = UPSTREAM_QUERY.safeParse(fields);
   if (!parsed.success) return { ok: false, reason: firstIssue(parsed.error) };
-  const { hostname, port, alias, delay } = parsed.data;
+  const { hostname, port, alias, group, delay } = parsed.data;
   const withDelay = delay === undefined ? {} : { delay };
+  if (group !== undefined) {
+    // pdudaemon PR #169: a group fans out to its members, so it cannot be combined.
+    if (hostname !== undefined || port !== undefined || alias !== undefined) {
+      return { ok: false, reason: "give group alone, without hostname, port or alias" };
+    }
+    if (READ_COMMANDS.includes(command)) {
+      return { ok: false, reason: `${command} reads one outlet; group works with on, off, reboot` };
+    }
+    return { ok: true, target: { group }, command, ...withDelay };
+  }
   if (alias !== undefined) {
     if (hostname !== undefined || port !== undefined) {
       return { ok: false, reason: "give either alias or hostname and port, not both" };

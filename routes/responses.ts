@@ -61,6 +61,35 @@ export function upstreamPortStateResponse(result: JobResult): Response {
   });
 }
 
+/**
+ * Results of a group request → one upstream response: upstream's 200 body when every member
+ * succeeded, else a 503 whose one line names each failed member and why.
+ */
+export function upstreamGroupResponse(
+  group: string,
+  members: readonly { pdu: string; outlet: number; alias?: string }[],
+  results: readonly JobResult[],
+): Response {
+  const failures: string[] = [];
+  results.forEach((result, i) => {
+    if (result.status === "done") return;
+    const m = members[i];
+    const who = m === undefined
+      ? "?"
+      : `${m.alias === undefined ? "" : `alias "${m.alias}" `}(PDU "${m.pdu}" outlet ${m.outlet})`;
+    failures.push(`${who}: ${result.reason}`);
+  });
+  if (failures.length === 0) return upstreamResponse(results[0]!);
+  const line = `group "${group}": ${failures.length} of ${results.length} outlets failed: ${
+    failures.join("; ")
+  }`;
+  // Longer than a single reason may be: every failed member is named.
+  return new Response(`${oneLine(line, 16_384)}\n`, {
+    status: 503,
+    headers: { "content-type": "text/plain; charset=utf-8" },
+  });
+}
+
 /** HTTP status of a result in the JSON API. */
 export function apiStatus(result: JobResult): 200 | 404 | 409 | 502 | 503 | 504 | 400 {
   if (result.status === "done") return 200;
@@ -89,6 +118,6 @@ export async function legacyReply(response: Response): Promise<string> {
   return response.ok ? "ack\n" : "nack\n";
 }
 
-function oneLine(text: string): string {
-  return text.replace(/[\r\n]+/g, " ").slice(0, 500);
+function oneLine(text: string, max = 500): string {
+  return text.replace(/[\r\n]+/g, " ").slice(0, max);
 }
