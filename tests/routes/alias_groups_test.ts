@@ -5,6 +5,7 @@
  * onto its own `groups` so both spellings work, over the upstream route and /api/v1.
  */
 import assert from "node:assert/strict";
+import { createSupervisor, SILENT_LOGGER } from "../../actors/mod.ts";
 import { loadConfig } from "../../config/mod.ts";
 import { simulatedDevice } from "../../drivers/mod.ts";
 import { control, startDaemon } from "../_helpers/daemon.ts";
@@ -169,4 +170,29 @@ Deno.test("alias groups: the group key loads (upstream PR #169's config) and is 
     }),
     /aliases\.x\.group: a group name must not be empty/,
   );
+});
+
+Deno.test("alias groups: a reload replaces the groups, both spellings", async () => {
+  const pdus = { p: { driver: "simulated", outlets: 4 }, q: { driver: "simulated", outlets: 4 } };
+  await using control = createSupervisor(
+    await loadConfig({ pdus, aliases: { a: { hostname: "p", port: 1, group: "g" } } }),
+    { log: SILENT_LOGGER },
+  );
+  assert.deepEqual(control.resolveGroupMembers("g"), [{ pdu: "p", outlet: 1, alias: "a" }]);
+  control.reload(
+    await loadConfig({
+      pdus,
+      aliases: { b: { hostname: "q", port: 2, group: "h" } },
+      groups: { h: { hostname: "p", ports: "3-4" } },
+    }),
+  );
+  assert.equal(control.resolveGroupMembers("g"), undefined);
+  assert.deepEqual(control.listGroups(), [{
+    name: "h",
+    members: [{ pdu: "p", outlet: 3 }, { pdu: "p", outlet: 4 }, {
+      pdu: "q",
+      outlet: 2,
+      alias: "b",
+    }],
+  }]);
 });
