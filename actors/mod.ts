@@ -18,5 +18,6 @@ export {
 } from "./supervisor.ts";
 export type { FailureKind, JobResult, PduCommand, RefusalKind } from "./messages.ts";
 export type { Requester } from "./job.ts";
+export type { GroupMember } from "../config/mod.ts";
 export { type Clock, sleep, SYSTEM_CLOCK, type Timer } from "./clock.ts";
 export { createLogger, type LoggerOptions, type LogLevel, redact, SILENT_LOGGER } from "./log.ts";

@@ -4,7 +4,13 @@
  * reload, and an ordered shutdown that never leaves a reboot half done.
  * @module
  */
-import { type Config, parseOutletList, type PduConfig } from "../config/mod.ts";
+import {
+  type Config,
+  configGroups,
+  type GroupMember,
+  parseOutletList,
+  type PduConfig,
+} from "../config/mod.ts";
 import { type AnyDriverDescriptor, type Driver, findDriver, type Logger } from "../drivers/mod.ts";
 import { type Clock, sleep, SYSTEM_CLOCK, type Timer } from "./clock.ts";
 import type { Job, Requester } from "./job.ts";
@@ -61,6 +67,13 @@ export interface PowerControl {
   resolveAlias(alias: string): { pdu: string; outlet: number } | undefined;
   /** The PDU and outlets a group names, in order. */
   resolveGroup(group: string): { pdu: string; outlets: number[] } | undefined;
+  /**
+   * The outlets a group names, in order, across PDUs: config `groups` and aliases carrying
+   * upstream's `group` key (pdudaemon PR #169).
+   */
+  resolveGroupMembers(group: string): readonly GroupMember[] | undefined;
+  /** Every group with its outlets, in config order. */
+  listGroups(): { name: string; members: readonly GroupMember[] }[];
   /** Every PDU's state. */
   snapshot(): PduSnapshot[];
   /** Applies a new config; queues are kept. */
@@ -140,6 +153,7 @@ export class Supervisor implements PowerControl, AsyncDisposable {
   #slots = new Map<string, Slot>();
   #aliases: Config["aliases"];
   #groups: Config["groups"];
+  #groupMembers: Map<string, GroupMember[]>;
   #clock: Clock;
   #log: Logger;
   #find: (name: string) => AnyDriverDescriptor | undefined;
@@ -165,6 +179,7 @@ export class Supervisor implements PowerControl, AsyncDisposable {
     this.#onJob = options.onJob;
     this.#aliases = config.aliases;
     this.#groups = config.groups;
+    this.#groupMembers = configGroups(config);
     for (const pdu of Object.values(config.pdus)) this.#addSlot(pdu);
   }
 
@@ -250,6 +265,14 @@ export class Supervisor implements PowerControl, AsyncDisposable {
     return g && outlets ? { pdu: g.hostname, outlets } : undefined;
   }
 
+  resolveGroupMembers(group: string): readonly GroupMember[] | undefined {
+    return this.#groupMembers.get(group);
+  }
+
+  listGroups(): { name: string; members: readonly GroupMember[] }[] {
+    return [...this.#groupMembers].map(([name, members]) => ({ name, members }));
+  }
+
   /**
    * Seeds what pdud last set (from the audit log at start), so outlet state survives a
    * restart of pdud; marked "commanded" as any state pdud did not read from the device.
@@ -296,6 +319,7 @@ export class Supervisor implements PowerControl, AsyncDisposable {
     const report: ReloadReport = { added: [], removed: [], changed: [] };
     this.#aliases = config.aliases;
     this.#groups = config.groups;
+    this.#groupMembers = configGroups(config);
     for (const [name, slot] of this.#slots) {
       if (!(name in config.pdus) && slot.stopMode === null) {
         report.removed.push(name);

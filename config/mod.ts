@@ -9,7 +9,7 @@
  */
 import type { Document, LineCounter } from "yaml";
 import type { z } from "zod";
-import { driverNames, findDriver } from "../drivers/mod.ts";
+import { abstractUpstreamDriver, driverNames, findDriver } from "../drivers/mod.ts";
 import { ConfigError, type ConfigIssue } from "./errors.ts";
 import {
   ALIAS_SCHEMA,
@@ -297,6 +297,15 @@ function validatePdu(
   let options: unknown = own;
   let available = true;
   if (descriptor === undefined) {
+    const meant = abstractUpstreamDriver(driverName);
+    if (meant !== undefined) {
+      add(
+        ["pdus", name, "driver"],
+        `"${driverName}" is an abstract base class in upstream PDUDaemon (no outlets, every ` +
+          `request fails there); use ${meant}`,
+      );
+      return undefined;
+    }
     if (!UPSTREAM_DRIVER_NAMES.includes(driverName)) {
       add(
         ["pdus", name, "driver"],
@@ -316,3 +325,4 @@ function validatePdu(
   return { name, ...parsed.data, available, options, raw };
 }
 export { parseOutletList } from "./outlets.ts";
+export { configGroups, type GroupMember } from "./groups.ts";

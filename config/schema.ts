@@ -93,6 +93,11 @@ export const PDU_COMMON_KEYS: readonly string[] = Object.keys(PDU_COMMON_SCHEMA.
 export const ALIAS_SCHEMA = z.object({
   "hostname": z.string().min(1),
   "port": numeric.pipe(z.number().int().min(0).max(65535)),
+  /** Upstream's alias group (pdudaemon PR #169): `?group=NAME` switches every alias tagged so. */
+  "group": z.string().min(1, "a group name must not be empty").max(255).refine(
+    (s) => !/\p{Cc}/u.test(s),
+    "expected a group name without control characters",
+  ).optional(),
 }).strict();
 
 /** A named set of outlets of one PDU, switched in order by one request. */
@@ -135,6 +140,6 @@ export interface PduConfig {
 export interface Config {
   daemon: DaemonConfig;
   pdus: Record<string, PduConfig>;
-  aliases: Record<string, { hostname: string; port: number }>;
+  aliases: Record<string, { hostname: string; port: number; group?: string | undefined }>;
   groups: Record<string, { hostname: string; ports: string }>;
 }

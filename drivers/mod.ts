@@ -65,9 +65,52 @@ export const SIMULATORS: readonly AnySimulatorKind[] = [
 const BY_NAME = new Map<string, AnyDriverDescriptor>();
 for (const d of DRIVERS) for (const n of d.names) BY_NAME.set(n, d);
 
-/** The descriptor registered under an upstream driver name, or undefined. */
+/**
+ * Names upstream matches in any letter case, keyed by their lower-case form: its APC9218 driver
+ * compares `drivername.lower()` with its four model names, and its Cleware drivers compare
+ * `drivername.lower()` with their class name. Every other upstream `accepts()` compares the
+ * string exactly (YKUSH and SERVO with the upper-case class name, modbustcp with the lower-case
+ * one), so those stay exact here too: a config upstream refuses is refused.
+ */
+const ANY_CASE = new Map<string, string>(
+  ["apc9218", "ap9218", "apc9606", "ap9606", "ClewareUsbSwitch4", "ClewareUsbSwitch8"]
+    .map((n) => [n.toLowerCase(), n]),
+);
+
+/**
+ * Names upstream's `accepts()` takes but whose class is an abstract base with no outlets
+ * (`port_count = 0`): every request to such a PDU fails there. pdud refuses the config instead,
+ * pointing at the driver meant.
+ */
+const UPSTREAM_ABSTRACT: ReadonlyMap<string, string> = new Map([
+  ["clewarebase", "ClewareUsbSwitch4 or ClewareUsbSwitch8"],
+  ["clewareswitch1base", "ClewareUsbSwitch4"],
+  ["clewarecontact00base", "ClewareUsbSwitch8"],
+  ["YKUSHBASE", "YKUSH, YKUSHXS or YKUSH3"],
+]);
+
+/**
+ * The registered name a config's driver name stands for, matched as upstream's `accepts()`
+ * matches it; undefined when no driver takes it.
+ */
+export function canonicalDriverName(name: string): string | undefined {
+  if (BY_NAME.has(name)) return name;
+  return ANY_CASE.get(name.toLowerCase());
+}
+
+/**
+ * For a name upstream accepts only as an abstract base class, the driver(s) meant instead;
+ * undefined for every other name.
+ */
+export function abstractUpstreamDriver(name: string): string | undefined {
+  return UPSTREAM_ABSTRACT.get(name) ?? UPSTREAM_ABSTRACT.get(name.toLowerCase()) ??
+    undefined;
+}
+
+/** The descriptor registered under an upstream driver name (matched as upstream), or undefined. */
 export function findDriver(name: string): AnyDriverDescriptor | undefined {
-  return BY_NAME.get(name);
+  const canonical = canonicalDriverName(name);
+  return canonical === undefined ? undefined : BY_NAME.get(canonical);
 }
 
 /** Every registered driver name, sorted. */

@@ -58,6 +58,17 @@ const Job = z.object({
   result: Result.optional(),
 }).openapi("Job");
 
+const Group = z.object({
+  name: z.string(),
+  members: z.array(z.object({
+    pdu: z.string(),
+    outlet: z.number().int(),
+    alias: z.string().optional().openapi({
+      description: "the alias this outlet came from (upstream's alias `group` key)",
+    }),
+  })),
+}).openapi("Group");
+
 const OutletState = z.object({
   pdu: z.string(),
   outlet: z.number().int(),
@@ -206,12 +217,11 @@ export function apiV1Routes(control: PowerControl, options: ApiOptions): OpenAPI
 
   async function run(
     c: Parameters<typeof requester>[0],
-    pdu: string,
-    outlets: number[],
+    targets: readonly { pdu: string; outlet: number }[],
     command: "on" | "off" | "reboot",
     body: z.infer<typeof CommandBody>,
   ): Promise<Response> {
-    const commands: PduCommand[] = outlets.map((outlet) =>
+    const commands: PduCommand[] = targets.map(({ outlet }) =>
       command === "reboot"
         ? { type: "reboot", outlet, delay: body.delay ?? DEFAULT_REBOOT_DELAY }
         : body.delay
@@ -226,12 +236,14 @@ export function apiV1Routes(control: PowerControl, options: ApiOptions): OpenAPI
         kind: "jobs_full",
       }, { status: 503 });
     }
-    // Submitted together, in order: the PDU's mailbox keeps arrival order.
-    const pending = commands.map((cmd) =>
-      control.submit({ pdu, command: cmd, requester: requester(c) })
+    // Submitted together, in order: each PDU's mailbox keeps arrival order.
+    const pending = commands.map((cmd, i) =>
+      control.submit({ pdu: targets[i]!.pdu, command: cmd, requester: requester(c) })
     );
     if (!body.wait) {
-      const jobs = pending.map((p, i) => options.jobs.add(pdu, outlets[i]!, command, p));
+      const jobs = pending.map((p, i) =>
+        options.jobs.add(targets[i]!.pdu, targets[i]!.outlet, command, p)
+      );
       // Refusals (unknown PDU, queue full) are settled without queueing: one turn of the event
       // loop lets them reach their views, so the 202 says "refused" and why, not "pending".
       await new Promise((resolve) => setTimeout(resolve, 0));
@@ -270,13 +282,14 @@ export function apiV1Routes(control: PowerControl, options: ApiOptions): OpenAPI
     }
     const body = await readBody(c.req.raw);
     if ("error" in body) return Response.json(body, { status: 400 });
-    return await run(c, name, list, command, body);
+    return await run(c, list.map((outlet) => ({ pdu: name, outlet })), command, body);
   });
 
   const commandOnGroup = createRoute({
     method: "post",
     path: "/groups/{group}/{command}",
-    summary: "Switch a named group of outlets (config `groups`) in order",
+    summary:
+      "Switch a named group of outlets (config `groups`, or aliases' `group` key) in order, across PDUs",
     request: {
       params: z.object({
         group: z.string().min(1).openapi({ param: { name: "group", in: "path" } }),
@@ -291,12 +304,35 @@ export function apiV1Routes(control: PowerControl, options: ApiOptions): OpenAPI
     const params = commandOnGroup.request.params.safeParse(c.req.param());
     if (!params.success) return Response.json({ error: describe(params.error) }, { status: 400 });
     const { group, command } = params.data;
-    const g = control.resolveGroup(group);
-    if (!g) return Response.json({ error: `no group named "${group}"` }, { status: 404 });
+    const members = control.resolveGroupMembers(group);
+    if (!members?.length) {
+      return Response.json({ error: `no group named "${group}"` }, { status: 404 });
+    }
     const body = await readBody(c.req.raw);
     if ("error" in body) return Response.json(body, { status: 400 });
-    return await run(c, g.pdu, g.outlets, command, body);
+    return await run(c, members, command, body);
   });
+
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/groups",
+      summary:
+        "Every group with its outlets in order: config `groups` and aliases with upstream's `group` key",
+      responses: { 200: json(z.object({ groups: z.array(Group) }), "the groups") },
+    }),
+    (c) =>
+      c.json({
+        groups: control.listGroups().map((g) => ({
+          name: g.name,
+          members: g.members.map((m) => ({
+            pdu: m.pdu,
+            outlet: m.outlet,
+            ...(m.alias === undefined ? {} : { alias: m.alias }),
+          })),
+        })),
+      }, 200),
+  );
 
   app.openapi(
     createRoute({

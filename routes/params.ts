@@ -11,8 +11,15 @@ export const DEFAULT_REBOOT_DELAY = 5;
 /** The longest delay accepted (seconds): a day. */
 export const MAX_DELAY = 86_400;
 
-/** Commands of the upstream routes. */
-export const UPSTREAM_COMMANDS = ["on", "off", "reboot", "get-status"] as const;
+/**
+ * Commands of the upstream routes (HTTP path word and legacy TCP third word): upstream's three,
+ * pdudaemon#219's `get-port-state` (JSON `{"state": "on"}` over HTTP, `on`/`off` over TCP) and
+ * pdud's own `get-status` (the bare word over both).
+ */
+export const UPSTREAM_COMMANDS = ["on", "off", "reboot", "get-port-state", "get-status"] as const;
+
+/** Commands that read an outlet instead of switching it. */
+export const READ_COMMANDS: readonly string[] = ["get-port-state", "get-status"];
 
 const OUTLET = z.string().regex(/^\d{1,5}$/, "expected an outlet number (an integer 0-65535)")
   .transform(Number).pipe(z.number().int().min(0).max(65535, "expected an integer 0-65535"));
@@ -21,11 +28,16 @@ const DELAY = z.string().regex(/^\d{1,6}(\.\d{1,3})?$/, "expected seconds, a num
 const NAME = z.string().min(1, "must not be empty").max(255, "longer than 255 characters")
   .regex(/^[\x21-\x7e]+$/, "expected printable ASCII without spaces");
 
-/** The upstream query: hostname+port or alias, optional delay. */
+/** Upstream takes any alias group name; spaces are allowed, control characters are not. */
+const GROUP = z.string().min(1, "must not be empty").max(255, "longer than 255 characters")
+  .refine((s) => !/\p{Cc}/u.test(s), "expected a group name without control characters");
+
+/** The upstream query: hostname+port, alias or group, optional delay. */
 const UPSTREAM_QUERY = z.object({
   hostname: NAME.optional(),
   port: OUTLET.optional(),
   alias: NAME.optional(),
+  group: GROUP.optional(),
   delay: DELAY.optional(),
 });
 
@@ -33,7 +45,7 @@ const UPSTREAM_QUERY = z.object({
 export type UpstreamRequest =
   | {
     ok: true;
-    target: { pdu: string; outlet: number } | { alias: string };
+    target: { pdu: string; outlet: number } | { alias: string } | { group: string };
     command: string;
     delay?: number;
   }
@@ -50,7 +62,10 @@ function firstIssue(error: z.ZodError): string {
 /** Validates `/power/control/{command}?…` input (also what the legacy TCP line becomes). */
 export function parseUpstreamRequest(command: string, query: URLSearchParams): UpstreamRequest {
   if (!(UPSTREAM_COMMANDS as readonly string[]).includes(command)) {
-    return { ok: false, reason: `unknown command "${clip(command)}"; expected on, off or reboot` };
+    return {
+      ok: false,
+      reason: `unknown command "${clip(command)}"; expected ${UPSTREAM_COMMANDS.join(", ")}`,
+    };
   }
   const extra = query.get("extra");
   if (extra !== null) {
@@ -62,7 +77,7 @@ export function parseUpstreamRequest(command: string, query: URLSearchParams): U
     };
   }
   const fields: Record<string, string> = {};
-  for (const key of ["hostname", "port", "alias", "delay"]) {
+  for (const key of ["hostname", "port", "alias", "group", "delay"]) {
     const values = query.getAll(key);
     if (values.length > 1) {
       return { ok: false, reason: `${key} given ${values.length} times; expected once` };
@@ -71,8 +86,18 @@ export function parseUpstreamRequest(command: string, query: URLSearchParams): U
   }
   const parsed = UPSTREAM_QUERY.safeParse(fields);
   if (!parsed.success) return { ok: false, reason: firstIssue(parsed.error) };
-  const { hostname, port, alias, delay } = parsed.data;
+  const { hostname, port, alias, group, delay } = parsed.data;
   const withDelay = delay === undefined ? {} : { delay };
+  if (group !== undefined) {
+    // pdudaemon PR #169: a group fans out to its members, so it cannot be combined.
+    if (hostname !== undefined || port !== undefined || alias !== undefined) {
+      return { ok: false, reason: "give group alone, without hostname, port or alias" };
+    }
+    if (READ_COMMANDS.includes(command)) {
+      return { ok: false, reason: `${command} reads one outlet; group works with on, off, reboot` };
+    }
+    return { ok: true, target: { group }, command, ...withDelay };
+  }
   if (alias !== undefined) {
     if (hostname !== undefined || port !== undefined) {
       return { ok: false, reason: "give either alias or hostname and port, not both" };

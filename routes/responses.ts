@@ -42,6 +42,54 @@ export function upstreamStatusResponse(result: JobResult): Response {
   });
 }
 
+/**
+ * Result of a get-port-state job → pdudaemon#219's reply: `200 application/json` with
+ * `{"state": "on"}` byte for byte as its aiohttp handler writes it (a space after the colon and
+ * a newline). Failures are pdud's usual 503 with a reason (the PR answers 500).
+ */
+export function upstreamPortStateResponse(result: JobResult): Response {
+  if (result.status !== "done") return upstreamResponse(result);
+  if (result.state === null) {
+    return upstreamRefusal(`state of outlet ${result.outlet} of "${result.pdu}" is unknown`);
+  }
+  return new Response(`{"state": "${result.state}"}\n`, {
+    status: 200,
+    headers: {
+      "content-type": "application/json; charset=utf-8",
+      "x-pdud-state-source": result.source,
+    },
+  });
+}
+
+/**
+ * Results of a group request → one upstream response: upstream's 200 body when every member
+ * succeeded, else a 503 whose one line names each failed member and why.
+ */
+export function upstreamGroupResponse(
+  group: string,
+  members: readonly { pdu: string; outlet: number; alias?: string }[],
+  results: readonly JobResult[],
+): Response {
+  const failures: string[] = [];
+  results.forEach((result, i) => {
+    if (result.status === "done") return;
+    const m = members[i];
+    const who = m === undefined
+      ? "?"
+      : `${m.alias === undefined ? "" : `alias "${m.alias}" `}(PDU "${m.pdu}" outlet ${m.outlet})`;
+    failures.push(`${who}: ${result.reason}`);
+  });
+  if (failures.length === 0) return upstreamResponse(results[0]!);
+  const line = `group "${group}": ${failures.length} of ${results.length} outlets failed: ${
+    failures.join("; ")
+  }`;
+  // Longer than a single reason may be: every failed member is named.
+  return new Response(`${oneLine(line, 16_384)}\n`, {
+    status: 503,
+    headers: { "content-type": "text/plain; charset=utf-8" },
+  });
+}
+
 /** HTTP status of a result in the JSON API. */
 export function apiStatus(result: JobResult): 200 | 404 | 409 | 502 | 503 | 504 | 400 {
   if (result.status === "done") return 200;
@@ -55,13 +103,21 @@ export function apiStatus(result: JobResult): 200 | 404 | 409 | 502 | 503 | 504 
 
 /**
  * What the legacy TCP client reads for an HTTP response of the shared app: ack/nack, or for a
- * get-status line the state word itself ("on\n"/"off\n").
+ * get-status or get-port-state line the state word itself ("on\n"/"off\n").
  */
 export async function legacyReply(response: Response): Promise<string> {
-  if (response.ok && response.headers.has("x-pdud-state-source")) return await response.text();
+  if (response.ok && response.headers.has("x-pdud-state-source")) {
+    const text = await response.text();
+    // get-port-state answers JSON over HTTP; pdudaemon#219's TCP reply is the bare word.
+    if (response.headers.get("content-type")?.startsWith("application/json")) {
+      const state = (JSON.parse(text) as { state?: unknown }).state;
+      return state === "on" || state === "off" ? `${state}\n` : "nack\n";
+    }
+    return text;
+  }
   return response.ok ? "ack\n" : "nack\n";
 }
 
-function oneLine(text: string): string {
-  return text.replace(/[\r\n]+/g, " ").slice(0, 500);
+function oneLine(text: string, max = 500): string {
+  return text.replace(/[\r\n]+/g, " ").slice(0, max);
 }

@@ -33,6 +33,20 @@ export const MIB_OBJECTS: Record<string, Record<string, string>> = {
   "CPS-MIB": {
     ePDUOutletControlOutletCommand: "1.3.6.1.4.1.3808.1.1.3.3.3.1.1.4",
   },
+  // Tables indexed by more than the outlet take the other indices in `controlpoint` with
+  // `inside_number`, e.g. "switchingOperation.1.*" for PDU 1 of a daisy chain.
+  /** Raritan PX2/PX3: switchingOperation.pduId.outletId, off(0) on(1) cycle(2). */
+  "PDU2-MIB": {
+    switchingOperation: "1.3.6.1.4.1.13742.6.4.1.2.1.2",
+  },
+  /** ServerTech Sentry CDU: outletControlAction.tower.infeed.outlet, on(1) off(2) reboot(3). */
+  "Sentry3-MIB": {
+    outletControlAction: "1.3.6.1.4.1.1718.3.2.3.1.11",
+  },
+  /** RFC 3621 PoE switches: pethPsePortAdminEnable.group.port, true(1) false(2). */
+  "POWER-ETHERNET-MIB": {
+    pethPsePortAdminEnable: "1.3.6.1.2.1.105.1.1.1.3",
+  },
 };
 
 const integer = z.union([z.number(), z.string().regex(/^-?\d+$/).transform(Number)]).pipe(

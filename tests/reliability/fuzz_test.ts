@@ -37,6 +37,8 @@ function fakeControl(submitted: SubmitRequest[]): PowerControl {
     },
     resolveAlias: (a) => a === "alias1" ? { pdu: "pdu1", outlet: 1 } : undefined,
     resolveGroup: () => undefined,
+    resolveGroupMembers: (g) => g === "group1" ? [{ pdu: "pdu1", outlet: 1 }] : undefined,
+    listGroups: () => [],
     snapshot: () => [],
     reload: () => ({ added: [], removed: [], changed: [] }),
     shutdown: () => Promise.resolve({ unfinished: [] }),
@@ -50,6 +52,7 @@ const word = fc.oneof(
   fc.constantFrom(
     "pdu1",
     "alias1",
+    "group1",
     "1",
     "0",
     "-1",
@@ -68,10 +71,14 @@ Deno.test(`fuzz: ${RUNS} random upstream queries get 200 or a one-line 503, neve
   const app = createApp(fakeControl(submitted), { log: SILENT_LOGGER });
   await fc.assert(
     fc.asyncProperty(
-      fc.constantFrom("on", "off", "reboot", "get-status", "ON", "cycle", ""),
-      fc.dictionary(fc.constantFrom("hostname", "port", "delay", "alias", "extra", "x"), word, {
-        maxKeys: 5,
-      }),
+      fc.constantFrom("on", "off", "reboot", "get-status", "get-port-state", "ON", "cycle", ""),
+      fc.dictionary(
+        fc.constantFrom("hostname", "port", "delay", "alias", "group", "extra", "x"),
+        word,
+        {
+          maxKeys: 5,
+        },
+      ),
       async (command, query) => {
         const url = `http://h/power/control/${encodeURIComponent(command)}?${new URLSearchParams(
           query,

@@ -208,6 +208,7 @@ Deno.test("the OpenAPI document describes routes that exist", async () => {
     "get /pdus/{name}",
     "get /pdus/{name}/outlets/{outlet}",
     "post /pdus/{name}/outlets/{outlets}/{command}",
+    "get /groups",
     "post /groups/{group}/{command}",
     "get /jobs/{id}",
     "post /reload",
