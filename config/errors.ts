@@ -11,6 +11,8 @@ export interface ConfigIssue {
   message: string;
   /** 1-based line in the source, when the source was text. */
   line?: number;
+  /** 1-based column, where the parser says (JSON syntax errors). */
+  column?: number;
 }
 
 /** A config that cannot be used; nothing of it was loaded. */
@@ -36,5 +38,8 @@ export class ConfigError extends Error {
 /** "pdus.apc01.community (line 12): required" */
 export function formatIssue(issue: ConfigIssue): string {
   const where = issue.path || "(top level)";
-  return `${where}${issue.line ? ` (line ${issue.line})` : ""}: ${issue.message}`;
+  const at = issue.line
+    ? ` (line ${issue.line}${issue.column ? `, column ${issue.column}` : ""})`
+    : "";
+  return `${where}${at}: ${issue.message}`;
 }
