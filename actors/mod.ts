@@ -19,4 +19,13 @@ export {
 export type { FailureKind, JobResult, PduCommand, RefusalKind } from "./messages.ts";
 export type { Requester } from "./job.ts";
 export { type Clock, sleep, SYSTEM_CLOCK, type Timer } from "./clock.ts";
-export { createLogger, type LoggerOptions, type LogLevel, redact, SILENT_LOGGER } from "./log.ts";
+export {
+  createLogger,
+  type LogFormat,
+  type LoggerOptions,
+  type LogLevel,
+  redact,
+  type RootLogger,
+  SCRUBBED,
+  SILENT_LOGGER,
+} from "./log.ts";
