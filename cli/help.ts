@@ -8,9 +8,9 @@ Usage:
   pdud [--conf FILE] [--listener both|http|tcp] [--loglevel LEVEL] [--logfile FILE|-]
   pdud --drive [--conf FILE] (--hostname PDU --port OUTLET | --alias ALIAS) --request on|off|reboot
        [--delay SECONDS] [--retries N] [--retry-delay SECONDS]
-  pdud client --daemon HOST --hostname PDU --port OUTLET --command on|off|reboot [--delay S] [--http]
-  pdud status [--daemon HOST] [--token TOKEN] [--json]
-  pdud simulate --config FILE
+  pdud client --daemon HOST[:PORT] --hostname PDU --port OUTLET --command on|off|reboot [--delay S] [--http]
+  pdud status [--daemon HOST[:PORT]] [--token TOKEN] [--json]
+  pdud simulate --config FILE [--listen HOST:PORT]
   pdud check-config FILE
 
 Without --conf, pdud runs its embedded demo config: simulated PDUs on 127.0.0.1:16421.
@@ -40,10 +40,10 @@ Exit codes: 0 ok, 1 failure, 2 usage error, 3 invalid config.`,
   client: `pdud client — pduclient-compatible client
 
 Usage:
-  pdud client --daemon HOST --hostname PDU --port OUTLET --command on|off|reboot [--delay S] [--http]
+  pdud client --daemon HOST[:PORT] --hostname PDU --port OUTLET --command on|off|reboot [--delay S] [--http]
 
-  --daemon HOST       the pdud (or pdudaemon) host
-  --daemon-port N     its port (default 16421)
+  --daemon HOST[:PORT]  the pdud (or pdudaemon) host, e.g. 127.0.0.1:17001 or [::1]:17001
+  --daemon-port N     its port, if --daemon names none (default 16421)
   --hostname PDU      the PDU's name
   --port OUTLET       outlet number, or a range/list such as 1-4,7 (one request each, in order)
   --command C         on, off or reboot
@@ -56,7 +56,7 @@ Exit codes (as pduclient): 0 sent, 1 connection error or bad usage, 127 refused.
   simulate: `pdud simulate — run simulated PDUs that speak real device protocols
 
 Usage:
-  pdud simulate --config FILE
+  pdud simulate --config FILE [--listen HOST:PORT]
 
 FILE (YAML) maps names to simulators:
   simulators:
@@ -67,12 +67,13 @@ FILE (YAML) maps names to simulators:
       latency_ms: 0
       fault: none              # none refuse error drop hang garbage flap
 
-Prints each simulator's address and a pdud config that drives them all, then runs until
-SIGINT/SIGTERM.`,
+Prints each simulator's address (as comments) and a pdud config that drives them all, then runs
+until SIGINT/SIGTERM. The output is a config as printed: save it and run pdud --conf FILE. Its
+daemon section listens on 127.0.0.1:16421, or where --listen says.`,
   status: `pdud status — the PDUs of a running pdud
 
 Usage:
-  pdud status [--daemon HOST] [--daemon-port N] [--token TOKEN] [--json]
+  pdud status [--daemon HOST[:PORT]] [--daemon-port N] [--token TOKEN] [--json]
 
 Prints each PDU's driver, state (idle, busy, failed, unavailable, stopping), queue depth,
 restarts, the outlets pdud has switched on, and the last error. The token may also come from
