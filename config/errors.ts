@@ -19,6 +19,8 @@ export interface ConfigIssue {
 export class ConfigError extends Error {
   /** Every problem found. */
   readonly issues: readonly ConfigIssue[];
+  /** The file (or "config", "the new config"), for one-line reports. */
+  readonly source: string;
 
   /**
    * @param issues every problem found
@@ -32,7 +34,13 @@ export class ConfigError extends Error {
     );
     this.name = "ConfigError";
     this.issues = issues;
+    this.source = source;
   }
+}
+
+/** One line per problem: "FILE: pdus.apc01.community (line 12): required". */
+export function issueLines(error: ConfigError): string[] {
+  return error.issues.map((issue) => `${error.source}: ${formatIssue(issue)}`);
 }
 
 /** "pdus.apc01.community (line 12): required" */

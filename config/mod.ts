@@ -23,7 +23,7 @@ import {
 } from "./schema.ts";
 import { UPSTREAM_DRIVER_NAMES } from "./upstream.ts";
 
-export { ConfigError, type ConfigIssue, formatIssue } from "./errors.ts";
+export { ConfigError, type ConfigIssue, formatIssue, issueLines } from "./errors.ts";
 export { type Config, type DaemonConfig, isCidr, type PduConfig } from "./schema.ts";
 export { UPSTREAM_DEFAULTS } from "./upstream.ts";
 export { parseLogLevel } from "./_log_level.ts";
