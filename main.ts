@@ -219,21 +219,9 @@ async function serveOrDrive(args: string[]): Promise<number> {
   } catch (error) {
     return startFailed(error, log, values.logfile);
   }
-  log.info("pdud listening", {
-    hostname: daemon.listeners.hostname,
-    port: daemon.listeners.port,
-    listener: listen.listener ?? config.daemon.listener,
-    pdus: Object.keys(config.pdus).length,
-    config: values.conf ?? "embedded demo config",
-  });
-  await notifySystemd(log);
-  for (const p of await dropUnneededPermissions(config)) dropped.add(p);
-  log.info("permissions", {
-    dropped: [...dropped],
-    kept: "net, read, env" + (dropped.has("run") ? "" : ", run") +
-      (dropped.has("write") ? "" : ", write"),
-  });
-  return await new Promise<number>((resolve) => {
+  // Signals are handled from here on, before pdud says it listens: a SIGHUP sent as soon as it
+  // does (by a test, or systemd after READY) must reload, not kill the process.
+  const exited = new Promise<number>((resolve) => {
     let shuttingDown = false;
     const stop = async (signal: string) => {
       if (shuttingDown) return log.info("already stopping", { signal });
@@ -262,6 +250,21 @@ async function serveOrDrive(args: string[]): Promise<number> {
       }
     });
   });
+  log.info("pdud listening", {
+    hostname: daemon.listeners.hostname,
+    port: daemon.listeners.port,
+    listener: listen.listener ?? config.daemon.listener,
+    pdus: Object.keys(config.pdus).length,
+    config: values.conf ?? "embedded demo config",
+  });
+  await notifySystemd(log);
+  for (const p of await dropUnneededPermissions(config)) dropped.add(p);
+  log.info("permissions", {
+    dropped: [...dropped],
+    kept: "net, read, env" + (dropped.has("run") ? "" : ", run") +
+      (dropped.has("write") ? "" : ", write"),
+  });
+  return await exited;
 }
 
 /**

@@ -147,7 +147,7 @@ export async function startDaemon(config: Config, options: DaemonOptions): Promi
     options.onReload?.(next);
     const report = supervisor.reload(next);
     access = nextAccess;
-    const daemon = changedDaemonKeys(running.daemon, next.daemon);
+    const daemon = changedDaemonKeys(running.daemon, next.daemon, options.listen);
     running = next;
     if (daemon.length > 0) log.info("daemon settings reloaded", { changed: daemon });
     // The key only when something changed: replies to PDU-only reloads keep their shape.

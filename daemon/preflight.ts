@@ -234,8 +234,18 @@ export function restartNeeded(
   return issues;
 }
 
-/** The daemon keys whose value differs (names only: token secrets never reach a log). */
-export function changedDaemonKeys(running: DaemonConfig, next: DaemonConfig): string[] {
+/**
+ * The daemon keys whose value differs and takes effect (names only: token secrets never reach a
+ * log); a key the command line overrides changes nothing.
+ */
+export function changedDaemonKeys(
+  running: DaemonConfig,
+  next: DaemonConfig,
+  overrides: ListenOverrides = {},
+): string[] {
   const keys = new Set([...Object.keys(running), ...Object.keys(next)]) as Set<keyof DaemonConfig>;
-  return [...keys].filter((k) => JSON.stringify(running[k]) !== JSON.stringify(next[k])).sort();
+  return [...keys].filter((k) =>
+    !(k in overrides && overrides[k as keyof ListenOverrides] !== undefined) &&
+    JSON.stringify(running[k]) !== JSON.stringify(next[k])
+  ).sort();
 }
