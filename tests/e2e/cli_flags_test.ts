@@ -102,7 +102,7 @@ Deno.test("--log-format text writes human-readable lines; JSON is the default of
   const line = text.split("\n").find((l) => l.includes("pdud listening"))!;
   assert.match(
     line,
-    /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z INFO  pdud listening hostname=127\.0\.0\.1 port=\d+ listener=both /,
+    /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z INFO {2}pdud listening hostname=127\.0\.0\.1 port=\d+ listener=both /,
   );
   // spawnPdud reads JSON from a pipe: the default there is JSON.
   await using pdud = await spawnPdud(["--port", "0"]);
