@@ -5,7 +5,8 @@ export const HELP = {
   main: `pdud — a power-control daemon for board farms (a drop-in for PDUDaemon)
 
 Usage:
-  pdud [--conf FILE] [--listener both|http|tcp] [--loglevel LEVEL] [--logfile FILE|-]
+  pdud [--conf FILE] [--listen HOST:PORT | --hostname HOST --port PORT] [--listener both|http|tcp]
+       [--loglevel LEVEL] [--logfile FILE|-] [--log-format text|json]
   pdud --drive [--conf FILE] (--hostname PDU --port OUTLET | --alias ALIAS) --request on|off|reboot
        [--delay SECONDS] [--retries N] [--retry-delay SECONDS]
   pdud client --daemon HOST[:PORT] --hostname PDU --port OUTLET --command on|off|reboot [--delay S] [--http]
@@ -13,13 +14,19 @@ Usage:
   pdud simulate --config FILE [--listen HOST:PORT]
   pdud check-config FILE
 
-Without --conf, pdud runs its embedded demo config: simulated PDUs on 127.0.0.1:16421.
+Without --conf, pdud runs its embedded demo config: simulated PDUs on 127.0.0.1:16421
+(--port or --listen moves it).
 
 Daemon options:
   -c, --conf FILE       YAML or JSON config (upstream pdudaemon.conf works unchanged)
+      --listen HOST:PORT  where to listen, over the config's daemon.hostname and daemon.port
+                        ([::1]:16421 for IPv6; port 0 = any free port; HOST alone keeps the port)
+      --hostname HOST   the same, address only (outside --drive, where it names the PDU)
+      --port PORT       the same, port only (outside --drive, where it names the outlet)
       --listener MODE   both (default: HTTP and legacy TCP on one port), http or tcp
       --loglevel LEVEL  DEBUG, INFO, WARN or ERROR (default: the config's logging_level)
-      --logfile FILE    append JSON log lines to FILE ("-" = stdout; default stderr)
+      --logfile FILE    append log lines to FILE ("-" = stdout; default stderr)
+      --log-format F    text or json (default: text on a terminal, JSON otherwise)
   -j, --journal         accepted for upstream compatibility (logs go to stderr, which journald reads)
   -d, --dbfile FILE     accepted for upstream compatibility and ignored (queues live in memory)
 Drive mode (one command, no daemon):
@@ -35,8 +42,10 @@ Other:
   -h, --help            this text;  pdud COMMAND --help for a command's
       --version         print the version
 
-Signals: SIGTERM/SIGINT stop (finishing half-done reboots), SIGHUP reloads --conf.
-Exit codes: 0 ok, 1 failure, 2 usage error, 3 invalid config.`,
+Signals: SIGTERM/SIGINT stop (finishing half-done reboots), SIGHUP reloads --conf (tokens,
+networks and log level at once; a changed address, port, listener or TLS is refused: restart).
+Exit codes: 0 ok, 1 failure, 2 usage error, 3 invalid config (or a file or variable it names
+is missing), 4 cannot listen (address in use or not this host's).`,
   client: `pdud client — pduclient-compatible client
 
 Usage:
@@ -83,7 +92,10 @@ PDUD_TOKEN. Exit codes: 0 all usable, 1 a PDU has failed, 2 pdud unreachable or 
 Usage:
   pdud check-config FILE
 
-Prints "FILE: OK …" and exits 0, or lists every problem with its path and line and exits 3.`,
+Runs the checks a start runs — the config itself, token secret_env variables (in this
+environment), TLS files, the audit log's directory — and tries the listen address. Prints
+"FILE: OK …" (with a note if the port is in use now, e.g. by the running pdud) and exits 0, or
+lists every problem with its path and line and exits 3.`,
 } as const;
 
 /** A usage error line that points at --help. */
