@@ -38,16 +38,24 @@ export class ConfigError extends Error {
   }
 }
 
-/** One line per problem: "FILE: pdus.apc01.community (line 12): required". */
+/**
+ * One line per problem: "FILE: pdus.apc01.community (line 12): required", or for the whole file
+ * "FILE (line 2, column 39): not valid JSON: …".
+ */
 export function issueLines(error: ConfigError): string[] {
-  return error.issues.map((issue) => `${error.source}: ${formatIssue(issue)}`);
+  return error.issues.map((issue) =>
+    issue.path
+      ? `${error.source}: ${formatIssue(issue)}`
+      : `${error.source}${lineAt(issue)}: ${issue.message}`
+  );
 }
 
 /** "pdus.apc01.community (line 12): required" */
 export function formatIssue(issue: ConfigIssue): string {
-  const where = issue.path || "(top level)";
-  const at = issue.line
-    ? ` (line ${issue.line}${issue.column ? `, column ${issue.column}` : ""})`
-    : "";
-  return `${where}${at}: ${issue.message}`;
+  return `${issue.path || "(top level)"}${lineAt(issue)}: ${issue.message}`;
+}
+
+function lineAt(issue: ConfigIssue): string {
+  if (!issue.line) return "";
+  return ` (line ${issue.line}${issue.column ? `, column ${issue.column}` : ""})`;
 }

@@ -207,7 +207,10 @@ export async function readConfigFile(path: string): Promise<Config> {
   } catch (error) {
     throw new ConfigError([{
       path: "",
-      message: `cannot read ${path}: ${error instanceof Error ? error.message : error}`,
+      // Deno's text ends in "(os error 2): readfile '…'", which repeats what the line says.
+      message: `cannot read ${path}: ${
+        (error instanceof Error ? error.message : String(error)).replace(/ \(os error \d+\).*$/, "")
+      }`,
     }], path);
   }
   return await loadConfig(text, { name: path });

@@ -151,3 +151,17 @@ Deno.test("check-config notes a listen port in use (the running pdud, say) witho
     },
   );
 });
+
+Deno.test("a missing config file and a broken JSON config are one line each, exit 3", async () => {
+  const missing = await runPdud(["--conf", "/nonexistent/pdud.yaml"]);
+  assert.equal(missing.code, 3);
+  assert.equal(
+    oneLine(missing.stderr),
+    "pdud: /nonexistent/pdud.yaml: cannot read /nonexistent/pdud.yaml: No such file or directory",
+  );
+  await withConfig('{\n "pdus": {"a": {"driver": "simulated",}}\n}\n', async (conf) => {
+    const r = await runPdud(["--conf", conf]);
+    assert.equal(r.code, 3);
+    assert.match(oneLine(r.stderr), /^pdud: .*pdud\.yaml \(line 2, column 39\): not valid JSON: /);
+  });
+});
