@@ -124,6 +124,9 @@ function build(options: LoggerOptions, shared: Shared, base: Record<string, unkn
  */
 function scrub(value: unknown, secrets: readonly string[]): unknown {
   if (secrets.length === 0) return value;
+  // What JSON would write for it (a Date's ISO text), not its own enumerable fields.
+  const toJSON = (value as { toJSON?: unknown } | null)?.toJSON;
+  if (typeof toJSON === "function") value = toJSON.call(value);
   if (typeof value === "string") {
     let out = value;
     for (const s of secrets) if (out.includes(s)) out = out.replaceAll(s, SCRUBBED);

@@ -92,6 +92,7 @@ Deno.test("setSecrets() replaces the earlier list, scrubs numbers that hold one,
     msg: "first",
     pin: "***",
     word: "about",
+    at: "2026-01-02T03:04:05.678Z",
   });
   assert.equal(JSON.parse(lines[1]!).msg, "second 123456789");
 });
