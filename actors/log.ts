@@ -58,7 +58,10 @@ export function redact(fields: Record<string, unknown>): Record<string, unknown>
   for (const [k, v] of Object.entries(fields)) {
     if (SECRET.test(k)) out[k] = "[redacted]";
     else if (v instanceof Error) out[k] = v.message;
-    else if (v && typeof v === "object" && !Array.isArray(v)) {
+    else if (
+      v && typeof v === "object" && !Array.isArray(v) &&
+      typeof (v as { toJSON?: unknown }).toJSON !== "function" // a Date is a value, not a record
+    ) {
       out[k] = redact(v as Record<string, unknown>);
     } else out[k] = v;
   }
