@@ -183,7 +183,8 @@ async function serveOrDrive(args: string[]): Promise<number> {
   try {
     sink = await logSink(values.logfile);
   } catch (error) {
-    err(`pdud: --logfile ${values.logfile}: cannot open: ${(error as Error).message}`);
+    const why = (error as Error).message.replace(/ \(os error \d+\).*$/, "");
+    err(`pdud: --logfile ${values.logfile}: cannot open: ${why}`);
     return EXIT.config;
   }
   const log = createLogger({

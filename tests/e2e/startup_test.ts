@@ -165,3 +165,12 @@ Deno.test("a missing config file and a broken JSON config are one line each, exi
     assert.match(oneLine(r.stderr), /^pdud: .*pdud\.yaml \(line 2, column 39\): not valid JSON: /);
   });
 });
+
+Deno.test("a log file that cannot be opened is one line, exit 3", async () => {
+  const r = await runPdud(["--logfile", "/nonexistent/pdud/pdud.log"]);
+  assert.equal(r.code, 3);
+  assert.equal(
+    oneLine(r.stderr),
+    "pdud: --logfile /nonexistent/pdud/pdud.log: cannot open: No such file or directory",
+  );
+});
