@@ -5,7 +5,13 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { createLogger, createSupervisor, type LogLevel } from "./actors/mod.ts";
+import {
+  createLogger,
+  createSupervisor,
+  type LogFormat,
+  type LogLevel,
+  type RootLogger,
+} from "./actors/mod.ts";
 import {
   assertPermitted,
   type Config,
@@ -14,16 +20,22 @@ import {
   type DroppablePermission,
   dropUnneededPermissions,
   formatIssue,
+  issueLines,
   loadConfig,
   parseLogLevel,
   readConfigFile,
 } from "./config/mod.ts";
-import { startDaemon } from "./daemon/mod.ts";
+import { ListenError, type ListenOverrides, preflight, startDaemon } from "./daemon/mod.ts";
 import { toPduCommand } from "./routes/mod.ts";
+import { parseHostPort, parsePort } from "./cli/address.ts";
 import { HELP, usageError } from "./cli/help.ts";
 
-/** Exit codes. */
-export const EXIT = { ok: 0, failure: 1, usage: 2, config: 3 } as const;
+/**
+ * Exit codes: 1 a failure at run time (a drive job failed, a shutdown left work unfinished, an
+ * unexpected error at start); 3 the config, or a file or variable it names, cannot be used;
+ * 4 the listen address cannot be bound (in use, not this host's, privileged port).
+ */
+export const EXIT = { ok: 0, failure: 1, usage: 2, config: 3, listen: 4 } as const;
 
 const encoder = new TextEncoder();
 function out(text: string): void {
@@ -56,7 +68,8 @@ export async function main(args: string[]): Promise<number> {
     }
   } catch (error) {
     if (error instanceof ConfigError) {
-      err(error.message);
+      // One line per problem, each naming the file, the path and the line.
+      for (const line of issueLines(error)) err(`pdud: ${line}`);
       return EXIT.config;
     }
     if (
@@ -87,6 +100,9 @@ async function checkConfig(args: string[]): Promise<number> {
   const path = positionals[0]!;
   try {
     const config = await readConfigFile(path);
+    // What would stop a start: the same pre-flight start and reload run, plus a trial bind.
+    const checked = await preflight(config, { probeListen: true });
+    if (checked.problems.length > 0) throw new ConfigError(checked.problems, path);
     const unavailable = Object.values(config.pdus).filter((p) => !p.available);
     out(
       `${path}: OK, ${Object.keys(config.pdus).length} PDUs, ${
@@ -96,6 +112,7 @@ async function checkConfig(args: string[]): Promise<number> {
     for (const p of unavailable) {
       out(`  note: pdus.${p.name}: driver "${p.driver}" is not available in this pdud`);
     }
+    for (const note of checked.notes) out(`  note: ${note}`);
     return EXIT.ok;
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
@@ -118,6 +135,8 @@ async function serveOrDrive(args: string[]): Promise<number> {
       drive: { type: "boolean" },
       hostname: { type: "string" },
       port: { type: "string" },
+      listen: { type: "string" },
+      "log-format": { type: "string" },
       request: { type: "string" },
       delay: { type: "string" },
       retries: { type: "string" },
@@ -145,38 +164,97 @@ async function serveOrDrive(args: string[]): Promise<number> {
     err(usageError(`--listener ${values.listener}: expected http, tcp or both`));
     return EXIT.usage;
   }
+  const format = values["log-format"];
+  if (format !== undefined && format !== "text" && format !== "json") {
+    err(usageError(`--log-format ${format}: expected text or json`));
+    return EXIT.usage;
+  }
+  const listen = values.drive ? {} : listenOverrides(values);
+  if (typeof listen === "string") {
+    err(usageError(listen));
+    return EXIT.usage;
+  }
+  if (values.listener) listen.listener = values.listener as Config["daemon"]["listener"];
+  const source = values.conf ?? "embedded demo config";
   const config = values.conf
     ? await readConfigFile(values.conf)
-    : await loadConfig(DEMO_CONFIG, { name: "embedded demo config" });
-  const write = await logWriter(values.logfile);
+    : await loadConfig(DEMO_CONFIG, { name: source });
+  let sink: LogSink;
+  try {
+    sink = await logSink(values.logfile);
+  } catch (error) {
+    const why = (error as Error).message.replace(/ \(os error \d+\).*$/, "");
+    err(`pdud: --logfile ${values.logfile}: cannot open: ${why}`);
+    return EXIT.config;
+  }
   const log = createLogger({
     level: level ?? parseLogLevel(config.daemon.logging_level) ?? "info",
-    ...(write ? { write } : {}),
+    format: (format as LogFormat | undefined) ?? (sink.terminal ? "text" : "json"),
+    ...(sink.write ? { write: sink.write } : {}),
   });
+  applyConfigToLogger(log, config, level);
   if (values.drive) {
     await dropUnneededPermissions(config);
     return await drive(config, values, log);
   }
 
-  if (values.listener) config.daemon.listener = values.listener as Config["daemon"]["listener"];
   const confPath = values.conf;
   const dropped = new Set<DroppablePermission>();
-  const daemon = await startDaemon(config, {
-    log,
-    ...(confPath
-      ? {
-        readConfig: async () => {
-          const next = await readConfigFile(confPath);
-          assertPermitted(next, dropped);
-          return next;
-        },
+  let daemon: Awaited<ReturnType<typeof startDaemon>>;
+  try {
+    daemon = await startDaemon(config, {
+      log,
+      listen,
+      source,
+      onReload: (next) => applyConfigToLogger(log, next, level),
+      ...(confPath
+        ? {
+          readConfig: async () => {
+            const next = await readConfigFile(confPath);
+            assertPermitted(next, dropped);
+            return next;
+          },
+        }
+        : {}),
+    });
+  } catch (error) {
+    return startFailed(error, log, values.logfile);
+  }
+  // Signals are handled from here on, before pdud says it listens: a SIGHUP sent as soon as it
+  // does (by a test, or systemd after READY) must reload, not kill the process.
+  const exited = new Promise<number>((resolve) => {
+    let shuttingDown = false;
+    const stop = async (signal: string) => {
+      if (shuttingDown) return log.info("already stopping", { signal });
+      shuttingDown = true;
+      log.info("stopping", { signal });
+      const report = await daemon.stop();
+      log.info("stopped", { unfinished: report.unfinished.length });
+      resolve(report.unfinished.length === 0 ? EXIT.ok : EXIT.failure);
+    };
+    Deno.addSignalListener("SIGTERM", () => stop("SIGTERM"));
+    Deno.addSignalListener("SIGINT", () => stop("SIGINT"));
+    Deno.addSignalListener("SIGHUP", async () => {
+      // A reload during shutdown would hand stopping PDUs new actors (issue 16).
+      if (shuttingDown) return log.warn("SIGHUP ignored: pdud is shutting down");
+      if (!values.conf) return log.warn("SIGHUP ignored: running the embedded demo config");
+      try {
+        await daemon.reload();
+      } catch (error) {
+        log.error("reload refused; the running config stays", {
+          error: error instanceof ConfigError
+            ? issueLines(error).join("; ")
+            : error instanceof Error
+            ? error.message
+            : String(error),
+        });
       }
-      : {}),
+    });
   });
   log.info("pdud listening", {
     hostname: daemon.listeners.hostname,
     port: daemon.listeners.port,
-    listener: config.daemon.listener,
+    listener: listen.listener ?? config.daemon.listener,
     pdus: Object.keys(config.pdus).length,
     config: values.conf ?? "embedded demo config",
   });
@@ -187,33 +265,14 @@ async function serveOrDrive(args: string[]): Promise<number> {
     kept: "net, read, env" + (dropped.has("run") ? "" : ", run") +
       (dropped.has("write") ? "" : ", write"),
   });
-  return await new Promise<number>((resolve) => {
-    const stop = async (signal: string) => {
-      log.info("stopping", { signal });
-      const report = await daemon.stop();
-      log.info("stopped", { unfinished: report.unfinished.length });
-      resolve(report.unfinished.length === 0 ? EXIT.ok : EXIT.failure);
-    };
-    Deno.addSignalListener("SIGTERM", () => stop("SIGTERM"));
-    Deno.addSignalListener("SIGINT", () => stop("SIGINT"));
-    Deno.addSignalListener("SIGHUP", async () => {
-      if (!values.conf) return log.warn("SIGHUP ignored: running the embedded demo config");
-      try {
-        await daemon.reload();
-      } catch (error) {
-        log.error("reload refused; the running config stays", {
-          error: error instanceof Error ? error.message : String(error),
-        });
-      }
-    });
-  });
+  return await exited;
 }
 
 /**
  * Tells systemd (Type=notify) that pdud is listening. Deno has no stable Unix datagram socket,
  * so the fixed-argv `systemd-notify` tool does it (the unit sets NotifyAccess=all).
  */
-async function notifySystemd(log: ReturnType<typeof createLogger>): Promise<void> {
+async function notifySystemd(log: RootLogger): Promise<void> {
   if (!Deno.env.get("NOTIFY_SOCKET")) return;
   try {
     const { success } = await new Deno.Command("systemd-notify", {
@@ -228,17 +287,87 @@ async function notifySystemd(log: ReturnType<typeof createLogger>): Promise<void
   }
 }
 
-async function logWriter(path: string | undefined): Promise<((line: string) => void) | undefined> {
-  if (path === undefined) return undefined;
-  if (path === "-") return (line) => out(line);
+/** Where log lines go, and whether a person is reading them there (then text is the default). */
+interface LogSink {
+  write?: (line: string) => void;
+  terminal: boolean;
+}
+
+async function logSink(path: string | undefined): Promise<LogSink> {
+  if (path === undefined) return { terminal: Deno.stderr.isTerminal() };
+  if (path === "-") return { write: (line) => out(line), terminal: Deno.stdout.isTerminal() };
   const file = await Deno.open(path, { append: true, create: true });
-  return (line) => file.writeSync(encoder.encode(line + "\n"));
+  return { write: (line) => file.writeSync(encoder.encode(line + "\n")), terminal: false };
+}
+
+/**
+ * The logger settings a config carries: its level (unless --loglevel fixed one). The secret
+ * values it scrubs come from the config too — see docs/notes-daemonproc.md for the wiring.
+ */
+function applyConfigToLogger(log: RootLogger, config: Config, fixed: LogLevel | undefined): void {
+  log.setLevel(fixed ?? parseLogLevel(config.daemon.logging_level) ?? "info");
+}
+
+/** `--listen HOST:PORT`, or `--hostname`/`--port`: where the daemon listens, over the config. */
+function listenOverrides(values: {
+  listen?: string | undefined;
+  hostname?: string | undefined;
+  port?: string | undefined;
+}): ListenOverrides | string {
+  const overrides: ListenOverrides = {};
+  if (values.listen !== undefined) {
+    if (values.hostname !== undefined || values.port !== undefined) {
+      return "--listen HOST:PORT replaces --hostname and --port; give one or the other";
+    }
+    try {
+      // Without a port, --listen keeps the config's.
+      const { hostname, port } = parseHostPort(values.listen, -1, { allowPortZero: true });
+      overrides.hostname = hostname;
+      if (port >= 0) overrides.port = port;
+    } catch (error) {
+      return `--listen ${(error as Error).message}`;
+    }
+    return overrides;
+  }
+  if (values.hostname !== undefined) {
+    if (values.hostname === "" || /[\s/]/.test(values.hostname)) {
+      return `--hostname ${values.hostname}: expected an address or host name to listen on`;
+    }
+    overrides.hostname = values.hostname.replace(/^\[(.*)\]$/, "$1");
+  }
+  if (values.port !== undefined) {
+    const port = parsePort(values.port, { allowPortZero: true });
+    if (port === undefined) return `--port ${values.port}: expected a port from 0 to 65535`;
+    overrides.port = port;
+  }
+  return overrides;
+}
+
+/** One line per problem on stderr (and in a log file, if one was named), and the exit code. */
+function startFailed(error: unknown, log: RootLogger, logfile: string | undefined): number {
+  let lines: string[];
+  let code: number;
+  if (error instanceof ConfigError) {
+    lines = issueLines(error);
+    code = EXIT.config;
+  } else if (error instanceof ListenError) {
+    lines = [error.message];
+    code = EXIT.listen;
+  } else {
+    lines = [`cannot start: ${error instanceof Error ? error.message : String(error)}`];
+    code = EXIT.failure;
+  }
+  for (const line of lines) {
+    err(`pdud: ${line}`);
+    if (logfile !== undefined && logfile !== "-") log.error(line);
+  }
+  return code;
 }
 
 async function drive(
   config: Config,
   values: Record<string, string | boolean | undefined>,
-  log: ReturnType<typeof createLogger>,
+  log: RootLogger,
 ): Promise<number> {
   const request = values.request as string | undefined;
   if (!request || !["on", "off", "reboot"].includes(request)) {

@@ -20,4 +20,13 @@ export type { FailureKind, JobResult, PduCommand, RefusalKind } from "./messages
 export type { Requester } from "./job.ts";
 export type { GroupMember } from "../config/mod.ts";
 export { type Clock, sleep, SYSTEM_CLOCK, type Timer } from "./clock.ts";
-export { createLogger, type LoggerOptions, type LogLevel, redact, SILENT_LOGGER } from "./log.ts";
+export {
+  createLogger,
+  type LogFormat,
+  type LoggerOptions,
+  type LogLevel,
+  redact,
+  type RootLogger,
+  SCRUBBED,
+  SILENT_LOGGER,
+} from "./log.ts";

@@ -6,6 +6,7 @@
  */
 import { parseArgs } from "node:util";
 import { parseOutletList } from "../config/outlets.ts";
+import { daemonAddress, formatHostPort } from "./address.ts";
 import { HELP } from "./help.ts";
 
 interface Io {
@@ -21,7 +22,7 @@ export async function runClient(args: string[], io: Io): Promise<number> {
     args,
     options: {
       daemon: { type: "string" },
-      "daemon-port": { type: "string", default: "16421" },
+      "daemon-port": { type: "string" },
       hostname: { type: "string" },
       port: { type: "string" },
       command: { type: "string" },
@@ -50,14 +51,20 @@ export async function runClient(args: string[], io: Io): Promise<number> {
     return 1;
   }
   const outlets = parseOutletList(values.port);
-  const daemonPort = Number(values["daemon-port"]);
-  if (!outlets || !Number.isInteger(daemonPort) || daemonPort < 1 || daemonPort > 65535) {
+  if (!outlets) {
     io.out(`Invalid --port ${values.port}: expected an outlet number or a range like 1-4,7`);
     return 1;
   }
+  const address = daemonAddress(values.daemon, values["daemon-port"]);
+  if (typeof address === "string") {
+    io.out(address);
+    return 1;
+  }
+  const daemonHost = address.hostname;
+  const daemonPort = address.port;
   if (values.api) {
     return await viaApi({
-      daemon: values.daemon,
+      daemon: daemonHost,
       daemonPort,
       hostname: values.hostname,
       outlets: values.port,
@@ -69,7 +76,7 @@ export async function runClient(args: string[], io: Io): Promise<number> {
   let worst = 0;
   for (const outlet of outlets) {
     const request = {
-      daemon: values.daemon,
+      daemon: daemonHost,
       daemonPort,
       hostname: values.hostname,
       outlet,
@@ -125,10 +132,8 @@ async function viaTcp(r: ClientRequest): Promise<{ ok: boolean; text: string }> 
 async function viaHttp(r: ClientRequest): Promise<{ ok: boolean; text: string }> {
   const query = new URLSearchParams({ hostname: r.hostname, port: String(r.outlet) });
   if (r.delay) query.set("delay", r.delay);
-  const host = r.daemon.includes(":") ? `[${r.daemon}]` : r.daemon;
-  const response = await fetch(
-    `http://${host}:${r.daemonPort}/power/control/${r.command}?${query}`,
-  );
+  const where = formatHostPort({ hostname: r.daemon, port: r.daemonPort });
+  const response = await fetch(`http://${where}/power/control/${r.command}?${query}`);
   const text = (await response.text()).trim();
   return { ok: response.ok, text: `<Response [${response.status}]> ${text}` };
 }
@@ -146,10 +151,10 @@ async function viaApi(
   },
   io: Io,
 ): Promise<number> {
-  const host = r.daemon.includes(":") ? `[${r.daemon}]` : r.daemon;
-  const url = `http://${host}:${r.daemonPort}/api/v1/pdus/${
-    encodeURIComponent(r.hostname)
-  }/outlets/${encodeURIComponent(r.outlets)}/${r.command}`;
+  const where = formatHostPort({ hostname: r.daemon, port: r.daemonPort });
+  const url = `http://${where}/api/v1/pdus/${encodeURIComponent(r.hostname)}/outlets/${
+    encodeURIComponent(r.outlets)
+  }/${r.command}`;
   let response: Response;
   try {
     response = await fetch(url, {

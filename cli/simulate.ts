@@ -13,6 +13,7 @@ import {
   type Simulator,
   SIMULATORS,
 } from "../drivers/mod.ts";
+import { DEFAULT_DAEMON_PORT, formatHostPort, type HostPort, parseHostPort } from "./address.ts";
 import { HELP } from "./help.ts";
 
 interface Io {
@@ -72,22 +73,57 @@ export async function startSimulators(text: string): Promise<Simulator[]> {
   return started;
 }
 
-/** The pdud config that drives `simulators`, one PDU each, named after the device. */
-export function configFor(simulators: Simulator[]): Record<string, unknown> {
+/** Where the printed config makes pdud listen unless `--listen` says otherwise: pdud's default. */
+const DEFAULT_LISTEN: HostPort = { hostname: "127.0.0.1", port: DEFAULT_DAEMON_PORT };
+
+/**
+ * The pdud config that drives `simulators`, one PDU each, named after the device. Its daemon
+ * section is written out, so the config binds where it says whatever the defaults become.
+ */
+export function configFor(
+  simulators: Simulator[],
+  listen: HostPort = DEFAULT_LISTEN,
+): Record<string, unknown> {
   const pdus: Record<string, unknown> = {};
   for (const s of simulators) {
     pdus[s.device.name] = { ...s.pduConfig(), address: s.pduHostname };
   }
-  return { pdus };
+  return { daemon: { hostname: listen.hostname, port: listen.port }, pdus };
+}
+
+/**
+ * What `pdud simulate` prints: each simulator's address as a comment, then the config. The whole
+ * output is a valid config (`pdud simulate … > pdud.yaml`).
+ */
+export function simulateOutput(simulators: Simulator[], listen: HostPort = DEFAULT_LISTEN): string {
+  const lines = simulators.map((s) =>
+    `# ${s.device.name}: ${s.kind} on ${s.address.transport}://${s.address.hostname}:${s.address.port} (${s.device.count} outlets)`
+  );
+  return [
+    ...lines,
+    `# a pdud config for these simulators; pdud --conf FILE listens on ${formatHostPort(listen)}`,
+    stringify(configFor(simulators, listen)),
+  ].join("\n");
 }
 
 /** Runs `pdud simulate`. */
 export async function runSimulate(args: string[], io: Io): Promise<number> {
   const { values } = parseArgs({
     args,
-    options: { config: { type: "string" }, help: { type: "boolean", short: "h" } },
+    options: {
+      config: { type: "string" },
+      listen: { type: "string" },
+      help: { type: "boolean", short: "h" },
+    },
     strict: true,
   });
+  let listen = DEFAULT_LISTEN;
+  try {
+    if (values.listen) listen = parseHostPort(values.listen, DEFAULT_DAEMON_PORT);
+  } catch (error) {
+    io.err(`pdud simulate: --listen ${(error as Error).message}`);
+    return 2;
+  }
   if (values.help || !values.config) {
     io.out(
       HELP.simulate + "\n\nKinds:\n" +
@@ -102,12 +138,7 @@ export async function runSimulate(args: string[], io: Io): Promise<number> {
     io.err(`${values.config}: ${error instanceof Error ? error.message : error}`);
     return 3;
   }
-  for (const s of simulators) {
-    io.out(
-      `${s.device.name}: ${s.kind} on ${s.address.transport}://${s.address.hostname}:${s.address.port} (${s.device.count} outlets)`,
-    );
-  }
-  io.out("\n# a pdud config for these simulators:\n" + stringify(configFor(simulators)));
+  io.out(simulateOutput(simulators, listen));
   await new Promise<void>((resolve) => {
     Deno.addSignalListener("SIGINT", resolve);
     Deno.addSignalListener("SIGTERM", resolve);

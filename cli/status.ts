@@ -3,6 +3,7 @@
  * @module
  */
 import { parseArgs } from "node:util";
+import { daemonAddress, formatHostPort } from "./address.ts";
 import { HELP } from "./help.ts";
 
 interface Io {
@@ -26,7 +27,7 @@ export async function runStatus(args: string[], io: Io): Promise<number> {
     args,
     options: {
       daemon: { type: "string", default: "127.0.0.1" },
-      "daemon-port": { type: "string", default: "16421" },
+      "daemon-port": { type: "string" },
       token: { type: "string" },
       json: { type: "boolean" },
       help: { type: "boolean", short: "h" },
@@ -37,10 +38,16 @@ export async function runStatus(args: string[], io: Io): Promise<number> {
     io.out(HELP.status);
     return 0;
   }
+  const address = daemonAddress(values.daemon, values["daemon-port"]);
+  if (typeof address === "string") {
+    io.err(`pdud status: ${address}`);
+    return 2;
+  }
+  const where = formatHostPort(address);
   const token = values.token ?? Deno.env.get("PDUD_TOKEN");
   let pdus: Pdu[];
   try {
-    const response = await fetch(`http://${values.daemon}:${values["daemon-port"]}/api/v1/pdus`, {
+    const response = await fetch(`http://${where}/api/v1/pdus`, {
       headers: token ? { authorization: `Bearer ${token}` } : {},
     });
     const body = await response.json();
@@ -51,9 +58,7 @@ export async function runStatus(args: string[], io: Io): Promise<number> {
     pdus = body.pdus;
   } catch (error) {
     io.err(
-      `pdud status: cannot reach ${values.daemon}:${values["daemon-port"]}: ${
-        error instanceof Error ? error.message : error
-      }`,
+      `pdud status: cannot reach ${where}: ${error instanceof Error ? error.message : error}`,
     );
     return 2;
   }

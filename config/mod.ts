@@ -10,6 +10,7 @@
 import type { Document, LineCounter } from "yaml";
 import type { z } from "zod";
 import { abstractUpstreamDriver, driverNames, findDriver } from "../drivers/mod.ts";
+import { didYouMean } from "./_suggest.ts";
 import { ConfigError, type ConfigIssue } from "./errors.ts";
 import {
   ALIAS_SCHEMA,
@@ -22,7 +23,7 @@ import {
 } from "./schema.ts";
 import { UPSTREAM_DRIVER_NAMES } from "./upstream.ts";
 
-export { ConfigError, type ConfigIssue, formatIssue } from "./errors.ts";
+export { ConfigError, type ConfigIssue, formatIssue, issueLines } from "./errors.ts";
 export { type Config, type DaemonConfig, isCidr, type PduConfig } from "./schema.ts";
 export { UPSTREAM_DEFAULTS } from "./upstream.ts";
 export { parseLogLevel } from "./_log_level.ts";
@@ -55,7 +56,7 @@ export async function loadConfig(
   let data: unknown = source;
   let locate: Locate = () => undefined;
   if (typeof source === "string") {
-    const json = plainJson(source);
+    const json = plainJson(source, name);
     if (json !== undefined) {
       try {
         return validate(json, name, () => undefined);
@@ -107,14 +108,17 @@ export async function loadConfig(
  * two equal keys without a word, but each member of a JSON object has exactly one colon outside
  * strings, so fewer members than such colons means a key was given twice — and the YAML path
  * then names it with its lines.
+ *
+ * Text starting with `{` is meant as JSON: when it is not valid JSON it is refused as such, with
+ * line and column, as upstream would refuse it — read as YAML it could load as something else.
  */
-function plainJson(text: string): unknown {
+function plainJson(text: string, name: string): unknown {
   if (!text.trimStart().startsWith("{")) return undefined;
   let data: unknown;
   try {
     data = JSON.parse(text);
-  } catch {
-    return undefined;
+  } catch (error) {
+    throw new ConfigError([jsonIssue(text, error)], name);
   }
   let colons = 0;
   let inString = false;
@@ -127,6 +131,27 @@ function plainJson(text: string): unknown {
     else if (c === 0x3a) colons++;
   }
   return colons === members(data) ? data : undefined;
+}
+
+/** A JSON.parse error as an issue with line and column (V8 gives the offset in its message). */
+function jsonIssue(text: string, error: unknown): ConfigIssue {
+  const message = error instanceof Error ? error.message : String(error);
+  const at = /at position (\d+)/.exec(message);
+  const offset = at ? Number(at[1]) : text.length;
+  const before = text.slice(0, offset).split("\n");
+  const line = before.length;
+  const column = before[before.length - 1]!.length + 1;
+  // V8 appends its own "(line L column C)"; ours is in the issue, once.
+  const reason = message.replace(/\s*\(line \d+ column \d+\)/, "").replace(
+    /\s*(in JSON )?at position \d+/,
+    "",
+  );
+  return {
+    path: "",
+    message: `not valid JSON: ${reason} (a config starting with "{" is read as JSON)`,
+    line,
+    column,
+  };
 }
 
 function members(value: unknown): number {
@@ -182,7 +207,10 @@ export async function readConfigFile(path: string): Promise<Config> {
   } catch (error) {
     throw new ConfigError([{
       path: "",
-      message: `cannot read ${path}: ${error instanceof Error ? error.message : error}`,
+      // Deno's text ends in "(os error 2): readfile '…'", which repeats what the line says.
+      message: `cannot read ${path}: ${
+        (error instanceof Error ? error.message : String(error)).replace(/ \(os error \d+\).*$/, "")
+      }`,
     }], path);
   }
   return await loadConfig(text, { name: path });
@@ -192,17 +220,71 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
+const SECTIONS = ["daemon", "pdus", "aliases", "groups"];
+
+type ZodIssues = (
+  prefix: (string | number)[],
+  error: z.ZodError,
+  schema: z.ZodType,
+  extraKeys?: readonly string[],
+) => void;
+
+/**
+ * The keys an object schema accepts at `path` inside `schema`, for suggestions; [] where the
+ * schema is not an object there. Reads zod's definition (`_zod.def`), which zod documents for
+ * library authors.
+ */
+function keysAt(schema: z.ZodType, path: readonly (string | number)[]): string[] {
+  type Def = {
+    type: string;
+    shape?: Record<string, z.ZodType>;
+    innerType?: z.ZodType;
+    in?: z.ZodType;
+    element?: z.ZodType;
+    options?: z.ZodType[];
+  };
+  const walk = (s: z.ZodType | undefined, i: number): string[] => {
+    const def = (s as { _zod?: { def?: Def } } | undefined)?._zod?.def;
+    if (!def) return [];
+    switch (def.type) {
+      case "object":
+        if (i === path.length) return Object.keys(def.shape ?? {});
+        return walk(def.shape?.[String(path[i])], i + 1);
+      case "optional":
+      case "default":
+      case "prefault":
+      case "nullable":
+      case "readonly":
+      case "nonoptional":
+        return walk(def.innerType, i);
+      case "pipe":
+        return walk(def.in, i);
+      case "array":
+        return typeof path[i] === "number" ? walk(def.element, i + 1) : [];
+      case "union":
+        return (def.options ?? []).flatMap((o) => walk(o, i));
+      default:
+        return [];
+    }
+  };
+  return walk(schema, 0);
+}
+
 function validate(data: unknown, name: string, locate: Locate): Config {
   const issues: ConfigIssue[] = [];
   const add = (path: (string | number)[], message: string) => {
     const line = locate(path);
     issues.push({ path: path.join("."), message, ...(line ? { line } : {}) });
   };
-  const zodIssues = (prefix: (string | number)[], error: z.ZodError) => {
+  const zodIssues: ZodIssues = (prefix, error, schema, extraKeys = []) => {
     for (const issue of error.issues) {
-      const path = [...prefix, ...issue.path.map((p) => typeof p === "symbol" ? String(p) : p)];
+      const relative = issue.path.map((p) => typeof p === "symbol" ? String(p) : p);
+      const path = [...prefix, ...relative];
       if (issue.code === "unrecognized_keys") {
-        for (const key of issue.keys) add([...path, key], "unknown key (misspelt?)");
+        const known = [...keysAt(schema, relative), ...(relative.length === 0 ? extraKeys : [])];
+        for (const key of issue.keys) {
+          add([...path, key], `unknown key${didYouMean(key, known)}`);
+        }
       } else add(path, issue.message);
     }
   };
@@ -214,12 +296,15 @@ function validate(data: unknown, name: string, locate: Locate): Config {
     );
   }
   for (const key of Object.keys(data)) {
-    if (!["daemon", "pdus", "aliases", "groups"].includes(key)) {
-      add([key], "unknown section; expected daemon, pdus, aliases or groups");
+    if (!SECTIONS.includes(key)) {
+      add(
+        [key],
+        `unknown section${didYouMean(key, SECTIONS)}; expected daemon, pdus, aliases or groups`,
+      );
     }
   }
   const daemon = DAEMON_SCHEMA.safeParse(data.daemon ?? {});
-  if (!daemon.success) zodIssues(["daemon"], daemon.error);
+  if (!daemon.success) zodIssues(["daemon"], daemon.error, DAEMON_SCHEMA);
 
   const pdus: Record<string, PduConfig> = {};
   const rawPdus = data.pdus ?? {};
@@ -239,7 +324,7 @@ function validate(data: unknown, name: string, locate: Locate): Config {
     for (const [alias, raw] of Object.entries(rawAliases)) {
       const parsed = ALIAS_SCHEMA.safeParse(raw);
       if (!parsed.success) {
-        zodIssues(["aliases", alias], parsed.error);
+        zodIssues(["aliases", alias], parsed.error, ALIAS_SCHEMA);
         continue;
       }
       if (isRecord(rawPdus) && !(parsed.data.hostname in rawPdus)) {
@@ -260,7 +345,7 @@ function validate(data: unknown, name: string, locate: Locate): Config {
   } else {
     for (const [group, raw] of Object.entries(rawGroups)) {
       const parsed = GROUP_SCHEMA.safeParse(raw);
-      if (!parsed.success) zodIssues(["groups", group], parsed.error);
+      if (!parsed.success) zodIssues(["groups", group], parsed.error, GROUP_SCHEMA);
       else if (isRecord(rawPdus) && !(parsed.data.hostname in rawPdus)) {
         add(
           ["groups", group, "hostname"],
@@ -278,7 +363,7 @@ function validatePdu(
   name: string,
   raw: unknown,
   add: (path: (string | number)[], message: string) => void,
-  zodIssues: (prefix: (string | number)[], error: z.ZodError) => void,
+  zodIssues: ZodIssues,
 ): PduConfig | undefined {
   if (!isRecord(raw)) {
     add(["pdus", name], "expected a mapping with at least a driver");
@@ -289,7 +374,7 @@ function validatePdu(
   for (const [k, v] of Object.entries(raw)) (PDU_COMMON_KEYS.includes(k) ? common : own)[k] = v;
   const parsed = PDU_COMMON_SCHEMA.safeParse(common);
   if (!parsed.success) {
-    zodIssues(["pdus", name], parsed.error);
+    zodIssues(["pdus", name], parsed.error, PDU_COMMON_SCHEMA);
     return undefined;
   }
   const driverName = parsed.data.driver;
@@ -307,9 +392,12 @@ function validatePdu(
       return undefined;
     }
     if (!UPSTREAM_DRIVER_NAMES.includes(driverName)) {
+      // Suggestions only: the whole list is ~90 names, printed once per PDU.
       add(
         ["pdus", name, "driver"],
-        `unknown driver "${driverName}"; known drivers: ${driverNames().join(", ")}`,
+        `unknown driver "${driverName}"${
+          didYouMean(driverName, [...driverNames(), ...UPSTREAM_DRIVER_NAMES])
+        } (docs/drivers.md lists every name)`,
       );
       return undefined;
     }
@@ -317,7 +405,7 @@ function validatePdu(
   } else {
     const result = descriptor.options.safeParse(own);
     if (!result.success) {
-      zodIssues(["pdus", name], result.error);
+      zodIssues(["pdus", name], result.error, descriptor.options, PDU_COMMON_KEYS);
       return undefined;
     }
     options = result.data;

@@ -13,7 +13,7 @@ import {
   type SupervisorOptions,
   SYSTEM_CLOCK,
 } from "../actors/mod.ts";
-import type { Config } from "../config/mod.ts";
+import { type Config, ConfigError } from "../config/mod.ts";
 import type { Logger } from "../drivers/mod.ts";
 import { AccessControl, createApp, JobStore } from "../routes/mod.ts";
 import {
@@ -26,6 +26,14 @@ import {
 } from "./audit.ts";
 import { type Listeners, startListeners } from "./listener.ts";
 import { Metrics } from "./metrics.ts";
+import {
+  assertStartable,
+  changedDaemonKeys,
+  listenError,
+  type ListenOverrides,
+  preflight,
+  restartNeeded,
+} from "./preflight.ts";
 
 /** How long answered clients get to read their replies after the actors have stopped. */
 const FLUSH_MS = 2000;
@@ -34,14 +42,27 @@ const FLUSH_MS = 2000;
 export interface DaemonOptions {
   log: Logger;
   clock?: Clock;
-  /** Overrides of the config's daemon section (tests bind 127.0.0.1:0). */
-  listen?: { hostname?: string; port?: number; listener?: "both" | "http" | "tcp" };
+  /** Overrides of the config's daemon section (the command line; tests bind 127.0.0.1:0). */
+  listen?: ListenOverrides;
   /** Passed to the supervisor. */
   supervisor?: Partial<SupervisorOptions>;
   /** Reads the config again, for SIGHUP and the API's reload (absent for the demo config). */
   readConfig?: () => Promise<Config>;
   /** Environment lookup for token secrets. */
   env?: (name: string) => string | undefined;
+  /**
+   * Called with a reloaded config once it passed every check, just before it is applied: main
+   * sets the log level (and the secret values the logger scrubs) from it.
+   */
+  onReload?: (config: Config) => void;
+  /** The config's name in messages (default "config"). */
+  source?: string;
+}
+
+/** What a reload changed: PDUs as the supervisor reports them, and daemon keys by name. */
+export interface DaemonReloadReport extends ReloadReport {
+  /** Daemon-section keys that changed and took effect (tokens, networks, log level, …). */
+  daemon?: string[];
 }
 
 /** A running daemon. */
@@ -49,17 +70,31 @@ export interface Daemon extends AsyncDisposable {
   supervisor: Supervisor;
   listeners: Listeners;
   metrics: Metrics;
-  /** Re-reads the config and applies it; throws ConfigError and keeps the old config. */
-  reload(): Promise<ReloadReport>;
+  /**
+   * Re-reads the config and applies it, daemon section included; throws ConfigError (invalid,
+   * fails the pre-flight, or changes a key that needs a restart) and keeps the old config whole.
+   */
+  reload(): Promise<DaemonReloadReport>;
   /** Stops listeners, then actors (bounded by `graceMs`, default the config's shutdown_grace). */
   stop(graceMs?: number): Promise<ShutdownReport>;
 }
 
-/** Starts actors, then listeners. */
+/**
+ * Runs the pre-flight, then starts actors, then listeners.
+ * @throws ConfigError when the pre-flight finds a problem, ListenError when the address cannot
+ * be bound; nothing is left running in either case
+ */
 export async function startDaemon(config: Config, options: DaemonOptions): Promise<Daemon> {
   const clock = options.clock ?? SYSTEM_CLOCK;
   const log = options.log;
-  const access = await AccessControl.create(config.daemon, options.env);
+  const env = options.env ?? ((name: string) => Deno.env.get(name));
+  await assertStartable(config, options.source ?? "config", {
+    env,
+    ...(options.listen ? { listen: options.listen } : {}),
+  });
+  // The config in force: reload replaces it only once every check has passed.
+  let running = config;
+  let access = await AccessControl.create(config.daemon, env);
   let audit: AuditLog | undefined;
   let restored: OutletStates | undefined;
   if (config.daemon.audit_log) {
@@ -94,28 +129,51 @@ export async function startDaemon(config: Config, options: DaemonOptions): Promi
   });
   for (const [pdu, outlets] of restored ?? []) supervisor.restoreOutlets(pdu, outlets);
   const readConfig = options.readConfig;
-  const reload = async () => {
+  let stopping: Promise<ShutdownReport> | undefined;
+  const reload = async (): Promise<DaemonReloadReport> => {
+    if (stopping) throw new Error("pdud is shutting down: reload refused");
     // SIGHUP is also logrotate's signal: the audit log is reopened even if the config is bad.
     const reopened = await audit?.reopen(checkpointRecords(supervisor.snapshot()));
     if (reopened) log.error("cannot reopen the audit log", { path: audit?.path, error: reopened });
     if (!readConfig) throw new Error("pdud runs without --conf: nothing to reload");
-    return supervisor.reload(await readConfig());
+    const next = await readConfig();
+    // All or nothing: a reload that cannot apply the daemon section applies nothing, so no
+    // revoked token or removed network keeps access behind a "reloaded".
+    const { problems } = await preflightOf(next);
+    const issues = [...restartNeeded(running.daemon, next.daemon, options.listen), ...problems];
+    if (issues.length > 0) throw new ConfigError(issues, "the new config");
+    const nextAccess = await AccessControl.create(next.daemon, env);
+    if (stopping) throw new Error("pdud is shutting down: reload refused");
+    options.onReload?.(next);
+    const report = supervisor.reload(next);
+    access = nextAccess;
+    const daemon = changedDaemonKeys(running.daemon, next.daemon, options.listen);
+    running = next;
+    if (daemon.length > 0) log.info("daemon settings reloaded", { changed: daemon });
+    // The key only when something changed: replies to PDU-only reloads keep their shape.
+    return daemon.length > 0 ? { ...report, daemon } : report;
   };
+  const preflightOf = (next: Config) =>
+    preflight(next, { env, ...(options.listen ? { listen: options.listen } : {}) });
   let listening = false;
   const app = createApp(supervisor, {
     log,
     countRequest: (transport, status) => metrics.request(transport, status),
     metricsText: () => metrics.text(),
-    ...(access.tokensRequired || config.daemon.allowed_networks.length > 0 ? { access } : {}),
+    // Always through the current rules, so a reload that revokes a token or a network takes
+    // effect on the next request.
+    access: { check: (request, need) => access.check(request, need) },
     jobs: new JobStore(clock, config.daemon.job_ttl * 1000),
     ...(readConfig ? { reload } : {}),
     ready: () => listening,
   });
   let listeners: Listeners;
+  const hostname = options.listen?.hostname ?? config.daemon.hostname;
+  const port = options.listen?.port ?? config.daemon.port;
   try {
     listeners = await startListeners(app, {
-      hostname: options.listen?.hostname ?? config.daemon.hostname,
-      port: options.listen?.port ?? config.daemon.port,
+      hostname,
+      port,
       listener: options.listen?.listener ?? config.daemon.listener,
       requestTimeoutMs: config.daemon.request_timeout * 1000,
       ...(config.daemon.tls ? { tls: config.daemon.tls } : {}),
@@ -126,11 +184,10 @@ export async function startDaemon(config: Config, options: DaemonOptions): Promi
     metrics.close();
     await supervisor.shutdown({ graceMs: 0 });
     audit?.close();
-    throw error;
+    throw listenError(error, hostname, port);
   }
   listening = true;
-  let stopping: Promise<ShutdownReport> | undefined;
-  const stop = (graceMs = config.daemon.shutdown_grace * 1000) => {
+  const stop = (graceMs = running.daemon.shutdown_grace * 1000) => {
     stopping ??= (async () => {
       listening = false;
       metrics.close();

@@ -5,7 +5,16 @@
  * tests and bench.
  * @module
  */
-export { type Daemon, type DaemonOptions, startDaemon } from "./daemon.ts";
+export { type Daemon, type DaemonOptions, type DaemonReloadReport, startDaemon } from "./daemon.ts";
+export {
+  assertStartable,
+  ListenError,
+  type ListenOverrides,
+  preflight,
+  type PreflightOptions,
+  type PreflightResult,
+  RESTART_KEYS,
+} from "./preflight.ts";
 export { LISTEN_BACKLOG, type Listeners, type ListenOptions, startListeners } from "./listener.ts";
 export { Metrics } from "./metrics.ts";
 export {

@@ -362,10 +362,17 @@ export function apiV1Routes(control: PowerControl, options: ApiOptions): OpenAPI
             added: z.array(z.string()),
             removed: z.array(z.string()),
             changed: z.array(z.string()),
+            daemon: z.array(z.string()).optional().openapi({
+              description: "daemon-section keys that changed and took effect (tokens, networks…)",
+            }),
           }),
           "applied",
         ),
-        400: json(ErrorBody, "the new config is invalid; the old one keeps running"),
+        400: json(
+          ErrorBody,
+          "the new config is invalid, fails the pre-flight, or changes a key that needs a " +
+            "restart (listen address, port, listener, TLS…); the old one keeps running",
+        ),
         401: errors[401],
         403: errors[403],
         409: json(ErrorBody, "nothing to reload (embedded demo config) or shutting down"),

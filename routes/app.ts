@@ -21,7 +21,8 @@ export interface AppOptions {
   countRequest?: (transport: AppEnv["Bindings"]["transport"], status: number) => void;
   /** The Prometheus exposition for GET /metrics; without it the route answers 404. */
   metricsText?: () => Promise<{ body: string; contentType: string }>;
-  access?: AccessControl;
+  /** Access rules; an object that delegates, so the daemon can swap the rules at reload. */
+  access?: Pick<AccessControl, "check">;
   jobs?: JobStore;
   /** Re-reads and applies the config file (the API's reload). */
   reload?: () => Promise<ReloadReport>;

@@ -5,7 +5,8 @@
  */
 import assert from "node:assert/strict";
 import { runClient } from "../../cli/client.ts";
-import { configFor, startSimulators } from "../../cli/simulate.ts";
+import { configFor, simulateOutput, startSimulators } from "../../cli/simulate.ts";
+import { loadConfig } from "../../config/mod.ts";
 import { runStatus } from "../../cli/status.ts";
 import { simulatedDevice } from "../../drivers/mod.ts";
 import { control, startDaemon } from "../_helpers/daemon.ts";
@@ -151,6 +152,25 @@ Deno.test("pdud simulate's config drives its simulators through pdud", async () 
     startSimulators("simulators:\n  x:\n    kind: no-such-kind\n"),
     /simulators\.x\.kind: unknown kind "no-such-kind"; known: .*tasmota/,
   );
+});
+
+Deno.test("pdud simulate's whole output, used as printed, is a config binding 127.0.0.1:16421 (or --listen)", async () => {
+  const simulators = await startSimulators("simulators:\n  plug: {kind: tasmota, outlets: 2}\n");
+  try {
+    const printed = simulateOutput(simulators);
+    assert.match(printed, /^# plug: tasmota on tcp:\/\/127\.0\.0\.1:\d+ \(2 outlets\)$/m);
+    const config = await loadConfig(printed, { name: "printed" });
+    assert.equal(config.daemon.hostname, "127.0.0.1");
+    assert.equal(config.daemon.port, 16421);
+    assert.deepEqual(Object.keys(config.pdus), ["plug"]);
+    const elsewhere = await loadConfig(
+      simulateOutput(simulators, { hostname: "::1", port: 17001 }),
+    );
+    assert.equal(elsewhere.daemon.hostname, "::1");
+    assert.equal(elsewhere.daemon.port, 17001);
+  } finally {
+    await Promise.all(simulators.map((s) => s.close()));
+  }
 });
 
 Deno.test("pdud check-config prints each problem with path and line, exit 3", async () => {
