@@ -14,6 +14,7 @@ import {
 } from "./actors/mod.ts";
 import {
   assertPermitted,
+  collectSecrets,
   type Config,
   ConfigError,
   DEMO_CONFIG,
@@ -304,8 +305,18 @@ async function logSink(path: string | undefined): Promise<LogSink> {
  * The logger settings a config carries: its level (unless --loglevel fixed one). The secret
  * values it scrubs come from the config too — see docs/notes-daemonproc.md for the wiring.
  */
+/**
+ * Secret values of every config this process has loaded: a PDU removed by reload finishes its
+ * queued jobs with its old settings, and a revoked token is still a secret.
+ */
+const loadedSecrets = new Set<string>();
+
 function applyConfigToLogger(log: RootLogger, config: Config, fixed: LogLevel | undefined): void {
   log.setLevel(fixed ?? parseLogLevel(config.daemon.logging_level) ?? "info");
+  for (const value of collectSecrets(config, (name) => Deno.env.get(name)).all) {
+    loadedSecrets.add(value);
+  }
+  log.setSecrets([...loadedSecrets]);
 }
 
 /** `--listen HOST:PORT`, or `--hostname`/`--port`: where the daemon listens, over the config. */

@@ -414,3 +414,9 @@ function validatePdu(
 }
 export { parseOutletList } from "./outlets.ts";
 export { configGroups, type GroupMember } from "./groups.ts";
+export {
+  collectSecrets,
+  type CollectSecretsOptions,
+  type SecretEnv,
+  type Secrets,
+} from "./secrets.ts";

@@ -82,7 +82,7 @@ aliases:
   assert.equal(byPath["pdus.a.cmd_onn"]?.line, 7);
   assert.match(
     byPath["pdus.b.driver"]?.message ?? "",
-    /^unknown driver "nosuchdriver" \(the README's driver table lists every name\)$/,
+    /^unknown driver "nosuchdriver" \(docs\/drivers\.md lists every name\)$/,
   );
   assert.equal(byPath["pdus.b.driver"]?.line, 9);
   assert.ok(byPath["pdus.c.retries"]);
