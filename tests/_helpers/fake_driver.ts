@@ -72,7 +72,7 @@ export class FakeDevice {
               await new Promise<void>((_, reject) =>
                 signal.addEventListener(
                   "abort",
-                  () => reject(new DriverError("timeout", "aborted")),
+                  () => reject(new DriverError("timeout", "aborted", { aborted: true })),
                 )
               );
               break;
