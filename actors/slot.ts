@@ -73,6 +73,51 @@ export interface TransitionFacts {
   available: boolean;
 }
 
+/** Where an event leads: a state, or a choice made on the facts. */
+type Rule = SlotState | ((facts: TransitionFacts) => SlotState);
+
+/** The whole state machine. A pair missing here is refused. */
+const TABLE: Record<SlotState, Partial<Record<SlotEventType, Rule>>> = {
+  running: {
+    crashed: (f) => f.mayRestart ? "running" : "failed",
+    reconfigure: "reconfiguring",
+    remove: "draining",
+    shutdown: "stopping",
+  },
+  reconfiguring: {
+    crashed: (f) => !f.available ? "unavailable" : f.mayRestart ? "running" : "failed",
+    incarnationEnded: (f) => f.available ? "running" : "unavailable",
+    reconfigure: "reconfiguring",
+    remove: "draining",
+    shutdown: "stopping",
+  },
+  failed: {
+    reconfigure: (f) => f.available ? "running" : "unavailable",
+    backoffElapsed: "running",
+    remove: "stopped",
+    shutdown: "stopped",
+  },
+  draining: {
+    crashed: (f) => f.mayRestart && f.pending ? "draining" : "stopped",
+    incarnationEnded: (f) => f.pending ? "draining" : "stopped",
+    // Re-added while it drains: the removal is cancelled and becomes a reconfigure, so the PDU
+    // keeps one mailbox and one incarnation.
+    reconfigure: "reconfiguring",
+    shutdown: "stopping",
+  },
+  stopping: {
+    // A fresh incarnation is what finishes a half-done reboot.
+    crashed: (f) => f.mayRestart && f.pending ? "stopping" : "stopped",
+    incarnationEnded: (f) => f.pending ? "stopping" : "stopped",
+  },
+  unavailable: {
+    reconfigure: (f) => f.available ? "running" : "unavailable",
+    remove: "stopped",
+    shutdown: "stopped",
+  },
+  stopped: {},
+};
+
 /**
  * The state machine: where `event` takes a slot in `state`, or null when the slot refuses it
  * (the event is logged and changes nothing).
@@ -82,86 +127,9 @@ export function transition(
   event: SlotEventType,
   facts: TransitionFacts,
 ): SlotState | null {
-  const { mayRestart, pending, available } = facts;
-  switch (state) {
-    case "running":
-      switch (event) {
-        case "crashed":
-          return mayRestart ? "running" : "failed";
-        case "reconfigure":
-          return "reconfiguring";
-        case "remove":
-          return "draining";
-        case "shutdown":
-          return "stopping";
-        default:
-          return null;
-      }
-    case "reconfiguring":
-      switch (event) {
-        case "crashed":
-          return !available ? "unavailable" : mayRestart ? "running" : "failed";
-        case "incarnationEnded":
-          return available ? "running" : "unavailable";
-        case "reconfigure":
-          return "reconfiguring";
-        case "remove":
-          return "draining";
-        case "shutdown":
-          return "stopping";
-        default:
-          return null;
-      }
-    case "failed":
-      switch (event) {
-        case "reconfigure":
-          return available ? "running" : "unavailable";
-        case "backoffElapsed":
-          return "running";
-        case "remove":
-        case "shutdown":
-          return "stopped";
-        default:
-          return null;
-      }
-    case "draining":
-      switch (event) {
-        case "crashed":
-          return mayRestart && pending ? "draining" : "stopped";
-        case "incarnationEnded":
-          return pending ? "draining" : "stopped";
-        // Re-added while it drains: the removal is cancelled and becomes a reconfigure, so the
-        // PDU keeps one mailbox and one incarnation.
-        case "reconfigure":
-          return "reconfiguring";
-        case "shutdown":
-          return "stopping";
-        default:
-          return null;
-      }
-    case "stopping":
-      switch (event) {
-        // A fresh incarnation is what finishes a half-done reboot.
-        case "crashed":
-          return mayRestart && pending ? "stopping" : "stopped";
-        case "incarnationEnded":
-          return pending ? "stopping" : "stopped";
-        default:
-          return null;
-      }
-    case "unavailable":
-      switch (event) {
-        case "reconfigure":
-          return available ? "running" : "unavailable";
-        case "remove":
-        case "shutdown":
-          return "stopped";
-        default:
-          return null;
-      }
-    case "stopped":
-      return null;
-  }
+  const rule = TABLE[state][event];
+  if (rule === undefined) return null;
+  return typeof rule === "function" ? rule(facts) : rule;
 }
 
 /** What the supervisor lends every slot. */
