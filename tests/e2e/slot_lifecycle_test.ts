@@ -8,6 +8,10 @@
  * assertions; the one deliberate pause is the issue's 0.5 s between two reloads.
  */
 import assert from "node:assert/strict";
+import { SILENT_LOGGER } from "../../actors/mod.ts";
+import { readConfigFile } from "../../config/mod.ts";
+import { startDaemon as startRaw } from "../../daemon/mod.ts";
+import { findDriver } from "../../drivers/mod.ts";
 import { type PdudProcess, spawnPdud } from "../_helpers/process.ts";
 
 /** One recorded operation. */
@@ -218,6 +222,126 @@ Deno.test("SIGTERM answers queued jobs at once as not started, before the operat
     assert.equal(await first, "200 OK - accepted request\n");
     assert.deepEqual((await operations(dir)).map((o) => `${o.outlet} ${o.state}`), ["1 on"]);
   } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+/** A daemon in this process whose PDU "rack" crashes while `crash.on` (a driver defect). */
+async function crashingDaemon(path: string) {
+  const crash = { on: false };
+  const ops: Operation[] = [];
+  const simulated = findDriver("simulated")!;
+  const daemon = await startRaw(await readConfigFile(path), {
+    log: SILENT_LOGGER,
+    listen: { hostname: "127.0.0.1", port: 0 },
+    readConfig: () => readConfigFile(path),
+    supervisor: {
+      findDriver: (name) =>
+        name !== "simulated" ? findDriver(name) : {
+          ...simulated,
+          create: (hostname, settings) => {
+            const driver = simulated.create(hostname, settings);
+            return {
+              ...driver,
+              async setOutlet(outlet, state, options) {
+                const op = { outlet, state, start: performance.now(), end: NaN };
+                ops.push(op);
+                try {
+                  if (crash.on) throw new TypeError("a driver defect");
+                  await driver.setOutlet(outlet, state, options);
+                } finally {
+                  op.end = performance.now();
+                }
+              },
+            };
+          },
+        },
+    },
+  });
+  const base = `http://127.0.0.1:${daemon.listeners.port}`;
+  const on = async (outlet: number) => {
+    const r = await fetch(`${base}/power/control/on?hostname=rack&port=${outlet}`);
+    return `${r.status} ${await r.text()}`;
+  };
+  const pdu = async () => await (await fetch(`${base}/api/v1/pdus/rack`)).json();
+  const reload = async () => {
+    const r = await fetch(`${base}/api/v1/reload`, { method: "POST" });
+    return { status: r.status, body: await r.json() };
+  };
+  return { daemon, crash, ops, on, pdu, reload };
+}
+
+for (const changed of [false, true]) {
+  Deno.test(`reload of a failed PDU (${changed ? "changed" : "unchanged"} config) brings it back serving with a working queue`, async () => {
+    const dir = await Deno.makeTempDir({ prefix: "pdud-failed-" });
+    const path = `${dir}/pdud.yaml`;
+    await Deno.writeTextFile(path, "pdus:\n  rack: {driver: simulated, max_restarts: 0}\n");
+    const t = await crashingDaemon(path);
+    try {
+      t.crash.on = true;
+      assert.match(await t.on(1), /^503 .*has failed/);
+      assert.equal((await t.pdu()).state, "failed");
+      assert.match(await t.on(2), /^503 .*has failed/, "refused while failed");
+      t.crash.on = false;
+      if (changed) {
+        await Deno.writeTextFile(
+          path,
+          "pdus:\n  rack: {driver: simulated, max_restarts: 0, retries: 2}\n",
+        );
+      }
+      const reloaded = await t.reload();
+      assert.equal(reloaded.status, 200);
+      assert.deepEqual(reloaded.body.changed, changed ? ["rack"] : []);
+      const results = await Promise.all([3, 4, 5].map(t.on));
+      assert.deepEqual(results, Array(3).fill("200 OK - accepted request\n"));
+      const shown = await t.pdu();
+      assert.deepEqual([shown.state, shown.queueDepth], ["idle", 0]);
+      assertOneInFlight(t.ops);
+      assert.deepEqual(t.ops.map((o) => `${o.outlet} ${o.state}`), [
+        "1 on",
+        "3 on",
+        "4 on",
+        "5 on",
+      ]);
+    } finally {
+      await t.daemon.stop(1000);
+      await Deno.remove(dir, { recursive: true });
+    }
+  });
+}
+
+Deno.test("POST /api/v1/reload answers 409 when shutdown begins while the config is read", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "pdud-reload-409-" });
+  const path = `${dir}/pdud.yaml`;
+  await Deno.writeTextFile(path, "pdus:\n  rack: {driver: simulated}\n");
+  let release!: () => void;
+  const reading = new Promise<void>((resolve) => release = resolve);
+  let asked!: () => void;
+  const readStarted = new Promise<void>((resolve) => asked = resolve);
+  const daemon = await startRaw(await readConfigFile(path), {
+    log: SILENT_LOGGER,
+    listen: { hostname: "127.0.0.1", port: 0 },
+    readConfig: async () => {
+      asked();
+      await reading;
+      return await readConfigFile(path.replace("pdud.yaml", "changed.yaml"));
+    },
+  });
+  await Deno.writeTextFile(`${dir}/changed.yaml`, "pdus:\n  other: {driver: simulated}\n");
+  try {
+    const response = fetch(`http://127.0.0.1:${daemon.listeners.port}/api/v1/reload`, {
+      method: "POST",
+    });
+    await readStarted;
+    const stopping = daemon.stop(5000);
+    release();
+    const r = await response;
+    assert.equal(r.status, 409);
+    assert.match((await r.json()).error, /shutting down/);
+    await stopping;
+    assert.deepEqual(daemon.supervisor.snapshot().map((p) => p.name), ["rack"]);
+  } finally {
+    await daemon.stop(1000);
     await Deno.remove(dir, { recursive: true });
   }
 });
