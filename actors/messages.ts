@@ -26,7 +26,7 @@ export type RefusalKind =
   | "pdu_failed"
   | "shutting_down"
   | "driver_unavailable"
-  | "stopping";
+  | "removed";
 
 /** The one definite answer every request gets. */
 export type JobResult =

@@ -2,7 +2,7 @@
  * One incarnation of a PDU's actor: the loop that runs its jobs' steps one driver operation at a
  * time, with per-step timeouts and retries. Waits are timers, so a reboot's wait holds only its
  * outlet. A defect (anything but a DriverError escaping the driver, or a driver that ignores
- * abort) rejects `run()`; the supervisor then starts a new incarnation on the same mailbox.
+ * abort) rejects `run()`; the slot then restarts it: a new incarnation on the same mailbox.
  * @module
  */
 import { type Driver, DriverError, type Logger, type OutletState } from "../drivers/mod.ts";
@@ -33,13 +33,13 @@ export interface SlotMemory {
   lastError?: string;
 }
 
-/** What happens when the actor is asked to stop. */
+/** What happens when the actor is asked to stop (the slot's state says which). */
 export type StopMode =
-  /** Run every queued job to its end, then stop (a PDU removed by reload). */
+  /** Run every queued job to its end, then stop (the PDU was removed). */
   | "drain"
-  /** Refuse jobs not started, finish started ones without their waits, then stop (shutdown). */
+  /** Refuse jobs not started, finish started ones without their waits, then stop (pdud shuts down). */
   | "shutdown"
-  /** Stop after the current step, leaving jobs queued for the next incarnation (reload). */
+  /** Stop after the current step, leaving jobs queued for the next incarnation (reconfigure). */
   | "yield";
 
 /** A defect in an incarnation, with OTP-style report fields. */

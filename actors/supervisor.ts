@@ -207,7 +207,7 @@ export class Supervisor implements PowerControl, AsyncDisposable {
         );
       case "draining":
       case "stopped":
-        return refuse("stopping", `PDU "${pdu}" is being removed`);
+        return refuse("removed", `PDU "${pdu}" is being removed`);
       case "stopping":
         return refuse("shutting_down", "pdud is shutting down");
       case "failed":
