@@ -336,25 +336,28 @@ export class Slot {
   }
 
   #facts(event: SlotEvent): TransitionFacts {
-    const available = event.type === "reconfigure"
-      ? event.config.available
-      : this.#config.available;
-    let mayRestart = false;
-    if (event.type === "crashed") {
-      this.#restarts++;
-      mayRestart = this.#state === "stopping"
-        // Bounded apart from the window, so a driver that cannot even be created ends it.
-        ? ++this.#shutdownRestarts <= Math.max(1, this.#config.max_restarts)
-        : this.#window.record(this.#context.clock.now());
-      this.#log.error("actor crashed", {
-        driver: this.#config.driver,
-        context: event.crash.context,
-        reason: event.crash.reason,
-        restartsInWindow: this.#window.count,
-        maxRestarts: this.#config.max_restarts,
-      });
-    }
-    return { mayRestart, pending: this.#mailbox.size > 0, available };
+    return {
+      mayRestart: event.type === "crashed" && this.#recordCrash(event.crash),
+      pending: this.#mailbox.size > 0,
+      available: event.type === "reconfigure" ? event.config.available : this.#config.available,
+    };
+  }
+
+  /** Counts a crash (OTP's crash report fields in the log); true when a restart is allowed. */
+  #recordCrash(crash: ActorCrash): boolean {
+    this.#restarts++;
+    const mayRestart = this.#state === "stopping"
+      // Bounded apart from the window, so a driver that cannot even be created ends it.
+      ? ++this.#shutdownRestarts <= Math.max(1, this.#config.max_restarts)
+      : this.#window.record(this.#context.clock.now());
+    this.#log.error("actor crashed", {
+      driver: this.#config.driver,
+      context: crash.context,
+      reason: crash.reason,
+      restartsInWindow: this.#window.count,
+      maxRestarts: this.#config.max_restarts,
+    });
+    return mayRestart;
   }
 
   #applyConfig(config: PduConfig): void {
