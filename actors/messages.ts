@@ -2,7 +2,7 @@
  * Commands, jobs and results: plain data passed between routes, the supervisor and actors.
  * @module
  */
-import type { OutletState } from "../drivers/mod.ts";
+import type { DriverErrorKind, OutletState } from "../drivers/mod.ts";
 
 /** What a client asks of one outlet. Delays are in seconds, as upstream's API. */
 export type PduCommand =
@@ -12,18 +12,11 @@ export type PduCommand =
   | { type: "delay"; outlet: number; seconds: number }
   | { type: "status"; outlet: number };
 
-/** Why an accepted job failed. */
-export type FailureKind =
-  | "unreachable"
-  | "timeout"
-  | "auth"
-  | "refused"
-  | "protocol"
-  | "device"
-  | "config"
-  | "internal"
-  | "pdu_failed"
-  | "shutdown";
+/**
+ * Why an accepted job failed: a device-side kind as the driver named it, or pdud's own (a
+ * defect, a PDU that failed, a shutdown whose grace ran out).
+ */
+export type FailureKind = DriverErrorKind | "internal" | "pdu_failed" | "shutdown";
 
 /** Why a request was not accepted. */
 export type RefusalKind =
@@ -33,7 +26,7 @@ export type RefusalKind =
   | "pdu_failed"
   | "shutting_down"
   | "driver_unavailable"
-  | "stopping";
+  | "removed";
 
 /** The one definite answer every request gets. */
 export type JobResult =

@@ -12,10 +12,12 @@ export {
   type ReloadReport,
   type SetEvent,
   type ShutdownReport,
+  ShuttingDownError,
   type SubmitRequest,
   Supervisor,
   type SupervisorOptions,
 } from "./supervisor.ts";
+export { SLOT_EVENTS, SLOT_STATES, type SlotState } from "./slot.ts";
 export type { FailureKind, JobResult, PduCommand, RefusalKind } from "./messages.ts";
 export type { Requester } from "./job.ts";
 export type { GroupMember } from "../config/mod.ts";

@@ -2,7 +2,7 @@
  * One incarnation of a PDU's actor: the loop that runs its jobs' steps one driver operation at a
  * time, with per-step timeouts and retries. Waits are timers, so a reboot's wait holds only its
  * outlet. A defect (anything but a DriverError escaping the driver, or a driver that ignores
- * abort) rejects `run()`; the supervisor then starts a new incarnation on the same mailbox.
+ * abort) rejects `run()`; the slot then restarts it: a new incarnation on the same mailbox.
  * @module
  */
 import { type Driver, DriverError, type Logger, type OutletState } from "../drivers/mod.ts";
@@ -33,13 +33,13 @@ export interface SlotMemory {
   lastError?: string;
 }
 
-/** What happens when the actor is asked to stop. */
+/** What happens when the actor is asked to stop (the slot's state says which). */
 export type StopMode =
-  /** Run every queued job to its end, then stop (a PDU removed by reload). */
+  /** Run every queued job to its end, then stop (the PDU was removed). */
   | "drain"
-  /** Refuse jobs not started, finish started ones without their waits, then stop (shutdown). */
+  /** Refuse jobs not started, finish started ones without their waits, then stop (pdud shuts down). */
   | "shutdown"
-  /** Stop after the current step, leaving jobs queued for the next incarnation (reload). */
+  /** Stop after the current step, leaving jobs queued for the next incarnation (reconfigure). */
   | "yield";
 
 /** A defect in an incarnation, with OTP-style report fields. */
@@ -54,15 +54,17 @@ export class ActorCrash extends Error {
   }
 }
 
-const FAILURE_KINDS: readonly string[] = [
-  "unreachable",
-  "timeout",
-  "auth",
-  "refused",
-  "protocol",
-  "device",
-  "config",
-];
+/** The answer to a job that shutdown found not started: refused at once, so clients can retry. */
+export function notStartedAtShutdown(job: Job): JobResult {
+  return {
+    status: "refused",
+    jobId: job.id,
+    pdu: job.pdu,
+    kind: "shutting_down",
+    reason: `pdud is shutting down, not started: ${job.command.type} of outlet ` +
+      `${job.command.outlet} on "${job.pdu}"`,
+  };
+}
 
 /** One incarnation of a PDU actor. */
 export class PduActor {
@@ -168,14 +170,7 @@ export class PduActor {
     const { mailbox, clock } = this.parts;
     for (const job of [...mailbox.entries()]) {
       if (!job.started) {
-        mailbox.settle(job, {
-          status: "refused",
-          jobId: job.id,
-          pdu: this.pdu,
-          kind: "shutting_down",
-          reason: `pdud is shutting down; ${job.command.type} of outlet ${job.command.outlet} ` +
-            `on "${this.pdu}" was not started`,
-        });
+        mailbox.settle(job, notStartedAtShutdown(job));
       } else if (job.steps[job.stepIndex]?.kind === "wait") {
         job.waitUntil = clock.now();
       }
@@ -278,28 +273,29 @@ export class PduActor {
         this.#failIfExhausted(job, "internal", reason);
         throw new ActorCrash(what, reason, { cause: error });
       }
-      const kind = timedOut ? "timeout" : (error as DriverError).kind;
+      const driverError = error instanceof DriverError ? error : undefined;
+      const kind: FailureKind = timedOut ? "timeout" : driverError!.kind;
       // A driver that knows what it was waiting for says so when aborted (the prompt it never
       // saw, "agents drop a wrong community silently"); that goes into the reason.
-      const hint = timedOut && error instanceof DriverError && !/\babort/i.test(error.message)
-        ? `: ${error.message}`
+      const hint = timedOut && driverError && !driverError.aborted
+        ? `: ${driverError.message}`
         : "";
       const detail = timedOut
         ? `no answer within ${settings.timeoutMs} ms${hint}`
-        : (error as DriverError).message;
+        : driverError!.message;
+      // A permanent error (wrong credentials, an outlet the device lacks) cannot be fixed by
+      // trying again; the reply says why it was not.
+      const permanent = !timedOut && driverError!.permanent;
+      const tail = permanent ? `${attempt}; not retried: the error is permanent` : attempt;
       const reason = step.kind === "get"
-        ? `Cannot read outlet ${outlet} of "${this.pdu}": ${detail} (${attempt})`
-        : `Cannot switch outlet ${outlet} of "${this.pdu}" ${step.state}: ${detail} (${attempt})`;
+        ? `Cannot read outlet ${outlet} of "${this.pdu}": ${detail} (${tail})`
+        : `Cannot switch outlet ${outlet} of "${this.pdu}" ${step.state}: ${detail} (${tail})`;
       memory.lastError = reason;
       job.lastError = reason;
-      log.warn("operation failed", { outlet, kind, reason, job: job.id });
+      log.warn("operation failed", { outlet, kind, reason, job: job.id, permanent });
       await this.#closeDriver();
-      if (job.attempts >= settings.retries) {
-        this.#settleFailed(
-          job,
-          FAILURE_KINDS.includes(kind) ? kind as FailureKind : "device",
-          reason,
-        );
+      if (permanent || job.attempts >= settings.retries) {
+        this.#settleFailed(job, kind, reason);
       } else {
         job.retryAt = clock.now() + settings.retryDelayMs;
       }

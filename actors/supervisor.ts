@@ -1,29 +1,31 @@
 /**
- * The supervisor: one slot per PDU (mailbox, memory and restart window outlive incarnations),
- * one_for_one restarts with OTP's intensity per PDU, a jittered back-off once a PDU has failed,
- * reload, and an ordered shutdown that never leaves a reboot half done.
+ * The supervisor: the map of PDU slots (actors/slot.ts holds each one's state machine),
+ * admission of requests, the reload diff, and the shutdown order. Every job's outcome is logged
+ * here, refusals of PDUs that never reach a slot included.
  * @module
  */
 import {
+  collectSecrets,
   type Config,
   configGroups,
   type GroupMember,
   parseOutletList,
-  type PduConfig,
+  type SecretEnv,
+  type Secrets,
 } from "../config/mod.ts";
-import { type AnyDriverDescriptor, type Driver, findDriver, type Logger } from "../drivers/mod.ts";
-import { type Clock, sleep, SYSTEM_CLOCK, type Timer } from "./clock.ts";
+import { type AnyDriverDescriptor, findDriver, type Logger } from "../drivers/mod.ts";
+import { type Clock, sleep, SYSTEM_CLOCK } from "./clock.ts";
 import type { Job, Requester } from "./job.ts";
-import { Mailbox } from "./mailbox.ts";
 import { describeCommand, type JobResult, type PduCommand, stepsOf } from "./messages.ts";
-import { ActorCrash, PduActor, type SlotMemory, type StopMode } from "./pdu_actor.ts";
-import { RestartWindow } from "./restart_window.ts";
+import { Slot, type SlotState } from "./slot.ts";
 
 /** What a PDU looks like from outside. */
 export interface PduSnapshot {
   name: string;
   driver: string;
   state: "idle" | "busy" | "failed" | "unavailable" | "stopping";
+  /** The slot's state machine state (actors/slot.ts). */
+  slot: SlotState;
   queueDepth: number;
   queueLimit: number;
   restarts: number;
@@ -76,7 +78,7 @@ export interface PowerControl {
   listGroups(): { name: string; members: readonly GroupMember[] }[];
   /** Every PDU's state. */
   snapshot(): PduSnapshot[];
-  /** Applies a new config; queues are kept. */
+  /** Applies a new config; queues are kept. Throws ShuttingDownError once shutdown began. */
   reload(config: Config): ReloadReport;
   /** Stops accepting, finishes what was started, answers the rest. */
   shutdown(options?: { graceMs?: number }): Promise<ShutdownReport>;
@@ -100,6 +102,8 @@ export interface SupervisorOptions {
   onSet?: (event: SetEvent) => void;
   /** Called once per request with its definite result, refusals included (metrics, audit). */
   onJob?: (event: JobEvent) => void;
+  /** Where token `secret_env` values are read (default the process environment). */
+  env?: SecretEnv;
 }
 
 /** A request and its one definite result. */
@@ -121,24 +125,13 @@ export interface SetEvent {
   requester: Requester;
 }
 
-interface Slot {
-  name: string;
-  config: PduConfig;
-  descriptor: AnyDriverDescriptor | undefined;
-  mailbox: Mailbox<Job, JobResult>;
-  memory: SlotMemory;
-  window: RestartWindow;
-  restarts: number;
-  actor: PduActor | null;
-  driver: Driver | null;
-  failed: { reason: string; timer: Timer | null; backoffMs: number } | null;
-  stopMode: StopMode | null;
-  /** Start a new incarnation when the current one yields (settings changed). */
-  restartOnYield: boolean;
-  /** Resolved when the slot has stopped for good (drain or shutdown finished). */
-  stopped: Promise<void>;
-  resolveStopped: () => void;
-  nextSeq: number;
+/** A reload asked for after shutdown began: refused, nothing changes. */
+export class ShuttingDownError extends Error {
+  /** @param options the cause, if any */
+  constructor(options?: ErrorOptions) {
+    super("pdud is shutting down; reload refused", options);
+    this.name = "ShuttingDownError";
+  }
 }
 
 let jobCounter = 0;
@@ -164,6 +157,10 @@ export class Supervisor implements PowerControl, AsyncDisposable {
   #onSet: ((event: SetEvent) => void) | undefined;
   #onJob: ((event: JobEvent) => void) | undefined;
 
+  #env: SecretEnv;
+  /** Every configured secret value: drivers' errors and log lines are scrubbed of them. */
+  #secrets: Secrets;
+
   /**
    * @param config a validated config
    * @param options clock, logger and test hooks
@@ -180,17 +177,44 @@ export class Supervisor implements PowerControl, AsyncDisposable {
     this.#aliases = config.aliases;
     this.#groups = config.groups;
     this.#groupMembers = configGroups(config);
+    this.#env = options.env ?? ((name) => Deno.env.get(name));
+    this.#secrets = collectSecrets(config, this.#env);
     for (const pdu of Object.values(config.pdus)) this.#addSlot(pdu);
   }
 
   submit(request: SubmitRequest): Promise<JobResult> {
-    const onJob = this.#onJob;
-    if (onJob === undefined) return this.#submit(request);
     const started = this.#clock.now();
     return this.#submit(request).then((result) => {
-      onJob({ request, result, ms: this.#clock.now() - started });
+      this.#logOutcome(request, result);
+      this.#onJob?.({ request, result, ms: this.#clock.now() - started });
       return result;
     });
+  }
+
+  /** One line per job: done at INFO (a status read at DEBUG), failed and refused at WARN. */
+  #logOutcome(request: SubmitRequest, result: JobResult): void {
+    const { requestId, transport, address, token } = request.requester ?? {};
+    const fields: Record<string, unknown> = {
+      pdu: request.pdu,
+      outlet: request.command.outlet,
+      command: request.command.type,
+      ...(result.jobId ? { job: result.jobId } : {}),
+      ...(requestId ? { requestId } : {}),
+      ...(transport ? { transport } : {}),
+      ...(address ? { address } : {}),
+      // The token's configured name, never its value.
+      principal: token ?? "anonymous",
+    };
+    if (result.status === "done") {
+      const at = request.command.type === "status" ? this.#log.debug : this.#log.info;
+      at("job done", { ...fields, ...(result.state ? { state: result.state } : {}) });
+    } else {
+      this.#log.warn(`job ${result.status}`, {
+        ...fields,
+        kind: result.kind,
+        reason: result.reason,
+      });
+    }
   }
 
   #submit(request: SubmitRequest): Promise<JobResult> {
@@ -200,17 +224,24 @@ export class Supervisor implements PowerControl, AsyncDisposable {
       Promise.resolve<JobResult>({ status: "refused", pdu, kind, reason });
     if (this.#shuttingDown) return refuse("shutting_down", "pdud is shutting down");
     if (slot === undefined) return refuse("unknown_pdu", `no PDU named "${pdu}" is configured`);
-    if (!slot.config.available) {
-      return refuse(
-        "driver_unavailable",
-        `driver "${slot.config.driver}" of PDU "${pdu}" is not available in this pdud`,
-      );
+    switch (slot.state) {
+      case "unavailable":
+        return refuse(
+          "driver_unavailable",
+          `driver "${slot.config.driver}" of PDU "${pdu}" is not available in this pdud`,
+        );
+      case "draining":
+      case "stopped":
+        return refuse("removed", `PDU "${pdu}" is being removed`);
+      case "stopping":
+        return refuse("shutting_down", "pdud is shutting down");
+      case "failed":
+        return refuse("pdu_failed", `PDU "${pdu}" has failed: ${slot.failureReason}`);
+      case "running":
+      case "reconfiguring":
+        break;
     }
-    if (slot.stopMode !== null) return refuse("stopping", `PDU "${pdu}" is being removed`);
-    if (slot.failed) {
-      return refuse("pdu_failed", `PDU "${pdu}" has failed: ${slot.failed.reason}`);
-    }
-    const range = slot.descriptor?.outletRange?.(slot.config.options);
+    const range = this.#find(slot.config.driver)?.outletRange?.(slot.config.options);
     if (range && (command.outlet < range.min || command.outlet > range.max)) {
       return refuse(
         "bad_outlet",
@@ -218,9 +249,8 @@ export class Supervisor implements PowerControl, AsyncDisposable {
       );
     }
     return new Promise<JobResult>((resolve) => {
-      const job: Job = {
+      const job: Omit<Job, "seq"> = {
         id: `j${(++jobCounter).toString(36)}`,
-        seq: slot.nextSeq++,
         pdu,
         command,
         steps: stepsOf(command),
@@ -232,12 +262,12 @@ export class Supervisor implements PowerControl, AsyncDisposable {
         lastState: null,
         resolve,
       };
-      if (!slot.mailbox.offer(job)) {
+      if (!slot.offer(job)) {
         resolve({
           status: "refused",
           pdu,
           kind: "queue_full",
-          reason: `queue of PDU "${pdu}" is full (${slot.mailbox.limit} jobs waiting)`,
+          reason: `queue of PDU "${pdu}" is full (${slot.queueLimit} jobs waiting)`,
         });
         return;
       }
@@ -245,7 +275,7 @@ export class Supervisor implements PowerControl, AsyncDisposable {
         pdu,
         job: job.id,
         command: describeCommand(command),
-        ...job.requester,
+        requestId: job.requester.requestId,
       });
     });
   }
@@ -278,11 +308,7 @@ export class Supervisor implements PowerControl, AsyncDisposable {
    * restart of pdud; marked "commanded" as any state pdud did not read from the device.
    */
   restoreOutlets(pdu: string, outlets: Map<number, { state: "on" | "off"; at: number }>): void {
-    const slot = this.#slots.get(pdu);
-    if (!slot) return;
-    for (const [outlet, v] of outlets) {
-      if (!slot.memory.outlets.has(outlet)) slot.memory.outlets.set(outlet, v);
-    }
+    this.#slots.get(pdu)?.restoreOutlets(outlets);
   }
 
   /** Whether a PDU of this name is configured. */
@@ -291,39 +317,43 @@ export class Supervisor implements PowerControl, AsyncDisposable {
   }
 
   snapshot(): PduSnapshot[] {
-    return [...this.#slots.values()].map((slot) => ({
-      name: slot.name,
-      driver: slot.config.driver,
-      state: !slot.config.available
-        ? "unavailable"
-        : slot.failed
-        ? "failed"
-        : slot.stopMode
-        ? "stopping"
-        : slot.memory.inFlight > 0 || slot.mailbox.size > 0
-        ? "busy"
-        : "idle",
-      queueDepth: slot.mailbox.size,
-      queueLimit: slot.mailbox.limit,
-      restarts: slot.restarts,
-      lastError: slot.failed?.reason ?? slot.memory.lastError ?? null,
-      outlets: Object.fromEntries(
-        [...slot.memory.outlets].map((
-          [outlet, v],
-        ) => [String(outlet), { state: v.state, at: new Date(v.at).toISOString() }]),
-      ),
-    }));
+    return [...this.#slots.values()].map((slot) => {
+      const s = slot.snapshot();
+      return {
+        name: slot.name,
+        driver: slot.config.driver,
+        state: s.state === "unavailable" || s.state === "failed"
+          ? s.state
+          : s.state === "draining" || s.state === "stopping" || s.state === "stopped"
+          ? "stopping"
+          : s.inFlight > 0 || s.queueDepth > 0
+          ? "busy"
+          : "idle",
+        slot: s.state,
+        queueDepth: s.queueDepth,
+        queueLimit: s.queueLimit,
+        restarts: s.restarts,
+        lastError: s.lastError,
+        outlets: Object.fromEntries(
+          [...s.outlets].map((
+            [outlet, v],
+          ) => [String(outlet), { state: v.state, at: new Date(v.at).toISOString() }]),
+        ),
+      };
+    });
   }
 
   reload(config: Config): ReloadReport {
+    // A reload during shutdown would hand stopping slots new work (issue: SIGHUP at SIGTERM).
+    if (this.#shuttingDown) throw new ShuttingDownError();
     const report: ReloadReport = { added: [], removed: [], changed: [] };
     this.#aliases = config.aliases;
     this.#groups = config.groups;
     this.#groupMembers = configGroups(config);
+    this.#secrets = collectSecrets(config, this.#env);
     for (const [name, slot] of this.#slots) {
-      if (!(name in config.pdus) && slot.stopMode === null) {
+      if (!(name in config.pdus) && slot.dispatch({ type: "remove" })) {
         report.removed.push(name);
-        this.#stopSlot(slot, "drain");
         slot.stopped.then(() => {
           if (this.#slots.get(name) === slot) this.#slots.delete(name);
         });
@@ -331,13 +361,19 @@ export class Supervisor implements PowerControl, AsyncDisposable {
     }
     for (const pdu of Object.values(config.pdus)) {
       const slot = this.#slots.get(pdu.name);
-      if (slot === undefined || slot.stopMode !== null) {
-        if (slot) this.#slots.delete(pdu.name);
+      if (slot === undefined || slot.state === "stopped") {
         report.added.push(pdu.name);
-        this.#addSlot(pdu, slot?.mailbox);
+        this.#addSlot(pdu);
+      } else if (slot.state === "draining") {
+        // Re-added while its removal drains: the same slot carries on with the new config.
+        report.added.push(pdu.name);
+        slot.dispatch({ type: "reconfigure", config: pdu });
       } else if (JSON.stringify(slot.config.raw) !== JSON.stringify(pdu.raw)) {
         report.changed.push(pdu.name);
-        this.#changeSlot(slot, pdu);
+        slot.dispatch({ type: "reconfigure", config: pdu });
+      } else if (slot.state === "failed") {
+        // The README's promise: a reload brings a failed PDU back, changed or not.
+        slot.dispatch({ type: "reconfigure", config: pdu });
       }
     }
     this.#log.info("config reloaded", { ...report });
@@ -348,33 +384,14 @@ export class Supervisor implements PowerControl, AsyncDisposable {
     const graceMs = options.graceMs ?? 30_000;
     this.#shuttingDown = true;
     const slots = [...this.#slots.values()];
-    for (const slot of slots) this.#stopSlot(slot, "shutdown");
+    for (const slot of slots) slot.dispatch({ type: "shutdown" });
     const grace = new AbortController();
     const all = Promise.all(slots.map((s) => s.stopped));
     await Promise.race([all, sleep(this.#clock, graceMs, grace.signal)]);
     grace.abort();
-    const report: ShutdownReport = { unfinished: [] };
-    for (const slot of slots) {
-      slot.actor?.stop("yield");
-      for (const job of [...slot.mailbox.entries()]) {
-        report.unfinished.push({
-          pdu: slot.name,
-          outlet: job.command.outlet,
-          command: job.command.type,
-        });
-        slot.mailbox.settle(job, {
-          status: "failed",
-          jobId: job.id,
-          pdu: slot.name,
-          kind: "shutdown",
-          reason: `pdud stopped before ${describeCommand(job.command)} of "${slot.name}" ` +
-            `could finish (grace period of ${graceMs} ms exceeded)`,
-        });
-      }
-      slot.failed?.timer?.cancel();
-    }
+    const report: ShutdownReport = { unfinished: slots.flatMap((slot) => slot.abandon(graceMs)) };
     for (const u of report.unfinished) this.#log.error("left unfinished at shutdown", { ...u });
-    await Promise.all(slots.map((s) => this.#closeDriver(s)));
+    await Promise.all(slots.map((s) => s.closeDriver()));
     return report;
   }
 
@@ -382,190 +399,28 @@ export class Supervisor implements PowerControl, AsyncDisposable {
     await this.shutdown({ graceMs: 0 });
   }
 
-  #addSlot(config: PduConfig, mailbox?: Mailbox<Job, JobResult>): void {
-    let resolveStopped!: () => void;
-    const stopped = new Promise<void>((r) => resolveStopped = r);
-    const slot: Slot = {
-      name: config.name,
-      config,
-      descriptor: config.available ? this.#find(config.driver) : undefined,
-      mailbox: mailbox ?? new Mailbox<Job, JobResult>(config.queue_limit),
-      memory: { lastOperationAt: -Infinity, outlets: new Map(), inFlight: 0 },
-      window: new RestartWindow(config.max_restarts, config.restart_window * 1000),
-      restarts: 0,
-      actor: null,
-      driver: null,
-      failed: null,
-      stopMode: null,
-      restartOnYield: false,
-      stopped,
-      resolveStopped,
-      nextSeq: Math.max(0, ...(mailbox?.entries().map((j) => j.seq + 1) ?? [])),
-    };
-    slot.mailbox.limit = config.queue_limit;
-    this.#slots.set(config.name, slot);
-    if (slot.descriptor) this.#startIncarnation(slot);
-    else slot.resolveStopped();
-  }
-
-  #changeSlot(slot: Slot, config: PduConfig): void {
-    slot.config = config;
-    slot.descriptor = config.available ? this.#find(config.driver) : undefined;
-    slot.mailbox.limit = config.queue_limit;
-    slot.window = new RestartWindow(config.max_restarts, config.restart_window * 1000);
-    if (slot.failed) {
-      slot.failed.timer?.cancel();
-      slot.failed = null;
-    }
-    if (slot.actor) {
-      slot.restartOnYield = true;
-      slot.actor.stop("yield");
-    } else if (slot.descriptor) {
-      this.#startIncarnation(slot);
-    }
-  }
-
-  #stopSlot(slot: Slot, mode: StopMode): void {
-    slot.stopMode = mode;
-    slot.mailbox.seal();
-    if (slot.actor) {
-      slot.actor.stop(mode);
-      return;
-    }
-    // No incarnation (failed, or driver unavailable): nothing can run, answer everything now.
-    slot.failed?.timer?.cancel();
-    slot.mailbox.close((job) => ({
-      status: "refused",
-      jobId: job.id,
-      pdu: slot.name,
-      kind: mode === "shutdown" ? "shutting_down" : "stopping",
-      reason: `PDU "${slot.name}" stopped before ${describeCommand(job.command)} could start`,
-    }));
-    slot.resolveStopped();
-  }
-
-  #startIncarnation(slot: Slot): void {
-    const descriptor = slot.descriptor;
-    if (descriptor === undefined) return;
-    const log = this.#log.child({ pdu: slot.name, driver: slot.config.driver });
-    let driver: Driver;
-    try {
-      const address = slot.config.address ?? slot.name;
-      driver = descriptor.create(address, { options: slot.config.options, log });
-    } catch (error) {
-      this.#onCrash(
-        slot,
-        new ActorCrash("create driver", error instanceof Error ? error.message : String(error)),
-      );
-      return;
-    }
-    const c = slot.config;
-    const actor = new PduActor(slot.name, {
-      mailbox: slot.mailbox,
-      driver,
-      settings: {
-        retries: c.retries,
-        retryDelayMs: c.retrydelay * 1000,
-        timeoutMs: c.timeout * 1000,
-        commandGapMs: c.command_gap * 1000,
+  #addSlot(config: Config["pdus"][string]): void {
+    this.#slots.set(
+      config.name,
+      new Slot(config, {
+        clock: this.#clock,
+        log: this.#log,
+        find: this.#find,
         abortGraceMs: this.#abortGraceMs,
-      },
-      memory: slot.memory,
-      clock: this.#clock,
-      log,
-      onSet: (job, outlet, state, ms) =>
-        this.#onSet?.({
-          pdu: slot.name,
-          driver: slot.config.driver,
-          outlet,
-          state,
-          ms,
-          jobId: job.id,
-          requester: job.requester,
-        }),
-    });
-    slot.actor = actor;
-    slot.driver = driver;
-    if (slot.stopMode) actor.stop(slot.stopMode);
-    actor.run().then(
-      async () => {
-        await this.#closeDriver(slot);
-        if (slot.actor === actor) slot.actor = null;
-        if (slot.stopMode !== null) {
-          slot.resolveStopped();
-        } else if (slot.restartOnYield) {
-          slot.restartOnYield = false;
-          this.#startIncarnation(slot);
-        }
-      },
-      async (error: unknown) => {
-        await this.#closeDriver(slot);
-        if (slot.actor === actor) slot.actor = null;
-        const crash = error instanceof ActorCrash
-          ? error
-          : new ActorCrash("actor loop", error instanceof Error ? error.message : String(error));
-        this.#onCrash(slot, crash);
-      },
+        backoff: this.#backoff,
+        random: this.#random,
+        secrets: (pdu) => this.#secrets.forPdu(pdu),
+        onSet: (job, outlet, state, ms) =>
+          this.#onSet?.({
+            pdu: job.pdu,
+            driver: this.#slots.get(job.pdu)?.config.driver ?? config.driver,
+            outlet,
+            state,
+            ms,
+            jobId: job.id,
+            requester: job.requester,
+          }),
+      }),
     );
-  }
-
-  #onCrash(slot: Slot, crash: ActorCrash): void {
-    slot.restarts++;
-    const withinLimit = slot.window.record(this.#clock.now());
-    this.#log.error("actor crashed", {
-      pdu: slot.name,
-      driver: slot.config.driver,
-      context: crash.context,
-      reason: crash.reason,
-      restartsInWindow: slot.window.count,
-      maxRestarts: slot.config.max_restarts,
-    });
-    if (withinLimit || slot.stopMode === "shutdown") {
-      // During shutdown a fresh incarnation is what finishes half-done reboots.
-      this.#startIncarnation(slot);
-      return;
-    }
-    this.#fail(slot, `${crash.context}: ${crash.reason}`);
-  }
-
-  #fail(slot: Slot, reason: string): void {
-    const backoffMs = slot.failed
-      ? Math.min(slot.failed.backoffMs * 2, this.#backoff.maxMs)
-      : this.#backoff.initialMs;
-    const jittered = Math.round(backoffMs * (0.8 + 0.4 * this.#random()));
-    const message = `restarted ${slot.config.max_restarts} times within ` +
-      `${slot.config.restart_window} s; last crash: ${reason}`;
-    this.#log.error("PDU failed", { pdu: slot.name, reason: message, retryInMs: jittered });
-    slot.mailbox.close((job) => ({
-      status: "failed",
-      jobId: job.id,
-      pdu: slot.name,
-      kind: "pdu_failed",
-      reason: `PDU "${slot.name}" has failed: ${message}`,
-    }));
-    const timer = this.#clock.setTimer(jittered, () => {
-      if (slot.failed?.timer !== timer) return;
-      slot.failed = null;
-      slot.window.reset();
-      this.#slots.set(slot.name, slot);
-      slot.mailbox = new Mailbox<Job, JobResult>(slot.config.queue_limit);
-      this.#log.info("PDU back from failed state", { pdu: slot.name });
-      this.#startIncarnation(slot);
-    });
-    slot.failed = { reason: message, timer, backoffMs };
-  }
-
-  async #closeDriver(slot: Slot): Promise<void> {
-    const driver = slot.driver;
-    if (driver === null) return;
-    slot.driver = null;
-    const cancel = new AbortController();
-    try {
-      await Promise.race([driver.close(), sleep(this.#clock, this.#abortGraceMs, cancel.signal)]);
-    } catch (error) {
-      this.#log.warn("driver close failed", { pdu: slot.name, error });
-    } finally {
-      cancel.abort();
-    }
   }
 }

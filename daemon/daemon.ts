@@ -116,6 +116,7 @@ export async function startDaemon(config: Config, options: DaemonOptions): Promi
   const supervisor = createSupervisor(config, {
     clock,
     log,
+    env,
     onSet: (event) => {
       metrics.operation(event);
       // Before the job goes on: a reboot's off is on record while it waits out its delay.

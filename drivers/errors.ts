@@ -21,6 +21,11 @@ export interface DriverErrorOptions extends ErrorOptions {
    * value it refuses). Defaults to true for "auth" and "config", false otherwise.
    */
   permanent?: boolean;
+  /**
+   * Whether this error only reports that the operation's signal aborted it, saying nothing of
+   * what the device did. Default false: the message then tells what the driver was waiting for.
+   */
+  aborted?: boolean;
 }
 
 /**
@@ -32,24 +37,27 @@ export class DriverError extends Error {
   readonly kind: DriverErrorKind;
   /** Whether retrying cannot fix it. */
   readonly permanent: boolean;
+  /** Whether it only reports the abort (the actor then words the timeout itself). */
+  readonly aborted: boolean;
 
   /**
    * @param kind what kind of failure
    * @param message a sentence for a lab engineer: what was tried and what the device did
    */
   constructor(kind: DriverErrorKind, message: string, options?: DriverErrorOptions) {
-    const { permanent, ...errorOptions } = options ?? {};
+    const { permanent, aborted, ...errorOptions } = options ?? {};
     super(message, errorOptions);
     this.name = "DriverError";
     this.kind = kind;
     this.permanent = permanent ?? (kind === "auth" || kind === "config");
+    this.aborted = aborted ?? false;
   }
 }
 
 /** Turns an abort into the DriverError the actor expects, keeping other errors as they are. */
 export function abortError(signal: AbortSignal, what: string): DriverError {
   const reason = signal.reason instanceof Error ? signal.reason.message : String(signal.reason);
-  return new DriverError("timeout", `${what} was aborted: ${reason}`);
+  return new DriverError("timeout", `${what} was aborted: ${reason}`, { aborted: true });
 }
 
 // Terminal escape sequences (CSI such as colours and cursor moves, OSC such as window titles)

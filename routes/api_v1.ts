@@ -5,7 +5,12 @@
  * @module
  */
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
-import type { PduCommand, PowerControl, ReloadReport } from "../actors/mod.ts";
+import {
+  type PduCommand,
+  type PowerControl,
+  type ReloadReport,
+  ShuttingDownError,
+} from "../actors/mod.ts";
 import { type ConfigIssue, parseOutletList } from "../config/mod.ts";
 import type { AppEnv } from "./env.ts";
 import type { JobStore } from "./jobs.ts";
@@ -386,6 +391,8 @@ export function apiV1Routes(control: PowerControl, options: ApiOptions): OpenAPI
       try {
         return c.json(await options.reload(), 200);
       } catch (error) {
+        // Shutdown may begin while the config file is read: the supervisor refuses then.
+        if (error instanceof ShuttingDownError) return c.json({ error: error.message }, 409);
         const issues = (error as { issues?: ConfigIssue[] }).issues;
         if (issues) {
           return c.json({

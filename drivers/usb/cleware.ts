@@ -67,7 +67,7 @@ export async function readSwitchSerial(port: ReportPort, what: string): Promise<
       await port.write(Uint8Array.of(0, 2, address));
       digits += await readDigit(port, address, what);
     } catch (error) {
-      // Said without the abort's own words, so that the actor puts it into its timeout reason.
+      // Not marked aborted: it says what the switch never answered, for the timeout's reason.
       if (error instanceof DriverError && error.kind === "timeout") {
         throw new DriverError(
           "timeout",

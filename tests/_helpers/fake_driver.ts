@@ -12,6 +12,7 @@ import type { PduConfig } from "../../config/mod.ts";
 export type Behaviour =
   | "ok"
   | "device-error"
+  | "auth-error" // permanent: retrying cannot help
   | "type-error"
   | "hang" // honours abort
   | "hang-forever" // ignores abort
@@ -66,13 +67,15 @@ export class FakeDevice {
               break;
             case "device-error":
               throw new DriverError("device", "fake device said no");
+            case "auth-error":
+              throw new DriverError("auth", "fake device refused the credentials");
             case "type-error":
               throw new TypeError("fake driver bug");
             case "hang":
               await new Promise<void>((_, reject) =>
                 signal.addEventListener(
                   "abort",
-                  () => reject(new DriverError("timeout", "aborted")),
+                  () => reject(new DriverError("timeout", "aborted", { aborted: true })),
                 )
               );
               break;

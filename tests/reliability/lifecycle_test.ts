@@ -17,11 +17,24 @@ Deno.test("SIGHUP reload under load: every request answered, none lost, new PDUs
   }).spawn();
   const reader = child.stderr.pipeThrough(new TextDecoderStream()).getReader();
   let log = "";
+  // Read all the time, not only while waiting: a pipe nobody reads would block pdud's logging
+  // (each job's outcome is a log line).
+  let more: () => void = () => {};
+  let ended = false;
+  const pump = (async () => {
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      log += value;
+      more();
+    }
+    ended = true;
+    more();
+  })();
   const waitFor = async (pattern: RegExp) => {
     while (!pattern.test(log)) {
-      const { value, done } = await reader.read();
-      assert.ok(!done, `pdud exited early: ${log}`);
-      log += value;
+      assert.ok(!ended, `pdud exited early: ${log}`);
+      await new Promise<void>((resolve) => more = resolve);
     }
     return pattern.exec(log)!;
   };
@@ -59,7 +72,7 @@ Deno.test("SIGHUP reload under load: every request answered, none lost, new PDUs
     await still.body?.cancel();
   } finally {
     child.kill("SIGTERM");
-    while (!(await reader.read()).done) { /* drain */ }
+    await pump;
     assert.equal((await child.status).code, 0);
     await Deno.remove(dir, { recursive: true });
   }
