@@ -53,7 +53,9 @@ export const SIMULATED: DriverDescriptor<SimulatedOptions> = {
     async function operate<T>(signal: AbortSignal, action: () => T): Promise<T> {
       const fault = await device.beginOperation(signal);
       try {
-        if (signal.aborted) throw new DriverError("timeout", "operation aborted");
+        if (signal.aborted) {
+          throw new DriverError("timeout", "operation aborted", { aborted: true });
+        }
         switch (fault) {
           case "none":
             return action();
@@ -68,7 +70,8 @@ export const SIMULATED: DriverDescriptor<SimulatedOptions> = {
             throw new DriverError("protocol", `simulated PDU "${hostname}" answered garbage`);
           case "hang":
             return await new Promise<T>((_, reject) => {
-              const abort = () => reject(new DriverError("timeout", "operation aborted"));
+              const abort = () =>
+                reject(new DriverError("timeout", "operation aborted", { aborted: true }));
               if (signal.aborted) abort();
               else signal.addEventListener("abort", abort, { once: true });
             });
