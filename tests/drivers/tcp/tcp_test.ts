@@ -17,7 +17,8 @@ const ROWS: DriverRow[] = [
     kind: "devantech-eth",
     device: { outlets: relays },
     options: { model, password: "relay-pass" },
-    bad: (sim) => ({ ...sim.pduConfig(), password: "wrong" }),
+    // Not a word of the expected message: configured secrets are scrubbed from replies.
+    bad: (sim) => ({ ...sim.pduConfig(), password: "not-eg-pass" }),
     error: new RegExp(
       `Devantech ${model.toUpperCase()} at 127\\.0\\.0\\.1:\\d+ refused to switch relay 1 active \\(answered 1\\)`,
     ),
@@ -49,7 +50,8 @@ const ROWS: DriverRow[] = [
     kind: "egpms",
     device: { outlets: 4 },
     options: { password: "eg-pass" },
-    bad: (sim) => ({ ...sim.pduConfig(), password: "wrong" }),
+    // Not a word of the expected message: configured secrets are scrubbed from replies.
+    bad: (sim) => ({ ...sim.pduConfig(), password: "not-eg-pass" }),
     error: /EG-PMS at 127\.0\.0\.1:\d+ reports socket 1 off after switching it on/,
     badReason: /did not answer the login within 2000 ms: wrong password/,
   },
