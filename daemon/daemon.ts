@@ -8,6 +8,7 @@ import {
   createSupervisor,
   type ReloadReport,
   type ShutdownReport,
+  ShuttingDownError,
   sleep,
   type Supervisor,
   type SupervisorOptions,
@@ -132,7 +133,7 @@ export async function startDaemon(config: Config, options: DaemonOptions): Promi
   const readConfig = options.readConfig;
   let stopping: Promise<ShutdownReport> | undefined;
   const reload = async (): Promise<DaemonReloadReport> => {
-    if (stopping) throw new Error("pdud is shutting down: reload refused");
+    if (stopping) throw new ShuttingDownError();
     // SIGHUP is also logrotate's signal: the audit log is reopened even if the config is bad.
     const reopened = await audit?.reopen(checkpointRecords(supervisor.snapshot()));
     if (reopened) log.error("cannot reopen the audit log", { path: audit?.path, error: reopened });
@@ -144,7 +145,7 @@ export async function startDaemon(config: Config, options: DaemonOptions): Promi
     const issues = [...restartNeeded(running.daemon, next.daemon, options.listen), ...problems];
     if (issues.length > 0) throw new ConfigError(issues, "the new config");
     const nextAccess = await AccessControl.create(next.daemon, env);
-    if (stopping) throw new Error("pdud is shutting down: reload refused");
+    if (stopping) throw new ShuttingDownError();
     options.onReload?.(next);
     const report = supervisor.reload(next);
     access = nextAccess;
