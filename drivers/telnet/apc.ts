@@ -202,7 +202,9 @@ function menuCreate(model: string) {
             `the result of outlet ${outlet} ${state}`,
             signal,
           );
-          if (!/Command successfully issued/i.test(done.before)) {
+          // "Command successfully issued." on AOS; the AP9210's v1 firmware ends with
+          // "successfully!" (PowerMan's apcold.dev waits for that).
+          if (!/Command successfully issued|successfully!/i.test(done.before)) {
             throw new DriverError(
               "device",
               `${device} did not switch outlet ${outlet} ${state}: ${

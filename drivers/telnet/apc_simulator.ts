@@ -187,19 +187,29 @@ function menus(model: MenuModel, device: SimulatedDevice): Menu {
   };
 }
 
-function draw(menu: Menu): string {
-  const lines = [
+/**
+ * Items one screen holds: a longer menu (a 24-outlet PDU's outlet list) stops after this many
+ * and waits for ENTER, as PowerMan's apcpdu/apcpdu3 scripts expect ("after plug 22").
+ */
+const PAGE_ITEMS = 22;
+const MORE = "\r\n\r\nPress <ENTER> to continue...";
+
+/** The menu's screens: one, or two for a long menu (the second after ENTER). */
+function draw(menu: Menu): string[] {
+  const head = [
     "",
     `------- ${menu.title} `.padEnd(79, "-"),
     "",
     ...(menu.header?.() ?? []).map((l) => `     ${l}`),
     ...(menu.header ? [""] : []),
-    ...menu.items().map(([label], i) => `     ${i + 1}- ${label}`),
-    "",
-    "     <ESC>- Back, <ENTER>- Refresh, <CTRL-L>- Event Log",
-    "> ",
   ];
-  return lines.join("\r\n");
+  const items = menu.items().map(([label], i) => `     ${i + 1}- ${label}`);
+  const foot = ["", "     <ESC>- Back, <ENTER>- Refresh, <CTRL-L>- Event Log", "> "];
+  if (items.length <= PAGE_ITEMS) return [[...head, ...items, ...foot].join("\r\n")];
+  return [
+    [...head, ...items.slice(0, PAGE_ITEMS)].join("\r\n") + MORE,
+    ["", ...items.slice(PAGE_ITEMS), ...foot].join("\r\n"),
+  ];
 }
 
 /** A key the console acts on at once, without ENTER. */
@@ -477,26 +487,36 @@ async function answer(
 function menuConsole(model: MenuModel, device: SimulatedDevice): ConsoleApp {
   const root = menus(model, device);
   // The AP9210's v1 firmware ends its confirmation with "successfully!" (PowerMan's apcold.dev
-  // waits for it); later firmware with "issued." (apcnew.dev).
-  const done = model === "apc9210" ? "!" : ".";
+  // waits for that; the words before it are not known), later firmware with "Command
+  // successfully issued." (apcnew.dev, fence_apc, PDUDaemon).
+  const done = model === "apc9210"
+    ? "Command issued successfully!"
+    : "Command successfully issued.";
   return {
     banner: `\r\n\r\nAmerican Power Conversion               Network Management Card AOS\r\n` +
-      draw(root),
+      draw(root)[0],
     open(write, hangUp) {
       const stack: Menu[] = [root];
       let confirming: Extract<Action, { switch: string }> | undefined;
       let paging: Menu | undefined;
+      /** The screens of the menu on display still to come, one per ENTER. */
+      let screens: string[] = [];
+      const redraw = async (menu: Menu) => {
+        screens = draw(menu);
+        await write(screens.shift()!);
+      };
       const show = async (menu: Menu) => {
         if (menu.pager) {
           paging = menu;
-          await write(`\r\n${menu.pager}\r\n\r\nPress <ENTER> to continue...`);
-        } else await write(draw(menu));
+          await write(`\r\n${menu.pager}${MORE}`);
+        } else await redraw(menu);
       };
       return async (input) => {
+        if (screens.length > 0) return void await write(screens.shift()!);
         if (paging) {
           const menu = paging;
           paging = undefined;
-          if (input === "") return void await write(draw(menu));
+          if (input === "") return void await redraw(menu);
           return;
         }
         if (confirming) {
@@ -504,7 +524,7 @@ function menuConsole(model: MenuModel, device: SimulatedDevice): ConsoleApp {
           confirming = undefined;
           if (input !== "YES") {
             await write("\r\nCommand cancelled.\r\n");
-            return await write(draw(stack.at(-1)!));
+            return await redraw(stack.at(-1)!);
           }
           device.record(`${action.title} outlet ${action.outlet}`);
           return await answer(
@@ -513,7 +533,7 @@ function menuConsole(model: MenuModel, device: SimulatedDevice): ConsoleApp {
               "\r\n Outlet is locked: command failed.\r\n\r\nPress <ENTER> to continue...",
               () => {
                 if (action.switch !== "cancel") device.set(action.outlet, action.switch);
-                return `\r\n Command successfully issued${done}\r\n\r\nPress <ENTER> to continue...`;
+                return `\r\n ${done}\r\n\r\nPress <ENTER> to continue...`;
               },
             ),
             write,
@@ -524,13 +544,13 @@ function menuConsole(model: MenuModel, device: SimulatedDevice): ConsoleApp {
           // ESC goes up one menu; CTRL-C back to the Control Console, as the firmware does.
           if (input.key === "ctrl-c") stack.length = 1;
           else if (stack.length > 1) stack.pop();
-          return await write(draw(stack.at(-1)!));
+          return await redraw(stack.at(-1)!);
         }
         const menu = stack.at(-1)!;
         const items = menu.items();
         const choice = /^\d+$/.test(input) ? items[Number(input) - 1] : undefined;
         const next = choice?.[1]();
-        if (next === undefined) return await write(draw(menu));
+        if (next === undefined) return await redraw(menu);
         if (isMenu(next)) {
           stack.push(next);
           return await show(next);
