@@ -512,7 +512,11 @@ function menuConsole(model: MenuModel, device: SimulatedDevice): ConsoleApp {
         } else await redraw(menu);
       };
       return async (input) => {
-        if (screens.length > 0) return void await write(screens.shift()!);
+        // ENTER shows the next screen; ESC or CTRL-C leaves the menu (and the rest unseen).
+        if (screens.length > 0 && typeof input === "string") {
+          return void await write(screens.shift()!);
+        }
+        screens = [];
         if (paging) {
           const menu = paging;
           paging = undefined;
