@@ -140,9 +140,22 @@ function menus(model: MenuModel, device: SimulatedDevice): Menu {
     title,
     items: () => [
       ...outlets.map((n): Item => [`Outlet ${n}`.padEnd(24) + state(n), () => outletMenu(n)]),
-      ["Master Control/Configuration", () => nothing],
+      ["Master Control/Configuration", () => model === "apc9210" ? master9210 : nothing],
     ],
   });
+  // The AP9210's master control shows every outlet as `N:STATE`, which PowerMan's apcold.dev
+  // reads for its status; its all-outlet commands are not simulated.
+  const master9210: Menu = {
+    title: "Master Control/Configuration",
+    items: () => [["Control of Master Switch", () => ({
+      title: "Control of Master Switch",
+      header: () => outlets.map((n) => `${n}:${state(n)}`.padEnd(10) + `Outlet ${n}`),
+      items: () => [["Turn All Outlets On", () => undefined], [
+        "Turn All Outlets Off",
+        () => undefined,
+      ], ["Reboot All Outlets", () => undefined]],
+    })], ["Master Configuration", () => nothing]],
+  };
 
   let main: Item[];
   if (model === "apc9210") {

@@ -38,7 +38,7 @@ const PAIRINGS: Pairing[] = [
   { script: "apcnew", model: "apc9606", outlets: 8, query: true },
   { script: "apcnew", model: "ap9606", outlets: 8, query: true },
   // The AP9210's v1 firmware ("Outlet Manager", "successfully!").
-  { script: "apcold", model: "apc9210", outlets: 8, query: false },
+  { script: "apcold", model: "apc9210", outlets: 8, query: true },
 ];
 
 function freeTcpPort(): number {
