@@ -35,15 +35,27 @@ function login(version: Version, user = USER.username, auth = USER.authpassphras
     "-x",
     "AES",
     "-X",
-    "priv-pass-1",
+    USER.privpassphrase,
   ];
 }
 
-/** One Net-SNMP tool against the simulator: one try, one second (a drop is a timeout). */
+/**
+ * One Net-SNMP tool against the simulator: one try, one second (a dropped request is a
+ * timeout). `args` are the options, then `--`, then the object names and values.
+ */
 function tool(name: string, sim: Simulator, args: string[]) {
+  const split = args.indexOf("--");
   const target = `udp:127.0.0.1:${sim.address.port}`;
-  const [head, ...rest] = [args.slice(0, args.indexOf("--")), args.slice(args.indexOf("--") + 1)];
-  return run(name, [...head, "-t", "1", "-r", "0", "-On", target, ...rest.flat()], {
+  return run(name, [
+    ...args.slice(0, split),
+    "-t",
+    "1",
+    "-r",
+    "0",
+    "-On",
+    target,
+    ...args.slice(split + 1),
+  ], {
     limitMs: 10_000,
   });
 }
@@ -194,7 +206,28 @@ Deno.test({
   },
 });
 
-for (const version of ["1", "2c"] as const) {
+/** fence_apc_snmp's options for the simulator's community or v3 user. */
+function fenceLogin(version: Version): string[] {
+  if (version !== "3") return ["--community", "private", "--snmp-version", version];
+  return [
+    "--snmp-version",
+    "3",
+    "--username",
+    USER.username,
+    "--password",
+    USER.authpassphrase,
+    "--snmp-auth-prot",
+    "SHA",
+    "--snmp-sec-level",
+    "authPriv",
+    "--snmp-priv-prot",
+    "AES",
+    "--snmp-priv-passwd",
+    USER.privpassphrase,
+  ];
+}
+
+for (const version of ["1", "2c", "3"] as const) {
   Deno.test({
     name:
       `fence_apc_snmp --plug 12 of 8 fails at once (v${version}), naming the agent's error${FENCE_SKIP}`,
@@ -206,10 +239,7 @@ for (const version of ["1", "2c"] as const) {
         "127.0.0.1",
         "--ipport",
         String(sim.address.port),
-        "--community",
-        "private",
-        "--snmp-version",
-        version,
+        ...fenceLogin(version),
         "--plug",
         "12",
         "--action",
