@@ -252,3 +252,29 @@ for (const version of ["1", "2c", "3"] as const) {
     },
   });
 }
+
+Deno.test({
+  name: `Net-SNMP against apc-snmp's Rack PDU table (rPDUOutletControlOutletCommand): ` +
+    `outlet 12 is noCreation, immediateReboot (3) switches off then on${SKIP}`,
+  ignore: SKIP !== "",
+  async fn() {
+    await using sim = await startSimulator("apc-snmp", { outlets: 8 }, {
+      version: "2c",
+      controlpoint: "rPDUOutletControlOutletCommand",
+    });
+    const command = ".1.3.6.1.4.1.318.1.1.12.3.3.1.1.4";
+    const v = ["-v", "2c", "-c", "private", "--"];
+    assertError(
+      await tool("snmpset", sim, [...v, `${command}.12`, "i", "1"]),
+      /noCreation/,
+      `${command}.12`,
+    );
+    const reboot = await tool("snmpset", sim, [...v, `${command}.5`, "i", "3"]);
+    assert.equal(reboot.code, 0, reboot.out);
+    assert.deepEqual(sim.device.history, [[5, "off"], [5, "on"]]);
+    // rPDUOutletStatusOutletState is read-only.
+    const status = ".1.3.6.1.4.1.318.1.1.12.3.5.1.1.4.5";
+    assertError(await tool("snmpset", sim, [...v, status, "i", "2"]), /notWritable/, status);
+    assert.match((await tool("snmpget", sim, [...v, status])).out, /INTEGER: 1\b/);
+  },
+});
