@@ -79,24 +79,28 @@ const EXPECTED: Record<Version, {
   missingSet: RegExp;
   readOnly: RegExp;
   wrongValue: RegExp;
+  wrongType: RegExp;
   foreignSet: RegExp;
 }> = {
   "1": {
     missingSet: /\(noSuchName\)/,
     readOnly: /\(noSuchName\)/,
     wrongValue: /\(badValue\)/,
+    wrongType: /\(badValue\)/,
     foreignSet: /\(noSuchName\)/,
   },
   "2c": {
     missingSet: /noCreation/,
     readOnly: /notWritable/,
     wrongValue: /wrongValue/,
+    wrongType: /wrongType/,
     foreignSet: /notWritable/,
   },
   "3": {
     missingSet: /noCreation/,
     readOnly: /notWritable/,
     wrongValue: /wrongValue/,
+    wrongType: /wrongType/,
     foreignSet: /notWritable/,
   },
 };
@@ -127,6 +131,12 @@ for (const version of ["1", "2c", "3"] as const) {
       assertError(
         await tool("snmpset", sim, [...v, `${CTL}.3`, "i", "9"]),
         want.wrongValue,
+        `${CTL}.3`,
+      );
+      // A string where the device takes an integer.
+      assertError(
+        await tool("snmpset", sim, [...v, `${CTL}.3`, "s", "on"]),
+        want.wrongType,
         `${CTL}.3`,
       );
       // An object the agent does not have at all.
