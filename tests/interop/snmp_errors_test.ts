@@ -203,8 +203,8 @@ Deno.test({
     await using sim = await start("3");
     const unknown = await tool("snmpget", sim, [...login("3", "nobody"), "--", `${CTL}.3`]);
     assert.equal(unknown.code, 1, unknown.out);
+    // A report, not a timeout (which Net-SNMP would name "Timeout: No Response").
     assert.match(unknown.out, /Unknown user name/);
-    assert.ok(unknown.ms < 900, `answered, not timed out (${Math.round(unknown.ms)} ms)`);
     const wrong = await tool("snmpget", sim, [
       ...login("3", USER.username, "wrong-auth-key"),
       "--",
@@ -212,7 +212,6 @@ Deno.test({
     ]);
     assert.equal(wrong.code, 1, wrong.out);
     assert.match(wrong.out, /Authentication failure \(incorrect password, community or key\)/);
-    assert.ok(wrong.ms < 900, `answered, not timed out (${Math.round(wrong.ms)} ms)`);
   },
 });
 
@@ -254,10 +253,10 @@ for (const version of ["1", "2c", "3"] as const) {
         "12",
         "--action",
         "on",
-      ], { limitMs: 20_000 });
+      ], { limitMs: 40_000 });
       assert.notEqual(r.code, 0, r.out);
       assert.match(r.out, version === "1" ? /noSuchName/ : /noCreation/);
-      assert.ok(r.ms < 10_000, `failed fast, not after its 45 s wait (${Math.round(r.ms)} ms)`);
+      assert.ok(r.ms < 20_000, `failed fast, not after its 45 s wait (${Math.round(r.ms)} ms)`);
       assert.deepEqual(sim.device.history, []);
     },
   });
