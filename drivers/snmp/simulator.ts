@@ -6,7 +6,15 @@
  * usmStatsWrongDigests). Each outlet is an integer object at the OID
  * its device uses (APC PowerNet-MIB sPDUOutletCtl or rPDUOutletControlOutletCommand, CyberPower
  * ePDUOutletControlOutletCommand, IP Power 9258, or any OID template given with `oid`); a SET of
- * a value other than on/off is refused with wrongValue/badValue, as the devices do.
+ * a value other than on/off (or APC's reboot, 3) is refused with wrongValue/badValue, as the
+ * devices do.
+ *
+ * Errors follow the protocol version of the request, as RFC 3416 §4.2.5 and RFC 3584 §4.4
+ * define them and Net-SNMP's snmpd sends them: a SET of a missing outlet is `noCreation` (an
+ * object outside every table `notWritable`), a read-only column `notWritable`, a value the
+ * device does not take `wrongValue`; an SNMPv1 manager gets those as `noSuchName` / `badValue`
+ * and, where v2c answers a GET with a noSuchInstance/noSuchObject/endOfMibView value, an SNMPv1
+ * `noSuchName` error, because SNMPv1 has no exception values (RFC 1157 §4.1.2).
  * @module
  */
 import dgram from "node:dgram";
@@ -43,6 +51,8 @@ interface Layout {
   template: string;
   on: number;
   off: number;
+  /** A value that switches the outlet off and on again (APC's outletReboot/immediateReboot). */
+  reboot?: number;
   /**
    * A device with a driver of its own (cyberpower81001, ip9258); without one, the generic
    * snmpv1/v2c/v3 driver for the version, with the credentials added to `config`.
@@ -102,6 +112,66 @@ function credentials(options: Options): Record<string, unknown> {
 
 function driverFor(options: Options): string {
   return options.version === "1" ? "snmpv1" : options.version === "2c" ? "snmpv2c" : "snmpv3";
+}
+
+/** SNMPv2's exception values, which an SNMPv1 message cannot carry. */
+const EXCEPTIONS = new Set([128, 129, 130]); // noSuchObject, noSuchInstance, endOfMibView
+
+/**
+ * Makes net-snmp's agent answer errors per protocol version (see the module comment), where
+ * net-snmp 3.29 answers a SET of a missing instance with "no error" and a noSuchInstance value
+ * (Net-SNMP's `snmpset` then exits 0 and fence_apc_snmp waits 45 s for the outlet to change)
+ * and sends v2 exception values to SNMPv1 managers. A SET naming a missing object is answered
+ * before any handler runs, so nothing in the same request is switched (SETs are all or none).
+ */
+// deno-lint-ignore no-explicit-any
+function errorsPerVersion(agent: any, snmp: any): void {
+  const request = agent.request;
+  // deno-lint-ignore no-explicit-any
+  agent.request = function (socket: unknown, message: any, rinfo: unknown) {
+    const pdu = message.pdu;
+    if (pdu.type === snmp.PduType.SetRequest) {
+      // deno-lint-ignore no-explicit-any
+      const missing = pdu.varbinds.findIndex((vb: any) => !agent.mib.lookup(vb.oid));
+      if (missing >= 0) {
+        const response = pdu.getResponsePduForRequest();
+        // deno-lint-ignore no-explicit-any
+        response.varbinds = pdu.varbinds.map((vb: any) => ({ ...vb }));
+        // noCreation: a row the table cannot grow; notWritable: no writable object there at all.
+        response.errorStatus = agent.mib.getAncestorProviderFromOid(pdu.varbinds[missing].oid)
+          ? snmp.ErrorStatus.NoCreation
+          : snmp.ErrorStatus.NotWritable;
+        response.errorIndex = missing + 1;
+        return agent.sendResponse(socket, rinfo, message, response);
+      }
+    }
+    return request.call(agent, socket, message, rinfo);
+  };
+  const sendResponse = agent.sendResponse;
+  // deno-lint-ignore no-explicit-any
+  agent.sendResponse = function (socket: unknown, rinfo: unknown, message: any, response: any) {
+    if (message.version === snmp.Version1) {
+      if (!response.errorStatus) {
+        // deno-lint-ignore no-explicit-any
+        const i = response.varbinds.findIndex((vb: any) => EXCEPTIONS.has(vb?.type));
+        if (i >= 0) {
+          response.errorStatus = snmp.ErrorStatus.NoSuchName;
+          response.errorIndex = i + 1;
+        }
+      }
+      if (response.errorStatus) {
+        // RFC 1157 §4.1: an error response carries the request's variable bindings as sent (a
+        // GETNEXT's are the names asked for, not the ones found).
+        // deno-lint-ignore no-explicit-any
+        response.varbinds = message.pdu.varbinds.map((vb: any) =>
+          vb.previousOid === undefined
+            ? { oid: vb.oid, type: vb.type, value: vb.value }
+            : { oid: vb.previousOid, type: snmp.ObjectType.Null, value: null }
+        );
+      }
+    }
+    return sendResponse.call(agent, socket, rinfo, message, response);
+  };
 }
 
 /** net-snmp's usmStatsWrongDigests error type (RFC 3414 §3.2 step 6). */
@@ -190,6 +260,7 @@ async function startAgentOn(
     },
   );
   reportWrongDigests(agent);
+  errorsPerVersion(agent, snmp);
   const authorizer = agent.getAuthorizer();
   if (options.version !== "3") authorizer.addCommunity(options.community);
   for (const user of options.users) {
@@ -223,7 +294,12 @@ async function startAgentOn(
     const isSet = request.operation === snmp.PduType.SetRequest;
     if (isSet && request.testSet) {
       // The test pass: refuse values the device does not know before anything changes.
-      if (request.setValue !== layout.on && request.setValue !== layout.off) {
+      const known = [
+        layout.on,
+        layout.off,
+        ...(layout.reboot === undefined ? [] : [layout.reboot]),
+      ];
+      if (!known.includes(request.setValue)) {
         device.record(`SET ${request.oid} = ${request.setValue} (refused: wrongValue)`);
         return request.done({ errorStatus: snmp.ErrorStatus.WrongValue });
       }
@@ -248,7 +324,11 @@ async function startAgentOn(
               value: "\u0000\u0013garbage",
             });
         }
-        if (isSet) device.set(outlet, request.setValue === layout.on ? "on" : "off");
+        if (isSet && request.setValue === layout.reboot) {
+          // Off, then on again after the device's reboot duration (not simulated: at once).
+          device.set(outlet, "off");
+          device.set(outlet, "on");
+        } else if (isSet) device.set(outlet, request.setValue === layout.on ? "on" : "off");
         else request.instanceNode.value = device.get(outlet) === "on" ? layout.on : layout.off;
         request.done();
       } finally {
@@ -432,6 +512,8 @@ export const APC_SNMP: SimulatorKind<Options> = {
       template: `${MIB_OBJECTS["PowerNet-MIB"]![settings.options.controlpoint]}.*`,
       on: 1,
       off: 2,
+      // sPDUOutletCtl outletReboot(3), rPDUOutletControlOutletCommand immediateReboot(3).
+      reboot: 3,
       ...APC_LAYOUTS[settings.options.controlpoint],
       config: (o, port) => ({
         mib: "PowerNet-MIB",

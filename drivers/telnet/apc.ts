@@ -49,7 +49,16 @@ const PATHS: Record<string, Step[]> = {
     "Control Outlet",
     ACTION,
   ],
-  apc7932: ["Device Manager", "Outlet Management", "Outlet Control/Configuration", OUTLET, ACTION],
+  // Upstream's apc7932 goes from the outlet straight to Immediate On/Off; fence_apc, PowerMan
+  // and APC's AP79xx guide show a "Control Outlet" menu between. Either is taken (see below).
+  apc7932: [
+    "Device Manager",
+    "Outlet Management",
+    "Outlet Control/Configuration",
+    OUTLET,
+    "Control Outlet",
+    ACTION,
+  ],
   apc7900: ["Device Manager", "Outlet Control/Configuration", OUTLET, "Control Outlet", ACTION],
   apc7920: ["Device Manager", "Outlet Control/Configuration", OUTLET, "Control Outlet", ACTION],
   apc9218: ["Device Manager", OUTLET, "Control Outlet", ACTION],
@@ -158,6 +167,12 @@ function menuCreate(model: string) {
                 signal,
               );
               break;
+            } else if (
+              path[path.indexOf(step) + 1] === ACTION && ACTIONS[state].test(menu) &&
+              !new RegExp(`^\\s*\\d+- ${escape(step)}`, "m").test(menu)
+            ) {
+              // The outlet's own menu already offers the command: no submenu to enter.
+              continue;
             } else {
               await choose(
                 menu,
@@ -187,7 +202,9 @@ function menuCreate(model: string) {
             `the result of outlet ${outlet} ${state}`,
             signal,
           );
-          if (!/Command successfully issued/i.test(done.before)) {
+          // "Command successfully issued." on AOS; the AP9210's v1 firmware ends with
+          // "successfully!" (PowerMan's apcold.dev waits for that).
+          if (!/Command successfully issued|successfully!/i.test(done.before)) {
             throw new DriverError(
               "device",
               `${device} did not switch outlet ${outlet} ${state}: ${

@@ -7,6 +7,29 @@
  * (`./apc_ssh_simulator.ts`): SSH's password authentication is the login. Then either the
  * Control Console's numbered menus (per model, as each firmware lays them out; ESC goes up,
  * ENTER redraws, an outlet command needs `YES`) or the `apc>` command line of the AP8959.
+ *
+ * Which menus each model draws was checked against the clients written for the real devices:
+ * ClusterLabs' `fence_apc`, PowerMan's `apc*.dev` scripts (Debian's powerman), upstream
+ * PDUDaemon's drivers and Linux-HA's `apcmaster` STONITH plugin (tested on an AP9211). Where
+ * they disagree the vendor's user's guides decide; each choice is written at the model below
+ * and in docs/notes-fidelity.md:
+ * - AP7952/AP7921/AP7932 (Switched Rack PDU, AOS v3): Device Manager → Outlet Management →
+ *   Outlet Control/Configuration → the outlet → Control Outlet → Immediate On/Off. Upstream's
+ *   apc7932 driver skips "Control Outlet"; fence_apc, PowerMan's apcpdu3 and apc7920 scripts
+ *   and the AP79xx guide have it, so the AP7932 draws it too (pdud's driver takes either).
+ * - AP7900/AP7920 (AOS v2): Device Manager → Outlet Control/Configuration (item 3) → ….
+ * - AP9211/AP9212/AP9217/AP9218 MasterSwitch and its AP9606 card: the Device Manager lists the
+ *   outlets itself; the outlet → Control Outlet → Immediate On/Off. PowerMan (apcnew.dev),
+ *   PDUDaemon (apc9218) and apcmaster agree; fence_apc cannot drive it (it picks the Device
+ *   Manager's item 2 or 3 as if it were an outlet list, finds no outlets and says "plug is not
+ *   available"), which is fence_apc's limit, not the device's. Only the AP9218 shows a pager
+ *   before the control menu (PDUDaemon's apc9218 handles one; PowerMan's apcnew has none).
+ * - AP9210 MasterSwitch (v1 firmware): "Outlet Manager" → the outlet → Control of Outlet →
+ *   Turn Outlet On/Off (PowerMan's apcold.dev, PDUDaemon's apc9210); fence_apc does not know
+ *   this firmware either.
+ * Every control menu's Cancel (pending delays) asks for YES and succeeds, as PowerMan's scripts
+ * send it before each command. Prompts start with a bare CR (`\rUser Name : `), which
+ * PowerMan's apc7900/apc7920/apcpdu scripts wait for.
  * @module
  */
 import { z } from "zod";
@@ -58,7 +81,9 @@ interface Menu {
   pager?: string | undefined;
 }
 type Item = [label: string, choose: () => Menu | Action | undefined];
-type Action = { switch: "on" | "off"; outlet: number; title: string } | { logout: true };
+type Action =
+  | { switch: "on" | "off" | "cancel"; outlet: number; title: string }
+  | { logout: true };
 
 function isMenu(x: Menu | Action | undefined): x is Menu {
   return x !== undefined && "items" in x;
@@ -74,9 +99,7 @@ function menus(model: MenuModel, device: SimulatedDevice): Menu {
     title: `Control Outlet ${n}`,
     header:
       () => [`Name         : Outlet ${n}`, `Outlet       : ${n}`, `State        : ${state(n)}`],
-    pager: model === "apc9218" || model === "ap9218" || model === "apc9606" || model === "ap9606"
-      ? `Outlet ${n} state: ${state(n)}`
-      : undefined,
+    pager: model === "apc9218" || model === "ap9218" ? `Outlet ${n} state: ${state(n)}` : undefined,
     items: () => [
       ["Immediate On", () => ({ switch: "on", outlet: n, title: "Immediate On" })],
       ["Immediate Off", () => ({ switch: "off", outlet: n, title: "Immediate Off" })],
@@ -84,7 +107,7 @@ function menus(model: MenuModel, device: SimulatedDevice): Menu {
       ["Delayed On", () => undefined],
       ["Delayed Off", () => undefined],
       ["Delayed Reboot", () => undefined],
-      ["Cancel", () => undefined],
+      ["Cancel", () => ({ switch: "cancel", outlet: n, title: "Cancel" })],
     ],
   });
   const control9210 = (n: number): Menu => ({
@@ -97,7 +120,6 @@ function menus(model: MenuModel, device: SimulatedDevice): Menu {
     ],
   });
   const outletMenu = (n: number): Menu => {
-    if (model === "apc7932") return control(n);
     if (model === "apc9210") {
       return {
         title: `Outlet ${n}`,
@@ -118,9 +140,22 @@ function menus(model: MenuModel, device: SimulatedDevice): Menu {
     title,
     items: () => [
       ...outlets.map((n): Item => [`Outlet ${n}`.padEnd(24) + state(n), () => outletMenu(n)]),
-      ["Master Control/Configuration", () => nothing],
+      ["Master Control/Configuration", () => model === "apc9210" ? master9210 : nothing],
     ],
   });
+  // The AP9210's master control shows every outlet as `N:STATE`, which PowerMan's apcold.dev
+  // reads for its status; its all-outlet commands are not simulated.
+  const master9210: Menu = {
+    title: "Master Control/Configuration",
+    items: () => [["Control of Master Switch", () => ({
+      title: "Control of Master Switch",
+      header: () => outlets.map((n) => `${n}:${state(n)}`.padEnd(10) + `Outlet ${n}`),
+      items: () => [["Turn All Outlets On", () => undefined], [
+        "Turn All Outlets Off",
+        () => undefined,
+      ], ["Reboot All Outlets", () => undefined]],
+    })], ["Master Configuration", () => nothing]],
+  };
 
   let main: Item[];
   if (model === "apc9210") {
@@ -165,19 +200,29 @@ function menus(model: MenuModel, device: SimulatedDevice): Menu {
   };
 }
 
-function draw(menu: Menu): string {
-  const lines = [
+/**
+ * Items one screen holds: a longer menu (a 24-outlet PDU's outlet list) stops after this many
+ * and waits for ENTER, as PowerMan's apcpdu/apcpdu3 scripts expect ("after plug 22").
+ */
+const PAGE_ITEMS = 22;
+const MORE = "\r\n\r\nPress <ENTER> to continue...";
+
+/** The menu's screens: one, or two for a long menu (the second after ENTER). */
+function draw(menu: Menu): string[] {
+  const head = [
     "",
     `------- ${menu.title} `.padEnd(79, "-"),
     "",
     ...(menu.header?.() ?? []).map((l) => `     ${l}`),
     ...(menu.header ? [""] : []),
-    ...menu.items().map(([label], i) => `     ${i + 1}- ${label}`),
-    "",
-    "     <ESC>- Back, <ENTER>- Refresh, <CTRL-L>- Event Log",
-    "> ",
   ];
-  return lines.join("\r\n");
+  const items = menu.items().map(([label], i) => `     ${i + 1}- ${label}`);
+  const foot = ["", "     <ESC>- Back, <ENTER>- Refresh, <CTRL-L>- Event Log", "> "];
+  if (items.length <= PAGE_ITEMS) return [[...head, ...items, ...foot].join("\r\n")];
+  return [
+    [...head, ...items.slice(0, PAGE_ITEMS)].join("\r\n") + MORE,
+    ["", ...items.slice(PAGE_ITEMS), ...foot].join("\r\n"),
+  ];
 }
 
 /** A key the console acts on at once, without ENTER. */
@@ -263,6 +308,13 @@ interface ConsoleApp {
 
 type Credentials = { username: string; password: string };
 
+/**
+ * The login prompts, each after a bare CR: PowerMan's APC scripts expect `\rUser Name : ` and
+ * `\rPassword  : ` (the card returns the carriage before it prompts).
+ */
+const USER_PROMPT = "\r\n\rUser Name : ";
+const PASSWORD_PROMPT = "\r\n\rPassword  : ";
+
 /** A console on telnet: negotiation, the console's own login, then the session. */
 function serveTelnet(
   device: SimulatedDevice,
@@ -280,7 +332,7 @@ function serveTelnet(
       } catch { /* already closed */ }
     };
     await write(String.fromCharCode(IAC, WILL, ECHO, IAC, WILL, SGA, IAC, DO, NAWS));
-    await write("\r\nUser Name : ");
+    await write(USER_PROMPT);
     const input = new ConsoleInput({ telnet: true });
     let stage: "user" | "password" | "in" = "user";
     let user = "";
@@ -294,12 +346,12 @@ function serveTelnet(
         if (!open) break;
         if (stage === "user") {
           if (typeof item !== "string" || item === "") {
-            await write("\r\nUser Name : ");
+            await write(USER_PROMPT);
             continue;
           }
           user = item;
           stage = "password";
-          await write("\r\nPassword  : ");
+          await write(PASSWORD_PROMPT);
         } else if (stage === "password") {
           const line = typeof item === "string" ? item : "";
           if (user === credentials.username && line === credentials.password) {
@@ -314,7 +366,7 @@ function serveTelnet(
               hangUp();
             } else {
               stage = "user";
-              await write("\r\nUser Name : ");
+              await write(USER_PROMPT);
             }
           }
         } else {
@@ -447,24 +499,41 @@ async function answer(
 /** The Control Console of a menu model. */
 function menuConsole(model: MenuModel, device: SimulatedDevice): ConsoleApp {
   const root = menus(model, device);
+  // The AP9210's v1 firmware ends its confirmation with "successfully!" (PowerMan's apcold.dev
+  // waits for that; the words before it are not known), later firmware with "Command
+  // successfully issued." (apcnew.dev, fence_apc, PDUDaemon).
+  const done = model === "apc9210"
+    ? "Command issued successfully!"
+    : "Command successfully issued.";
   return {
     banner: `\r\n\r\nAmerican Power Conversion               Network Management Card AOS\r\n` +
-      draw(root),
+      draw(root)[0],
     open(write, hangUp) {
       const stack: Menu[] = [root];
       let confirming: Extract<Action, { switch: string }> | undefined;
       let paging: Menu | undefined;
+      /** The screens of the menu on display still to come, one per ENTER. */
+      let screens: string[] = [];
+      const redraw = async (menu: Menu) => {
+        screens = draw(menu);
+        await write(screens.shift()!);
+      };
       const show = async (menu: Menu) => {
         if (menu.pager) {
           paging = menu;
-          await write(`\r\n${menu.pager}\r\n\r\nPress <ENTER> to continue...`);
-        } else await write(draw(menu));
+          await write(`\r\n${menu.pager}${MORE}`);
+        } else await redraw(menu);
       };
       return async (input) => {
+        // ENTER shows the next screen; ESC or CTRL-C leaves the menu (and the rest unseen).
+        if (screens.length > 0 && typeof input === "string") {
+          return void await write(screens.shift()!);
+        }
+        screens = [];
         if (paging) {
           const menu = paging;
           paging = undefined;
-          if (input === "") return void await write(draw(menu));
+          if (input === "") return void await redraw(menu);
           return;
         }
         if (confirming) {
@@ -472,7 +541,7 @@ function menuConsole(model: MenuModel, device: SimulatedDevice): ConsoleApp {
           confirming = undefined;
           if (input !== "YES") {
             await write("\r\nCommand cancelled.\r\n");
-            return await write(draw(stack.at(-1)!));
+            return await redraw(stack.at(-1)!);
           }
           device.record(`${action.title} outlet ${action.outlet}`);
           return await answer(
@@ -480,8 +549,8 @@ function menuConsole(model: MenuModel, device: SimulatedDevice): ConsoleApp {
               device,
               "\r\n Outlet is locked: command failed.\r\n\r\nPress <ENTER> to continue...",
               () => {
-                device.set(action.outlet, action.switch);
-                return "\r\n Command successfully issued.\r\n\r\nPress <ENTER> to continue...";
+                if (action.switch !== "cancel") device.set(action.outlet, action.switch);
+                return `\r\n ${done}\r\n\r\nPress <ENTER> to continue...`;
               },
             ),
             write,
@@ -492,13 +561,13 @@ function menuConsole(model: MenuModel, device: SimulatedDevice): ConsoleApp {
           // ESC goes up one menu; CTRL-C back to the Control Console, as the firmware does.
           if (input.key === "ctrl-c") stack.length = 1;
           else if (stack.length > 1) stack.pop();
-          return await write(draw(stack.at(-1)!));
+          return await redraw(stack.at(-1)!);
         }
         const menu = stack.at(-1)!;
         const items = menu.items();
         const choice = /^\d+$/.test(input) ? items[Number(input) - 1] : undefined;
         const next = choice?.[1]();
-        if (next === undefined) return await write(draw(menu));
+        if (next === undefined) return await redraw(menu);
         if (isMenu(next)) {
           stack.push(next);
           return await show(next);
@@ -510,8 +579,10 @@ function menuConsole(model: MenuModel, device: SimulatedDevice): ConsoleApp {
         confirming = next;
         await write(
           `\r\n\r\n------- ${next.title} `.padEnd(83, "-") +
-            `\r\n\r\n     This command will immediately ${
-              next.switch === "on" ? "turn on" : "turn off"
+            `\r\n\r\n     This command will ${
+              next.switch === "cancel"
+                ? "cancel all pending commands on"
+                : `immediately turn ${next.switch}`
             }` +
             ` outlet ${next.outlet}.\r\n\r\nEnter 'YES' to continue or <ENTER> to cancel : `,
         );
