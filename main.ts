@@ -302,15 +302,15 @@ async function logSink(path: string | undefined): Promise<LogSink> {
 }
 
 /**
- * The logger settings a config carries: its level (unless --loglevel fixed one). The secret
- * values it scrubs come from the config too — see docs/notes-daemonproc.md for the wiring.
- */
-/**
  * Secret values of every config this process has loaded: a PDU removed by reload finishes its
  * queued jobs with its old settings, and a revoked token is still a secret.
  */
 const loadedSecrets = new Set<string>();
 
+/**
+ * The logger settings a config carries: its level (unless --loglevel fixed one) and the secret
+ * values it scrubs (docs/configuration.md#secrets).
+ */
 function applyConfigToLogger(log: RootLogger, config: Config, fixed: LogLevel | undefined): void {
   log.setLevel(fixed ?? parseLogLevel(config.daemon.logging_level) ?? "info");
   for (const value of collectSecrets(config, (name) => Deno.env.get(name)).all) {

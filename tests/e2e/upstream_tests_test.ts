@@ -3,7 +3,7 @@
  * pdudaemon/drivers/test_numatousb.py, share/pdudaemon-test.sh), ported to what pdud can observe:
  * the bytes and SNMP SETs its simulators receive and the replies of its HTTP and TCP routes.
  * Each test names the upstream test it mirrors. What upstream asserts that pdud cannot observe
- * or does differently on purpose is listed in docs/notes-upstream.md.
+ * or does differently on purpose is listed in docs/upstream-differences.md.
  */
 import assert from "node:assert/strict";
 import { findDriver, type Simulator } from "../../drivers/mod.ts";
