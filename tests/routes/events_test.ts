@@ -16,6 +16,7 @@ import { AccessControl, createApp } from "../../routes/mod.ts";
 import { ManualClock } from "../_helpers/clock.ts";
 import { FakeDevice, fakePdu } from "../_helpers/fake_driver.ts";
 import { startDaemon } from "../_helpers/daemon.ts";
+import { startDaemon as startRaw } from "../../daemon/mod.ts";
 
 interface SseEvent {
   id?: string;
@@ -424,5 +425,46 @@ Deno.test("a real daemon streams events over HTTP and ends the stream at shutdow
     assert.equal((await resumed.rest()).at(-1)?.event, "closed");
   } finally {
     await d.close();
+  }
+});
+
+Deno.test("over real HTTP, a client that never reads is dropped and the daemon keeps serving", async () => {
+  const pdu = `events-dead-${Date.now().toString(36)}`;
+  const daemon = await startRaw(
+    await loadConfig({ pdus: { [pdu]: { driver: "simulated", outlets: 4 } } }),
+    {
+      log: SILENT_LOGGER,
+      listen: { hostname: "127.0.0.1", port: 0, listener: "both" },
+      events: { bufferSize: 8, dropGraceMs: 0 },
+    },
+  );
+  const port = daemon.listeners.port;
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+  try {
+    await conn.write(
+      new TextEncoder().encode(`GET /api/v1/events HTTP/1.1\r\nhost: 127.0.0.1\r\n\r\n`),
+    );
+    const { events } = daemon;
+    // Wait (by turns of the event loop, not time) for the subscription to exist.
+    while (events.subscribers === 0) await new Promise((resolve) => setTimeout(resolve, 0));
+    // 64 KiB events, a turn of the event loop apart so the stream writes whatever the socket
+    // takes: once the kernel's buffers are full the subscriber's buffer fills and it is dropped.
+    const big = "x".repeat(64 * 1024);
+    let sent = 0;
+    while (events.subscribers > 0) {
+      assert.ok(sent < 2000, "a client that never reads is dropped within 2000 events (125 MiB)");
+      events.publish("job.accepted", { big });
+      sent++;
+      await new Promise((resolve) => setTimeout(resolve, 0));
+    }
+    // Dropped by the full socket, not by a burst: far more than one buffer's worth went out.
+    assert.ok(sent > 8 * 4, `the stream kept up until the socket was full (${sent} events)`);
+    // The daemon is not held up: a job runs and is answered while the dead client is connected.
+    const on = await fetch(`http://127.0.0.1:${port}/power/control/on?hostname=${pdu}&port=1`);
+    assert.equal(await on.text(), "OK - accepted request\n");
+    assert.equal(events.subscribers, 0);
+  } finally {
+    conn.close();
+    await daemon.stop(1000);
   }
 });
