@@ -325,13 +325,14 @@ export class Supervisor implements PowerControl, AsyncDisposable {
     const events = this.#events!;
     const data = jobData(request.pdu, result.jobId, request.command, request.requester ?? {});
     if (result.status === "done") {
-      events.publish("job.done", { ...data, state: result.state, source: result.source, ms });
+      // As for a set, the outlet's change comes before the job's end.
       if (result.source === "device" && result.state) {
         events.outletState(request.pdu, result.outlet, result.state, "device", {
           job: result.jobId,
           principal: data.principal,
         });
       }
+      events.publish("job.done", { ...data, state: result.state, source: result.source, ms });
     } else {
       events.publish(`job.${result.status}`, {
         ...data,

@@ -12,6 +12,7 @@ import {
   type Supervisor,
 } from "../../actors/mod.ts";
 import { type Config, loadConfig, type PduConfig } from "../../config/mod.ts";
+import { simulatedDevice } from "../../drivers/mod.ts";
 import { AccessControl, createApp } from "../../routes/mod.ts";
 import { ManualClock } from "../_helpers/clock.ts";
 import { FakeDevice, fakePdu } from "../_helpers/fake_driver.ts";
@@ -465,6 +466,73 @@ Deno.test("over real HTTP, a client that never reads is dropped and the daemon k
     assert.equal(events.subscribers, 0);
   } finally {
     conn.close();
+    await daemon.stop(1000);
+  }
+});
+
+Deno.test("the event stream refuses subscribers beyond its limit (503) and pings idle ones", async () => {
+  const { clock, subscribe, supervisor } = setup([fakePdu("p")], {
+    maxSubscribers: 1,
+    heartbeatMs: 1000,
+  });
+  const sse = new SseReader(await subscribe());
+  await sse.take(1);
+  const second = await subscribe();
+  assert.equal(second.status, 503);
+  assert.match((await second.json()).error, /1 subscribers, its limit/);
+  await clock.advance(1000);
+  const pending = sse.next();
+  await clock.advance(1000);
+  // The ping is a comment: no event, but bytes on the wire.
+  assert.match(sse.raw, /: ping\n\n/);
+  await sse.cancel();
+  assert.equal(await pending.catch(() => null), null);
+  await stop(supervisor, clock);
+});
+
+Deno.test("a real daemon: a device read reports a change made behind pdud's back; a token reload ends streams", async () => {
+  const pdu = `events-read-${Date.now().toString(36)}`;
+  let tokens = [{ name: "dash", secret: "read-secret-0123456789", scope: "read" }];
+  const configOf = () =>
+    loadConfig({ daemon: { tokens }, pdus: { [pdu]: { driver: "simulated" } } });
+  const daemon = await startRaw(await configOf(), {
+    log: SILENT_LOGGER,
+    listen: { hostname: "127.0.0.1", port: 0, listener: "both" },
+    readConfig: configOf,
+  });
+  const url = `http://127.0.0.1:${daemon.listeners.port}`;
+  const headers = { authorization: "Bearer read-secret-0123456789" };
+  try {
+    const sse = new SseReader(await fetch(`${url}/api/v1/events`, { headers }));
+    await sse.take(1);
+    simulatedDevice(pdu).set(3, "on");
+    const read = await fetch(`${url}/api/v1/pdus/${pdu}/outlets/3`, { headers });
+    assert.equal((await read.json()).state, "on");
+    const seen = await sse.until("job.done");
+    assert.deepEqual(types(seen).filter((t) => t.startsWith("job.")), [
+      "job.accepted",
+      "job.started",
+      "job.done",
+    ]);
+    assert.equal(seen[0]!.data.command, "status");
+    assert.equal(seen[0]!.data.principal, "dash");
+    const change = seen.find((e) => e.event === "outlet.state")!;
+    assert.deepEqual([change.data.outlet, change.data.state, change.data.source], [
+      3,
+      "on",
+      "device",
+    ]);
+
+    tokens = [{ name: "dash2", secret: "other-secret-0123456789", scope: "read" }];
+    const report = await daemon.reload();
+    assert.deepEqual(report.daemon, ["tokens"]);
+    const closed = (await sse.rest()).at(-1)!;
+    assert.equal(closed.event, "closed");
+    assert.match(String(closed.data.reason), /access rules changed/);
+    const old = await fetch(`${url}/api/v1/events`, { headers });
+    assert.equal(old.status, 401, "the revoked token cannot reconnect");
+    await old.body?.cancel();
+  } finally {
     await daemon.stop(1000);
   }
 });
