@@ -58,7 +58,7 @@ export interface EventHubOptions {
 /** Why a subscription could not be made. */
 export type SubscribeRefusal =
   | { error: "bad_id"; message: string }
-  | { error: "too_many"; message: string };
+  | { error: "too_many" | "closed"; message: string };
 
 /** One subscriber's view of the hub. */
 export class Subscription {
@@ -177,6 +177,7 @@ export class EventHub {
   #seq = 0;
   #subscribers = new Set<Subscription>();
   #wanted = false;
+  #closed = false;
   /** Last state seen per PDU and outlet, so a device read only reports a change. */
   #outlets = new Map<string, Map<number | string, string>>();
 
@@ -264,24 +265,22 @@ export class EventHub {
    * holds (or of another run) gets a `reset` event first, saying what was missed.
    */
   subscribe(lastEventId?: string): Subscription | SubscribeRefusal {
-    let first: HubEvent[] = [];
-    if (lastEventId !== undefined && lastEventId !== "") {
-      const m = /^([0-9a-z]{1,20})-(\d{1,15})$/.exec(lastEventId);
-      if (!m) {
-        return {
-          error: "bad_id",
-          message: `Last-Event-ID: expected an id this stream sent (like "${this.boot}-42"), ` +
-            `got "${lastEventId.slice(0, 40)}"`,
-        };
-      }
-      first = this.#replay(lastEventId, m[1]!, Number(m[2]));
+    const m = lastEventId ? /^([0-9a-z]{1,20})-(\d{1,15})$/.exec(lastEventId) : null;
+    if (lastEventId && !m) {
+      return {
+        error: "bad_id",
+        message: `Last-Event-ID: expected an id this stream sent (like "${this.boot}-42"), ` +
+          `got "${lastEventId.slice(0, 40)}"`,
+      };
     }
+    if (this.#closed) return { error: "closed", message: "pdud is shutting down" };
     if (this.#subscribers.size >= this.maxSubscribers) {
       return {
         error: "too_many",
         message: `the event stream has ${this.maxSubscribers} subscribers, its limit; retry later`,
       };
     }
+    const first = m ? this.#replay(lastEventId!, m[1]!, Number(m[2])) : [];
     this.#wanted = true;
     const subscription = new Subscription(this, first);
     this.#subscribers.add(subscription);
@@ -314,9 +313,15 @@ export class EventHub {
     ];
   }
 
-  /** Ends every subscription with a `closed` event (shutdown, or access rules changed). */
+  /** Ends every subscription with a `closed` event (access rules changed, or shutdown). */
   closeAll(reason: string): void {
     for (const s of [...this.#subscribers]) s.end("closed", { reason });
+  }
+
+  /** Shutdown: ends every subscription and refuses new ones, so no stream holds the listeners. */
+  close(reason: string): void {
+    this.#closed = true;
+    this.closeAll(reason);
   }
 
   /** @internal A stream-control event: not numbered, not kept in the ring. */

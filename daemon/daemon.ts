@@ -208,7 +208,7 @@ export async function startDaemon(config: Config, options: DaemonOptions): Promi
       listening = false;
       metrics.close();
       // Event streams never end by themselves, and the listeners wait for open responses.
-      events.closeAll("pdud is shutting down");
+      events.close("pdud is shutting down");
       // Stop accepting first, but keep open connections: clients whose jobs are in flight are
       // answered once the supervisor has settled those jobs (DESIGN.md §3).
       const closing = listeners.close();

@@ -89,3 +89,14 @@ Deno.test("a subscriber that finishes in time is not abandoned; waits wake on ev
   assert.equal(abandoned, false);
   assert.equal(clock.pending, 0, "no timer left behind");
 });
+
+Deno.test("EventHub.close() ends every subscription and refuses new ones", () => {
+  const hub = new EventHub();
+  const s = subscribe(hub);
+  hub.close("pdud is shutting down");
+  assert.deepEqual(s.take().map((e) => e.type), ["closed"]);
+  s.close();
+  const late = hub.subscribe();
+  assert.ok(!(late instanceof Subscription));
+  assert.equal(late.error, "closed");
+});
