@@ -137,7 +137,9 @@ export class Subscription {
       this.end("dropped", {
         reason: `this subscriber fell ${this.#hub.bufferSize} events behind and was dropped; ` +
           "reconnect with Last-Event-ID to resume from the ring",
-        lastQueued: this.#buffer[this.#buffer.length - 1]?.id ?? null,
+        // What this client will not get; its last id seen is where a resume starts.
+        discarded: this.#buffer.length,
+        firstDiscarded: this.#buffer[0]?.id ?? null,
       }, { discard: true });
       return;
     }

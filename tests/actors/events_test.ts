@@ -65,6 +65,8 @@ Deno.test("a full subscriber is dropped: its buffer is freed, a final event says
   const [final] = s.take();
   assert.equal(final!.type, "dropped");
   assert.equal(final!.id, "", "not numbered, not in the ring");
+  const why = JSON.parse(final!.data);
+  assert.deepEqual([why.discarded, why.firstDiscarded], [3, `${hub.boot}-1`]);
   await clock.advance(100);
   assert.equal(abandoned, true, "a subscriber that does not finish in time is abandoned");
 });
