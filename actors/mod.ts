@@ -17,6 +17,15 @@ export {
   Supervisor,
   type SupervisorOptions,
 } from "./supervisor.ts";
+export {
+  EVENT_TYPES,
+  EventHub,
+  type EventHubOptions,
+  type EventType,
+  type HubEvent,
+  type SubscribeRefusal,
+  Subscription,
+} from "./events.ts";
 export { SLOT_EVENTS, SLOT_STATES, type SlotState } from "./slot.ts";
 export type { FailureKind, JobResult, PduCommand, RefusalKind } from "./messages.ts";
 export type { Requester } from "./job.ts";

@@ -18,6 +18,7 @@ import {
 } from "../drivers/mod.ts";
 import { type Clock, sleep, type Timer } from "./clock.ts";
 import type { Job } from "./job.ts";
+import { noticeStarts } from "./events.ts";
 import { Mailbox } from "./mailbox.ts";
 import type { JobResult } from "./messages.ts";
 import {
@@ -153,6 +154,11 @@ export interface SlotContext {
   secrets?: (pdu: string) => readonly string[];
   /** After each successful outlet change. */
   onSet?: (job: Job, outlet: number, state: OutletState, ms: number) => void;
+  /** After each change of state (the event stream). */
+  onState?: (slot: Slot, from: SlotState, event: SlotEventType) => void;
+  /** When a job's first device operation begins, if `wantStarts()` (the event stream). */
+  onStart?: (job: Job) => void;
+  wantStarts?: () => boolean;
 }
 
 /** What a slot shows. */
@@ -312,6 +318,7 @@ export class Slot {
         this.#stop(from, event);
         break;
     }
+    if (from !== to) this.#context.onState?.(this, from, event.type);
     return true;
   }
 
@@ -456,9 +463,14 @@ export class Slot {
     let driver: Driver;
     try {
       if (descriptor === undefined) throw new Error(`no driver named "${config.driver}"`);
-      driver = scrubbedDriver(
-        descriptor.create(config.address ?? config.name, { options: config.options, log }),
-        secrets,
+      driver = noticeStarts(
+        scrubbedDriver(
+          descriptor.create(config.address ?? config.name, { options: config.options, log }),
+          secrets,
+        ),
+        () => this.#mailbox.entries(),
+        this.#context.onStart,
+        this.#context.wantStarts ?? (() => false),
       );
     } catch (error) {
       const reason = scrubText(error instanceof Error ? error.message : String(error), secrets);

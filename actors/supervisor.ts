@@ -15,9 +15,10 @@ import {
 } from "../config/mod.ts";
 import { type AnyDriverDescriptor, findDriver, type Logger } from "../drivers/mod.ts";
 import { type Clock, sleep, SYSTEM_CLOCK } from "./clock.ts";
+import type { EventHub } from "./events.ts";
 import type { Job, Requester } from "./job.ts";
 import { describeCommand, type JobResult, type PduCommand, stepsOf } from "./messages.ts";
-import { Slot, type SlotState } from "./slot.ts";
+import { Slot, type SlotSnapshot, type SlotState } from "./slot.ts";
 
 /** What a PDU looks like from outside. */
 export interface PduSnapshot {
@@ -104,6 +105,8 @@ export interface SupervisorOptions {
   onJob?: (event: JobEvent) => void;
   /** Where token `secret_env` values are read (default the process environment). */
   env?: SecretEnv;
+  /** The event stream's hub: jobs, outlet and PDU state changes are published to it. */
+  events?: EventHub;
 }
 
 /** A request and its one definite result. */
@@ -136,6 +139,34 @@ export class ShuttingDownError extends Error {
 
 let jobCounter = 0;
 
+/** A PDU's state as clients see it, from its slot's. */
+function pduState(s: SlotSnapshot): PduSnapshot["state"] {
+  return s.state === "unavailable" || s.state === "failed"
+    ? s.state
+    : s.state === "draining" || s.state === "stopping" || s.state === "stopped"
+    ? "stopping"
+    : s.inFlight > 0 || s.queueDepth > 0
+    ? "busy"
+    : "idle";
+}
+
+/** What every job event says: the job, its command and who asked (a token's name, never its value). */
+function jobData(pdu: string, job: string | undefined, command: PduCommand, requester: Requester) {
+  return {
+    pdu,
+    outlet: command.outlet,
+    command: command.type,
+    ...(command.type === "reboot" ? { delay: command.delay } : {}),
+    ...(command.type === "delay" ? { delay: command.seconds } : {}),
+    ...("delayBefore" in command && command.delayBefore ? { delay: command.delayBefore } : {}),
+    ...(job ? { job } : {}),
+    principal: requester.token ?? "anonymous",
+    ...(requester.transport ? { transport: requester.transport } : {}),
+    ...(requester.address ? { address: requester.address } : {}),
+    ...(requester.requestId ? { requestId: requester.requestId } : {}),
+  };
+}
+
 /** Builds and starts every PDU actor of `config`. */
 export function createSupervisor(config: Config, options: SupervisorOptions): Supervisor {
   return new Supervisor(config, options);
@@ -156,6 +187,9 @@ export class Supervisor implements PowerControl, AsyncDisposable {
   #shuttingDown = false;
   #onSet: ((event: SetEvent) => void) | undefined;
   #onJob: ((event: JobEvent) => void) | undefined;
+  #events: EventHub | undefined;
+  /** The PDU state last published per PDU, so only changes are. */
+  #published = new Map<string, string>();
 
   #env: SecretEnv;
   /** Every configured secret value: drivers' errors and log lines are scrubbed of them. */
@@ -174,6 +208,7 @@ export class Supervisor implements PowerControl, AsyncDisposable {
     this.#random = options.random ?? Math.random;
     this.#onSet = options.onSet;
     this.#onJob = options.onJob;
+    this.#events = options.events;
     this.#aliases = config.aliases;
     this.#groups = config.groups;
     this.#groupMembers = configGroups(config);
@@ -186,7 +221,9 @@ export class Supervisor implements PowerControl, AsyncDisposable {
     const started = this.#clock.now();
     return this.#submit(request).then((result) => {
       this.#logOutcome(request, result);
-      this.#onJob?.({ request, result, ms: this.#clock.now() - started });
+      const ms = this.#clock.now() - started;
+      this.#onJob?.({ request, result, ms });
+      if (this.#events?.wanted) this.#publishResult(request, result, ms);
       return result;
     });
   }
@@ -277,6 +314,54 @@ export class Supervisor implements PowerControl, AsyncDisposable {
         command: describeCommand(command),
         requestId: job.requester.requestId,
       });
+      if (this.#events?.wanted) {
+        this.#events.publish("job.accepted", jobData(pdu, job.id, command, job.requester));
+        this.#publishPdu(slot, "job");
+      }
+    });
+  }
+
+  #publishResult(request: SubmitRequest, result: JobResult, ms: number): void {
+    const events = this.#events!;
+    const data = jobData(request.pdu, result.jobId, request.command, request.requester ?? {});
+    if (result.status === "done") {
+      // As for a set, the outlet's change comes before the job's end.
+      if (result.source === "device" && result.state) {
+        events.outletState(request.pdu, result.outlet, result.state, "device", {
+          job: result.jobId,
+          principal: data.principal,
+        });
+      }
+      events.publish("job.done", { ...data, state: result.state, source: result.source, ms });
+    } else {
+      events.publish(`job.${result.status}`, {
+        ...data,
+        kind: result.kind,
+        reason: result.reason,
+        ms,
+      });
+    }
+    const slot = this.#slots.get(request.pdu);
+    if (slot) this.#publishPdu(slot, "job");
+  }
+
+  /** Publishes the PDU's state (as snapshot() names it) when it differs from the last one. */
+  #publishPdu(slot: Slot, via: string, from?: SlotState): void {
+    const view = slot.snapshot();
+    const state = pduState(view);
+    const last = this.#published.get(slot.name);
+    const key = `${state}/${view.state}`;
+    if (last === key) return;
+    this.#published.set(slot.name, key);
+    this.#events!.publish("pdu.state", {
+      pdu: slot.name,
+      state,
+      slot: view.state,
+      ...(from ? { from } : {}),
+      via,
+      queueDepth: view.queueDepth,
+      restarts: view.restarts,
+      lastError: view.lastError,
     });
   }
 
@@ -322,13 +407,7 @@ export class Supervisor implements PowerControl, AsyncDisposable {
       return {
         name: slot.name,
         driver: slot.config.driver,
-        state: s.state === "unavailable" || s.state === "failed"
-          ? s.state
-          : s.state === "draining" || s.state === "stopping" || s.state === "stopped"
-          ? "stopping"
-          : s.inFlight > 0 || s.queueDepth > 0
-          ? "busy"
-          : "idle",
+        state: pduState(s),
         slot: s.state,
         queueDepth: s.queueDepth,
         queueLimit: s.queueLimit,
@@ -355,7 +434,13 @@ export class Supervisor implements PowerControl, AsyncDisposable {
       if (!(name in config.pdus) && slot.dispatch({ type: "remove" })) {
         report.removed.push(name);
         slot.stopped.then(() => {
-          if (this.#slots.get(name) === slot) this.#slots.delete(name);
+          if (this.#slots.get(name) !== slot) return;
+          this.#slots.delete(name);
+          if (this.#events?.wanted) {
+            this.#published.delete(name);
+            this.#events.forget(name);
+            this.#events.publish("pdu.state", { pdu: name, state: "removed", via: "remove" });
+          }
         });
       }
     }
@@ -410,7 +495,7 @@ export class Supervisor implements PowerControl, AsyncDisposable {
         backoff: this.#backoff,
         random: this.#random,
         secrets: (pdu) => this.#secrets.forPdu(pdu),
-        onSet: (job, outlet, state, ms) =>
+        onSet: (job, outlet, state, ms) => {
           this.#onSet?.({
             pdu: job.pdu,
             driver: this.#slots.get(job.pdu)?.config.driver ?? config.driver,
@@ -419,7 +504,23 @@ export class Supervisor implements PowerControl, AsyncDisposable {
             ms,
             jobId: job.id,
             requester: job.requester,
-          }),
+          });
+          if (this.#events?.wanted) {
+            this.#events.outletState(job.pdu, outlet, state, "commanded", {
+              job: job.id,
+              principal: job.requester.token ?? "anonymous",
+            });
+          }
+        },
+        onState: (slot, from, event) => {
+          if (this.#events?.wanted) this.#publishPdu(slot, event, from);
+        },
+        onStart: (job) =>
+          this.#events?.publish(
+            "job.started",
+            jobData(job.pdu, job.id, job.command, job.requester),
+          ),
+        wantStarts: () => this.#events?.wanted ?? false,
       }),
     );
   }

@@ -6,6 +6,8 @@
 import {
   type Clock,
   createSupervisor,
+  EventHub,
+  type EventHubOptions,
   type ReloadReport,
   type ShutdownReport,
   ShuttingDownError,
@@ -58,6 +60,8 @@ export interface DaemonOptions {
   onReload?: (config: Config) => void;
   /** The config's name in messages (default "config"). */
   source?: string;
+  /** Sizes of the event stream's ring and subscriber buffers (tests make them small). */
+  events?: EventHubOptions;
 }
 
 /** What a reload changed: PDUs as the supervisor reports them, and daemon keys by name. */
@@ -69,6 +73,8 @@ export interface DaemonReloadReport extends ReloadReport {
 /** A running daemon. */
 export interface Daemon extends AsyncDisposable {
   supervisor: Supervisor;
+  /** What GET /api/v1/events streams. */
+  events: EventHub;
   listeners: Listeners;
   metrics: Metrics;
   /**
@@ -114,10 +120,12 @@ export async function startDaemon(config: Config, options: DaemonOptions): Promi
     deferMs: 1000,
     configured: (pdu) => supervisor.hasPdu(pdu),
   });
+  const events = new EventHub({ clock, ...options.events });
   const supervisor = createSupervisor(config, {
     clock,
     log,
     env,
+    events,
     onSet: (event) => {
       metrics.operation(event);
       // Before the job goes on: a reboot's off is on record while it waits out its delay.
@@ -152,6 +160,11 @@ export async function startDaemon(config: Config, options: DaemonOptions): Promi
     const daemon = changedDaemonKeys(running.daemon, next.daemon, options.listen);
     running = next;
     if (daemon.length > 0) log.info("daemon settings reloaded", { changed: daemon });
+    // Streams were authorized under the old rules: they end, and their clients reconnect (and
+    // resume with Last-Event-ID) under the new ones.
+    if (daemon.includes("tokens") || daemon.includes("allowed_networks")) {
+      events.closeAll("access rules changed; reconnect with Last-Event-ID");
+    }
     // The key only when something changed: replies to PDU-only reloads keep their shape.
     return daemon.length > 0 ? { ...report, daemon } : report;
   };
@@ -168,6 +181,7 @@ export async function startDaemon(config: Config, options: DaemonOptions): Promi
     jobs: new JobStore(clock, config.daemon.job_ttl * 1000),
     ...(readConfig ? { reload } : {}),
     ready: () => listening,
+    events,
   });
   let listeners: Listeners;
   const hostname = options.listen?.hostname ?? config.daemon.hostname;
@@ -193,6 +207,8 @@ export async function startDaemon(config: Config, options: DaemonOptions): Promi
     stopping ??= (async () => {
       listening = false;
       metrics.close();
+      // Event streams never end by themselves, and the listeners wait for open responses.
+      events.close("pdud is shutting down");
       // Stop accepting first, but keep open connections: clients whose jobs are in flight are
       // answered once the supervisor has settled those jobs (DESIGN.md §3).
       const closing = listeners.close();
@@ -215,6 +231,7 @@ export async function startDaemon(config: Config, options: DaemonOptions): Promi
   };
   return {
     supervisor,
+    events,
     listeners,
     metrics,
     reload,

@@ -405,6 +405,48 @@ export function apiV1Routes(control: PowerControl, options: ApiOptions): OpenAPI
     },
   );
 
+  // Served by routes/events.ts (a stream, not JSON); documented here with the rest of the API.
+  app.openAPIRegistry.registerPath(createRoute({
+    method: "get",
+    path: "/events",
+    summary: "Server-Sent Events: jobs, outlet and PDU state changes, with Last-Event-ID resume",
+    description: "Needs read scope, like every read route. Each event has an `id:`, an " +
+      "`event:` type and JSON `data:` (with `time`). Types: `job.accepted`, `job.started`, " +
+      "`job.done`, `job.failed`, `job.refused` (pdu, outlet, command, job, principal — a token's " +
+      "name, never its value —, kind and reason); `outlet.state` (pdu, outlet, state, source: " +
+      "commanded or device, previous); `pdu.state` (pdu, state, slot, from, via, queueDepth, " +
+      "restarts, lastError; state `removed` once a reload removed it). Stream control, without " +
+      "`id:`: `ready` first; `reset` when Last-Event-ID is older than the ring or from another " +
+      "run (what was missed, then the whole ring); `dropped` when this client fell too far " +
+      "behind (reconnect with Last-Event-ID); `closed` at shutdown or when access rules change. " +
+      "A comment line (`: ping`) is sent when nothing happened for 25 s.",
+    request: {
+      headers: z.object({
+        "last-event-id": z.string().optional().openapi({
+          description: "resume after this event (EventSource sends it when it reconnects)",
+          example: "mabc12-42",
+        }),
+      }),
+    },
+    responses: {
+      200: {
+        description: "the stream; it stays open",
+        content: {
+          "text/event-stream": {
+            schema: z.string().openapi({
+              example: 'id: mabc12-43\nevent: job.done\ndata: {"pdu":"apc01","outlet":3,...}\n\n',
+            }),
+          },
+        },
+      },
+      400: json(ErrorBody, "Last-Event-ID is not an id this stream sends"),
+      401: errors[401],
+      403: errors[403],
+      404: json(ErrorBody, "this pdud has no event stream"),
+      503: json(ErrorBody, "too many subscribers"),
+    },
+  }));
+
   app.doc31("/openapi.json", {
     openapi: "3.1.0",
     info: {

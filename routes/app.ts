@@ -5,12 +5,13 @@
  * @module
  */
 import { Hono } from "hono";
-import type { PowerControl, ReloadReport } from "../actors/mod.ts";
+import type { EventHub, PowerControl, ReloadReport } from "../actors/mod.ts";
 import { SYSTEM_CLOCK } from "../actors/mod.ts";
 import type { Logger } from "../drivers/mod.ts";
 import { apiV1Routes } from "./api_v1.ts";
 import type { AccessControl } from "./auth.ts";
 import type { AppEnv } from "./env.ts";
+import { eventRoutes } from "./events.ts";
 import { JobStore } from "./jobs.ts";
 import { upstreamRoutes } from "./upstream.ts";
 
@@ -28,6 +29,8 @@ export interface AppOptions {
   reload?: () => Promise<ReloadReport>;
   /** Whether the daemon is ready to serve (listeners up, not stopping). */
   ready?: () => boolean;
+  /** The hub the supervisor publishes to: GET /api/v1/events streams it (404 without). */
+  events?: EventHub;
 }
 
 let requestCounter = 0;
@@ -94,6 +97,7 @@ export function createApp(control: PowerControl, options: AppOptions): Hono<AppE
     return c.body(body, 200, { "content-type": contentType });
   });
   app.route("/", upstreamRoutes(control));
+  app.route("/api/v1", eventRoutes(options.events));
   app.route(
     "/api/v1",
     apiV1Routes(control, {
