@@ -7,7 +7,7 @@ export const HELP = {
 Usage:
   pdud [--conf FILE] [--listen HOST:PORT | --hostname HOST --port PORT] [--listener both|http|tcp]
        [--loglevel LEVEL] [--logfile FILE|-] [--log-format text|json]
-  pdud --drive [--conf FILE] (--hostname PDU --port OUTLET | --alias ALIAS) --request on|off|reboot
+  pdud --drive [--conf FILE] (--hostname PDU --port OUTLET | --alias ALIAS) --request on|off|reboot|get-port-state
        [--delay SECONDS] [--retries N] [--retry-delay SECONDS]
   pdud client --daemon HOST[:PORT] --hostname PDU --port OUTLET --command on|off|reboot [--delay S] [--http]
   pdud status [--daemon HOST[:PORT]] [--token TOKEN] [--json]
@@ -32,9 +32,9 @@ Daemon options:
 Drive mode (one command, no daemon):
       --drive           run one request and exit (0 done, 1 failed)
       --hostname PDU    the PDU's name in the config
-      --port OUTLET     the outlet number
+      --port OUTLET     the outlet number (or name, for drivers that name outlets)
       --alias ALIAS     instead of --hostname/--port
-      --request R       on, off or reboot
+      --request R       on, off, reboot or get-port-state
       --delay S         reboot: seconds between off and on (default 5); on/off: wait first
       --retries N       attempts in all (default: the PDU's retries)
       --retry-delay S   seconds between attempts
