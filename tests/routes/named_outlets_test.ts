@@ -10,6 +10,7 @@ import { heads } from "../../actors/scheduler.ts";
 import { parseOutlet } from "../../config/mod.ts";
 import { scriptForName } from "../../drivers/local/localcmdline.ts";
 import { parseUpstreamRequest } from "../../routes/params.ts";
+import { checkpointRecords, lastStates } from "../../daemon/audit.ts";
 import { control, startDaemon, type TestDaemon } from "../_helpers/daemon.ts";
 
 /** One legacy TCP exchange, as pduclient sends it: no newline, the reply read to its end. */
@@ -221,4 +222,22 @@ Deno.test("the scheduler keys outlets by identity: a name and a number are diffe
     { seq: 4, outlet: "b" },
   ];
   assert.deepEqual(heads(jobs, (j) => j.outlet).map((j) => j.seq), [1, 2, 4]);
+});
+
+Deno.test("the audit log restores named outlets as names and numbered ones as numbers", () => {
+  const records = checkpointRecords([{
+    name: "cmd",
+    outlets: {
+      "3": { state: "on", at: "2026-01-01T00:00:00.000Z" },
+      "board-a": { state: "off", at: "2026-01-01T00:00:01.000Z" },
+    },
+  }]);
+  assert.deepEqual(records.map((r) => r.outlet), [3, "board-a"]);
+  const text = [
+    ...records.map((r) => JSON.stringify(r)),
+    JSON.stringify({ event: "set", pdu: "cmd", outlet: "usb-hub-3", state: "on", time: "x" }),
+    // Not a name pdud would have accepted: ignored, as any malformed record.
+    JSON.stringify({ event: "set", pdu: "cmd", outlet: "a;b", state: "on", time: "x" }),
+  ].join("\n");
+  assert.deepEqual([...lastStates(text).get("cmd")!.keys()], [3, "board-a", "usb-hub-3"]);
 });
