@@ -8,6 +8,8 @@
 import assert from "node:assert/strict";
 import { heads } from "../../actors/scheduler.ts";
 import { parseOutlet } from "../../config/mod.ts";
+import { DriverError, findDriver } from "../../drivers/mod.ts";
+import { memoryLogger } from "../_helpers/log.ts";
 import { scriptForName } from "../../drivers/local/localcmdline.ts";
 import { parseUpstreamRequest } from "../../routes/params.ts";
 import { checkpointRecords, lastStates } from "../../daemon/audit.ts";
@@ -240,4 +242,28 @@ Deno.test("the audit log restores named outlets as names and numbered ones as nu
     JSON.stringify({ event: "set", pdu: "cmd", outlet: "a;b", state: "on", time: "x" }),
   ].join("\n");
   assert.deepEqual([...lastStates(text).get("cmd")!.keys()], [3, "board-a", "usb-hub-3"]);
+});
+
+Deno.test("localcmdline refuses a malformed name itself, should one ever get past the routes", async () => {
+  const descriptor = findDriver("localcmdline")!;
+  const dir = await Deno.makeTempDir();
+  try {
+    const driver = descriptor.create("cmd", {
+      options: descriptor.options.parse({ "cmd_on": `touch ${dir}/ran-%s` }),
+      log: memoryLogger(),
+    });
+    for (const name of ["a b", "a;touch x", "$(id)", "-rf", ""]) {
+      await assert.rejects(
+        driver.setNamedOutlet!(name, "on", { signal: AbortSignal.timeout(5000) }),
+        (e: unknown) =>
+          e instanceof DriverError && e.kind === "config" && /outlet name/.test(e.message),
+      );
+    }
+    assert.deepEqual([...Deno.readDirSync(dir)], []);
+    // A good name is one word for the command, whatever the template does with it.
+    await driver.setNamedOutlet!("hub:1.2", "on", { signal: AbortSignal.timeout(5000) });
+    assert.deepEqual([...Deno.readDirSync(dir)].map((e) => e.name), ["ran-hub:1.2"]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });
