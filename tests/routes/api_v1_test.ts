@@ -351,6 +351,18 @@ Deno.test("tokens and allowed networks are enforced on both protocols", async (t
       authorization: "Bearer read-secret-0123456789",
     });
     assert.equal(list.status, 200);
+    for (const read of ["get-status", "get-port-state"]) {
+      const state = await api(
+        d,
+        "GET",
+        `/power/control/${read}?hostname=${pdu}&port=1`,
+        undefined,
+        {
+          authorization: "Bearer read-secret-0123456789",
+        },
+      );
+      assert.equal(state.status, 200, `${read}: ${state.text}`);
+    }
     const ok = await api(d, "GET", on, undefined, {
       authorization: "Bearer control-secret-0123456789",
     });
