@@ -24,10 +24,12 @@ import {
   issueLines,
   loadConfig,
   parseLogLevel,
+  parseOutlet,
   readConfigFile,
 } from "./config/mod.ts";
 import { ListenError, type ListenOverrides, preflight, startDaemon } from "./daemon/mod.ts";
 import { toPduCommand } from "./routes/mod.ts";
+import type { OutletId } from "./drivers/mod.ts";
 import { parseHostPort, parsePort } from "./cli/address.ts";
 import { HELP, usageError } from "./cli/help.ts";
 
@@ -381,12 +383,12 @@ async function drive(
   log: RootLogger,
 ): Promise<number> {
   const request = values.request as string | undefined;
-  if (!request || !["on", "off", "reboot"].includes(request)) {
-    err(usageError("--drive needs --request on, off or reboot"));
+  if (!request || !["on", "off", "reboot", "get-port-state"].includes(request)) {
+    err(usageError("--drive needs --request on, off, reboot or get-port-state"));
     return EXIT.usage;
   }
   let pdu = values.hostname as string | undefined;
-  let outlet: number | undefined;
+  let outlet: OutletId;
   if (values.alias) {
     const alias = config.aliases[values.alias as string];
     if (!alias) {
@@ -397,11 +399,16 @@ async function drive(
     outlet = alias.port;
   } else {
     const port = values.port as string | undefined;
-    if (!port || !/^\d{1,5}$/.test(port)) {
-      err(usageError("--drive needs --hostname and --port (an outlet number), or --alias"));
+    if (!port) {
+      err(usageError("--drive needs --hostname and --port (an outlet number or name), or --alias"));
       return EXIT.usage;
     }
-    outlet = Number(port);
+    const parsed = parseOutlet(port);
+    if ("reason" in parsed) {
+      err(usageError(`--port ${JSON.stringify(port.slice(0, 70))}: ${parsed.reason}`));
+      return EXIT.usage;
+    }
+    outlet = parsed.outlet;
   }
   if (!pdu || !config.pdus[pdu]) {
     err(`No config section for hostname: ${pdu}`);
@@ -434,6 +441,18 @@ async function drive(
     command: toPduCommand(request, outlet, delay === undefined ? undefined : Number(delay)),
     requester: { transport: "drive" },
   });
+  if (result.status === "done" && request === "get-port-state") {
+    // pdudaemon PR #219's --drive logs "Port %s state: %s".
+    if (result.state !== null) {
+      const commanded = result.source === "commanded"
+        ? " (the state pdud last set; this driver cannot read the outlet)"
+        : "";
+      out(`Port ${outlet} state: ${result.state}${commanded}`);
+      return EXIT.ok;
+    }
+    err(`get-port-state of outlet ${outlet} on ${pdu}: unknown: the driver cannot read it`);
+    return EXIT.failure;
+  }
   if (result.status === "done") {
     out(`${request} of outlet ${outlet} on ${pdu}: done`);
     return EXIT.ok;

@@ -383,5 +383,19 @@ export function noticeStarts(
       return driver.getOutlet!(outlet, options);
     };
   }
+  // Every optional method of the contract is forwarded (a missing one would make a driver that
+  // names outlets look as if it could not, once someone subscribes).
+  if (driver.setNamedOutlet) {
+    wrapped.setNamedOutlet = (name, state, options) => {
+      notice(name);
+      return driver.setNamedOutlet!(name, state, options);
+    };
+  }
+  if (driver.getNamedOutlet) {
+    wrapped.getNamedOutlet = (name, options) => {
+      notice(name);
+      return driver.getNamedOutlet!(name, options);
+    };
+  }
   return wrapped;
 }

@@ -2,15 +2,18 @@
  * Commands, jobs and results: plain data passed between routes, the supervisor and actors.
  * @module
  */
-import type { DriverErrorKind, OutletState } from "../drivers/mod.ts";
+import type { DriverErrorKind, OutletId, OutletState } from "../drivers/mod.ts";
 
-/** What a client asks of one outlet. Delays are in seconds, as upstream's API. */
+/**
+ * What a client asks of one outlet, by number or, for drivers that name outlets, by name. Delays
+ * are in seconds, as upstream's API.
+ */
 export type PduCommand =
-  | { type: "on"; outlet: number; delayBefore?: number }
-  | { type: "off"; outlet: number; delayBefore?: number }
-  | { type: "reboot"; outlet: number; delay: number }
-  | { type: "delay"; outlet: number; seconds: number }
-  | { type: "status"; outlet: number };
+  | { type: "on"; outlet: OutletId; delayBefore?: number }
+  | { type: "off"; outlet: OutletId; delayBefore?: number }
+  | { type: "reboot"; outlet: OutletId; delay: number }
+  | { type: "delay"; outlet: OutletId; seconds: number }
+  | { type: "status"; outlet: OutletId };
 
 /**
  * Why an accepted job failed: a device-side kind as the driver named it, or pdud's own (a
@@ -34,7 +37,7 @@ export type JobResult =
     status: "done";
     jobId: string;
     pdu: string;
-    outlet: number;
+    outlet: OutletId;
     /** The outlet's state after the job (null for a delay on an outlet pdud never set). */
     state: OutletState | null;
     /** Where `state` comes from: read from the device, or the last state pdud set. */

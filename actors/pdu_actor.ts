@@ -5,7 +5,13 @@
  * abort) rejects `run()`; the slot then restarts it: a new incarnation on the same mailbox.
  * @module
  */
-import { type Driver, DriverError, type Logger, type OutletState } from "../drivers/mod.ts";
+import {
+  type Driver,
+  DriverError,
+  type Logger,
+  type OutletId,
+  type OutletState,
+} from "../drivers/mod.ts";
 import type { Clock, Timer } from "./clock.ts";
 import type { Job } from "./job.ts";
 import type { Mailbox } from "./mailbox.ts";
@@ -26,7 +32,7 @@ export interface ActorSettings {
 export interface SlotMemory {
   lastOperationAt: number;
   /** What pdud last set each outlet to, and when. */
-  outlets: Map<number, { state: OutletState; at: number }>;
+  outlets: Map<OutletId, { state: OutletState; at: number }>;
   /** Driver operations in flight right now (0 or 1 — that is the guarantee). */
   inFlight: number;
   /** The last device-side error, for status views. */
@@ -86,7 +92,7 @@ export class PduActor {
       clock: Clock;
       log: Logger;
       /** Called after every successful set (audit, metrics). */
-      onSet?: (job: Job, outlet: number, state: OutletState, ms: number) => void;
+      onSet?: (job: Job, outlet: OutletId, state: OutletState, ms: number) => void;
     },
   ) {}
 
@@ -211,7 +217,10 @@ export class PduActor {
       throw new ActorCrash("scheduling", "asked to run a wait step");
     }
     const outlet = job.command.outlet;
-    if (step.kind === "get" && driver.getOutlet === undefined) {
+    const canRead = typeof outlet === "string"
+      ? driver.getNamedOutlet !== undefined
+      : driver.getOutlet !== undefined;
+    if (step.kind === "get" && !canRead) {
       // The device cannot tell: answer with what pdud last set, marked as such.
       this.#advance(job);
       return;
@@ -244,11 +253,20 @@ export class PduActor {
         }, { once: true });
         const signal = controller.signal;
         if (step.kind === "get") {
-          driver.getOutlet!(outlet, { signal }).then((state) => {
-            job.lastState = state;
-            job.readFromDevice = true;
-            resolve();
-          }, reject);
+          (typeof outlet === "string"
+            ? driver.getNamedOutlet!(outlet, { signal })
+            : driver.getOutlet!(outlet, { signal })).then((state) => {
+              job.lastState = state;
+              job.readFromDevice = true;
+              resolve();
+            }, reject);
+        } else if (typeof outlet === "string") {
+          // The supervisor lets a name through only for a descriptor with namedOutlets.
+          if (driver.setNamedOutlet === undefined) {
+            reject(
+              new DriverError("config", `the driver of "${this.pdu}" cannot switch named outlets`),
+            );
+          } else driver.setNamedOutlet(outlet, step.state, { signal }).then(resolve, reject);
         } else {
           driver.setOutlet(outlet, step.state, { signal }).then(resolve, reject);
         }

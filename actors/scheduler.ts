@@ -8,7 +8,8 @@
 /** What the scheduler sees of one job. */
 export interface JobView {
   seq: number;
-  outlet: number;
+  /** The outlet's identity: a number and a name never denote the same queue. */
+  outlet: number | string;
   /** The current step's kind. */
   step: "set" | "wait";
   /** For a wait: when it ends. For a set: not before this time (retry delay), or 0. */
@@ -32,13 +33,13 @@ export type Decision =
  */
 export function heads<T extends { seq: number }>(
   jobs: readonly T[],
-  outletOf: (job: T) => number,
+  outletOf: (job: T) => number | string,
 ): T[] {
   // A mailbox keeps arrival order, so the copy and sort are needed only for other callers; the
   // actor asks at every step, and a thousand queued jobs must not cost a sort each time.
   let ordered = true;
   for (let i = 1; i < jobs.length && ordered; i++) ordered = jobs[i - 1]!.seq < jobs[i]!.seq;
-  const seen = new Set<number>();
+  const seen = new Set<number | string>();
   const out: T[] = [];
   for (const job of ordered ? jobs : [...jobs].sort((a, b) => a.seq - b.seq)) {
     const outlet = outletOf(job);

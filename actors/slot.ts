@@ -10,6 +10,7 @@ import {
   type AnyDriverDescriptor,
   type Driver,
   type Logger,
+  type OutletId,
   type OutletState,
   scrubbedDriver,
   scrubbedLogger,
@@ -153,7 +154,7 @@ export interface SlotContext {
   /** The secret values a PDU's driver must never say (replaced in its errors and log lines). */
   secrets?: (pdu: string) => readonly string[];
   /** After each successful outlet change. */
-  onSet?: (job: Job, outlet: number, state: OutletState, ms: number) => void;
+  onSet?: (job: Job, outlet: OutletId, state: OutletState, ms: number) => void;
   /** After each change of state (the event stream). */
   onState?: (slot: Slot, from: SlotState, event: SlotEventType) => void;
   /** When a job's first device operation begins, if `wantStarts()` (the event stream). */
@@ -254,7 +255,7 @@ export class Slot {
   }
 
   /** Seeds the outlet memory (from the audit log at start); what pdud set since wins. */
-  restoreOutlets(outlets: Map<number, { state: OutletState; at: number }>): void {
+  restoreOutlets(outlets: Map<OutletId, { state: OutletState; at: number }>): void {
     for (const [outlet, v] of outlets) {
       if (!this.#memory.outlets.has(outlet)) this.#memory.outlets.set(outlet, v);
     }
@@ -326,7 +327,7 @@ export class Slot {
    * After the shutdown grace: every job left is answered as failed and named in the returned
    * list; the incarnation is asked to stop after its step.
    */
-  abandon(graceMs: number): { pdu: string; outlet: number; command: string }[] {
+  abandon(graceMs: number): { pdu: string; outlet: OutletId; command: string }[] {
     const unfinished = this.#mailbox.entries().map((job) => ({
       pdu: this.name,
       outlet: job.command.outlet,

@@ -13,7 +13,12 @@ import {
   type SecretEnv,
   type Secrets,
 } from "../config/mod.ts";
-import { type AnyDriverDescriptor, findDriver, type Logger } from "../drivers/mod.ts";
+import {
+  type AnyDriverDescriptor,
+  findDriver,
+  type Logger,
+  type OutletId,
+} from "../drivers/mod.ts";
 import { type Clock, sleep, SYSTEM_CLOCK } from "./clock.ts";
 import type { EventHub } from "./events.ts";
 import type { Job, Requester } from "./job.ts";
@@ -37,7 +42,7 @@ export interface PduSnapshot {
 
 /** What a shutdown could not finish. */
 export interface ShutdownReport {
-  unfinished: { pdu: string; outlet: number; command: string }[];
+  unfinished: { pdu: string; outlet: OutletId; command: string }[];
 }
 
 /** What a reload changed. */
@@ -67,7 +72,7 @@ export interface PowerControl {
   /** Queues a command; resolves with its one definite result. */
   submit(request: SubmitRequest): Promise<JobResult>;
   /** The PDU and outlet an alias names. */
-  resolveAlias(alias: string): { pdu: string; outlet: number } | undefined;
+  resolveAlias(alias: string): { pdu: string; outlet: OutletId } | undefined;
   /** The PDU and outlets a group names, in order. */
   resolveGroup(group: string): { pdu: string; outlets: number[] } | undefined;
   /**
@@ -121,7 +126,7 @@ export interface JobEvent {
 export interface SetEvent {
   pdu: string;
   driver: string;
-  outlet: number;
+  outlet: OutletId;
   state: "on" | "off";
   ms: number;
   jobId: string;
@@ -278,8 +283,20 @@ export class Supervisor implements PowerControl, AsyncDisposable {
       case "reconfiguring":
         break;
     }
-    const range = this.#find(slot.config.driver)?.outletRange?.(slot.config.options);
-    if (range && (command.outlet < range.min || command.outlet > range.max)) {
+    const descriptor = this.#find(slot.config.driver);
+    const range = descriptor?.outletRange?.(slot.config.options);
+    if (typeof command.outlet === "string" && !descriptor?.namedOutlets) {
+      return refuse(
+        "bad_outlet",
+        `PDU "${pdu}" (driver ${slot.config.driver}) cannot name outlets: port ` +
+          `"${command.outlet}" is a name, and ${slot.config.driver} expects an outlet number` +
+          (range ? ` ${range.min}..${range.max}` : ""),
+      );
+    }
+    if (
+      range && typeof command.outlet === "number" &&
+      (command.outlet < range.min || command.outlet > range.max)
+    ) {
       return refuse(
         "bad_outlet",
         `PDU "${pdu}" has outlets ${range.min} to ${range.max}, not ${command.outlet}`,
@@ -369,7 +386,7 @@ export class Supervisor implements PowerControl, AsyncDisposable {
     return this.#shuttingDown;
   }
 
-  resolveAlias(alias: string): { pdu: string; outlet: number } | undefined {
+  resolveAlias(alias: string): { pdu: string; outlet: OutletId } | undefined {
     const a = Object.hasOwn(this.#aliases, alias) ? this.#aliases[alias] : undefined;
     return a ? { pdu: a.hostname, outlet: a.port } : undefined;
   }
@@ -392,7 +409,7 @@ export class Supervisor implements PowerControl, AsyncDisposable {
    * Seeds what pdud last set (from the audit log at start), so outlet state survives a
    * restart of pdud; marked "commanded" as any state pdud did not read from the device.
    */
-  restoreOutlets(pdu: string, outlets: Map<number, { state: "on" | "off"; at: number }>): void {
+  restoreOutlets(pdu: string, outlets: Map<OutletId, { state: "on" | "off"; at: number }>): void {
     this.#slots.get(pdu)?.restoreOutlets(outlets);
   }
 

@@ -1,20 +1,23 @@
 /**
  * `pdud client`: pduclient's flags, output lines and exit codes, over legacy TCP or HTTP.
  * Accepts outlet ranges ("1-4,7"), sending one request per outlet in order and printing each
- * outcome as it completes.
+ * outcome as it completes, and outlet names (`--port board-a`, for drivers that name outlets).
+ * `--command get-port-state` prints `Port state: on` as pdudaemon PR #219's pduclient does.
  * @module
  */
 import { parseArgs } from "node:util";
-import { parseOutletList } from "../config/outlets.ts";
+import { parseOutlet, parseOutletList } from "../config/outlets.ts";
 import { daemonAddress, formatHostPort } from "./address.ts";
 import { HELP } from "./help.ts";
+import { OUTLET_NAME_RULE } from "../drivers/mod.ts";
 
 interface Io {
   out(text: string): void;
   err(text: string): void;
 }
 
-const COMMANDS = ["reboot", "on", "off"];
+/** pduclient's commands, with get-port-state of pdudaemon PR #219. */
+const COMMANDS = ["reboot", "on", "off", "get-port-state"];
 
 /** Runs the client; returns pduclient's exit code. */
 export async function runClient(args: string[], io: Io): Promise<number> {
@@ -50,9 +53,14 @@ export async function runClient(args: string[], io: Io): Promise<number> {
     io.out(`option --delay: invalid integer value: '${values.delay}'`);
     return 1;
   }
-  const outlets = parseOutletList(values.port);
+  const named = parseOutlet(values.port);
+  const outlets: (number | string)[] | undefined = parseOutletList(values.port) ??
+    ("outlet" in named ? [named.outlet] : undefined);
   if (!outlets) {
-    io.out(`Invalid --port ${values.port}: expected an outlet number or a range like 1-4,7`);
+    io.out(
+      `Invalid --port ${values.port}: expected an outlet number, a range like 1-4,7 or an ` +
+        `outlet name (${OUTLET_NAME_RULE})`,
+    );
     return 1;
   }
   const address = daemonAddress(values.daemon, values["daemon-port"]);
@@ -62,6 +70,15 @@ export async function runClient(args: string[], io: Io): Promise<number> {
   }
   const daemonHost = address.hostname;
   const daemonPort = address.port;
+  if (values.api && values.command === "get-port-state") {
+    return await readViaApi({
+      daemon: daemonHost,
+      daemonPort,
+      hostname: values.hostname,
+      outlets,
+      token: values.token ?? Deno.env.get("PDUD_TOKEN"),
+    }, io);
+  }
   if (values.api) {
     return await viaApi({
       daemon: daemonHost,
@@ -83,7 +100,7 @@ export async function runClient(args: string[], io: Io): Promise<number> {
       command: values.command,
       delay: values.delay,
     };
-    let reply: { ok: boolean; text: string };
+    let reply: Reply;
     try {
       reply = values.http ? await viaHttp(request) : await viaTcp(request);
     } catch {
@@ -91,7 +108,12 @@ export async function runClient(args: string[], io: Io): Promise<number> {
       return 1;
     }
     const prefix = outlets.length > 1 ? `[${outlet}] ` : "";
-    if (reply.ok) io.out(`${prefix}Command sent successfully.`);
+    if (values.command === "get-port-state") {
+      // PR #219 prints the TCP reply as it came ("Port state: nack" too); pdud exits 127 then.
+      if (reply.ok || !values.http) io.out(`${prefix}Port state: ${reply.state ?? reply.text}`);
+      else io.out(`${prefix}Error sending command! ${values.daemon} replied: ${reply.text}`);
+      if (!reply.ok) worst = 127;
+    } else if (reply.ok) io.out(`${prefix}Command sent successfully.`);
     else {
       io.out(`${prefix}Error sending command! ${values.daemon} replied: ${reply.text}`);
       worst = 127;
@@ -100,16 +122,23 @@ export async function runClient(args: string[], io: Io): Promise<number> {
   return worst;
 }
 
+/** A daemon's answer: whether it succeeded, its text, and for get-port-state the state. */
+interface Reply {
+  ok: boolean;
+  text: string;
+  state?: string;
+}
+
 interface ClientRequest {
   daemon: string;
   daemonPort: number;
   hostname: string;
-  outlet: number;
+  outlet: number | string;
   command: string;
   delay: string | undefined;
 }
 
-async function viaTcp(r: ClientRequest): Promise<{ ok: boolean; text: string }> {
+async function viaTcp(r: ClientRequest): Promise<Reply> {
   const conn = await Deno.connect({ hostname: r.daemon, port: r.daemonPort });
   try {
     const line = [r.hostname, r.outlet, r.command, ...(r.delay ? [r.delay] : [])].join(" ");
@@ -123,19 +152,27 @@ async function viaTcp(r: ClientRequest): Promise<{ ok: boolean; text: string }> 
       if (buffer.subarray(0, n).includes(10)) break;
     }
     const text = new TextDecoder().decode(concat(chunks)).trim();
+    if (r.command === "get-port-state") return { ok: text === "on" || text === "off", text };
     return { ok: text === "ack", text };
   } finally {
     conn.close();
   }
 }
 
-async function viaHttp(r: ClientRequest): Promise<{ ok: boolean; text: string }> {
+async function viaHttp(r: ClientRequest): Promise<Reply> {
   const query = new URLSearchParams({ hostname: r.hostname, port: String(r.outlet) });
   if (r.delay) query.set("delay", r.delay);
   const where = formatHostPort({ hostname: r.daemon, port: r.daemonPort });
   const response = await fetch(`http://${where}/power/control/${r.command}?${query}`);
   const text = (await response.text()).trim();
-  return { ok: response.ok, text: `<Response [${response.status}]> ${text}` };
+  const reply = { ok: response.ok, text: `<Response [${response.status}]> ${text}` };
+  if (!response.ok || r.command !== "get-port-state") return reply;
+  // PR #219: `reply.json().get("state")`; a body that is not that JSON is not a state.
+  try {
+    const state = (JSON.parse(text) as { state?: unknown }).state;
+    if (typeof state === "string") return { ...reply, state };
+  } catch { /* reported below */ }
+  return { ok: false, text: `${reply.text} (expected {"state": "on"} or {"state": "off"})` };
 }
 
 /** `--api`: one JSON API request for every outlet; each outcome on its own line. */
@@ -187,6 +224,46 @@ async function viaApi(
     );
   });
   return response.ok ? 0 : 127;
+}
+
+/** `--api --command get-port-state`: reads each outlet; "outlet 3: on (device)". */
+async function readViaApi(
+  r: {
+    daemon: string;
+    daemonPort: number;
+    hostname: string;
+    outlets: (number | string)[];
+    token: string | undefined;
+  },
+  io: Io,
+): Promise<number> {
+  const where = formatHostPort({ hostname: r.daemon, port: r.daemonPort });
+  let worst = 0;
+  for (const outlet of r.outlets) {
+    let response: Response;
+    try {
+      response = await fetch(
+        `http://${where}/api/v1/pdus/${encodeURIComponent(r.hostname)}/outlets/${
+          encodeURIComponent(String(outlet))
+        }`,
+        { headers: r.token ? { authorization: `Bearer ${r.token}` } : {} },
+      );
+    } catch {
+      io.out("Error sending command, wrong daemon hostname?");
+      return 1;
+    }
+    const body = await response.json() as {
+      state?: string | null;
+      source?: string;
+      error?: string;
+    };
+    if (response.ok && body.state) io.out(`outlet ${outlet}: ${body.state} (${body.source})`);
+    else {
+      io.out(`outlet ${outlet}: ${response.status} ${body.error ?? "state unknown"}`);
+      worst = 127;
+    }
+  }
+  return worst;
 }
 
 function concat(chunks: Uint8Array[]): Uint8Array {

@@ -7,9 +7,9 @@ export const HELP = {
 Usage:
   pdud [--conf FILE] [--listen HOST:PORT | --hostname HOST --port PORT] [--listener both|http|tcp]
        [--loglevel LEVEL] [--logfile FILE|-] [--log-format text|json]
-  pdud --drive [--conf FILE] (--hostname PDU --port OUTLET | --alias ALIAS) --request on|off|reboot
+  pdud --drive [--conf FILE] (--hostname PDU --port OUTLET | --alias ALIAS) --request on|off|reboot|get-port-state
        [--delay SECONDS] [--retries N] [--retry-delay SECONDS]
-  pdud client --daemon HOST[:PORT] --hostname PDU --port OUTLET --command on|off|reboot [--delay S] [--http]
+  pdud client --daemon HOST[:PORT] --hostname PDU --port OUTLET --command on|off|reboot|get-port-state [--delay S] [--http]
   pdud status [--daemon HOST[:PORT]] [--token TOKEN] [--json]
   pdud simulate --config FILE [--listen HOST:PORT]
   pdud check-config FILE
@@ -32,9 +32,9 @@ Daemon options:
 Drive mode (one command, no daemon):
       --drive           run one request and exit (0 done, 1 failed)
       --hostname PDU    the PDU's name in the config
-      --port OUTLET     the outlet number
+      --port OUTLET     the outlet number (or name, for drivers that name outlets)
       --alias ALIAS     instead of --hostname/--port
-      --request R       on, off or reboot
+      --request R       on, off, reboot or get-port-state
       --delay S         reboot: seconds between off and on (default 5); on/off: wait first
       --retries N       attempts in all (default: the PDU's retries)
       --retry-delay S   seconds between attempts
@@ -49,13 +49,14 @@ is missing), 4 cannot listen (address in use or not this host's).`,
   client: `pdud client — pduclient-compatible client
 
 Usage:
-  pdud client --daemon HOST[:PORT] --hostname PDU --port OUTLET --command on|off|reboot [--delay S] [--http]
+  pdud client --daemon HOST[:PORT] --hostname PDU --port OUTLET --command on|off|reboot|get-port-state [--delay S] [--http]
 
   --daemon HOST[:PORT]  the pdud (or pdudaemon) host, e.g. 127.0.0.1:17001 or [::1]:17001
   --daemon-port N     its port, if --daemon names none (default 16421)
   --hostname PDU      the PDU's name
-  --port OUTLET       outlet number, or a range/list such as 1-4,7 (one request each, in order)
-  --command C         on, off or reboot
+  --port OUTLET       outlet number, or a range/list such as 1-4,7 (one request each, in order),
+                      or an outlet name (board-a) for drivers that name outlets
+  --command C         on, off, reboot, or get-port-state (prints "Port state: on")
   --delay S           reboot delay / wait before on or off
   -H, --http          use HTTP instead of the legacy TCP protocol
       --api           use pdud's JSON API: one request for all outlets, each outcome printed

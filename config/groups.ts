@@ -4,13 +4,14 @@
  * group name, across PDUs). One list per name, in order.
  * @module
  */
+import type { OutletId } from "../drivers/mod.ts";
 import type { Config } from "./schema.ts";
 import { parseOutletList } from "./outlets.ts";
 
 /** One outlet of a group; `alias` when it came from an alias's `group` key. */
 export interface GroupMember {
   pdu: string;
-  outlet: number;
+  outlet: OutletId;
   alias?: string;
 }
 

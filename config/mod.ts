@@ -412,7 +412,7 @@ function validatePdu(
   }
   return { name, ...parsed.data, available, options, raw };
 }
-export { parseOutletList } from "./outlets.ts";
+export { OUTLET_EXPECTED, parseOutlet, parseOutletList } from "./outlets.ts";
 export { configGroups, type GroupMember } from "./groups.ts";
 export {
   collectSecrets,

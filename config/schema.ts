@@ -7,6 +7,8 @@
 import { z } from "zod";
 import { parseLogLevel } from "./_log_level.ts";
 import { UPSTREAM_DEFAULTS } from "./upstream.ts";
+import { parseOutlet } from "./outlets.ts";
+import type { OutletId } from "../drivers/mod.ts";
 
 /** A number, or a string holding one (upstream configs write both). */
 const numeric = z.union([z.number(), z.string().trim().regex(/^-?\d+(\.\d+)?$/).transform(Number)]);
@@ -89,10 +91,24 @@ export const PDU_COMMON_SCHEMA = z.object({
 /** The names of the common keys. */
 export const PDU_COMMON_KEYS: readonly string[] = Object.keys(PDU_COMMON_SCHEMA.shape);
 
+/**
+ * An alias's port: a number (3, "05") or, as upstream allows since b30c332, an outlet name
+ * ("usb-hub-3") for drivers that can name outlets; whether the PDU's driver can is checked per
+ * request, as upstream loads such a config whatever the driver.
+ */
+const ALIAS_PORT = z.union([z.number().int(), z.string().trim()]).transform(
+  (value, ctx): OutletId => {
+    const parsed = parseOutlet(String(value));
+    if ("outlet" in parsed) return parsed.outlet;
+    ctx.addIssue({ code: "custom", message: parsed.reason });
+    return z.NEVER;
+  },
+);
+
 /** One alias: a name for one outlet of one PDU. */
 export const ALIAS_SCHEMA = z.object({
   "hostname": z.string().min(1),
-  "port": numeric.pipe(z.number().int().min(0).max(65535)),
+  "port": ALIAS_PORT,
   /** Upstream's alias group (pdudaemon PR #169): `?group=NAME` switches every alias tagged so. */
   "group": z.string().min(1, "a group name must not be empty").max(255).refine(
     (s) => !/\p{Cc}/u.test(s),
@@ -140,6 +156,6 @@ export interface PduConfig {
 export interface Config {
   daemon: DaemonConfig;
   pdus: Record<string, PduConfig>;
-  aliases: Record<string, { hostname: string; port: number; group?: string | undefined }>;
+  aliases: Record<string, { hostname: string; port: OutletId; group?: string | undefined }>;
   groups: Record<string, { hostname: string; ports: string }>;
 }

@@ -19,14 +19,15 @@
  * @module
  */
 import type { JobResult, PduCommand, Requester, SetEvent } from "../actors/mod.ts";
-import type { Logger } from "../drivers/mod.ts";
+import { type Logger, OUTLET_NAME, type OutletId } from "../drivers/mod.ts";
 
 /** One job's outcome. */
 export interface AuditRecord {
   time: string;
   event?: "job";
   pdu: string;
-  outlet: number;
+  /** A number, or a name for drivers that name outlets. */
+  outlet: OutletId;
   command: string;
   delay?: number;
   transport?: string;
@@ -46,7 +47,8 @@ export interface SetRecord {
   time: string;
   event: "set";
   pdu: string;
-  outlet: number;
+  /** A number, or a name for drivers that name outlets. */
+  outlet: OutletId;
   state: "on" | "off";
   job: string;
   transport?: string;
@@ -60,14 +62,15 @@ export interface CheckpointRecord {
   time: string;
   event: "checkpoint";
   pdu: string;
-  outlet: number;
+  /** A number, or a name for drivers that name outlets. */
+  outlet: OutletId;
   state: "on" | "off";
   /** When pdud set it. */
   at: string;
 }
 
 /** The last state pdud set per PDU and outlet, `at` in ms since the epoch. */
-export type OutletStates = Map<string, Map<number, { state: "on" | "off"; at: number }>>;
+export type OutletStates = Map<string, Map<OutletId, { state: "on" | "off"; at: number }>>;
 
 /** Appends audit records to a JSON-lines file. */
 export class AuditLog {
@@ -210,7 +213,8 @@ export function checkpointRecords(
       time: now.toISOString(),
       event: "checkpoint" as const,
       pdu: pdu.name,
-      outlet: Number(outlet),
+      // The snapshot keys outlets by String(outlet): digits were a number, anything else a name.
+      outlet: /^\d+$/.test(outlet) ? Number(outlet) : outlet,
       state: v.state,
       at: v.at,
     }))
@@ -248,7 +252,8 @@ class StateReader {
     }
     const { pdu, outlet, state } = record;
     if (
-      typeof pdu !== "string" || typeof outlet !== "number" || (state !== "on" && state !== "off")
+      typeof pdu !== "string" || (state !== "on" && state !== "off") ||
+      !(typeof outlet === "number" || (typeof outlet === "string" && OUTLET_NAME.test(outlet)))
     ) return;
     const time = Date.parse(String(record.time ?? "")) || 0;
     if (record.event === "set") {
@@ -275,7 +280,7 @@ class StateReader {
   }
 }
 
-function put(map: OutletStates, pdu: string, outlet: number, state: "on" | "off", at: number) {
+function put(map: OutletStates, pdu: string, outlet: OutletId, state: "on" | "off", at: number) {
   let outlets = map.get(pdu);
   if (!outlets) map.set(pdu, outlets = new Map());
   outlets.set(outlet, { state, at });

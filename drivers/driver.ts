@@ -24,6 +24,23 @@ import type { z } from "zod";
 /** The state of one outlet. */
 export type OutletState = "on" | "off";
 
+/**
+ * An outlet as a request names it: its number, or its name (see OUTLET_NAME) for drivers whose
+ * descriptor declares `namedOutlets`. A port written in digits is always a number.
+ */
+export type OutletId = number | string;
+
+/**
+ * What an outlet name may be: 1-64 characters of `A-Za-z0-9._:-`, beginning with a letter or a
+ * digit, and not all digits (that is a number). The first character rules out a name a program
+ * would read as an option (`-rf`) or a relative path (`..`).
+ */
+export const OUTLET_NAME: RegExp = /^(?!\d+$)[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/;
+
+/** The rule of OUTLET_NAME in words, for error messages. */
+export const OUTLET_NAME_RULE =
+  "1-64 characters of A-Z a-z 0-9 . _ : -, beginning with a letter or digit";
+
 /** Passed to every driver operation. */
 export interface OperationOptions {
   /** Aborted when the actor's per-operation timeout expires or the daemon stops. */
@@ -50,6 +67,13 @@ export interface Driver {
   setOutlet(outlet: number, state: OutletState, options: OperationOptions): Promise<void>;
   /** Reads one outlet; omitted by drivers whose device cannot tell. */
   getOutlet?(outlet: number, options: OperationOptions): Promise<OutletState>;
+  /**
+   * Sets an outlet given by name (matching OUTLET_NAME, passed as data, never through a shell);
+   * required when the descriptor declares `namedOutlets`, never called otherwise.
+   */
+  setNamedOutlet?(name: string, state: OutletState, options: OperationOptions): Promise<void>;
+  /** Reads an outlet given by name; optional as getOutlet is. */
+  getNamedOutlet?(name: string, options: OperationOptions): Promise<OutletState>;
   /** Releases sockets and sessions; safe after a failed connect, safe to call twice. */
   close(): Promise<void>;
 }
@@ -76,6 +100,11 @@ export interface DriverDescriptor<O = unknown> {
   readonly options: z.ZodType<O>;
   /** The outlets this device has, when it is known from the options; checked before queueing. */
   outletRange?(options: O): { min: number; max: number };
+  /**
+   * Whether a request may name an outlet (`port=board-a`) instead of numbering it; the driver
+   * then implements `setNamedOutlet`. Other drivers' PDUs refuse names before queueing.
+   */
+  readonly namedOutlets?: boolean;
   /**
    * Deno permissions the driver needs besides net, read and env: "run" for drivers that start a
    * program, "write" for ones that write device nodes. pdud gives up those no PDU needs.

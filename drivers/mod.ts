@@ -22,8 +22,10 @@ export type {
   DriverSettings,
   Logger,
   OperationOptions,
+  OutletId,
   OutletState,
 } from "./driver.ts";
+export { OUTLET_NAME, OUTLET_NAME_RULE } from "./driver.ts";
 export { DriverError, type DriverErrorKind, type DriverErrorOptions, printable } from "./errors.ts";
 export {
   REDACTED,

@@ -68,6 +68,13 @@ export function scrubbedDriver(driver: Driver, secrets: Iterable<string>): Drive
   if (driver.getOutlet) {
     wrapped.getOutlet = (outlet, options) => guard(() => driver.getOutlet!(outlet, options));
   }
+  if (driver.setNamedOutlet) {
+    wrapped.setNamedOutlet = (name, state, options) =>
+      guard(() => driver.setNamedOutlet!(name, state, options));
+  }
+  if (driver.getNamedOutlet) {
+    wrapped.getNamedOutlet = (name, options) => guard(() => driver.getNamedOutlet!(name, options));
+  }
   return wrapped;
 }
 

@@ -11,7 +11,8 @@ import {
   type ReloadReport,
   ShuttingDownError,
 } from "../actors/mod.ts";
-import { type ConfigIssue, parseOutletList } from "../config/mod.ts";
+import { type ConfigIssue, parseOutlet, parseOutletList } from "../config/mod.ts";
+import { OUTLET_NAME_RULE, type OutletId } from "../drivers/mod.ts";
 import type { AppEnv } from "./env.ts";
 import type { JobStore } from "./jobs.ts";
 import { DEFAULT_REBOOT_DELAY, MAX_DELAY } from "./params.ts";
@@ -32,6 +33,10 @@ const ErrorBody = z.object({
 }).openapi("Error");
 
 const Outlet = z.object({ state: z.enum(["on", "off"]), at: z.string() });
+/** An outlet in a reply: its number, or its name for drivers that name outlets. */
+const OutletIdSchema = z.union([z.number().int(), z.string()]).openapi({
+  description: "the outlet number, or its name (drivers that name outlets: localcmdline, tplink)",
+});
 const Pdu = z.object({
   name: z.string(),
   driver: z.string(),
@@ -47,7 +52,7 @@ const Result = z.object({
   status: z.enum(["done", "failed", "refused"]),
   jobId: z.string().optional(),
   pdu: z.string(),
-  outlet: z.number().int().optional(),
+  outlet: OutletIdSchema.optional(),
   state: z.enum(["on", "off"]).nullable().optional(),
   source: z.enum(["device", "commanded"]).optional(),
   kind: z.string().optional(),
@@ -57,7 +62,7 @@ const Result = z.object({
 const Job = z.object({
   id: z.string(),
   pdu: z.string(),
-  outlet: z.number().int(),
+  outlet: OutletIdSchema,
   command: z.string(),
   status: z.enum(["pending", "done", "failed", "refused"]),
   result: Result.optional(),
@@ -67,7 +72,7 @@ const Group = z.object({
   name: z.string(),
   members: z.array(z.object({
     pdu: z.string(),
-    outlet: z.number().int(),
+    outlet: OutletIdSchema,
     alias: z.string().optional().openapi({
       description: "the alias this outlet came from (upstream's alias `group` key)",
     }),
@@ -76,7 +81,7 @@ const Group = z.object({
 
 const OutletState = z.object({
   pdu: z.string(),
-  outlet: z.number().int(),
+  outlet: OutletIdSchema,
   state: z.enum(["on", "off"]).nullable(),
   source: z.enum(["device", "commanded"]).openapi({
     description:
@@ -88,14 +93,21 @@ const PduName = z.string().min(1).max(255).openapi({
   param: { name: "name", in: "path" },
   example: "apc01",
 });
-const OutletParam = z.string().regex(/^\d{1,5}$/, "expected an outlet number").openapi({
+const OutletParam = z.string().refine((text) => "outlet" in parseOutlet(text), {
+  error: (issue) => {
+    const parsed = parseOutlet(String(issue.input));
+    return "reason" in parsed ? parsed.reason : "expected an outlet number or name";
+  },
+}).openapi({
   param: { name: "outlet", in: "path" },
   example: "3",
+  description: "an outlet number, or a name for drivers that name outlets",
 });
 const OutletsParam = z.string().openapi({
   param: { name: "outlets", in: "path" },
   example: "1-4,7",
-  description: "one outlet, or a list and ranges executed in order",
+  description:
+    "one outlet (a number, or a name where the driver names outlets), or a list and ranges executed in order",
 });
 const CommandParam = z.enum(["on", "off", "reboot"]).openapi({
   param: { name: "command", in: "path" },
@@ -196,7 +208,7 @@ export function apiV1Routes(control: PowerControl, options: ApiOptions): OpenAPI
       const { name, outlet } = c.req.valid("param");
       const result = await control.submit({
         pdu: name,
-        command: { type: "status", outlet: Number(outlet) },
+        command: { type: "status", outlet: outletOf(outlet) },
         requester: requester(c),
       });
       if (result.status !== "done") {
@@ -222,7 +234,7 @@ export function apiV1Routes(control: PowerControl, options: ApiOptions): OpenAPI
 
   async function run(
     c: Parameters<typeof requester>[0],
-    targets: readonly { pdu: string; outlet: number }[],
+    targets: readonly { pdu: string; outlet: OutletId }[],
     command: "on" | "off" | "reboot",
     body: z.infer<typeof CommandBody>,
   ): Promise<Response> {
@@ -279,10 +291,16 @@ export function apiV1Routes(control: PowerControl, options: ApiOptions): OpenAPI
     const params = commandOnOutlets.request.params.safeParse(c.req.param());
     if (!params.success) return Response.json({ error: describe(params.error) }, { status: 400 });
     const { name, outlets, command } = params.data;
-    const list = parseOutletList(outlets);
+    // A list of numbers ("1-4,7"), or one outlet named (upstream b30c332): a name is one outlet.
+    const named = parseOutlet(outlets);
+    const list: OutletId[] | undefined = parseOutletList(outlets) ??
+      ("outlet" in named ? [named.outlet] : undefined);
     if (!list) {
       return Response.json({
-        error: `outlets: expected a number or a list like 1-4,7, got "${outlets.slice(0, 40)}"`,
+        error:
+          `outlets: expected a number, a list like 1-4,7 or an outlet name (${OUTLET_NAME_RULE}), got "${
+            outlets.slice(0, 40).replace(/[^\x20-\x7e]/g, "?")
+          }"`,
       }, { status: 400 });
     }
     const body = await readBody(c.req.raw);
@@ -484,4 +502,10 @@ async function readBody(
     return { error: `body.${issue?.path.join(".") ?? ""}: ${issue?.message ?? "invalid"}` };
   }
   return parsed.data;
+}
+
+/** The OutletId of a path word already validated by OutletParam. */
+function outletOf(text: string): OutletId {
+  const parsed = parseOutlet(text);
+  return "outlet" in parsed ? parsed.outlet : text;
 }

@@ -39,6 +39,7 @@ let requestCounter = 0;
 function scopeOf(method: string, path: string): "open" | "read" | "control" {
   if (path === "/healthz" || path === "/readyz" || path === "/api/v1/openapi.json") return "open";
   if (path.startsWith("/power/control/")) {
+    // Both read routes only read: a read-scope token (a dashboard) may use either.
     return path === "/power/control/get-status" || path === "/power/control/get-port-state"
       ? "read"
       : "control";

@@ -11,12 +11,13 @@
  * @module
  */
 import type { Clock, JobResult } from "../actors/mod.ts";
+import type { OutletId } from "../drivers/mod.ts";
 
 /** A job as the API reports it. */
 export interface JobView {
   id: string;
   pdu: string;
-  outlet: number;
+  outlet: OutletId;
   command: string;
   status: "pending" | JobResult["status"];
   result?: JobResult;
@@ -68,7 +69,7 @@ export class JobStore {
    * once once the caller has let settled promises run. Throws when `room()` is 0: callers check
    * first, before submitting the job.
    */
-  add(pdu: string, outlet: number, command: string, result: Promise<JobResult>): JobView {
+  add(pdu: string, outlet: OutletId, command: string, result: Promise<JobResult>): JobView {
     this.#expire();
     if (this.room() <= 0) {
       throw new Error(`the job store is full: ${this.#pending.size} jobs pending`);

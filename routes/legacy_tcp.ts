@@ -20,7 +20,7 @@ export function legacyLineToRequest(line: string): Request {
   );
 }
 
-const COMMANDS = ["on", "off", "reboot", "get-status"];
+const COMMANDS = ["on", "off", "reboot", "get-port-state", "get-status"];
 
 /**
  * Whether `text` already holds a whole request. pduclient sends no newline and waits for the

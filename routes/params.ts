@@ -5,6 +5,8 @@
  */
 import { z } from "zod";
 import type { PduCommand } from "../actors/mod.ts";
+import { parseOutlet } from "../config/mod.ts";
+import type { OutletId } from "../drivers/mod.ts";
 
 /** Upstream's reboot delay when the client gives none (seconds). */
 export const DEFAULT_REBOOT_DELAY = 5;
@@ -21,8 +23,13 @@ export const UPSTREAM_COMMANDS = ["on", "off", "reboot", "get-port-state", "get-
 /** Commands that read an outlet instead of switching it. */
 export const READ_COMMANDS: readonly string[] = ["get-port-state", "get-status"];
 
-const OUTLET = z.string().regex(/^\d{1,5}$/, "expected an outlet number (an integer 0-65535)")
-  .transform(Number).pipe(z.number().int().min(0).max(65535, "expected an integer 0-65535"));
+/** An outlet number, or a name (upstream b30c332) for the drivers that can name outlets. */
+const OUTLET = z.string().transform((text, ctx): OutletId => {
+  const parsed = parseOutlet(text);
+  if ("outlet" in parsed) return parsed.outlet;
+  ctx.addIssue({ code: "custom", message: parsed.reason });
+  return z.NEVER;
+});
 const DELAY = z.string().regex(/^\d{1,6}(\.\d{1,3})?$/, "expected seconds, a number ≥ 0")
   .transform(Number).pipe(z.number().max(MAX_DELAY, `expected at most ${MAX_DELAY} seconds`));
 const NAME = z.string().min(1, "must not be empty").max(255, "longer than 255 characters")
@@ -45,7 +52,7 @@ const UPSTREAM_QUERY = z.object({
 export type UpstreamRequest =
   | {
     ok: true;
-    target: { pdu: string; outlet: number } | { alias: string } | { group: string };
+    target: { pdu: string; outlet: OutletId } | { alias: string } | { group: string };
     command: string;
     delay?: number;
   }
@@ -105,12 +112,14 @@ export function parseUpstreamRequest(command: string, query: URLSearchParams): U
     return { ok: true, target: { alias }, command, ...withDelay };
   }
   if (hostname === undefined) return { ok: false, reason: "hostname: required (or give alias)" };
-  if (port === undefined) return { ok: false, reason: "port: required, the outlet number" };
+  if (port === undefined) {
+    return { ok: false, reason: "port: required, the outlet number or name" };
+  }
   return { ok: true, target: { pdu: hostname, outlet: port }, command, ...withDelay };
 }
 
 /** The PduCommand for an upstream command name, outlet and optional delay. */
-export function toPduCommand(command: string, outlet: number, delay?: number): PduCommand {
+export function toPduCommand(command: string, outlet: OutletId, delay?: number): PduCommand {
   switch (command) {
     case "reboot":
       return { type: "reboot", outlet, delay: delay ?? DEFAULT_REBOOT_DELAY };

@@ -4,6 +4,7 @@
  * @module
  */
 import type { JobResult } from "../actors/mod.ts";
+import type { OutletId } from "../drivers/mod.ts";
 
 /** Upstream's success body, byte for byte. */
 export const UPSTREAM_OK = "OK - accepted request\n";
@@ -67,7 +68,7 @@ export function upstreamPortStateResponse(result: JobResult): Response {
  */
 export function upstreamGroupResponse(
   group: string,
-  members: readonly { pdu: string; outlet: number; alias?: string }[],
+  members: readonly { pdu: string; outlet: OutletId; alias?: string | undefined }[],
   results: readonly JobResult[],
 ): Response {
   const failures: string[] = [];

@@ -7,6 +7,7 @@
  */
 import { Hono } from "hono";
 import type { PowerControl } from "../actors/mod.ts";
+import type { OutletId } from "../drivers/mod.ts";
 import { clip, parseUpstreamRequest, toPduCommand } from "./params.ts";
 import {
   upstreamGroupResponse,
@@ -49,7 +50,7 @@ export function upstreamRoutes(control: PowerControl): Hono<AppEnv> {
       ));
       return upstreamGroupResponse(clip(group), members, results);
     }
-    let target: { pdu: string; outlet: number };
+    let target: { pdu: string; outlet: OutletId };
     if ("alias" in parsed.target) {
       const resolved = control.resolveAlias(parsed.target.alias);
       if (resolved === undefined) {

@@ -8,13 +8,18 @@
  * with `"context":{"child_ids":[ID]}`. Keys: none upstream (it always uses the PDU name and port
  * 9999); `port` (9999) is pdud's addition.
  *
+ * An outlet may also be named (upstream b30c332): the name is matched exactly against each
+ * child's `alias` (the outlet name set in the Kasa app), as upstream's `get_id` does; a plug
+ * answers to its own alias. Upstream matches an alias before a number; in pdud a port written
+ * in digits is always the outlet number.
+ *
  * One request per connection, as upstream. The outlet layout is read once per driver and kept.
  * @module
  */
 import { z } from "zod";
 import { portNumber } from "../_options.ts";
 import type { DriverDescriptor, OutletState } from "../driver.ts";
-import { DriverError } from "../errors.ts";
+import { DriverError, printable } from "../errors.ts";
 import { TcpSession } from "./_session.ts";
 import { decodeKasa, encodeKasa, KASA_MAX_LENGTH, kasaLength } from "./_kasa_codec.ts";
 
@@ -27,8 +32,10 @@ interface SysInfo {
   model: string;
   /** A plug's relay. */
   relayState?: number;
-  /** A strip's outlets, in the device's order. */
-  children?: { id: string; state: unknown }[];
+  /** The device's own name (a plug's outlet name). */
+  alias: string;
+  /** A strip's outlets, in the device's order; `alias` is each outlet's name in the app. */
+  children?: { id: string; state: unknown; alias: string }[];
 }
 
 function object(value: unknown): Json | undefined {
@@ -42,6 +49,7 @@ export const TPLINK: DriverDescriptor<z.infer<typeof OPTIONS>> = {
   names: ["tplink"],
   summary: "TP-Link Kasa smart plugs and strips over the local JSON protocol (TCP 9999)",
   options: OPTIONS,
+  namedOutlets: true,
   create(hostname, { options }) {
     const device = `TP-Link Kasa at ${hostname}:${options.port}`;
     let layout: SysInfo | undefined;
@@ -85,11 +93,13 @@ export const TPLINK: DriverDescriptor<z.infer<typeof OPTIONS>> = {
         ? info.children.map((c) => object(c) ?? {}).map((c) => ({
           id: String(c.id),
           state: c.state,
+          alias: typeof c.alias === "string" ? c.alias : "",
         }))
         : undefined;
       layout = {
         deviceId: String(info.deviceId ?? ""),
         model: String(info.model ?? "Kasa device"),
+        alias: typeof info.alias === "string" ? info.alias : "",
         ...(typeof info.relay_state === "number" ? { relayState: info.relay_state } : {}),
         ...(children && children.length > 0 ? { children } : {}),
       };
@@ -118,19 +128,59 @@ export const TPLINK: DriverDescriptor<z.infer<typeof OPTIONS>> = {
       return byId ?? info.children[outlet - 1]!;
     };
 
+    /** The child named `name` (undefined for a plug named by its own alias), or why not. */
+    const named = (info: SysInfo, name: string) => {
+      if (!info.children) {
+        if (info.alias === name) return { child: undefined };
+        return { missing: `${device} is a ${info.model} named "${printable(info.alias, 64)}"` };
+      }
+      const child = info.children.find((c) => c.alias === name);
+      if (child) return { child };
+      const names = info.children.map((c) => `"${printable(c.alias, 64)}"`).join(", ");
+      return { missing: `${device} is a ${info.model} whose outlets are named ${names}` };
+    };
+    /** The child named `name`, reading the layout again once (the app may have renamed it). */
+    const childNamed = async (name: string, signal: AbortSignal, fresh?: SysInfo) => {
+      let found = named(fresh ?? layout ?? await sysinfo(signal), name);
+      if ("missing" in found && fresh === undefined) found = named(await sysinfo(signal), name);
+      if ("missing" in found) {
+        throw new DriverError("config", `${found.missing}; none is named "${name}"`);
+      }
+      return found.child;
+    };
+    const setRelay = async (
+      child: { id: string } | undefined,
+      state: OutletState,
+      signal: AbortSignal,
+    ) => {
+      try {
+        await call("set_relay_state", {
+          ...(child ? { context: { child_ids: [child.id] } } : {}),
+          system: { set_relay_state: { state: state === "on" ? 1 : 0 } },
+        }, signal);
+      } catch (error) {
+        // The next attempt reads the layout again, in case the device is not the one we knew.
+        layout = undefined;
+        throw error;
+      }
+    };
+
     return {
+      async setNamedOutlet(name, state, { signal }) {
+        await setRelay(await childNamed(name, signal), state, signal);
+      },
+      async getNamedOutlet(name, { signal }): Promise<OutletState> {
+        const info = await sysinfo(signal);
+        const child = await childNamed(name, signal, info);
+        const raw = child ? child.state : info.relayState;
+        if (raw === 0 || raw === 1) return raw === 1 ? "on" : "off";
+        throw new DriverError(
+          "protocol",
+          `${device} reported outlet "${name}" in state ${JSON.stringify(raw)}`,
+        );
+      },
       async setOutlet(outlet, state, { signal }) {
-        const child = childOf(layout ?? await sysinfo(signal), outlet);
-        try {
-          await call("set_relay_state", {
-            ...(child ? { context: { child_ids: [child.id] } } : {}),
-            system: { set_relay_state: { state: state === "on" ? 1 : 0 } },
-          }, signal);
-        } catch (error) {
-          // The next attempt reads the layout again, in case the device is not the one we knew.
-          layout = undefined;
-          throw error;
-        }
+        await setRelay(childOf(layout ?? await sysinfo(signal), outlet), state, signal);
       },
       async getOutlet(outlet, { signal }): Promise<OutletState> {
         const info = await sysinfo(signal);

@@ -15,7 +15,13 @@ import type { SimulatorKind } from "../simulator/mod.ts";
 import { decodeKasa, encodeKasa, KASA_MAX_LENGTH, kasaLength } from "./_kasa_codec.ts";
 import { deviceFault, type FaultReply, tcpSimulator, writeBytes } from "./_simulator.ts";
 
-const OPTIONS = z.object({}).strict();
+const OPTIONS = z.object({
+  /**
+   * A strip's outlet names as the Kasa app sets them (each child's `alias`), in outlet order;
+   * outlets without one are called "pdud strip outlet N". A plug's one name is its own alias.
+   */
+  "aliases": z.array(z.string().min(1).max(64)).optional(),
+}).strict();
 const DEVICE_ID = "8006A1B2C3D4E5F60718293A4B5C6D7E8F901A2B";
 
 type Json = Record<string, unknown>;
@@ -25,7 +31,7 @@ export const KASA_SIMULATOR: SimulatorKind<z.infer<typeof OPTIONS>> = {
   name: "kasa",
   summary: "TP-Link Kasa plug (1 outlet, HS105) or strip (KP303-style children) on JSON/TCP 9999",
   options: OPTIONS,
-  start(device, { hostname, port }) {
+  start(device, { options, hostname, port }) {
     const strip = device.count > 1;
     const outletOf = (i: number) => device.first + i;
     const childId = (i: number) => `${DEVICE_ID}${String(i).padStart(2, "0")}`;
@@ -38,7 +44,7 @@ export const KASA_SIMULATOR: SimulatorKind<z.infer<typeof OPTIONS>> = {
       "deviceId": DEVICE_ID,
       "oemId": "FFF22CFF774A0B89F7624BFC6F50D5DE",
       "hwId": "22603EA5E716DEAEA6642A30BE87AFCB",
-      "alias": strip ? "pdud strip" : "pdud plug",
+      "alias": strip ? "pdud strip" : options.aliases?.[0] ?? "pdud plug",
       "mic_type": "IOT.SMARTPLUGSWITCH",
       "mac": "50:C7:BF:00:00:01",
       "rssi": -48,
@@ -50,7 +56,7 @@ export const KASA_SIMULATOR: SimulatorKind<z.infer<typeof OPTIONS>> = {
           "children": Array.from({ length: device.count }, (_, i) => ({
             "id": childId(i),
             "state": bit(i),
-            "alias": `pdud strip outlet ${i + 1}`,
+            "alias": options.aliases?.[i] ?? `pdud strip outlet ${i + 1}`,
             "on_time": 0,
             "next_action": { "type": -1 },
           })),

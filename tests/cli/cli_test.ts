@@ -91,13 +91,46 @@ Deno.test("pdud client speaks pduclient: lines, exit codes, ranges in order", as
       [args("--port", "1"), /Missing option/],
       [args("--port", "1", "--command", "explode"), /Unknown pdu command: explode/],
       [args("--port", "1", "--command", "reboot", "--delay", "soon"), /invalid integer value/],
-      [args("--port", "x", "--command", "on"), /Invalid --port x/],
+      // "x" is an outlet name (for drivers that name outlets); "x;y" is neither a name nor a list.
+      [args("--port", "x;y", "--command", "on"), /Invalid --port x;y: expected .* outlet name/],
     ];
     for (const [argv, message] of cases) {
       const o = io();
       assert.equal(await runClient(argv, o), 1, argv.join(" "));
       assert.match(o.lines.join("\n"), message);
     }
+  });
+
+  await t.step("get-port-state prints 'Port state: on' as PR #219's pduclient", async () => {
+    device.set(7, "on");
+    const tcp = io();
+    assert.equal(await runClient(args("--port", "7", "--command", "get-port-state"), tcp), 0);
+    assert.deepEqual(tcp.lines, ["Port state: on"]);
+    const http = io();
+    assert.equal(
+      await runClient(args("--port", "7,8", "--command", "get-port-state", "--http"), http),
+      0,
+    );
+    assert.deepEqual(http.lines, ["[7] Port state: on", "[8] Port state: off"]);
+    const api = io();
+    assert.equal(
+      await runClient(args("--port", "7", "--command", "get-port-state", "--api"), api),
+      0,
+    );
+    assert.deepEqual(api.lines, ["outlet 7: on (device)"]);
+    // A failure: the PR prints the TCP reply as it came; pdud also exits 127.
+    const nack = io();
+    assert.equal(await runClient(args("--port", "99", "--command", "get-port-state"), nack), 127);
+    assert.deepEqual(nack.lines, ["Port state: nack"]);
+    const refused = io();
+    assert.equal(
+      await runClient(args("--port", "99", "--command", "get-port-state", "--http"), refused),
+      127,
+    );
+    assert.match(
+      refused.lines[0]!,
+      /^Error sending command! 127\.0\.0\.1 replied: <Response \[503\]> /,
+    );
   });
 
   await t.step("an unreachable daemon: exit 1 and upstream's message", async () => {
@@ -200,7 +233,7 @@ Deno.test("drive mode: unknown alias and bad requests are clear errors", async (
   assert.match(unknown.stderr, /no alias named "nope"/);
   const usage = await runPdud(["--drive", "--hostname", "demo-rack-a", "--port", "1"]);
   assert.equal(usage.code, 2);
-  assert.match(usage.stderr, /--request on, off or reboot/);
+  assert.match(usage.stderr, /--request on, off, reboot or get-port-state/);
   const ok = await runPdud([
     "--drive",
     "--hostname",
@@ -212,6 +245,53 @@ Deno.test("drive mode: unknown alias and bad requests are clear errors", async (
   ]);
   assert.equal(ok.code, 0, ok.stderr);
   assert.match(ok.stdout, /on of outlet 1 on demo-rack-a: done/);
+});
+
+Deno.test("drive mode: get-port-state, and outlets by name (--port and alias)", async () => {
+  const state = await runPdud([
+    "--drive",
+    "--hostname",
+    "demo-rack-a",
+    "--port",
+    "1",
+    "--request",
+    "get-port-state",
+  ]);
+  assert.equal(state.code, 0, state.stderr);
+  assert.equal(state.stdout, "Port 1 state: off\n");
+
+  const dir = await Deno.makeTempDir();
+  try {
+    const log = `${dir}/switched`;
+    await Deno.writeTextFile(
+      `${dir}/pdud.json`,
+      JSON.stringify({
+        pdus: {
+          cmd: { driver: "localcmdline", "cmd_on": `echo '%s on' >> ${log}`, retries: 1 },
+          sim: { driver: "simulated", outlets: 4 },
+        },
+        aliases: { hub: { hostname: "cmd", port: "usb-hub-3" } },
+      }),
+    );
+    const conf = ["--conf", `${dir}/pdud.json`, "--drive", "--request", "on"];
+    const byPort = await runPdud([...conf, "--hostname", "cmd", "--port", "board-a"]);
+    assert.equal(byPort.code, 0, byPort.stderr);
+    assert.match(byPort.stdout, /on of outlet board-a on cmd: done/);
+    const byAlias = await runPdud([...conf, "--alias", "hub"]);
+    assert.equal(byAlias.code, 0, byAlias.stderr);
+    assert.equal(await Deno.readTextFile(log), "board-a on\nusb-hub-3 on\n");
+    const numbered = await runPdud([...conf, "--hostname", "sim", "--port", "board-a"]);
+    assert.equal(numbered.code, 1);
+    assert.match(
+      numbered.stderr,
+      /cannot name outlets: .*simulated expects an outlet number 1\.\.4/,
+    );
+    const bad = await runPdud([...conf, "--hostname", "cmd", "--port", "a;id"]);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /--port "a;id": expected an outlet number .* or an outlet name/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });
 
 Deno.test("every command's --help exits 0, and the README shows each command", async () => {

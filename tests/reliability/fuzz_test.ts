@@ -94,18 +94,24 @@ Deno.test(`fuzz: ${RUNS} random upstream queries get 200 or a one-line 503, neve
         if (response.status === 200) {
           const r = submitted[submitted.length - 1]!;
           assert.equal(submitted.length, before + 1);
-          assert.ok(
-            Number.isInteger(r.command.outlet) && r.command.outlet >= 0 &&
-              r.command.outlet <= 65535,
-          );
+          assert.ok(validOutlet(r.command.outlet), String(r.command.outlet));
         }
-        // Nothing that is not an integer in range ever reaches the supervisor.
-        for (const r of submitted.slice(before)) assert.ok(Number.isInteger(r.command.outlet));
+        // Nothing but an integer in range or a well-formed outlet name reaches the supervisor.
+        for (const r of submitted.slice(before)) {
+          assert.ok(validOutlet(r.command.outlet), String(r.command.outlet));
+        }
       },
     ),
     { numRuns: RUNS },
   );
 });
+
+/** An outlet number 0-65535, or a name of [A-Za-z0-9._:-] beginning with a letter or digit. */
+function validOutlet(outlet: number | string): boolean {
+  return typeof outlet === "number"
+    ? Number.isInteger(outlet) && outlet >= 0 && outlet <= 65535
+    : /^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/.test(outlet) && !/^\d+$/.test(outlet);
+}
 
 Deno.test(`fuzz: ${RUNS} random legacy payloads become ack or nack, never a crash`, async () => {
   const submitted: SubmitRequest[] = [];

@@ -136,9 +136,19 @@ Deno.test("JSON API: PDUs, outlet state, ranges in order, async jobs and errors"
   });
 
   await t.step("input errors are 400 JSON naming the field", async () => {
-    const bad = await api(d, "POST", `/api/v1/pdus/${pdu}/outlets/1-x/on`);
+    // "1-x" would be an outlet name (names are for drivers that name outlets); "1-4,x" is neither.
+    const bad = await api(d, "POST", `/api/v1/pdus/${pdu}/outlets/1-4,x/on`);
     assert.equal(bad.status, 400);
-    assert.match(String(bad.json.error), /outlets: expected a number or a list/);
+    assert.match(
+      String(bad.json.error),
+      /outlets: expected a number, a list like 1-4,7 or an outlet name/,
+    );
+    const named = await api(d, "POST", `/api/v1/pdus/${pdu}/outlets/1-x/on`);
+    assert.equal(named.status, 400);
+    assert.match(
+      String((named.json.results as { reason: string }[])[0]?.reason),
+      /cannot name outlets: port "1-x" is a name, and simulated expects an outlet number 1\.\.8/,
+    );
     const body = await api(d, "POST", `/api/v1/pdus/${pdu}/outlets/1/on`, { delay: -1 });
     assert.equal(body.status, 400);
     assert.match(String(body.json.error), /^body\.delay/);
