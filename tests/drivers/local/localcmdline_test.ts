@@ -78,7 +78,8 @@ Deno.test("a hung command (a shell waiting on its child) is killed with its whol
 });
 
 Deno.test("100 MB of output is kept as a 64 KiB tail, not buffered whole", async () => {
-  const before = Deno.memoryUsage().rss;
+  // What is kept is asserted, not the process's RSS: test files run side by side in one process
+  // (deno test --parallel), so RSS here measures the neighbours too.
   const result = await runProcess(
     "/bin/sh",
     ["-c", "head -c 100000000 /dev/zero; echo; echo the last line"],
@@ -88,8 +89,6 @@ Deno.test("100 MB of output is kept as a 64 KiB tail, not buffered whole", async
   assert.equal(result.bytes, 100_000_000 + "\nthe last line\n".length);
   assert.ok(result.stdout.length <= KEEP_BYTES, `kept ${result.stdout.length} bytes`);
   assert.match(result.stdout, /the last line\n$/);
-  const grown = (Deno.memoryUsage().rss - before) / 1e6;
-  assert.ok(grown < 40, `RSS grew by ${grown.toFixed(0)} MB for 100 MB of output`);
 });
 
 Deno.test("a command that exits while a background child keeps its pipes open still settles", async () => {
