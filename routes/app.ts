@@ -12,6 +12,7 @@ import { apiV1Routes } from "./api_v1.ts";
 import type { AccessControl } from "./auth.ts";
 import type { AppEnv } from "./env.ts";
 import { JobStore } from "./jobs.ts";
+import { clip } from "./params.ts";
 import { upstreamRoutes } from "./upstream.ts";
 
 /** Options of createApp. */
@@ -79,6 +80,16 @@ export function createApp(control: PowerControl, options: AppOptions): Hono<AppE
       path: c.req.path,
       status: c.res.status,
     });
+  });
+  // Hono answers HEAD by running the GET route and dropping the body, so a HEAD on a switching
+  // route would switch: refuse every method but GET here, before any route runs.
+  app.use("/power/*", async (c, next) => {
+    if (c.req.method === "GET") return await next();
+    return c.text(
+      `Method ${clip(c.req.method)} not allowed on ${c.req.path}; expected GET\n`,
+      405,
+      { allow: "GET" },
+    );
   });
   app.get("/healthz", (c) => c.text("ok\n"));
   app.get("/readyz", (c) => {
