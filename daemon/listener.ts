@@ -152,15 +152,21 @@ function serve(
     });
     return server;
   };
-  if (speaksHttp) internal = startInternal();
 
-  const listener: Deno.Listener = tls
-    ? Deno.listenTls({
-      hostname: options.hostname,
-      port: options.port,
-      ...tls,
-    })
-    : Deno.listen({ hostname: options.hostname, port: options.port, tcpBacklog: LISTEN_BACKLOG });
+  const listener = Deno.listen({
+    hostname: options.hostname,
+    port: options.port,
+    tcpBacklog: LISTEN_BACKLOG,
+  });
+  // TLS is terminated by an internal listener the client's bytes are relayed to: closing a
+  // Deno TlsConn whose handshake has not finished leaves its socket open for as long as the
+  // client stays silent, while closing the relay ends the handshake with an EOF.
+  const tlsInternal = tls ? Deno.listenTls({ hostname: "127.0.0.1", port: 0, ...tls }) : undefined;
+  // "address:port" of the local end of each raw relay to tlsInternal → who takes its TlsConn.
+  const tlsWaiting = new Map<string, (conn: Deno.TlsConn) => void>();
+  const unclaimed = new Map<string, { conn: Deno.TlsConn; timer: { cancel(): void } }>();
+  // After the bind, which may fail (port in use), so that a failed start leaves nothing open.
+  if (speaksHttp) internal = startInternal();
   const clients = new Set<Client>();
   // Relay connections, closed by abort() with the clients.
   const relayConns = new Set<Deno.Conn>();
@@ -185,6 +191,43 @@ function serve(
     }
     return false;
   };
+
+  const acceptingTls = (async () => {
+    if (!tlsInternal) return;
+    let backoff = 0;
+    while (!closing) {
+      let conn: Deno.TlsConn;
+      try {
+        conn = await tlsInternal.accept();
+        backoff = 0;
+      } catch (error) {
+        if (closing) return;
+        limited.warn("internal TLS accept failed", { error });
+        backoff = Math.min(BACKOFF_MAX_MS, Math.max(BACKOFF_MIN_MS, backoff * 2));
+        await new Promise<void>((resolve) => clock.setTimer(backoff, resolve));
+        continue;
+      }
+      const from = conn.remoteAddr as Deno.NetAddr;
+      const key = `${from.hostname}:${from.port}`;
+      const take = tlsWaiting.get(key);
+      if (take) {
+        tlsWaiting.delete(key);
+        take(conn);
+        continue;
+      }
+      // The relay may not have registered yet (its connect and this accept settle in either
+      // order); what no relay claims soon is someone else's and is closed.
+      const timer = clock.setTimer(LINGER_MS, () => {
+        if (unclaimed.get(key)?.conn !== conn) return;
+        unclaimed.delete(key);
+        limited.warn("refused a connection to the internal TLS listener not opened by pdud", {
+          remote: from.hostname,
+        });
+        closeQuietly(conn);
+      });
+      unclaimed.set(key, { conn, timer });
+    }
+  })();
 
   const accepting = (async () => {
     let backoff = 0;
@@ -223,7 +266,8 @@ function serve(
   /** Beyond the cap with nothing to evict: a 503 or a nack, or a close if even that is too much. */
   function refuse(conn: Deno.Conn): void {
     limited.warn("connection cap reached: refused a connection", { maxConnections });
-    if (refusing >= MAX_REFUSING) return closeQuietly(conn);
+    // A TLS client cannot read a plain reply.
+    if (refusing >= MAX_REFUSING || tls) return closeQuietly(conn);
     refusing++;
     (async () => {
       let reply: Uint8Array = NACK;
@@ -270,19 +314,9 @@ function serve(
     const { conn } = client;
     const addr = conn.remoteAddr as Deno.NetAddr;
     const remote = { address: addr.hostname, port: addr.port };
-    if (tls) {
-      const timer = clock.setTimer(handshakeMs, () => {
-        limited.warn("TLS handshake timed out", { remote: remote.address });
-        closeQuietly(conn);
-      });
-      try {
-        await (conn as Deno.TlsConn).handshake();
-      } finally {
-        timer.cancel();
-      }
-    }
+    if (tls) return await handleTls(client, remote);
     const reader = new ConnReader(conn);
-    if (!speaksLegacy) return await relayHttp(client, reader, remote);
+    if (!speaksLegacy) return await owe(relayHttp(client, conn, reader, remote));
     // Sniffing (or legacy only): the request timeout runs from the start of the connection.
     let timedOut = false;
     const deadline = clock.setTimer(options.requestTimeoutMs, () => {
@@ -306,7 +340,7 @@ function serve(
         const shape = speaksHttp ? httpShape(bytes) : "no";
         if (shape === "http") {
           deadline.cancel();
-          return await relayHttp(client, reader, remote, true);
+          return await owe(relayHttp(client, conn, reader, remote, true));
         }
         if (ended && bytes.length === 0) return;
         const frame = legacyFrame(decoder.decode(bytes), ended);
@@ -342,6 +376,58 @@ function serve(
   }
 
   /**
+   * A TLS client: its bytes relayed to the internal TLS listener, the handshake bounded by the
+   * handshake timeout, then its requests relayed as plain HTTP.
+   */
+  async function handleTls(client: Client, remote: Transport["remote"]): Promise<void> {
+    const { conn } = client;
+    let raw: Deno.Conn;
+    try {
+      raw = await Deno.connect({ hostname: "127.0.0.1", port: tlsInternal!.addr.port });
+    } catch (error) {
+      limited.warn("cannot reach the internal TLS listener", { error });
+      return;
+    }
+    relayConns.add(raw);
+    const local = raw.localAddr as Deno.NetAddr;
+    const key = `${local.hostname}:${local.port}`;
+    const early = unclaimed.get(key);
+    unclaimed.delete(key);
+    early?.timer.cancel();
+    const accepted = early
+      ? Promise.resolve(early.conn)
+      : new Promise<Deno.TlsConn>((resolve) => tlsWaiting.set(key, resolve));
+    const pipe = Promise.all([
+      copy(conn, raw).catch(() => {}).finally(() => raw.closeWrite().catch(() => {})),
+      copy(raw, conn).catch(() => {}).finally(() => {
+        closeQuietly(conn);
+        closeQuietly(raw);
+      }),
+    ]);
+    const timer = clock.setTimer(handshakeMs, () => {
+      limited.warn("TLS handshake timed out", { remote: remote.address });
+      closeQuietly(conn);
+      closeQuietly(raw);
+    });
+    let secure: Deno.TlsConn | undefined;
+    try {
+      secure = await Promise.race([accepted, pipe.then(() => undefined)]);
+      if (!secure) return;
+      await secure.handshake();
+      timer.cancel();
+      await owe(relayHttp(client, secure, new ConnReader(secure), remote));
+    } finally {
+      timer.cancel();
+      tlsWaiting.delete(key);
+      if (secure) closeQuietly(secure);
+      closeQuietly(conn);
+      closeQuietly(raw);
+      relayConns.delete(raw);
+      await pipe;
+    }
+  }
+
+  /**
    * Relays one client connection to the internal server, request by request: each head (and
    * its body) must arrive within the request timeout from its first byte (the first head's
    * from the connection's start unless `started`), a connection with no request in progress
@@ -349,11 +435,11 @@ function serve(
    */
   async function relayHttp(
     client: Client,
+    conn: Deno.Conn,
     reader: ConnReader,
     remote: Transport["remote"],
     started = false,
   ): Promise<void> {
-    const { conn } = client;
     const server = internal;
     if (!server) return;
     let upstream: Deno.Conn;
@@ -390,7 +476,7 @@ function serve(
           timer?.cancel();
           timer = clock.setTimer(ms, () => {
             timedOut = kind;
-            if (kind === "head" && outstanding === 0) {
+            if (kind === "head" && outstanding === 0 && reader.bytes.length > 0) {
               writeAll(
                 conn,
                 plainResponse(408, "Request timeout: the request head was not sent in time"),
@@ -484,7 +570,13 @@ function serve(
     closed ??= (async () => {
       closing = true;
       listener.close();
+      tlsInternal?.close();
       await accepting;
+      await acceptingTls;
+      for (const { conn, timer } of unclaimed.values()) {
+        timer.cancel();
+        closeQuietly(conn);
+      }
       // Connections with nothing in progress go now; HTTP requests in flight are answered first
       // (the relay closes each client when the internal server closes its side); then whatever
       // is left, such as half-sent legacy lines, is closed.
