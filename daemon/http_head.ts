@@ -150,6 +150,7 @@ export function plainResponse(status: number, reason: string): Uint8Array {
 const STATUS_TEXT: Record<number, string> = {
   400: "Bad Request",
   408: "Request Timeout",
+  413: "Content Too Large",
   414: "URI Too Long",
   431: "Request Header Fields Too Large",
   503: "Service Unavailable",

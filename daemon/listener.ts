@@ -50,6 +50,11 @@ export interface Listeners extends AsyncDisposable {
   /** The connection cap in force. */
   maxConnections: number;
   /**
+   * The loopback ports of the internal HTTP server and TLS listener (diagnostics and tests:
+   * they answer only connections the listener itself opened).
+   */
+  internalPorts(): { http?: number; tls?: number };
+  /**
    * Stops accepting at once, then lets every request in flight be answered (its job settles when
    * the supervisor shuts down) and closes idle connections. Resolves when all are closed.
    */
@@ -68,6 +73,10 @@ export const LISTEN_BACKLOG = 4096;
 export const IDLE_TIMEOUT_MS = 60_000;
 /** Default TLS handshake timeout. */
 export const HANDSHAKE_TIMEOUT_MS = 10_000;
+/** Bodies larger than this are answered 413 by the listener; the app's own limit is lower. */
+const MAX_RELAYED_BODY = 1 << 20;
+/** How long after the response to a connection's last request the relay closes it. */
+const LAST_RESPONSE_MS = 200;
 /** Connections beyond the cap that are read just long enough to be refused with a reply. */
 const MAX_REFUSING = 32;
 /** How long a refused or answered-with-an-error connection is drained before it is closed. */
@@ -177,6 +186,18 @@ function serve(
     return work.finally(() => answering.delete(work));
   };
   let refusing = 0;
+  // Back-off waits, cut short by close().
+  const pauses = new Set<() => void>();
+  const pause = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const timer = clock.setTimer(ms, () => done());
+      const done = () => {
+        timer.cancel();
+        pauses.delete(done);
+        resolve();
+      };
+      pauses.add(done);
+    });
 
   /** Closes the oldest connection that is idle or still sending its request. */
   const evictOne = (): boolean => {
@@ -204,7 +225,7 @@ function serve(
         if (closing) return;
         limited.warn("internal TLS accept failed", { error });
         backoff = Math.min(BACKOFF_MAX_MS, Math.max(BACKOFF_MIN_MS, backoff * 2));
-        await new Promise<void>((resolve) => clock.setTimer(backoff, resolve));
+        await pause(backoff);
         continue;
       }
       const from = conn.remoteAddr as Deno.NetAddr;
@@ -246,7 +267,7 @@ function serve(
           error,
         });
         backoff = Math.min(BACKOFF_MAX_MS, Math.max(BACKOFF_MIN_MS, backoff * 2));
-        await new Promise<void>((resolve) => clock.setTimer(backoff, resolve));
+        await pause(backoff);
         continue;
       }
       if (clients.size >= maxConnections && !evictOne()) {
@@ -523,6 +544,12 @@ function serve(
             }
             return;
           }
+          if (result.head.bodyLength > MAX_RELAYED_BODY && outstanding === 0) {
+            // No route takes a body this large: refused before a byte of it is relayed.
+            log.info("HTTP request refused", { remote: remote.address, status: 413 });
+            await writeAll(conn, plainResponse(413, "Payload too large"));
+            return await linger(conn);
+          }
           const { head, consumed } = result;
           reader.consume(consumed);
           client.evictable = false;
@@ -532,7 +559,8 @@ function serve(
           while (body > 0) {
             if (reader.bytes.length === 0 && !await reader.fill()) return;
             const chunk = reader.bytes.subarray(0, body);
-            await writeAll(upstream, chunk);
+            // The internal server may stop reading (a 413): then so does the relay.
+            if (!await writeAll(upstream, chunk, true).then(() => true, () => false)) return;
             reader.consume(chunk.length);
             body -= chunk.length;
           }
@@ -542,9 +570,22 @@ function serve(
             timer = undefined;
             if (reader.bytes.length > 0) await writeAll(upstream, reader.bytes);
             reader.consume(reader.bytes.length);
-            await copy(conn, upstream).catch(() => {});
-            await upstream.closeWrite().catch(() => {});
-            await back;
+            copy(conn, upstream).catch(() => {}).finally(() =>
+              upstream.closeWrite().catch(() => {})
+            );
+            // Deno.serve keeps a connection whose body the app did not read (a 413) open for
+            // long after the response: once the response is sent, the relay ends it itself.
+            let grace: { cancel(): void } | undefined;
+            const answered = new Promise<void>((resolve) => {
+              const start = () => (grace ??= clock.setTimer(LAST_RESPONSE_MS, resolve));
+              if (outstanding === 0) start();
+              else wake = () => outstanding === 0 && start();
+            });
+            try {
+              await Promise.race([back, answered]);
+            } finally {
+              grace?.cancel();
+            }
             return;
           }
         } finally {
@@ -571,6 +612,7 @@ function serve(
       closing = true;
       listener.close();
       tlsInternal?.close();
+      for (const done of [...pauses]) done();
       await accepting;
       await acceptingTls;
       for (const { conn, timer } of unclaimed.values()) {
@@ -593,6 +635,10 @@ function serve(
     hostname: addr.hostname,
     port: addr.port,
     maxConnections,
+    internalPorts: () => ({
+      ...(internal ? { http: internal.addr.port } : {}),
+      ...(tlsInternal ? { tls: (tlsInternal.addr as Deno.NetAddr).port } : {}),
+    }),
     close,
     abort,
     [Symbol.asyncDispose]: close,
