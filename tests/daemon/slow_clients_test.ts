@@ -12,7 +12,7 @@ import { startDaemon, type TestDaemon } from "../_helpers/daemon.ts";
 const fixture = (name: string) => fileURLToPath(new URL(`../_fixtures/${name}`, import.meta.url));
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
-const TIMEOUTS = { request_timeout: 0.2, idle_timeout: 0.3, handshake_timeout: 0.2 };
+const TIMEOUTS = { "request_timeout": 0.2, "idle_timeout": 0.3, "handshake_timeout": 0.2 };
 
 type Mode = "both" | "http" | "tls";
 
