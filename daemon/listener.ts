@@ -93,7 +93,14 @@ interface Client {
   conn: Deno.Conn;
   /** Idle, handshaking or still sending its request: nothing is lost by closing it. */
   evictable: boolean;
+  /** Evicted: its descriptors are being released; still counted until they are. */
+  closing: boolean;
+  /** The relay connections opened for it, closed with it. */
+  linked: Set<Deno.Conn>;
 }
+
+/** Evicted connections still releasing their descriptors, beyond which new ones are refused. */
+const MAX_CLOSING = 16;
 
 /** Where a relay connection to the internal server comes from. */
 interface RelayPeer {
@@ -199,12 +206,19 @@ function serve(
       pauses.add(done);
     });
 
+  let closingCount = 0;
+  // Wakes the accept loop when an evicted connection has released its descriptors.
+  let released: (() => void) | undefined;
   /** Closes the oldest connection that is idle or still sending its request. */
   const evictOne = (): boolean => {
+    if (closingCount >= MAX_CLOSING) return false;
     for (const client of clients) {
-      if (!client.evictable) continue;
-      clients.delete(client);
+      if (!client.evictable || client.closing) continue;
+      client.closing = true;
+      client.evictable = false;
+      closingCount++;
       closeQuietly(client.conn);
+      for (const conn of client.linked) closeQuietly(conn);
       limited.warn("connection cap reached: closed the oldest idle or slow connection", {
         maxConnections,
       });
@@ -253,6 +267,12 @@ function serve(
   const accepting = (async () => {
     let backoff = 0;
     while (!closing) {
+      // Evictions release descriptors a few turns later; a burst of new connections waits in
+      // the kernel's queue for them instead of being refused.
+      while (closingCount >= MAX_CLOSING && !closing) {
+        await new Promise<void>((resolve) => (released = resolve));
+        released = undefined;
+      }
       let conn: Deno.Conn;
       try {
         conn = await listener.accept();
@@ -270,15 +290,19 @@ function serve(
         await pause(backoff);
         continue;
       }
-      if (clients.size >= maxConnections && !evictOne()) {
+      if (clients.size - closingCount >= maxConnections && !evictOne()) {
         refuse(conn);
         continue;
       }
-      const client: Client = { conn, evictable: true };
+      const client: Client = { conn, evictable: true, closing: false, linked: new Set() };
       clients.add(client);
       handle(client).catch((error) => log.debug("connection ended with an error", { error }))
         .finally(() => {
           clients.delete(client);
+          if (client.closing) {
+            closingCount--;
+            released?.();
+          }
           closeQuietly(conn);
         });
     }
@@ -286,7 +310,11 @@ function serve(
 
   /** Beyond the cap with nothing to evict: a 503 or a nack, or a close if even that is too much. */
   function refuse(conn: Deno.Conn): void {
-    limited.warn("connection cap reached: refused a connection", { maxConnections });
+    limited.warn("connection cap reached: refused a connection", {
+      maxConnections,
+      open: clients.size,
+      closing: closingCount,
+    });
     // A TLS client cannot read a plain reply.
     if (refusing >= MAX_REFUSING || tls) return closeQuietly(conn);
     refusing++;
@@ -410,6 +438,7 @@ function serve(
       return;
     }
     relayConns.add(raw);
+    client.linked.add(raw);
     const local = raw.localAddr as Deno.NetAddr;
     const key = `${local.hostname}:${local.port}`;
     const early = unclaimed.get(key);
@@ -444,6 +473,7 @@ function serve(
       closeQuietly(conn);
       closeQuietly(raw);
       relayConns.delete(raw);
+      client.linked.delete(raw);
       await pipe;
     }
   }
@@ -474,6 +504,7 @@ function serve(
     const local = upstream.localAddr as Deno.NetAddr;
     const key = `${local.hostname}:${local.port}`;
     relayConns.add(upstream);
+    client.linked.add(upstream);
     let outstanding = 0;
     let wake: (() => void) | undefined;
     relays.set(key, {
@@ -488,7 +519,7 @@ function serve(
     try {
       let first = !started;
       for (;;) {
-        client.evictable = outstanding === 0;
+        client.evictable = outstanding === 0 && !client.closing;
         // Idle: nothing buffered, no response owed. Wait for bytes, at most the idle timeout
         // (or, before the first request, the request timeout).
         let timer: { cancel(): void } | undefined;
@@ -531,7 +562,7 @@ function serve(
               return;
             }
             if (before === 0 && reader.bytes.length > 0) {
-              client.evictable = true;
+              client.evictable = !client.closing;
               if (!first) arm("head", options.requestTimeoutMs);
             }
             result = parseHead(reader.bytes);
@@ -597,6 +628,7 @@ function serve(
       wake = undefined;
       relays.delete(key);
       relayConns.delete(upstream);
+      client.linked.delete(upstream);
       closeQuietly(upstream);
       await back;
     }
@@ -613,6 +645,7 @@ function serve(
       listener.close();
       tlsInternal?.close();
       for (const done of [...pauses]) done();
+      released?.();
       await accepting;
       await acceptingTls;
       for (const { conn, timer } of unclaimed.values()) {
