@@ -83,6 +83,7 @@ for (const mode of ["both", "http", "tls"] as const) {
         await conn.write(head.subarray(i % head.length, (i % head.length) + 1)).catch(() => {});
         await new Promise((resolve) => setTimeout(resolve, 50));
       }
+      if (open) assert.fail("still open after 3 s of a never-ending head");
       const { text, at } = await closed;
       assert.ok(at - started < 1500, `closed after ${Math.round(at - started)} ms`);
       assert.ok(text === "" || /^HTTP\/1\.1 408 /.test(text), text);
@@ -117,7 +118,17 @@ for (const mode of ["both", "http", "tls"] as const) {
     const conn = await Deno.connect({ hostname: "127.0.0.1", port: d.port });
     try {
       const started = performance.now();
-      const { text, at } = await untilClosed(conn);
+      // The 3 s bound only ends a test that fails (the connection would stay open for good).
+      let id: ReturnType<typeof setTimeout> | undefined;
+      const bound = new Promise<never>((_, reject) => {
+        id = setTimeout(() => {
+          conn.close();
+          reject(new Error("still open after 3 s"));
+        }, 3000);
+      });
+      const { text, at } = await Promise.race([untilClosed(conn), bound]).finally(() =>
+        clearTimeout(id)
+      );
       assert.equal(text, "");
       assert.ok(at - started < 1500, `closed after ${Math.round(at - started)} ms`);
     } finally {
