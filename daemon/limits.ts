@@ -13,17 +13,23 @@ import type { Logger } from "../drivers/mod.ts";
 export const DESCRIPTORS_PER_CONNECTION = 3;
 /** Descriptors kept free whatever the limit: the runtime, stdio, the listeners, the audit log. */
 export const RESERVED_DESCRIPTORS = 64;
-/** The cap used when the limit cannot be read or is unlimited. */
-export const FALLBACK_MAX_CONNECTIONS = 16_384;
+/**
+ * The limit assumed when it cannot be read (Deno grants /proc/self only with --allow-all, and
+ * `sh -c "ulimit -Sn"` needs --allow-run): a common default, so the cap errs on the low side.
+ */
+export const ASSUMED_FILE_LIMIT = 1024;
 
-/** The soft RLIMIT_NOFILE from /proc/self/limits (`Max open files`), if it can be read. */
+/**
+ * The soft RLIMIT_NOFILE: from `limits` (the text of /proc/self/limits) when given, else read
+ * from /proc/self/limits, else asked of a shell (a child inherits pdud's limit).
+ */
 export function softFileLimit(limits?: string): number | undefined {
   let text = limits;
   if (text === undefined) {
     try {
       text = Deno.readTextFileSync("/proc/self/limits");
     } catch {
-      return undefined;
+      return shellFileLimit();
     }
   }
   const line = /^Max open files\s+(\S+)/m.exec(text);
@@ -31,16 +37,34 @@ export function softFileLimit(limits?: string): number | undefined {
   return line[1] === "unlimited" ? Infinity : Number(line[1]) || undefined;
 }
 
+function shellFileLimit(): number | undefined {
+  try {
+    const out = new Deno.Command("sh", {
+      args: ["-c", "ulimit -Sn"],
+      stdin: "null",
+      stderr: "null",
+    })
+      .outputSync();
+    const text = new TextDecoder().decode(out.stdout).trim();
+    return text === "unlimited" ? Infinity : Number(text) || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * The default `max_connections` for a soft descriptor limit N:
- * `floor((N − 64 − floor(N / 8)) / 3)`, at least 1. The 64 + N/8 descriptors held back are for
+ * `floor((N − 64 − floor(N / 4)) / 3)`, at least 1. The 64 + N/4 descriptors held back are for
  * what is not a client: device connections (one or a few per PDU), tool-driven drivers' pipes,
  * the audit log, a reload reading the config, connections refused or evicted at the cap. Each
- * client costs 3 (see DESCRIPTORS_PER_CONNECTION). N = 1024 gives 277; N = 256 gives 53.
+ * client costs 3 (see DESCRIPTORS_PER_CONNECTION); evicted connections release theirs a few
+ * event-loop turns later, and the internal server's end later still. N = 1024 gives 234;
+ * N = 256 gives 42.
  */
-export function defaultMaxConnections(softLimit = softFileLimit()): number {
-  if (softLimit === undefined || !Number.isFinite(softLimit)) return FALLBACK_MAX_CONNECTIONS;
-  const reserve = RESERVED_DESCRIPTORS + Math.floor(softLimit / 8);
+export function defaultMaxConnections(limit = softFileLimit()): number {
+  // Unlimited: capped as for a million descriptors, which the kernel's nr_open rarely exceeds.
+  const softLimit = limit === undefined ? ASSUMED_FILE_LIMIT : Math.min(limit, 1 << 20);
+  const reserve = RESERVED_DESCRIPTORS + Math.floor(softLimit / 4);
   return Math.max(1, Math.floor((softLimit - reserve) / DESCRIPTORS_PER_CONNECTION));
 }
 

@@ -16,7 +16,12 @@ import type { Logger } from "../drivers/mod.ts";
 import type { AppEnv, Transport } from "../routes/mod.ts";
 import { LEGACY_MAX_BYTES, legacyFrame, legacyLineToRequest, legacyReply } from "../routes/mod.ts";
 import { httpShape, MAX_HEAD, parseHead, plainResponse } from "./http_head.ts";
-import { defaultMaxConnections, isDescriptorExhaustion, RateLimitedLog } from "./limits.ts";
+import {
+  defaultMaxConnections,
+  isDescriptorExhaustion,
+  RateLimitedLog,
+  softFileLimit,
+} from "./limits.ts";
 
 /** Options of startListeners. */
 export interface ListenOptions {
@@ -100,7 +105,7 @@ interface Client {
 }
 
 /** Evicted connections still releasing their descriptors, beyond which new ones are refused. */
-const MAX_CLOSING = 16;
+const MAX_CLOSING = 8;
 
 /** Where a relay connection to the internal server comes from. */
 interface RelayPeer {
@@ -131,7 +136,16 @@ function serve(
 ): Listeners {
   const { log, clock } = options;
   const limited = new RateLimitedLog(log, clock);
-  const maxConnections = options.maxConnections ?? defaultMaxConnections();
+  const descriptorLimit = softFileLimit();
+  const safeMaxConnections = defaultMaxConnections(descriptorLimit);
+  const maxConnections = options.maxConnections ?? safeMaxConnections;
+  if (maxConnections > safeMaxConnections) {
+    log.warn("max_connections is above what the descriptor limit leaves room for", {
+      maxConnections,
+      suggested: safeMaxConnections,
+      descriptorLimit,
+    });
+  }
   const idleMs = options.idleTimeoutMs ?? IDLE_TIMEOUT_MS;
   const handshakeMs = options.handshakeTimeoutMs ?? HANDSHAKE_TIMEOUT_MS;
   const speaksHttp = options.listener !== "tcp";
@@ -164,9 +178,20 @@ function serve(
     server.finished.catch((error) => {
       if (closing) return;
       log.error("internal HTTP server stopped; starting a new one", { error });
-      internal = startInternal();
+      internal = undefined;
+      restartInternal();
     });
     return server;
+  };
+  const restartInternal = (): void => {
+    if (closing) return;
+    evictOne();
+    try {
+      internal = startInternal();
+    } catch (error) {
+      limited.warn("cannot start the internal HTTP server; retrying", { error });
+      pause(BACKOFF_MAX_MS).then(restartInternal);
+    }
   };
 
   const listener = Deno.listen({
@@ -491,15 +516,21 @@ function serve(
     remote: Transport["remote"],
     started = false,
   ): Promise<void> {
-    const server = internal;
-    if (!server) return;
-    let upstream: Deno.Conn;
-    try {
-      upstream = await Deno.connect({ hostname: "127.0.0.1", port: server.addr.port });
-    } catch (error) {
-      limited.warn("cannot reach the internal HTTP server", { error });
-      await writeAll(conn, plainResponse(503, "Service unavailable: retry later"));
-      return await linger(conn);
+    let upstream: Deno.Conn | undefined;
+    // Out of descriptors: make room by evicting an idle or slow connection, then try again.
+    for (let attempt = 0; !upstream; attempt++) {
+      try {
+        if (!internal) throw new Error("the internal HTTP server is restarting");
+        upstream = await Deno.connect({ hostname: "127.0.0.1", port: internal.addr.port });
+      } catch (error) {
+        if (attempt < 3 && isDescriptorExhaustion(error) && evictOne()) {
+          await pause(BACKOFF_MIN_MS);
+          continue;
+        }
+        limited.warn("cannot reach the internal HTTP server", { error });
+        await writeAll(conn, plainResponse(503, "Service unavailable: retry later"));
+        return await linger(conn);
+      }
     }
     const local = upstream.localAddr as Deno.NetAddr;
     const key = `${local.hostname}:${local.port}`;

@@ -139,9 +139,9 @@ Deno.test("the default cap follows the descriptor limit", () => {
     softFileLimit("Max open files            1024                 4096      files\n"),
     1024,
   );
-  assert.equal(defaultMaxConnections(1024), 277);
-  assert.equal(defaultMaxConnections(256), 53);
-  assert.equal(defaultMaxConnections(524288), 152_896);
+  assert.equal(defaultMaxConnections(1024), 234);
+  assert.equal(defaultMaxConnections(256), 42);
+  assert.equal(defaultMaxConnections(524288), 131_050);
   assert.equal(defaultMaxConnections(10), 1);
 });
 
