@@ -183,14 +183,14 @@ function serve(
     });
     return server;
   };
-  const restartInternal = (): void => {
+  const restartInternal = (backoff = BACKOFF_MIN_MS): void => {
     if (closing) return;
     evictOne();
     try {
       internal = startInternal();
     } catch (error) {
       limited.warn("cannot start the internal HTTP server; retrying", { error });
-      pause(BACKOFF_MAX_MS).then(restartInternal);
+      pause(backoff).then(() => restartInternal(Math.min(BACKOFF_MAX_MS, backoff * 2)));
     }
   };
 
