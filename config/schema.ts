@@ -47,8 +47,20 @@ export const DAEMON_SCHEMA = z.object({
   "dbname": z.string().optional(),
   /** Seconds a shutdown waits for in-flight operations and half-done reboots. */
   "shutdown_grace": numeric.pipe(z.number().min(0).max(3600)).default(30),
-  /** Seconds a client may take to send its request (legacy line or HTTP request head). */
+  /**
+   * Seconds a client may take to send its request: a legacy line, or each HTTP request's head
+   * and body (from its first byte; the first request's from the connection's start).
+   */
   "request_timeout": numeric.pipe(z.number().positive().max(3600)).default(10),
+  /** Seconds an HTTP keep-alive connection may stay silent with no request in progress. */
+  "idle_timeout": numeric.pipe(z.number().positive().max(86400)).default(60),
+  /** Seconds a TLS handshake may take. */
+  "handshake_timeout": numeric.pipe(z.number().positive().max(3600)).default(10),
+  /**
+   * Client connections at once; beyond it the oldest idle or slow connection is closed, or the
+   * new one refused (503 / nack). Default: from the descriptor limit (daemon/limits.ts).
+   */
+  "max_connections": numeric.pipe(z.number().int().min(1).max(10_000_000)).optional(),
   /** JSON-lines file every operation is appended to; last states are restored from it. */
   "audit_log": z.string().min(1).optional(),
   /** Bearer tokens; when any is configured, HTTP requests need one. */

@@ -202,6 +202,9 @@ export const RESTART_KEYS = [
   "listener",
   "tls",
   "request_timeout",
+  "idle_timeout",
+  "handshake_timeout",
+  "max_connections",
   "audit_log",
   "job_ttl",
 ] as const satisfies readonly (keyof DaemonConfig)[];

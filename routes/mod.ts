@@ -6,7 +6,13 @@
  */
 export { type AppOptions, createApp } from "./app.ts";
 export type { AppEnv, Transport } from "./env.ts";
-export { LEGACY_MAX_BYTES, legacyLineToRequest, legacyRequestComplete } from "./legacy_tcp.ts";
+export {
+  LEGACY_MAX_BYTES,
+  type LegacyFrame,
+  legacyFrame,
+  legacyLineToRequest,
+  legacyRequestComplete,
+} from "./legacy_tcp.ts";
 export { legacyReply, UPSTREAM_OK } from "./responses.ts";
 export { AccessControl } from "./auth.ts";
 export { JobStore } from "./jobs.ts";

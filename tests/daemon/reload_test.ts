@@ -95,6 +95,9 @@ Deno.test("API reload: each restart-only key is refused with 400 naming it; noth
     listener: { listener: "http" },
     tls: { listener: "http", tls: { cert: "/x.pem", key: "/y.pem" } },
     "request_timeout": { "request_timeout": 99 },
+    "idle_timeout": { "idle_timeout": 5 },
+    "handshake_timeout": { "handshake_timeout": 5 },
+    "max_connections": { "max_connections": 50 },
     "audit_log": { "audit_log": "/tmp/pdud-never-written.jsonl" },
     "job_ttl": { "job_ttl": 5 },
   };
