@@ -24,6 +24,7 @@ import {
   issueLines,
   loadConfig,
   parseLogLevel,
+  pluginLookup,
   readConfigFile,
 } from "./config/mod.ts";
 import { ListenError, type ListenOverrides, preflight, startDaemon } from "./daemon/mod.ts";
@@ -112,6 +113,10 @@ async function checkConfig(args: string[]): Promise<number> {
     );
     for (const p of unavailable) {
       out(`  note: pdus.${p.name}: driver "${p.driver}" is not available in this pdud`);
+    }
+    for (const plugin of config.plugins ?? []) {
+      const names = plugin.descriptors.flatMap((d) => d.names).join(", ");
+      out(`  note: drivers.plugins: ${plugin.source} registers ${names}`);
     }
     for (const note of checked.notes) out(`  note: ${note}`);
     return EXIT.ok;
@@ -428,7 +433,7 @@ async function drive(
     section[key] = Number(v);
   }
   const only: Config = { ...config, pdus: { [pdu]: section } };
-  await using supervisor = createSupervisor(only, { log });
+  await using supervisor = createSupervisor(only, { log, findDriver: pluginLookup(only.plugins) });
   const result = await supervisor.submit({
     pdu,
     command: toPduCommand(request, outlet, delay === undefined ? undefined : Number(delay)),

@@ -7,6 +7,7 @@
 import { z } from "zod";
 import { parseLogLevel } from "./_log_level.ts";
 import { UPSTREAM_DEFAULTS } from "./upstream.ts";
+import type { LoadedPlugin } from "./plugins.ts";
 
 /** A number, or a string holding one (upstream configs write both). */
 const numeric = z.union([z.number(), z.string().trim().regex(/^-?\d+(\.\d+)?$/).transform(Number)]);
@@ -142,4 +143,6 @@ export interface Config {
   pdus: Record<string, PduConfig>;
   aliases: Record<string, { hostname: string; port: number; group?: string | undefined }>;
   groups: Record<string, { hostname: string; ports: string }>;
+  /** Out-of-tree drivers of the `drivers:` section, imported (absent when there are none). */
+  plugins?: readonly LoadedPlugin[];
 }
