@@ -27,7 +27,7 @@
 import type { DriverDescriptor, OutletState, PluginHost } from "../../drivers/mod.ts";
 
 interface Options {
-  http_port: number;
+  "http_port": number;
   relays: number;
   token?: string | undefined;
 }
