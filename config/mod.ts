@@ -120,7 +120,7 @@ async function checked(data: unknown, name: string, locate: Locate, base: string
   const loaded: PluginLoad = section?.success
     ? await loadPlugins(section.data, base)
     : { plugins: [], issues: [] };
-  return validate(data, name, locate, { section, ...loaded });
+  return await validate(data, name, locate, { section, ...loaded });
 }
 
 /**
@@ -296,7 +296,12 @@ interface PluginSection extends PluginLoad {
   section: ReturnType<typeof DRIVERS_SCHEMA.safeParse> | undefined;
 }
 
-function validate(data: unknown, name: string, locate: Locate, drivers: PluginSection): Config {
+async function validate(
+  data: unknown,
+  name: string,
+  locate: Locate,
+  drivers: PluginSection,
+): Promise<Config> {
   const issues: ConfigIssue[] = [];
   const add = (path: (string | number)[], message: string) => {
     const line = locate(path);
@@ -349,7 +354,7 @@ function validate(data: unknown, name: string, locate: Locate, drivers: PluginSe
   if (!isRecord(rawPdus)) add(["pdus"], "expected a mapping of PDU name to its settings");
   else {
     for (const [pduName, raw] of Object.entries(rawPdus)) {
-      const pdu = validatePdu(pduName, raw, add, zodIssues, lookup);
+      const pdu = await validatePdu(pduName, raw, add, zodIssues, lookup);
       if (pdu) pdus[pduName] = pdu;
     }
   }
@@ -411,13 +416,13 @@ interface Lookup {
   pluginFailed: boolean;
 }
 
-function validatePdu(
+async function validatePdu(
   name: string,
   raw: unknown,
   add: (path: (string | number)[], message: string) => void,
   zodIssues: ZodIssues,
   lookup: Lookup,
-): PduConfig | undefined {
+): Promise<PduConfig | undefined> {
   if (!isRecord(raw)) {
     add(["pdus", name], "expected a mapping with at least a driver");
     return undefined;
@@ -462,7 +467,8 @@ function validatePdu(
     }
     available = false;
   } else {
-    const result = descriptor.options.safeParse(own);
+    // Asynchronous for the schemas that need it (an SNMP MIB name resolved from MIB files).
+    const result = await descriptor.options.safeParseAsync(own);
     if (!result.success) {
       zodIssues(["pdus", name], result.error, descriptor.options, PDU_COMMON_KEYS);
       return undefined;
