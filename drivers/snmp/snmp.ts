@@ -33,6 +33,8 @@ export const MIB_OBJECTS: Record<string, Record<string, string>> = {
   },
   "CPS-MIB": {
     ePDUOutletControlOutletCommand: "1.3.6.1.4.1.3808.1.1.3.3.3.1.1.4",
+    /** CyberPower ePDU2 (PDU15/20/30 series): ePDU2OutletSwitchedControlIndex = outlet. */
+    ePDU2OutletSwitchedControlCommand: "1.3.6.1.4.1.3808.1.1.6.6.1.5.1.5",
   },
   // Tables indexed by more than the outlet take the other indices in `controlpoint` with
   // `inside_number`, e.g. "switchingOperation.1.*" for PDU 1 of a daisy chain.
