@@ -163,6 +163,10 @@ function importReason(error: unknown): string {
     return `${text} (a binary built by deno compile can import only modules embedded when it ` +
       `was built: rebuild it with --include for this file, or run pdud with deno run)`;
   }
+  if (/Requires import access/.test(text)) {
+    return `${text} (pdud's tasks and binaries grant no import permission: add ` +
+      `--allow-import=HOST to pdud's deno run flags for a plugin URL)`;
+  }
   return text;
 }
 

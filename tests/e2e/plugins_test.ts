@@ -159,3 +159,24 @@ Deno.test("real process: a relative plugin path is resolved from the config file
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("real process: a URL plugin under the shipped permissions is refused naming --allow-import", async () => {
+  await using server = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen() {} },
+    async () => new Response(await Deno.readTextFile(EXAMPLE)),
+  );
+  const dir = await Deno.makeTempDir({ prefix: "pdud-plugins-url-" });
+  try {
+    const url = `http://127.0.0.1:${server.addr.port}/http_relay.ts`;
+    const conf = `${dir}/pdud.yaml`;
+    await Deno.writeTextFile(conf, `drivers: {plugins: ["${url}"], allow_urls: true}\n`);
+    const checked = await runPdud(["check-config", conf]);
+    assert.equal(checked.code, 3, checked.stdout);
+    assert.match(
+      checked.stderr,
+      /drivers\.plugins\.0 \(line 1\): cannot import plugin http:\/\/127\.0\.0\.1:\d+\/http_relay\.ts: Requires import access .*add --allow-import=HOST/,
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
