@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { control, startDaemon } from "../_helpers/daemon.ts";
-import { ROOT, runPdud, spawnPdud } from "../_helpers/process.ts";
+import { ROOT, runPdud, runProgram, spawnPdud } from "../_helpers/process.ts";
 
 const EXAMPLE = `${ROOT}examples/plugins/http_relay.ts`;
 
@@ -160,7 +160,7 @@ Deno.test("real process: a relative plugin path is resolved from the config file
   }
 });
 
-Deno.test("real process: a URL plugin under the shipped permissions is refused naming --allow-import", async () => {
+Deno.test("real process: a URL plugin under the shipped permissions is refused naming --allow-import; granted it, it loads", async () => {
   await using server = Deno.serve(
     { hostname: "127.0.0.1", port: 0, onListen() {} },
     async () => new Response(await Deno.readTextFile(EXAMPLE)),
@@ -175,6 +175,25 @@ Deno.test("real process: a URL plugin under the shipped permissions is refused n
     assert.match(
       checked.stderr,
       /drivers\.plugins\.0 \(line 1\): cannot import plugin http:\/\/127\.0\.0\.1:\d+\/http_relay\.ts: Requires import access .*add --allow-import=HOST/,
+    );
+
+    // Granted the import permission (and without the project's lockfile, which would record
+    // this test's URL), the same config loads.
+    const allowed = await runProgram(Deno.execPath(), [
+      "run",
+      "--no-lock",
+      "--allow-net",
+      "--allow-read",
+      "--allow-env",
+      `--allow-import=127.0.0.1:${server.addr.port}`,
+      `${ROOT}main.ts`,
+      "check-config",
+      conf,
+    ]);
+    assert.equal(allowed.code, 0, allowed.stderr);
+    assert.match(
+      allowed.stdout,
+      new RegExp(`note: drivers\\.plugins: ${url} registers http_relay`),
     );
   } finally {
     await Deno.remove(dir, { recursive: true });
