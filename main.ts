@@ -25,6 +25,7 @@ import {
   loadConfig,
   parseLogLevel,
   parseOutlet,
+  pluginLookup,
   readConfigFile,
 } from "./config/mod.ts";
 import { ListenError, type ListenOverrides, preflight, startDaemon } from "./daemon/mod.ts";
@@ -114,6 +115,10 @@ async function checkConfig(args: string[]): Promise<number> {
     );
     for (const p of unavailable) {
       out(`  note: pdus.${p.name}: driver "${p.driver}" is not available in this pdud`);
+    }
+    for (const plugin of config.plugins ?? []) {
+      const names = plugin.descriptors.flatMap((d) => d.names).join(", ");
+      out(`  note: drivers.plugins: ${plugin.source} registers ${names}`);
     }
     for (const note of checked.notes) out(`  note: ${note}`);
     return EXIT.ok;
@@ -435,7 +440,7 @@ async function drive(
     section[key] = Number(v);
   }
   const only: Config = { ...config, pdus: { [pdu]: section } };
-  await using supervisor = createSupervisor(only, { log });
+  await using supervisor = createSupervisor(only, { log, findDriver: pluginLookup(only.plugins) });
   const result = await supervisor.submit({
     pdu,
     command: toPduCommand(request, outlet, delay === undefined ? undefined : Number(delay)),

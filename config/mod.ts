@@ -9,7 +9,8 @@
  */
 import type { Document, LineCounter } from "yaml";
 import type { z } from "zod";
-import { abstractUpstreamDriver, driverNames, findDriver } from "../drivers/mod.ts";
+import { dirname } from "node:path";
+import { abstractUpstreamDriver, type AnyDriverDescriptor, driverNames } from "../drivers/mod.ts";
 import { didYouMean } from "./_suggest.ts";
 import { ConfigError, type ConfigIssue } from "./errors.ts";
 import {
@@ -22,10 +23,18 @@ import {
   type PduConfig,
 } from "./schema.ts";
 import { UPSTREAM_DRIVER_NAMES } from "./upstream.ts";
+import {
+  DRIVERS_SCHEMA,
+  type LoadedPlugin,
+  loadPlugins,
+  type PluginLoad,
+  pluginLookup,
+} from "./plugins.ts";
 
 export { ConfigError, type ConfigIssue, formatIssue, issueLines } from "./errors.ts";
 export { type Config, type DaemonConfig, isCidr, type PduConfig } from "./schema.ts";
 export { UPSTREAM_DEFAULTS } from "./upstream.ts";
+export { type DriversConfig, type LoadedPlugin, pluginChanges, pluginLookup } from "./plugins.ts";
 export { parseLogLevel } from "./_log_level.ts";
 export { DEMO_CONFIG } from "./demo.ts";
 export {
@@ -39,6 +48,8 @@ export {
 export interface LoadOptions {
   /** The file name, for messages. */
   name?: string;
+  /** The folder relative plugin paths are resolved against (default: the working directory). */
+  base?: string;
 }
 
 type Locate = (path: (string | number)[]) => number | undefined;
@@ -53,13 +64,14 @@ export async function loadConfig(
   options: LoadOptions = {},
 ): Promise<Config> {
   const name = options.name ?? "config";
+  const base = options.base ?? ".";
   let data: unknown = source;
   let locate: Locate = () => undefined;
   if (typeof source === "string") {
     const json = plainJson(source, name);
     if (json !== undefined) {
       try {
-        return validate(json, name, () => undefined);
+        return await checked(json, name, () => undefined, base);
       } catch (error) {
         // Refused: the YAML path below finds the same problems and adds their lines.
         if (!(error instanceof ConfigError)) throw error;
@@ -99,7 +111,16 @@ export async function loadConfig(
       return undefined;
     };
   }
-  return validate(data, name, locate);
+  return await checked(data, name, locate, base);
+}
+
+/** Loads the config's plugins (async: they are imported), then validates the whole config. */
+async function checked(data: unknown, name: string, locate: Locate, base: string): Promise<Config> {
+  const section = isRecord(data) ? DRIVERS_SCHEMA.safeParse(data.drivers ?? {}) : undefined;
+  const loaded: PluginLoad = section?.success
+    ? await loadPlugins(section.data, base)
+    : { plugins: [], issues: [] };
+  return await validate(data, name, locate, { section, ...loaded });
 }
 
 /**
@@ -213,14 +234,14 @@ export async function readConfigFile(path: string): Promise<Config> {
       }`,
     }], path);
   }
-  return await loadConfig(text, { name: path });
+  return await loadConfig(text, { name: path, base: dirname(path) });
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
-const SECTIONS = ["daemon", "pdus", "aliases", "groups"];
+const SECTIONS = ["daemon", "pdus", "aliases", "groups", "drivers"];
 
 type ZodIssues = (
   prefix: (string | number)[],
@@ -270,7 +291,17 @@ function keysAt(schema: z.ZodType, path: readonly (string | number)[]): string[]
   return walk(schema, 0);
 }
 
-function validate(data: unknown, name: string, locate: Locate): Config {
+/** The `drivers:` section as parsed, and its plugins as loaded. */
+interface PluginSection extends PluginLoad {
+  section: ReturnType<typeof DRIVERS_SCHEMA.safeParse> | undefined;
+}
+
+async function validate(
+  data: unknown,
+  name: string,
+  locate: Locate,
+  drivers: PluginSection,
+): Promise<Config> {
   const issues: ConfigIssue[] = [];
   const add = (path: (string | number)[], message: string) => {
     const line = locate(path);
@@ -299,10 +330,22 @@ function validate(data: unknown, name: string, locate: Locate): Config {
     if (!SECTIONS.includes(key)) {
       add(
         [key],
-        `unknown section${didYouMean(key, SECTIONS)}; expected daemon, pdus, aliases or groups`,
+        `unknown section${
+          didYouMean(key, SECTIONS)
+        }; expected daemon, pdus, aliases, groups or drivers`,
       );
     }
   }
+  if (drivers.section && !drivers.section.success) {
+    zodIssues(["drivers"], drivers.section.error, DRIVERS_SCHEMA);
+  }
+  for (const issue of drivers.issues) add(issue.path, issue.message);
+  const plugins: LoadedPlugin[] = drivers.plugins;
+  const lookup: Lookup = {
+    find: pluginLookup(plugins),
+    pluginNames: plugins.flatMap((p) => p.descriptors.flatMap((d) => d.names)),
+    pluginFailed: drivers.issues.length > 0 || drivers.section?.success === false,
+  };
   const daemon = DAEMON_SCHEMA.safeParse(data.daemon ?? {});
   if (!daemon.success) zodIssues(["daemon"], daemon.error, DAEMON_SCHEMA);
 
@@ -311,7 +354,7 @@ function validate(data: unknown, name: string, locate: Locate): Config {
   if (!isRecord(rawPdus)) add(["pdus"], "expected a mapping of PDU name to its settings");
   else {
     for (const [pduName, raw] of Object.entries(rawPdus)) {
-      const pdu = validatePdu(pduName, raw, add, zodIssues);
+      const pdu = await validatePdu(pduName, raw, add, zodIssues, lookup);
       if (pdu) pdus[pduName] = pdu;
     }
   }
@@ -356,15 +399,30 @@ function validate(data: unknown, name: string, locate: Locate): Config {
   }
 
   if (issues.length > 0 || !daemon.success) throw new ConfigError(issues, name);
-  return { daemon: daemon.data, pdus, aliases, groups };
+  return {
+    daemon: daemon.data,
+    pdus,
+    aliases,
+    groups,
+    ...(plugins.length > 0 ? { plugins } : {}),
+  };
 }
 
-function validatePdu(
+/** How validatePdu finds drivers: built-in ones, then the config's plugins. */
+interface Lookup {
+  find: (name: string) => AnyDriverDescriptor | undefined;
+  pluginNames: string[];
+  /** Whether a plugin failed to load (an unknown driver may be one of its names). */
+  pluginFailed: boolean;
+}
+
+async function validatePdu(
   name: string,
   raw: unknown,
   add: (path: (string | number)[], message: string) => void,
   zodIssues: ZodIssues,
-): PduConfig | undefined {
+  lookup: Lookup,
+): Promise<PduConfig | undefined> {
   if (!isRecord(raw)) {
     add(["pdus", name], "expected a mapping with at least a driver");
     return undefined;
@@ -378,7 +436,7 @@ function validatePdu(
     return undefined;
   }
   const driverName = parsed.data.driver;
-  const descriptor = findDriver(driverName);
+  const descriptor = lookup.find(driverName);
   let options: unknown = own;
   let available = true;
   if (descriptor === undefined) {
@@ -396,14 +454,21 @@ function validatePdu(
       add(
         ["pdus", name, "driver"],
         `unknown driver "${driverName}"${
-          didYouMean(driverName, [...driverNames(), ...UPSTREAM_DRIVER_NAMES])
-        } (docs/drivers.md lists every name)`,
+          didYouMean(driverName, [
+            ...driverNames(),
+            ...UPSTREAM_DRIVER_NAMES,
+            ...lookup.pluginNames,
+          ])
+        } (docs/drivers.md lists every name${
+          lookup.pluginFailed ? "; a plugin in drivers.plugins failed to load" : ""
+        })`,
       );
       return undefined;
     }
     available = false;
   } else {
-    const result = descriptor.options.safeParse(own);
+    // Asynchronous for the schemas that need it (an SNMP MIB name resolved from MIB files).
+    const result = await descriptor.options.safeParseAsync(own);
     if (!result.success) {
       zodIssues(["pdus", name], result.error, descriptor.options, PDU_COMMON_KEYS);
       return undefined;

@@ -9,8 +9,8 @@
  * a global grant to some paths, only drop it whole.
  * @module
  */
-import { findDriver } from "../drivers/mod.ts";
 import type { Config } from "./schema.ts";
+import { pluginLookup } from "./plugins.ts";
 import { ConfigError, type ConfigIssue } from "./errors.ts";
 
 /** A permission pdud can give up after start. */
@@ -25,9 +25,10 @@ export function permissionsNeeded(
 ): Map<DroppablePermission, string[]> {
   const needs = new Map<DroppablePermission, string[]>();
   const add = (p: DroppablePermission, why: string) => needs.set(p, [...(needs.get(p) ?? []), why]);
+  const find = pluginLookup(config.plugins);
   for (const pdu of Object.values(config.pdus)) {
     if (!pdu.available) continue;
-    for (const p of findDriver(pdu.driver)?.permissions ?? []) {
+    for (const p of find(pdu.driver)?.permissions ?? []) {
       add(p, `pdus.${pdu.name} (driver ${pdu.driver})`);
     }
   }

@@ -9,6 +9,7 @@ import { parseLogLevel } from "./_log_level.ts";
 import { UPSTREAM_DEFAULTS } from "./upstream.ts";
 import { parseOutlet } from "./outlets.ts";
 import type { OutletId } from "../drivers/mod.ts";
+import type { LoadedPlugin } from "./plugins.ts";
 
 /** A number, or a string holding one (upstream configs write both). */
 const numeric = z.union([z.number(), z.string().trim().regex(/^-?\d+(\.\d+)?$/).transform(Number)]);
@@ -170,4 +171,6 @@ export interface Config {
   pdus: Record<string, PduConfig>;
   aliases: Record<string, { hostname: string; port: OutletId; group?: string | undefined }>;
   groups: Record<string, { hostname: string; ports: string }>;
+  /** Out-of-tree drivers of the `drivers:` section, imported (absent when there are none). */
+  plugins?: readonly LoadedPlugin[];
 }

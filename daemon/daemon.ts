@@ -16,7 +16,7 @@ import {
   type SupervisorOptions,
   SYSTEM_CLOCK,
 } from "../actors/mod.ts";
-import { type Config, ConfigError } from "../config/mod.ts";
+import { type Config, ConfigError, pluginChanges, pluginLookup } from "../config/mod.ts";
 import type { Logger } from "../drivers/mod.ts";
 import { AccessControl, createApp, JobStore } from "../routes/mod.ts";
 import {
@@ -124,6 +124,8 @@ export async function startDaemon(config: Config, options: DaemonOptions): Promi
   const supervisor = createSupervisor(config, {
     clock,
     log,
+    // Plugins cannot change at reload (pluginChanges), so the first config's lookup stays right.
+    findDriver: pluginLookup(config.plugins),
     env,
     events,
     onSet: (event) => {
@@ -150,7 +152,11 @@ export async function startDaemon(config: Config, options: DaemonOptions): Promi
     // All or nothing: a reload that cannot apply the daemon section applies nothing, so no
     // revoked token or removed network keeps access behind a "reloaded".
     const { problems } = await preflightOf(next);
-    const issues = [...restartNeeded(running.daemon, next.daemon, options.listen), ...problems];
+    const issues = [
+      ...restartNeeded(running.daemon, next.daemon, options.listen),
+      ...pluginChanges(running.plugins, next.plugins),
+      ...problems,
+    ];
     if (issues.length > 0) throw new ConfigError(issues, "the new config");
     const nextAccess = await AccessControl.create(next.daemon, env);
     if (stopping) throw new ShuttingDownError();

@@ -36,6 +36,7 @@ export {
   scrubText,
 } from "./scrub.ts";
 export * from "./simulator/mod.ts";
+export { PLUGIN_HOST, pluginDescriptors, type PluginHost } from "./plugins.ts";
 export { SIMULATED_DEVICES, simulatedDevice } from "./local/simulated.ts";
 
 /** Every driver descriptor, grouped by family. */
@@ -123,4 +124,29 @@ export function driverNames(): string[] {
 /** The simulator kind with this name, or undefined. */
 export function findSimulator(name: string): AnySimulatorKind | undefined {
   return SIMULATORS.find((s) => s.name === name);
+}
+
+/**
+ * Whether a plugin may register `name`: not when it is, in any letter case, a built-in name or an
+ * upstream base-class name (a plugin never replaces a built-in driver, and two names differing only
+ * in case would read as one). Returns the built-in name it clashes with, or undefined.
+ */
+export function builtinNameClash(name: string): string | undefined {
+  const lower = name.toLowerCase();
+  for (const n of BY_NAME.keys()) if (n.toLowerCase() === lower) return n;
+  for (const n of UPSTREAM_ABSTRACT.keys()) if (n.toLowerCase() === lower) return n;
+  return undefined;
+}
+
+/**
+ * A lookup by driver name over the built-in drivers, then `plugins` (matched exactly): what the
+ * supervisor and the config loader use when a config loads out-of-tree drivers.
+ */
+export function driverLookup(
+  plugins: readonly AnyDriverDescriptor[],
+): (name: string) => AnyDriverDescriptor | undefined {
+  if (plugins.length === 0) return findDriver;
+  const byName = new Map<string, AnyDriverDescriptor>();
+  for (const d of plugins) for (const n of d.names) byName.set(n, d);
+  return (name) => findDriver(name) ?? byName.get(name);
 }
