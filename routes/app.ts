@@ -40,7 +40,7 @@ let requestCounter = 0;
 function scopeOf(method: string, path: string): "open" | "read" | "control" {
   if (path === "/healthz" || path === "/readyz" || path === "/api/v1/openapi.json") return "open";
   // The dashboard's page and assets hold no data: the page asks for a token and sends it itself.
-  if (path === "/" || path.startsWith("/ui/")) return "open";
+  if (path === "/" || path === "/ui" || path.startsWith("/ui/")) return "open";
   if (path.startsWith("/power/control/")) {
     return path === "/power/control/get-status" || path === "/power/control/get-port-state"
       ? "read"
