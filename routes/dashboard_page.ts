@@ -60,6 +60,7 @@ export const APP_CSS = `:root { color-scheme: light; --fg: #1b1b1b; --muted: #4a
   --card: #fff; --line: #c9ced6; --focus: #0b57d0; --on: #0a6b2c; --off: #4d4d4d; --bad: #a50e0e;
   --busy: #7a4b00; }
 * { box-sizing: border-box; }
+[hidden] { display: none !important; }
 body { margin: 0; font: 16px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif;
   color: var(--fg); background: var(--bg); }
 header { display: flex; flex-wrap: wrap; align-items: center; gap: .5rem 1rem;
@@ -114,7 +115,8 @@ table { width: 100%; border-collapse: collapse; }
 th, td { text-align: left; padding: .35rem .4rem; border-top: 1px solid var(--line);
   vertical-align: middle; overflow-wrap: anywhere; }
 th { font-size: .9rem; color: var(--muted); }
-td.actions { display: flex; flex-wrap: wrap; gap: .3rem; }
+th { overflow-wrap: normal; }
+.actions { display: flex; flex-wrap: wrap; gap: .3rem; }
 .read-any { display: flex; flex-wrap: wrap; gap: .5rem; align-items: center; margin-top: .5rem; }
 .read-any input { width: 6rem; }
 #activity { list-style: none; margin: .5rem 0 0; padding: 0; max-height: 70vh; overflow: auto; }
@@ -336,7 +338,7 @@ export const APP_JS = String.raw`"use strict";
     if (!row) {
       const state = el("span", { class: "badge" });
       const source = el("span", { class: "muted" });
-      const actions = el("td", { class: "actions" });
+      const actions = el("div", { class: "actions" });
       const what = "outlet " + n + " of " + pdu.name;
       actions.append(el("button", { type: "button", text: "Read", "aria-label": "Read " + what, onclick: () => readOutlet(pdu.name, n) }));
       if (view.scope === "control") {
@@ -356,7 +358,7 @@ export const APP_JS = String.raw`"use strict";
         el("th", { scope: "row", text: String(n) }),
         names,
         el("td", {}, [state, " ", source]),
-        actions,
+        el("td", {}, [actions]),
       ]), state, source, names };
       // Insert in order without moving existing rows (moving one would drop keyboard focus).
       let next = null;
@@ -423,7 +425,10 @@ export const APP_JS = String.raw`"use strict";
     let kind, text;
     const where = data.pdu + (data.outlet !== undefined ? " outlet " + data.outlet : "");
     const by = data.principal ? " by " + data.principal : "";
-    if (type === "job.done") {
+    if (type === "job.done" && data.command === "status") {
+      kind = "read";
+      text = where + " is " + (data.state || "unknown") + by;
+    } else if (type === "job.done") {
       kind = "done";
       text = data.command + " " + where + (data.state ? " → " + data.state : "") + by;
     } else if (type === "job.failed" || type === "job.refused") {

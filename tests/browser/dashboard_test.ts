@@ -70,6 +70,7 @@ browserTest(
   async (browser) => {
     await using pdud = await startPdud();
     const page = await open(browser, pdud.url);
+    assert.equal(await page.$eval("#login", (f) => f.checkVisibility()), false, "no token asked");
     const names = await page.$$eval("article.pdu h2", (hs) => hs.map((h) => h.textContent));
     assert.deepEqual(names, ["demo-rack-a", "demo-rack-b", "demo-flaky"]);
     const first = await page.$eval("article.pdu", (a) => a.textContent ?? "");
