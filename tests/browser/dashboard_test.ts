@@ -133,7 +133,9 @@ browserTest("a change made behind pdud's back appears after a read", async (brow
   const tr = await row(page, "demo-rack-a", 4);
   assert.equal(await stateOf(page, tr), "off");
   device.set(4, "on");
-  await page.click(`${tr} button[aria-label^="Read"]`);
+  // By keyboard: the controls are native buttons, focusable and pressed with Enter.
+  await page.focus(`${tr} button[aria-label^="Read"]`);
+  await page.keyboard.press("Enter");
   await page.waitForFunction(
     (s) => document.querySelector(s)?.querySelector("td .badge")?.textContent === "on",
     {},
