@@ -233,21 +233,42 @@ browserTest(
   },
 );
 
-browserTest("hostile alias and group names are shown as text, never run", async (browser) => {
+browserTest("hostile PDU, alias and group names are shown as text, never run", async (browser) => {
+  const svg = "<svg onload=window.__pwned=4>";
   const script = "<script>window.__pwned=1</script>";
   const img = "<img src=x onerror=window.__pwned=2>";
   const bold = '<b onmouseover="window.__pwned=3">bold</b>';
   await using pdud = await startPdud({
-    pdus: { "hostile-rack": { driver: "simulated", outlets: 4 } },
-    aliases: { [script]: { hostname: "hostile-rack", port: 1, group: img } },
-    groups: { [bold]: { hostname: "hostile-rack", ports: "2" } },
+    pdus: { [svg]: { driver: "simulated", outlets: 4 } },
+    aliases: { [script]: { hostname: svg, port: 1, group: img } },
+    groups: { [bold]: { hostname: svg, ports: "2" } },
   });
   const page = await open(browser, pdud.url);
+  assert.deepEqual(await page.$$eval("article.pdu h2", (hs) => hs.map((h) => h.textContent)), [
+    svg,
+  ]);
   const names = await page.$$eval(
     "tr[data-outlet] td.names",
     (tds) => tds.map((td) => td.textContent),
   );
   assert.deepEqual(names, [`${script} (${img})`, bold]);
+
+  // The name travels through a confirmation, a command and the activity list: still text.
+  const dialogs: string[] = [];
+  page.on("dialog", async (dialog) => {
+    dialogs.push(dialog.message());
+    await dialog.accept();
+  });
+  await page.click('tr[data-outlet="1"] button[data-command="on"]');
+  await page.waitForFunction(() =>
+    document.querySelector('#activity li[data-type="job.done"]') !== null
+  );
+  assert.deepEqual(dialogs, [`Switch outlet 1 of ${svg} (${script} (${img})) on?`]);
+  assert.match(
+    await page.$eval('#activity li[data-type="job.done"]', (li) => li.textContent ?? ""),
+    new RegExp(`on ${svg} outlet 1 → on by anonymous`),
+  );
+
   await page.type("#filter", "<img");
   assert.deepEqual(
     await page.$$eval("tr[data-outlet]", (trs) => trs.map((tr) => (tr as HTMLElement).hidden)),
@@ -257,5 +278,5 @@ browserTest("hostile alias and group names are shown as text, never run", async 
     await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned),
     undefined,
   );
-  assert.equal(await page.$$eval("main img, main b, main script", (e) => e.length), 0);
+  assert.equal(await page.$$eval("main img, main b, main script, main svg", (e) => e.length), 0);
 });
