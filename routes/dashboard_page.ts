@@ -195,7 +195,17 @@ export const APP_JS = String.raw`"use strict";
     $("token").focus();
   }
   async function start() {
-    const who = await api("/api/v1/whoami");
+    let who;
+    try {
+      who = await api("/api/v1/whoami");
+    } catch (_) {
+      // pdud is down or restarting: keep trying, as the stream does, without losing the token.
+      $("who").textContent = "pdud is unreachable; retrying…";
+      const wait = view.retryMs;
+      view.retryMs = Math.min(view.retryMs * 2, 30000);
+      setTimeout(start, wait);
+      return;
+    }
     if (who.status === 401) {
       const had = token() !== null;
       sessionStorage.removeItem(TOKEN_KEY);
@@ -264,6 +274,10 @@ export const APP_JS = String.raw`"use strict";
       }
     }
     applyFilter();
+  }
+
+  function reload() {
+    load().catch((error) => message("Could not read the PDUs: " + error));
   }
 
   function pduView(name) {
@@ -452,7 +466,7 @@ export const APP_JS = String.raw`"use strict";
   }
 
   function onEvent(type, data) {
-    if (type === "ready" || type === "reset") return load();
+    if (type === "ready" || type === "reset") return reload();
     if (type === "outlet.state") {
       const pdu = view.pdus.get(data.pdu);
       if (pdu) {
@@ -462,7 +476,7 @@ export const APP_JS = String.raw`"use strict";
       }
     } else if (type === "pdu.state") {
       const pdu = view.pdus.get(data.pdu);
-      if (!pdu || data.state === "removed") load();
+      if (!pdu || data.state === "removed") reload();
       else if (pdu.data) {
         Object.assign(pdu.data, {
           state: data.state,

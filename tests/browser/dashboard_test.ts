@@ -7,6 +7,9 @@
  */
 import assert from "node:assert/strict";
 import type { Browser, Page } from "puppeteer-core";
+import { SILENT_LOGGER } from "../../actors/mod.ts";
+import { loadConfig } from "../../config/mod.ts";
+import { startDaemon } from "../../daemon/mod.ts";
 import { simulatedDevice } from "../../drivers/mod.ts";
 import { CHROMIUM, demoConfig, HAS_CHROMIUM, launchBrowser, startPdud } from "./_dashboard.ts";
 
@@ -232,6 +235,42 @@ browserTest(
     assert.equal(await page.evaluate(() => sessionStorage.getItem("pdud.token")), null);
   },
 );
+
+browserTest("the page keeps its token and catches up when pdud restarts", async (browser) => {
+  const config = demoConfig((c) => {
+    c.daemon!.tokens = [{ name: "ops", secret: "control-secret-0123456789", scope: "control" }];
+  });
+  const first = await startPdud(config);
+  const page = await browser.newPage();
+  await page.goto(`${first.url}/`);
+  await page.waitForSelector("#login:not([hidden])");
+  await page.type("#token", "control-secret-0123456789");
+  await page.keyboard.press("Enter");
+  await page.waitForFunction(() => document.getElementById("conn")?.textContent === "Live");
+  await first.close();
+  await page.waitForFunction(() =>
+    document.getElementById("who")?.textContent === "pdud is unreachable; retrying…"
+  );
+
+  // The same port, a new run: what changed meanwhile shows once the page is back.
+  const second = await startDaemon(await loadConfig(config), {
+    log: SILENT_LOGGER,
+    listen: { hostname: "127.0.0.1", port: first.port, listener: "both" },
+  });
+  try {
+    const switched = await fetch(`${first.url}/api/v1/pdus/demo-rack-b/outlets/9/off`, {
+      method: "POST",
+      headers: { authorization: "Bearer control-secret-0123456789" },
+    });
+    assert.equal(switched.status, 200);
+    await switched.body?.cancel();
+    await page.waitForSelector('tr[data-outlet="9"]', { timeout: 10_000 });
+    assert.equal(await page.$eval("#conn", (c) => c.textContent), "Live");
+    assert.equal(await page.$eval("#login", (f) => f.checkVisibility()), false);
+  } finally {
+    await second.stop(1000);
+  }
+});
 
 browserTest("hostile PDU, alias and group names are shown as text, never run", async (browser) => {
   const svg = "<svg onload=window.__pwned=4>";
