@@ -166,6 +166,38 @@ export function apiV1Routes(control: PowerControl, options: ApiOptions): OpenAPI
   app.openapi(
     createRoute({
       method: "get",
+      path: "/whoami",
+      summary:
+        "Who the request is and what it may do (the dashboard shows controls only for control)",
+      responses: {
+        200: json(
+          z.object({
+            principal: z.string().openapi({
+              description: "the bearer token's name (never its value); anonymous without one",
+            }),
+            scope: z.enum(["read", "control"]),
+            tokens: z.boolean().openapi({ description: "whether this request carried a token" }),
+          }),
+          "the caller",
+        ),
+        401: errors[401],
+        403: errors[403],
+      },
+    }),
+    (c) => {
+      const token = c.get("token");
+      return c.json({
+        principal: token ?? "anonymous",
+        // Without access rules every request may control (the middleware sets no scope then).
+        scope: c.get("scope") ?? "control",
+        tokens: token !== undefined,
+      }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "get",
       path: "/pdus",
       summary: "Every PDU with its state and queue",
       responses: { 200: json(z.object({ pdus: z.array(Pdu) }), "the PDUs") },

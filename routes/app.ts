@@ -12,6 +12,7 @@ import type { Logger } from "../drivers/mod.ts";
 import { apiV1Routes } from "./api_v1.ts";
 import type { AccessControl } from "./auth.ts";
 import type { AppEnv } from "./env.ts";
+import { dashboardRoutes } from "./dashboard.ts";
 import { eventRoutes } from "./events.ts";
 import { JobStore } from "./jobs.ts";
 import { clip } from "./params.ts";
@@ -43,6 +44,8 @@ export const MAX_BODY_BYTES = 64 * 1024;
 /** Which scope a route needs. */
 function scopeOf(method: string, path: string): "open" | "read" | "control" {
   if (path === "/healthz" || path === "/readyz" || path === "/api/v1/openapi.json") return "open";
+  // The dashboard's page and assets hold no data: the page asks for a token and sends it itself.
+  if (path === "/" || path === "/ui" || path.startsWith("/ui/")) return "open";
   if (path.startsWith("/power/control/")) {
     // Both read routes only read: a read-scope token (a dashboard) may use either.
     return path === "/power/control/get-status" || path === "/power/control/get-port-state"
@@ -80,6 +83,7 @@ export function createApp(control: PowerControl, options: AppOptions): Hono<AppE
         return c.text(`${decision.reason}\n`, decision.status);
       }
       c.set("token", decision.token);
+      c.set("scope", decision.scope);
     }
     await next();
     options.countRequest?.(env.transport, c.res.status);
@@ -115,6 +119,7 @@ export function createApp(control: PowerControl, options: AppOptions): Hono<AppE
     return c.body(body, 200, { "content-type": contentType });
   });
   app.route("/", upstreamRoutes(control));
+  app.route("/", dashboardRoutes());
   app.route("/api/v1", eventRoutes(options.events));
   app.route(
     "/api/v1",

@@ -12,5 +12,10 @@ export interface Transport {
 /** The app's Hono environment. */
 export interface AppEnv {
   Bindings: Transport;
-  Variables: { requestId: string; token: string | undefined };
+  Variables: {
+    requestId: string;
+    token: string | undefined;
+    /** What the request may do (access control's decision; "control" without access rules). */
+    scope: "read" | "control" | undefined;
+  };
 }

@@ -223,6 +223,7 @@ Deno.test("the OpenAPI document describes routes that exist", async () => {
     "get /jobs/{id}",
     "post /reload",
     "get /events",
+    "get /whoami",
   ];
   const documented = Object.entries(doc.paths).flatMap(([p, methods]) =>
     Object.keys(methods).map((m) => `${m} ${p}`)

@@ -1,0 +1,321 @@
+/// <reference lib="dom" />
+/**
+ * The dashboard in a real browser (Debian's chromium through puppeteer-core) against a real pdud
+ * on the demo config: it lists the PDUs, switches an outlet after a confirmation, shows a change
+ * made behind pdud's back after a read, shows another client's failed job within a second, hides
+ * controls from a read-only token, and shows hostile names as text.
+ */
+import assert from "node:assert/strict";
+import type { Browser, Page } from "puppeteer-core";
+import { SILENT_LOGGER } from "../../actors/mod.ts";
+import { loadConfig } from "../../config/mod.ts";
+import { startDaemon } from "../../daemon/mod.ts";
+import { simulatedDevice } from "../../drivers/mod.ts";
+import { CHROMIUM, demoConfig, HAS_CHROMIUM, launchBrowser, startPdud } from "./_dashboard.ts";
+
+const SKIPPED = HAS_CHROMIUM ? "" : ` — SKIPPED: ${CHROMIUM} is missing (apt-get install chromium)`;
+
+function browserTest(name: string, fn: (browser: Browser) => Promise<void>): void {
+  Deno.test({
+    name: name + SKIPPED,
+    ignore: !HAS_CHROMIUM,
+    fn: async () => {
+      const browser = await launchBrowser();
+      try {
+        await fn(browser);
+      } finally {
+        await browser.close();
+      }
+    },
+  });
+}
+
+/** Opens the dashboard and waits until its event stream is live and the PDUs are listed. */
+async function open(browser: Browser, url: string): Promise<Page> {
+  const page = await browser.newPage();
+  const errors: string[] = [];
+  page.on("pageerror", (e) => errors.push(String(e)));
+  page.on("console", (m) => {
+    if (m.type() === "error") errors.push(m.text());
+  });
+  const response = await page.goto(`${url}/`);
+  assert.equal(response?.status(), 200);
+  assert.match(response!.headers()["content-security-policy"] ?? "", /default-src 'self'/);
+  await page.waitForFunction(() =>
+    document.getElementById("conn")?.textContent === "Live" &&
+    document.querySelectorAll("article.pdu").length > 0
+  );
+  (page as Page & { errors: string[] }).errors = errors;
+  return page;
+}
+
+/** The row of outlet `n` on PDU `pdu` (reads it through the page's form when not shown yet). */
+async function row(page: Page, pdu: string, n: number): Promise<string> {
+  const selector = `article.pdu[data-test-pdu="${pdu}"] tr[data-outlet="${n}"]`;
+  await page.evaluate((name) => {
+    for (const a of document.querySelectorAll("article.pdu")) {
+      if (a.querySelector("h2")?.textContent === name) a.setAttribute("data-test-pdu", name);
+    }
+  }, pdu);
+  if (!await page.$(selector)) {
+    await page.type(`article.pdu[data-test-pdu="${pdu}"] .read-any input`, String(n));
+    await page.click(`article.pdu[data-test-pdu="${pdu}"] .read-any button`);
+    await page.waitForSelector(selector);
+  }
+  return selector;
+}
+
+const stateOf = (page: Page, selector: string) =>
+  page.$eval(selector, (tr) => tr.querySelector("td .badge")?.textContent ?? "");
+
+browserTest(
+  "the dashboard lists the demo's PDUs with state, queue, restarts and last error",
+  async (browser) => {
+    await using pdud = await startPdud();
+    const page = await open(browser, pdud.url);
+    assert.equal(await page.$eval("#login", (f) => f.checkVisibility()), false, "no token asked");
+    const names = await page.$$eval("article.pdu h2", (hs) => hs.map((h) => h.textContent));
+    assert.deepEqual(names, ["demo-rack-a", "demo-rack-b", "demo-flaky"]);
+    const first = await page.$eval("article.pdu", (a) => a.textContent ?? "");
+    for (const text of ["simulated", "Queue", "0 / ", "Restarts", "Last error", "none"]) {
+      assert.ok(first.includes(text), `"${text}" in ${first}`);
+    }
+    // /ui/ is the same page; its script is served apart (the CSP forbids inline script).
+    const ui = await fetch(`${pdud.url}/ui/`);
+    assert.equal(ui.status, 200);
+    assert.match(await ui.text(), /<script src="\/ui\/app.js" defer><\/script>/);
+    assert.deepEqual((page as Page & { errors: string[] }).errors, []);
+  },
+);
+
+browserTest(
+  "a click switches an outlet after a confirmation, and the simulator follows",
+  async (browser) => {
+    await using pdud = await startPdud();
+    const device = simulatedDevice("demo-rack-a");
+    device.set(3, "off");
+    const page = await open(browser, pdud.url);
+    const tr = await row(page, "demo-rack-a", 3);
+    await page.waitForFunction(
+      (s) => document.querySelector(s)?.textContent?.includes("off"),
+      {},
+      tr,
+    );
+
+    const dialogs: string[] = [];
+    page.on("dialog", async (dialog) => {
+      dialogs.push(dialog.message());
+      await dialog.accept();
+    });
+    await page.click(`${tr} button[data-command="on"]`);
+    await page.waitForFunction(
+      (s) => document.querySelector(s)?.querySelector("td .badge")?.textContent === "on",
+      {},
+      tr,
+    );
+    assert.deepEqual(dialogs, ["Switch outlet 3 of demo-rack-a on?"]);
+    assert.equal(device.get(3), "on", "the simulated device was switched");
+    assert.match(await page.$eval(tr, (r) => r.textContent ?? ""), /set by pdud/);
+
+    // Dismissing the confirmation switches nothing.
+    page.removeAllListeners("dialog");
+    page.on("dialog", (dialog) => void dialog.dismiss());
+    const before = device.history.length;
+    await page.click(`${tr} button[data-command="off"]`);
+    await page.evaluate(() => new Promise((r) => setTimeout(r, 0)));
+    assert.equal(device.history.length, before);
+    assert.equal(device.get(3), "on");
+  },
+);
+
+browserTest("a change made behind pdud's back appears after a read", async (browser) => {
+  await using pdud = await startPdud();
+  const device = simulatedDevice("demo-rack-a");
+  device.set(4, "off");
+  const page = await open(browser, pdud.url);
+  const tr = await row(page, "demo-rack-a", 4);
+  assert.equal(await stateOf(page, tr), "off");
+  device.set(4, "on");
+  // By keyboard: the controls are native buttons, focusable and pressed with Enter.
+  await page.focus(`${tr} button[aria-label^="Read"]`);
+  await page.keyboard.press("Enter");
+  await page.waitForFunction(
+    (s) => document.querySelector(s)?.querySelector("td .badge")?.textContent === "on",
+    {},
+    tr,
+  );
+  assert.match(await page.$eval(tr, (r) => r.textContent ?? ""), /read from device/);
+  await page.waitForFunction(() =>
+    [...document.querySelectorAll("#activity li")].some((li) =>
+      li.textContent?.includes("demo-rack-a outlet 4 is on on the device (pdud knew off)")
+    )
+  );
+});
+
+browserTest(
+  "a job failing on another client appears in the activity list within a second",
+  async (browser) => {
+    await using pdud = await startPdud();
+    const page = await open(browser, pdud.url);
+    const device = simulatedDevice("demo-flaky");
+    device.fault = "error";
+    try {
+      // The demo's flaky PDU tries 3 times, 1 s apart: the request answers when the job failed.
+      const response = await fetch(`${pdud.url}/api/v1/pdus/demo-flaky/outlets/2/on`, {
+        method: "POST",
+      });
+      const failedAt = performance.now();
+      assert.equal(response.status, 502);
+      await response.body?.cancel();
+      await page.waitForFunction(
+        () =>
+          [...document.querySelectorAll('#activity li[data-type="job.failed"]')].some((li) =>
+            li.textContent?.includes("on demo-flaky outlet 2 by anonymous: ")
+          ),
+        { timeout: 1000 },
+      );
+      assert.ok(performance.now() - failedAt < 1000);
+    } finally {
+      device.fault = "flap";
+    }
+  },
+);
+
+browserTest(
+  "a read-only token shows no buttons; a control token does; tokens stay in the tab",
+  async (browser) => {
+    const control = "control-secret-0123456789";
+    const read = "read-secret-0123456789";
+    await using pdud = await startPdud(demoConfig((c) => {
+      c.daemon!.tokens = [
+        { name: "ops", secret: control, scope: "control" },
+        { name: "viewer", secret: read, scope: "read" },
+      ];
+    }));
+    const signIn = async (secret: string) => {
+      const page = await browser.newPage();
+      await page.goto(`${pdud.url}/`);
+      await page.waitForSelector("#login:not([hidden])");
+      assert.equal(await page.$$eval("article.pdu", (a) => a.length), 0, "no data without a token");
+      await page.type("#token", secret);
+      await page.keyboard.press("Enter");
+      await page.waitForFunction(() =>
+        document.getElementById("conn")?.textContent === "Live" &&
+        document.querySelectorAll("article.pdu").length === 3
+      );
+      return page;
+    };
+
+    const viewer = await signIn(read);
+    assert.equal(await viewer.$eval("#who", (p) => p.textContent), "Token viewer (read)");
+    const tr = await row(viewer, "demo-rack-b", 6);
+    assert.equal(await viewer.$$eval("button[data-command]", (b) => b.length), 0);
+    assert.equal(
+      await viewer.$$eval(`${tr} button`, (b) => b.map((x) => x.textContent)).then(String),
+      "Read",
+    );
+    assert.equal(await viewer.evaluate(() => sessionStorage.getItem("pdud.token")), read);
+    assert.equal(await viewer.evaluate(() => localStorage.length), 0);
+
+    const ops = await signIn(control);
+    const opsRow = await row(ops, "demo-rack-b", 6);
+    assert.deepEqual(
+      await ops.$$eval(`${opsRow} button[data-command]`, (b) => b.map((x) => x.textContent)),
+      ["On", "Off", "Reboot"],
+    );
+
+    // A token the daemon does not know is refused with the reason, and forgotten.
+    const page = await browser.newPage();
+    await page.goto(`${pdud.url}/`);
+    await page.waitForSelector("#login:not([hidden])");
+    await page.type("#token", "not-a-valid-token-0123456789");
+    await page.keyboard.press("Enter");
+    await page.waitForFunction(() => document.getElementById("login-error")?.textContent !== "");
+    assert.match(await page.$eval("#login-error", (p) => p.textContent ?? ""), /not valid/);
+    assert.equal(await page.evaluate(() => sessionStorage.getItem("pdud.token")), null);
+  },
+);
+
+browserTest("the page keeps its token and catches up when pdud restarts", async (browser) => {
+  const config = demoConfig((c) => {
+    c.daemon!.tokens = [{ name: "ops", secret: "control-secret-0123456789", scope: "control" }];
+  });
+  const first = await startPdud(config);
+  const page = await browser.newPage();
+  await page.goto(`${first.url}/`);
+  await page.waitForSelector("#login:not([hidden])");
+  await page.type("#token", "control-secret-0123456789");
+  await page.keyboard.press("Enter");
+  await page.waitForFunction(() => document.getElementById("conn")?.textContent === "Live");
+  await first.close();
+  await page.waitForFunction(() =>
+    document.getElementById("who")?.textContent === "pdud is unreachable; retrying…"
+  );
+
+  // The same port, a new run: what changed meanwhile shows once the page is back.
+  const second = await startDaemon(await loadConfig(config), {
+    log: SILENT_LOGGER,
+    listen: { hostname: "127.0.0.1", port: first.port, listener: "both" },
+  });
+  try {
+    const switched = await fetch(`${first.url}/api/v1/pdus/demo-rack-b/outlets/9/off`, {
+      method: "POST",
+      headers: { authorization: "Bearer control-secret-0123456789" },
+    });
+    assert.equal(switched.status, 200);
+    await switched.body?.cancel();
+    await page.waitForSelector('tr[data-outlet="9"]', { timeout: 10_000 });
+    assert.equal(await page.$eval("#conn", (c) => c.textContent), "Live");
+    assert.equal(await page.$eval("#login", (f) => f.checkVisibility()), false);
+  } finally {
+    await second.stop(1000);
+  }
+});
+
+browserTest("hostile PDU, alias and group names are shown as text, never run", async (browser) => {
+  const svg = "<svg onload=window.__pwned=4>";
+  const script = "<script>window.__pwned=1</script>";
+  const img = "<img src=x onerror=window.__pwned=2>";
+  const bold = '<b onmouseover="window.__pwned=3">bold</b>';
+  await using pdud = await startPdud({
+    pdus: { [svg]: { driver: "simulated", outlets: 4 } },
+    aliases: { [script]: { hostname: svg, port: 1, group: img } },
+    groups: { [bold]: { hostname: svg, ports: "2" } },
+  });
+  const page = await open(browser, pdud.url);
+  assert.deepEqual(await page.$$eval("article.pdu h2", (hs) => hs.map((h) => h.textContent)), [
+    svg,
+  ]);
+  const names = await page.$$eval(
+    "tr[data-outlet] td.names",
+    (tds) => tds.map((td) => td.textContent),
+  );
+  assert.deepEqual(names, [`${script} (${img})`, bold]);
+
+  // The name travels through a confirmation, a command and the activity list: still text.
+  const dialogs: string[] = [];
+  page.on("dialog", async (dialog) => {
+    dialogs.push(dialog.message());
+    await dialog.accept();
+  });
+  await page.click('tr[data-outlet="1"] button[data-command="on"]');
+  await page.waitForFunction(() =>
+    document.querySelector('#activity li[data-type="job.done"]') !== null
+  );
+  assert.deepEqual(dialogs, [`Switch outlet 1 of ${svg} (${script} (${img})) on?`]);
+  assert.match(
+    await page.$eval('#activity li[data-type="job.done"]', (li) => li.textContent ?? ""),
+    new RegExp(`on ${svg} outlet 1 → on by anonymous`),
+  );
+
+  await page.type("#filter", "<img");
+  assert.deepEqual(
+    await page.$$eval("tr[data-outlet]", (trs) => trs.map((tr) => (tr as HTMLElement).hidden)),
+    [false, true],
+  );
+  assert.equal(
+    await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned),
+    undefined,
+  );
+  assert.equal(await page.$$eval("main img, main b, main script, main svg", (e) => e.length), 0);
+});
