@@ -457,7 +457,7 @@ export class Slot {
     try {
       if (descriptor === undefined) throw new Error(`no driver named "${config.driver}"`);
       driver = scrubbedDriver(
-        descriptor.create(config.address ?? config.name, { options: config.options, log }),
+        descriptor.create(config.address ?? config.name, { options: config.options, log, clock }),
         secrets,
       );
     } catch (error) {

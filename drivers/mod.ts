@@ -18,12 +18,14 @@ import { USB_DRIVERS, USB_SIMULATORS } from "./usb/mod.ts";
 export type {
   AnyDriverDescriptor,
   Driver,
+  DriverClock,
   DriverDescriptor,
   DriverSettings,
   Logger,
   OperationOptions,
   OutletState,
 } from "./driver.ts";
+export { SYSTEM_DRIVER_CLOCK } from "./driver.ts";
 export { DriverError, type DriverErrorKind, type DriverErrorOptions, printable } from "./errors.ts";
 export {
   REDACTED,

@@ -129,7 +129,7 @@ function genericDescriptor(
     summary: `SNMP${version === "3" ? "v3 (USM auth/priv)" : `v${version}`} integer SET on an ` +
       "outlet OID (APC PowerNet-MIB names or any numeric OID)",
     options: GENERIC,
-    create(hostname, { options }) {
+    create(hostname, { options, clock }) {
       const device = `SNMP agent at ${hostname}:${options.snmpport}`;
       const client = new SnmpClient({
         host: hostname,
@@ -144,7 +144,7 @@ function genericDescriptor(
           privProtocol: options.priv_protocol,
         },
         device,
-      });
+      }, clock);
       return {
         async setOutlet(outlet, state, { signal }) {
           const value = state === "on" ? options.onsetting : options.offsetting;
@@ -187,7 +187,7 @@ function fixedDescriptor(
     names,
     summary,
     options: FIXED,
-    create(hostname, { options }) {
+    create(hostname, { options, clock }) {
       const device = `${model} at ${hostname}:${options.snmpport}`;
       const client = new SnmpClient({
         host: hostname,
@@ -195,7 +195,7 @@ function fixedDescriptor(
         version: "1",
         community: options.community ?? community,
         device,
-      });
+      }, clock);
       return {
         async setOutlet(outlet, state, { signal }) {
           await client.setInteger(oid(outlet), state === "on" ? on : off, signal);
