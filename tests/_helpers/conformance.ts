@@ -9,6 +9,7 @@ import {
   type Driver,
   DriverError,
   type DriverErrorKind,
+  type Fault,
   findSimulator,
   SimulatedDevice,
   type Simulator,
@@ -34,6 +35,20 @@ export interface ConformanceCase {
   errorKind?: DriverErrorKind;
   /** Skip the unreachable check (UDP devices can only time out). */
   unreachableKind?: DriverErrorKind;
+  /**
+   * Faults this device's front end answers with silence (a UDP agent that drops or refuses a
+   * datagram says nothing): tested like a hang, by aborting once the device saw the command.
+   */
+  silentFaults?: readonly Fault[];
+  /** Fault steps (or the slow-device step) that do not apply to this front end. */
+  skipFaults?: readonly (Fault | "slow")[];
+  /** Kinds other than the usual a fault may be reported as (a tool's exit code is "device"). */
+  faultKinds?: Partial<Record<Fault, DriverErrorKind[]>>;
+  /**
+   * Refuse and drop re-enumerate a local device node: the node comes back on its own time, so
+   * the step checks the failure and not the recovery.
+   */
+  replugs?: boolean;
 }
 
 const CONTROL_KEYS = ["driver", "retries", "retrydelay", "timeout", "command_gap", "queue_limit"];
@@ -98,6 +113,29 @@ async function assertDriverError(promise: Promise<unknown>, kinds: DriverErrorKi
   });
 }
 
+/**
+ * Starts an operation, waits until the device has seen it (not merely until the driver began
+ * connecting), aborts, and expects the driver to give up with a DriverError.
+ */
+async function assertAbortsOnceSeen(sim: Simulator, driver: Driver, outlet: number) {
+  const controller = new AbortController();
+  const begun = sim.device.nextOperation();
+  const pending = driver.setOutlet(outlet, "on", { signal: controller.signal });
+  pending.catch(() => {});
+  const noCommand = Promise.withResolvers<never>();
+  const timer = setTimeout(
+    () => noCommand.reject(new Error("the device never saw the command within 5 s")),
+    5000,
+  );
+  try {
+    await Promise.race([begun, noCommand.promise]);
+  } finally {
+    clearTimeout(timer);
+  }
+  controller.abort(new Error("test abort"));
+  await assertDriverError(pending, ["timeout", "unreachable", "protocol"]);
+}
+
 /** Registers the conformance tests for one driver. */
 export function conformance(c: ConformanceCase): void {
   const opts = (sim: Simulator) => c.options?.(sim) ?? sim.pduConfig();
@@ -143,29 +181,64 @@ export function conformance(c: ConformanceCase): void {
       await using sim = await c.start();
       const driver = createDriver(c.descriptor, sim.pduHostname, opts(sim));
       sim.device.fault = "hang";
-      const controller = new AbortController();
-      const begun = sim.device.nextOperation();
-      const pending = driver.setOutlet(c.outlet ?? sim.device.first, "on", {
-        signal: controller.signal,
-      });
-      // Abort once the device has seen the command and hangs: the driver must give up promptly
-      // (aborting before it connected would test nothing about a hung device).
-      const noCommand = Promise.withResolvers<never>();
-      const timer = setTimeout(
-        () => noCommand.reject(new Error("the device never saw the command within 5 s")),
-        5000,
-      );
       try {
-        await Promise.race([begun, noCommand.promise]);
-      } finally {
-        clearTimeout(timer);
-      }
-      controller.abort(new Error("test abort"));
-      try {
-        await assertDriverError(pending, ["timeout", "unreachable", "protocol"]);
+        await assertAbortsOnceSeen(sim, driver, c.outlet ?? sim.device.first);
       } finally {
         await driver.close();
       }
+    });
+
+    // Each fault fails one operation with a DriverError, leaves the outlet alone, and the same
+    // driver works again once the device behaves: no session is left half-open.
+    const faults: [Fault, string, DriverErrorKind[]][] = [
+      ["refuse", "refuses the connection", ["unreachable", "protocol", "timeout"]],
+      ["drop", "drops the connection without answering", ["unreachable", "protocol", "timeout"]],
+      ["garbage", "answers garbage", ["protocol", "device"]],
+      ["flap", "fails every other operation", [c.errorKind ?? "device", "protocol"]],
+    ];
+    for (const [fault, what, kinds] of faults) {
+      if (c.skipFaults?.includes(fault)) continue;
+      const replugged = c.replugs && (fault === "refuse" || fault === "drop");
+      await t.step(`reports a device that ${what}, then works again`, async () => {
+        await using sim = await c.start();
+        const outlet = c.outlet ?? sim.device.first;
+        const driver = createDriver(c.descriptor, sim.pduHostname, opts(sim));
+        sim.device.fault = fault;
+        try {
+          if (c.silentFaults?.includes(fault)) {
+            await assertAbortsOnceSeen(sim, driver, outlet);
+          } else {
+            await assertDriverError(
+              driver.setOutlet(outlet, "on", { signal: signal() }),
+              [...kinds, ...c.faultKinds?.[fault] ?? []],
+            );
+          }
+          assert.equal(sim.device.get(outlet), "off", `${fault}: the outlet must not change`);
+          if (replugged) return;
+          if (fault !== "flap") sim.device.fault = "none";
+          await driver.setOutlet(outlet, "on", { signal: signal() });
+          assert.equal(sim.device.get(outlet), "on");
+        } finally {
+          await driver.close();
+        }
+      });
+    }
+
+    await t.step({
+      name: "waits for a slow device",
+      ignore: c.skipFaults?.includes("slow") ?? false,
+      fn: async () => {
+        await using sim = await c.start();
+        const outlet = c.outlet ?? sim.device.first;
+        const driver = createDriver(c.descriptor, sim.pduHostname, opts(sim));
+        sim.device.latencyMs = 20;
+        try {
+          await driver.setOutlet(outlet, "on", { signal: signal() });
+          assert.equal(sim.device.get(outlet), "on");
+        } finally {
+          await driver.close();
+        }
+      },
     });
 
     await t.step("reports a device that is gone", async () => {

@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { type DeviceOptions, findDriver, type Simulator } from "../../drivers/mod.ts";
 import { ManualClock } from "./clock.ts";
-import { conformance, settle, startSimulator } from "./conformance.ts";
+import { conformance, type ConformanceCase, settle, startSimulator } from "./conformance.ts";
 import { assertDrivesOverHttp, control, startDaemon } from "./daemon.ts";
 
 /** One driver name against one simulator. */
@@ -23,6 +23,8 @@ export interface DriverRow {
   bad?: (sim: Simulator) => Record<string, unknown>;
   /** …and the 503 reason it then gives. */
   badReason?: RegExp;
+  /** Conformance settings of this front end (silent faults, fault kinds…). */
+  conformance?: Pick<ConformanceCase, "silentFaults" | "skipFaults" | "faultKinds" | "replugs">;
 }
 
 /** Registers the tests of every row. */
@@ -38,6 +40,7 @@ export function driverSuite(rows: readonly DriverRow[]): void {
       descriptor: findDriver(row.driver)!,
       start,
       ...(row.bad ? { badCredentials: row.bad } : {}),
+      ...row.conformance,
     });
 
     Deno.test(`${name}: on, off and reboot through the daemon's HTTP API`, async () => {

@@ -10,7 +10,7 @@ const SKIP = NODE_SKIP;
 
 for (const [model, ports] of [["YKUSH", 3], ["YKUSH3", 3], ["YKUSHXS", 1]] as const) {
   const start = () => startSimulator("ykush", { outlets: ports }, { model });
-  if (SOCAT) conformance({ name: model, descriptor: findDriver(model)!, start });
+  if (SOCAT) conformance({ name: model, descriptor: findDriver(model)!, start, replugs: true });
 
   Deno.test({
     name: `${model}: on, off and reboot through the daemon's HTTP API${SKIP}`,
