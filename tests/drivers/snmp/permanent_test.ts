@@ -34,6 +34,9 @@ async function failure(
     await (probe ? settle(clock, pending) : pending);
   } catch (error) {
     assert.ok(error instanceof DriverError, `a DriverError, not ${error}`);
+    // The driver's waits ran on the test's clock: a driver on the real one would still be
+    // waiting after 4 s while virtual time ran on for minutes.
+    assert.ok(clock.now() < 10_000, `answered after ${clock.now()} virtual ms`);
     return error;
   } finally {
     await driver.close();
