@@ -466,7 +466,7 @@ export class Slot {
       if (descriptor === undefined) throw new Error(`no driver named "${config.driver}"`);
       driver = noticeStarts(
         scrubbedDriver(
-          descriptor.create(config.address ?? config.name, { options: config.options, log }),
+          descriptor.create(config.address ?? config.name, { options: config.options, log, clock }),
           secrets,
         ),
         () => this.#mailbox.entries(),

@@ -78,12 +78,34 @@ export interface Driver {
   close(): Promise<void>;
 }
 
+/**
+ * Time for a driver's own waits (a probe after silence, a login's deadline). The actor's clock
+ * satisfies it, so a test with a manual clock decides when those waits end and never sleeps.
+ */
+export interface DriverClock {
+  /** Milliseconds on a monotonic-enough scale. */
+  now(): number;
+  /** Calls `callback` after `ms` milliseconds. */
+  setTimer(ms: number, callback: () => void): { cancel(): void };
+}
+
+/** The real clock, for drivers created without one. */
+export const SYSTEM_DRIVER_CLOCK: DriverClock = {
+  now: () => performance.now(),
+  setTimer(ms, callback) {
+    const id = setTimeout(callback, Math.max(0, ms));
+    return { cancel: () => clearTimeout(id) };
+  },
+};
+
 /** What `create()` receives besides the PDU's hostname. */
 export interface DriverSettings<O> {
   /** The driver's own options, already validated by `options`. */
   options: O;
   /** The logger of this PDU. */
   log: Logger;
+  /** Time for the driver's own waits (default: the real clock). */
+  clock?: DriverClock;
 }
 
 /** Describes a driver: its names, its config keys and how to build one. No I/O at creation. */

@@ -18,6 +18,7 @@ import { USB_DRIVERS, USB_SIMULATORS } from "./usb/mod.ts";
 export type {
   AnyDriverDescriptor,
   Driver,
+  DriverClock,
   DriverDescriptor,
   DriverSettings,
   Logger,
@@ -26,6 +27,7 @@ export type {
   OutletState,
 } from "./driver.ts";
 export { OUTLET_NAME, OUTLET_NAME_RULE } from "./driver.ts";
+export { SYSTEM_DRIVER_CLOCK } from "./driver.ts";
 export { DriverError, type DriverErrorKind, type DriverErrorOptions, printable } from "./errors.ts";
 export {
   REDACTED,

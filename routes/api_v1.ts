@@ -308,65 +308,73 @@ export function apiV1Routes(control: PowerControl, options: ApiOptions): OpenAPI
   // first failure's), which the typed handler signature cannot express: they are registered
   // in the OpenAPI document from their route definitions and handled as plain Hono routes,
   // validating with the same schemas.
-  const commandOnOutlets = createRoute({
-    method: "post",
-    path: "/pdus/{name}/outlets/{outlets}/{command}",
-    summary: 'Switch one outlet, or several in order ("1-4,7")',
-    request: {
-      params: z.object({ name: PduName, outlets: OutletsParam, command: CommandParam }),
-      body: { content: { "application/json": { schema: CommandBody } }, required: false },
-    },
-    responses: commandResponses,
-  });
-  app.openAPIRegistry.registerPath(commandOnOutlets);
-  app.post("/pdus/:name/outlets/:outlets/:command", async (c) => {
-    const params = commandOnOutlets.request.params.safeParse(c.req.param());
-    if (!params.success) return Response.json({ error: describe(params.error) }, { status: 400 });
-    const { name, outlets, command } = params.data;
-    // A list of numbers ("1-4,7"), or one outlet named (upstream b30c332): a name is one outlet.
-    const named = parseOutlet(outlets);
-    const list: OutletId[] | undefined = parseOutletList(outlets) ??
-      ("outlet" in named ? [named.outlet] : undefined);
-    if (!list) {
-      return Response.json({
-        error:
-          `outlets: expected a number, a list like 1-4,7 or an outlet name (${OUTLET_NAME_RULE}), got "${
-            outlets.slice(0, 40).replace(/[^\x20-\x7e]/g, "?")
-          }"`,
-      }, { status: 400 });
-    }
-    const body = await readBody(c.req.raw);
-    if ("error" in body) return Response.json(body, { status: 400 });
-    return await run(c, list.map((outlet) => ({ pdu: name, outlet })), command, body);
-  });
+  function commandRoute<
+    P extends z.ZodObject & z.ZodType<{ command: z.infer<typeof CommandParam> }>,
+  >(
+    path: string,
+    summary: string,
+    params: P,
+    targets: (
+      params: z.infer<P>,
+    ) => { targets: readonly { pdu: string; outlet: OutletId }[] } | Response,
+  ): void {
+    app.openAPIRegistry.registerPath(createRoute({
+      method: "post",
+      path,
+      summary,
+      request: {
+        params,
+        body: { content: { "application/json": { schema: CommandBody } }, required: false },
+      },
+      responses: commandResponses,
+    }));
+    app.post(path.replace(/\{(\w+)\}/g, ":$1"), async (c) => {
+      const parsed = params.safeParse(c.req.param());
+      if (!parsed.success) return Response.json({ error: describe(parsed.error) }, { status: 400 });
+      const found = targets(parsed.data);
+      if (found instanceof Response) return found;
+      const body = await readBody(c.req.raw);
+      if ("error" in body) return Response.json(body, { status: 400 });
+      return await run(c, found.targets, parsed.data.command, body);
+    });
+  }
 
-  const commandOnGroup = createRoute({
-    method: "post",
-    path: "/groups/{group}/{command}",
-    summary:
-      "Switch a named group of outlets (config `groups`, or aliases' `group` key) in order, across PDUs",
-    request: {
-      params: z.object({
-        group: z.string().min(1).openapi({ param: { name: "group", in: "path" } }),
-        command: CommandParam,
-      }),
-      body: { content: { "application/json": { schema: CommandBody } }, required: false },
+  commandRoute(
+    "/pdus/{name}/outlets/{outlets}/{command}",
+    'Switch one outlet, or several in order ("1-4,7")',
+    z.object({ name: PduName, outlets: OutletsParam, command: CommandParam }),
+    ({ name, outlets }) => {
+      // A list of numbers ("1-4,7"), or one outlet named (upstream b30c332): a name is one outlet.
+      const named = parseOutlet(outlets);
+      const list: OutletId[] | undefined = parseOutletList(outlets) ??
+        ("outlet" in named ? [named.outlet] : undefined);
+      if (!list) {
+        return Response.json({
+          error:
+            `outlets: expected a number, a list like 1-4,7 or an outlet name (${OUTLET_NAME_RULE}), got "${
+              outlets.slice(0, 40).replace(/[^\x20-\x7e]/g, "?")
+            }"`,
+        }, { status: 400 });
+      }
+      return { targets: list.map((outlet) => ({ pdu: name, outlet })) };
     },
-    responses: commandResponses,
-  });
-  app.openAPIRegistry.registerPath(commandOnGroup);
-  app.post("/groups/:group/:command", async (c) => {
-    const params = commandOnGroup.request.params.safeParse(c.req.param());
-    if (!params.success) return Response.json({ error: describe(params.error) }, { status: 400 });
-    const { group, command } = params.data;
-    const members = control.resolveGroupMembers(group);
-    if (!members?.length) {
-      return Response.json({ error: `no group named "${group}"` }, { status: 404 });
-    }
-    const body = await readBody(c.req.raw);
-    if ("error" in body) return Response.json(body, { status: 400 });
-    return await run(c, members, command, body);
-  });
+  );
+
+  commandRoute(
+    "/groups/{group}/{command}",
+    "Switch a named group of outlets (config `groups`, or aliases' `group` key) in order, across PDUs",
+    z.object({
+      group: z.string().min(1).openapi({ param: { name: "group", in: "path" } }),
+      command: CommandParam,
+    }),
+    ({ group }) => {
+      const members = control.resolveGroupMembers(group);
+      if (!members?.length) {
+        return Response.json({ error: `no group named "${group}"` }, { status: 404 });
+      }
+      return { targets: members };
+    },
+  );
 
   app.openapi(
     createRoute({

@@ -38,6 +38,7 @@ export interface Match {
 export class ExpectSession {
   #buffer = "";
   #closed = false;
+  #released = false;
   #wake: (() => void) | undefined;
   #iac: number[] = [];
   readonly #writer: WritableStreamDefaultWriter<Uint8Array>;
@@ -107,11 +108,14 @@ export class ExpectSession {
 
   /** Closes the socket; safe twice. */
   async close(): Promise<void> {
-    if (!this.#closed) {
-      this.#closed = true;
+    this.#closed = true;
+    // Released even when the peer closed first (#closed already set by the reader at EOF):
+    // otherwise the socket of a refused or dropped session stays open.
+    if (!this.#released) {
+      this.#released = true;
       try {
         this.conn.close();
-      } catch { /* already closed by the peer */ }
+      } catch { /* already closed */ }
     }
     await this.#pump.catch(() => {});
   }

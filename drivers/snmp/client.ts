@@ -6,6 +6,7 @@
  */
 import type NetSnmp from "net-snmp";
 import { abortError, DriverError, printable } from "../errors.ts";
+import { type DriverClock, SYSTEM_DRIVER_CLOCK } from "../driver.ts";
 import { loadNetSnmp } from "../_libraries.ts";
 
 /** pysnmp's protocol names (upstream's `auth_protocol`/`priv_protocol` values) and plain ones. */
@@ -92,7 +93,11 @@ const USM_REPORTS = [
 export class SnmpClient {
   #session: Session | undefined;
 
-  constructor(readonly target: SnmpTarget) {}
+  /**
+   * @param target the agent and its credentials
+   * @param clock times the wrong-community probe (a test advances it instead of waiting 4 s)
+   */
+  constructor(readonly target: SnmpTarget, readonly clock: DriverClock = SYSTEM_DRIVER_CLOCK) {}
 
   /** SETs `oid` to the integer `value`; checks the agent echoed it. */
   async setInteger(oid: string, value: number, signal: AbortSignal): Promise<void> {
@@ -212,14 +217,14 @@ export class SnmpClient {
     return await new Promise((resolve, reject) => {
       const what = `SNMP ${method.toUpperCase()}`;
       let settled = false;
-      let probeTimer: ReturnType<typeof setTimeout> | undefined;
-      let graceTimer: ReturnType<typeof setTimeout> | undefined;
+      let probeTimer: { cancel(): void } | undefined;
+      let graceTimer: { cancel(): void } | undefined;
       const probing = new AbortController();
       const finish = (error: DriverError | undefined, result?: Varbind[]) => {
         if (settled) return;
         settled = true;
-        clearTimeout(probeTimer);
-        clearTimeout(graceTimer);
+        probeTimer?.cancel();
+        graceTimer?.cancel();
         probing.abort();
         signal.removeEventListener("abort", onAbort);
         if (error) {
@@ -242,7 +247,7 @@ export class SnmpClient {
         // it cannot decrypt (Net-SNMP's snmpd: "error parsing ScopedPDU"), which would look like
         // a dead agent until the timeout. An agent this slow gets asked whether it is there at
         // all; if it answers that at once but still not this request, the secret is the problem.
-        probeTimer = setTimeout(async () => {
+        probeTimer = this.clock.setTimer(PROBE_AFTER_MS, async () => {
           const answeredIn = await this.#agentAnswers(snmp, probing.signal);
           if (answeredIn === undefined || settled) return;
           const seconds = (PROBE_AFTER_MS + GRACE_MS) / 1000;
@@ -252,7 +257,7 @@ export class SnmpClient {
               `what they cannot decrypt)`
             : `the configured community is wrong or may not ${access} (agents drop such ` +
               `requests silently)`;
-          graceTimer = setTimeout(() =>
+          graceTimer = this.clock.setTimer(GRACE_MS, () =>
             finish(
               new DriverError(
                 "auth",
@@ -261,8 +266,8 @@ export class SnmpClient {
                   `v${this.target.version} ${method.toUpperCase()} in ${seconds} s: ${culprit}`,
                 { permanent: true },
               ),
-            ), GRACE_MS);
-        }, PROBE_AFTER_MS);
+            ));
+        });
       }
       session[method](varbinds, (error: Error | null, result: Varbind[]) => {
         if (settled) return;
@@ -289,7 +294,7 @@ export class SnmpClient {
    * user name"). Resolves with how long that took, or undefined when nothing answered.
    */
   #agentAnswers(snmp: typeof NetSnmp, signal: AbortSignal): Promise<number | undefined> {
-    const started = performance.now();
+    const started = this.clock.now();
     return new Promise((resolve) => {
       let probe: Session;
       try {
@@ -307,7 +312,7 @@ export class SnmpClient {
         try {
           probe.close();
         } catch { /* closed */ }
-        resolve(answered ? performance.now() - started : undefined);
+        resolve(answered ? this.clock.now() - started : undefined);
       };
       // The request was answered or gave up meanwhile: the probe is not needed any more.
       const onAbort = () => done(false);

@@ -242,7 +242,7 @@ function genericDescriptor(
     summary: `SNMP${version === "3" ? "v3 (USM auth/priv)" : `v${version}`} integer SET on an ` +
       "outlet OID (MIB names from pdud's table or mib_dirs, or any numeric OID)",
     options: GENERIC,
-    create(hostname, { options }) {
+    create(hostname, { options, clock }) {
       const device = `SNMP agent at ${hostname}:${options.snmpport}`;
       const client = new SnmpClient({
         host: hostname,
@@ -257,7 +257,7 @@ function genericDescriptor(
           privProtocol: options.priv_protocol,
         },
         device,
-      });
+      }, clock);
       return {
         async setOutlet(outlet, state, { signal }) {
           const { oid, value } = outletPlan(options, outlet).set[state];
@@ -299,7 +299,7 @@ function fixedDescriptor(
     names,
     summary,
     options: FIXED,
-    create(hostname, { options }) {
+    create(hostname, { options, clock }) {
       const device = `${model} at ${hostname}:${options.snmpport}`;
       const client = new SnmpClient({
         host: hostname,
@@ -307,7 +307,7 @@ function fixedDescriptor(
         version: "1",
         community: options.community ?? community,
         device,
-      });
+      }, clock);
       return {
         async setOutlet(outlet, state, { signal }) {
           await client.setInteger(oid(outlet), state === "on" ? on : off, signal);

@@ -132,6 +132,9 @@ export async function listenSsh(
     onClient(client);
   });
   server.on("error", () => {});
+  // Nagle off, as pdud's client does: a handshake of small writes otherwise waits out delayed
+  // ACKs (ssh2 offers no option; its net.Server is reachable only as _srv).
+  server._srv?.on("connection", (sock: Any) => sock.setNoDelay?.(true));
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(settings.port, settings.hostname, () => resolve());

@@ -12,7 +12,12 @@
  */
 import { z } from "zod";
 import { portNumber } from "../_options.ts";
-import type { DriverDescriptor, OutletState } from "../driver.ts";
+import {
+  type DriverClock,
+  type DriverDescriptor,
+  type OutletState,
+  SYSTEM_DRIVER_CLOCK,
+} from "../driver.ts";
 import { DriverError } from "../errors.ts";
 import { hex, TcpSession } from "./_session.ts";
 import {
@@ -43,17 +48,20 @@ const OPTIONS = z.object({
   "port": portNumber(5000),
 }).strict();
 
-/** A signal that also aborts after `ms`; `expired()` tells whether the timer was the cause. */
-function within(signal: AbortSignal, ms: number) {
+/**
+ * A signal that also aborts after `ms` on `clock` (tests end the wait by advancing it);
+ * `expired()` tells whether the timer was the cause.
+ */
+function within(clock: DriverClock, signal: AbortSignal, ms: number) {
   const controller = new AbortController();
-  const timer = setTimeout(() => controller.abort(new Error(`no answer within ${ms} ms`)), ms);
+  const timer = clock.setTimer(ms, () => controller.abort(new Error(`no answer within ${ms} ms`)));
   const onAbort = () => controller.abort(signal.reason);
   signal.addEventListener("abort", onAbort, { once: true });
   return {
     signal: controller.signal,
     expired: () => controller.signal.aborted && !signal.aborted,
     [Symbol.dispose]() {
-      clearTimeout(timer);
+      timer.cancel();
       signal.removeEventListener("abort", onAbort);
     },
   };
@@ -65,7 +73,7 @@ export const EGPMS: DriverDescriptor<z.infer<typeof OPTIONS>> = {
   summary: "Energenie EG-PMS LAN over its scrambled TCP session (port 5000), password",
   options: OPTIONS,
   outletRange: () => ({ min: 1, max: SOCKETS }),
-  create(hostname, { options }) {
+  create(hostname, { options, clock = SYSTEM_DRIVER_CLOCK }) {
     const host = options.ip ?? hostname;
     const device = `EG-PMS at ${host}:${options.port}`;
     const key = keyFor(options.password);
@@ -94,7 +102,7 @@ export const EGPMS: DriverDescriptor<z.infer<typeof OPTIONS>> = {
         let task: Uint8Array | undefined;
         for (let attempt = 1; !task; attempt++) {
           await s.write(Uint8Array.of(START), signal);
-          using wait = within(signal, START_WAIT_MS);
+          using wait = within(clock, signal, START_WAIT_MS);
           try {
             task = await s.readExactly(4, "the session task", wait.signal);
           } catch (error) {
@@ -104,7 +112,7 @@ export const EGPMS: DriverDescriptor<z.infer<typeof OPTIONS>> = {
         await s.write(authResponse(task, key), signal);
         let first: Uint8Array;
         {
-          using wait = within(signal, AUTH_WAIT_MS);
+          using wait = within(clock, signal, AUTH_WAIT_MS);
           try {
             first = await s.readExactly(
               SOCKETS,

@@ -3,7 +3,7 @@
  * simulator through the upstream HTTP API.
  */
 import assert from "node:assert/strict";
-import { SILENT_LOGGER } from "../../actors/mod.ts";
+import { type Clock, SILENT_LOGGER } from "../../actors/mod.ts";
 import { loadConfig } from "../../config/mod.ts";
 import type { Simulator } from "../../drivers/mod.ts";
 import { type Daemon, startDaemon as start } from "../../daemon/mod.ts";
@@ -19,12 +19,18 @@ export interface TestDaemon extends AsyncDisposable {
 /** Starts a daemon for `config` (a config object as YAML/JSON would give) on 127.0.0.1:0. */
 export async function startDaemon(
   config: Record<string, unknown>,
-  options: { listener?: "both" | "http" | "tcp"; env?: (name: string) => string | undefined } = {},
+  options: {
+    listener?: "both" | "http" | "tcp";
+    env?: (name: string) => string | undefined;
+    /** The daemon's clock (and so its drivers'), e.g. a ManualClock. */
+    clock?: Clock;
+  } = {},
 ): Promise<TestDaemon> {
   const daemon = await start(await loadConfig(config), {
     log: SILENT_LOGGER,
     listen: { hostname: "127.0.0.1", port: 0, listener: options.listener ?? "both" },
     ...(options.env ? { env: options.env } : {}),
+    ...(options.clock ? { clock: options.clock } : {}),
   });
   const port = daemon.listeners.port;
   const close = async () => {

@@ -1,7 +1,10 @@
 /**
- * Fault injection through the simulators' knobs, for every simulator kind pdud has (so every
- * transport family): refuse, error, drop, garbage, hang, slow (10x the timeout) and flap. For
+ * Fault injection through the simulators' knobs, through a real daemon, for one simulator kind
+ * per transport family: refuse, error, drop, garbage, hang, slow (10x the timeout) and flap. For
  * each: a definite answer, other PDUs unaffected, the PDU serves normally once the fault clears.
+ * Every driver meets the same faults at driver level in the shared conformance suite
+ * (tests/_helpers/conformance.ts); this suite proves the actor's side (timeouts, retries,
+ * restarts, isolation) once per family.
  *
  * The suite waits on real timeouts (hang and slow cases), so it is split into shards, one test
  * file each (faults_<n>_test.ts), that `deno test --parallel` runs side by side.
@@ -18,19 +21,25 @@ import { control, startDaemon } from "../_helpers/daemon.ts";
 
 const TIMEOUT = 0.5;
 /**
- * SSH kinds: one exec costs ~0.45 s under Deno's node:net (ssh2's round trips each take ~40 ms
- * here; a known gap noted in docs/reliability.md), so their timeout is larger. Tool-driven kinds start a
- * process per operation, which on a loaded 2-core machine (tests run in parallel) can take more
- * than 0.5 s: they get 1.5 s.
+ * Tool-driven kinds start a process per operation, which on a loaded 2-core machine (tests run
+ * in parallel) can take more than 0.5 s: they get 1.5 s.
  */
 const TIMEOUT_FOR: Record<string, number> = {
-  "ubnt-mfi": 2,
-  "acme": 2,
   "uhubctl": 1.5,
-  "bcu": 1.5,
-  "sispmctl": 1.5,
-  "usbrelay": 1.5,
 };
+
+/** One simulator kind per transport family (and per kind of USB access: node and tool). */
+const FAMILY_KINDS = [
+  "apc-snmp", // snmp (UDP)
+  "apc-telnet", // telnet consoles
+  "acme", // ssh
+  "tasmota", // http
+  "devantech-eth", // raw tcp
+  "modbus-tcp", // modbus
+  "servod", // xml-rpc
+  "devantech-usb", // a local serial node
+  "uhubctl", // a local tool
+];
 const RETRIES = 2;
 const RETRYDELAY = 0.05;
 
@@ -64,7 +73,12 @@ export const SHARDS = 4;
 
 /** Registers the fault tests of every simulator kind whose index falls in `shard`. */
 export function registerFaultTests(shard: number): void {
-  SIMULATORS.forEach((kind, index) => {
+  const kinds = FAMILY_KINDS.map((name) => {
+    const kind = SIMULATORS.find((k) => k.name === name);
+    if (!kind) throw new TypeError(`no simulator kind "${name}"`);
+    return kind;
+  });
+  kinds.forEach((kind, index) => {
     if (index % SHARDS === shard) registerKind(kind);
   });
   globalThis.addEventListener("unload", () => writeTable(shard));
@@ -74,11 +88,6 @@ function registerKind(kind: AnySimulatorKind): void {
   Deno.test({
     name: `faults: ${kind.name}${skipReason(kind) ? ` (skipped: ${skipReason(kind)})` : ""}`,
     ignore: skipReason(kind) !== undefined,
-    // TODO(#16): a hung or dropped exchange can leave a driver's socket (telnet, SSH) or a
-    // pooled fetch connection closing just after the step ends, which the resource sanitizer
-    // reports against the next step; off here until drivers close synchronously on abort.
-    sanitizeResources: false,
-    sanitizeOps: false,
     async fn(t) {
       for (const c of CASES) {
         await t.step(`${c.fault} → ${c.expect}`, async () => {

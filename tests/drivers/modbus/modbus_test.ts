@@ -5,7 +5,13 @@ import { assertDrivesOverHttp, control, startDaemon } from "../../_helpers/daemo
 
 const start = () => startSimulator("modbus-tcp", { outlets: 8 });
 
-conformance({ name: "modbustcp", descriptor: findDriver("modbustcp")!, start });
+conformance({
+  name: "modbustcp",
+  descriptor: findDriver("modbustcp")!,
+  start,
+  // Bytes that are no MBAP frame leave the driver waiting for one: like a hang.
+  silentFaults: ["garbage"],
+});
 
 Deno.test("modbustcp: on, off and reboot through the daemon's HTTP API", async () => {
   await using sim = await start();

@@ -8,7 +8,8 @@
 import assert from "node:assert/strict";
 import dgram from "node:dgram";
 import { DriverError, findDriver } from "../../../drivers/mod.ts";
-import { createDriver } from "../../_helpers/conformance.ts";
+import { createDriver, settle } from "../../_helpers/conformance.ts";
+import { ManualClock } from "../../_helpers/clock.ts";
 
 const SNMPD = "/usr/sbin/snmpd";
 const HAVE_SNMPD = (() => {
@@ -86,9 +87,11 @@ async function startSnmpd(): Promise<AsyncDisposable & { port: number }> {
 }
 
 async function failure(config: Record<string, unknown>, ms = 10_000): Promise<DriverError> {
-  const driver = createDriver(findDriver(String(config.driver))!, "127.0.0.1", config);
+  // The probe and its grace run on a manual clock: a wrong secret is named in virtual seconds.
+  const clock = new ManualClock();
+  const driver = createDriver(findDriver(String(config.driver))!, "127.0.0.1", config, clock);
   try {
-    await driver.setOutlet(3, "on", { signal: AbortSignal.timeout(ms) });
+    await settle(clock, driver.setOutlet(3, "on", { signal: AbortSignal.timeout(ms) }));
   } catch (error) {
     assert.ok(error instanceof DriverError, `a DriverError, not ${error}`);
     for (const secret of [AUTH, PRIV, COMMUNITY, "canary-wrong"]) {

@@ -6,7 +6,8 @@
 import assert from "node:assert/strict";
 import { DriverError, findDriver, type Simulator } from "../../../drivers/mod.ts";
 import { SnmpClient } from "../../../drivers/snmp/client.ts";
-import { createDriver, startSimulator } from "../../_helpers/conformance.ts";
+import { createDriver, settle, startSimulator } from "../../_helpers/conformance.ts";
+import { ManualClock } from "../../_helpers/clock.ts";
 
 const USER = {
   username: "pdudaemon",
@@ -21,13 +22,21 @@ async function failure(
   changes: Record<string, unknown>,
   outlet = sim.device.first,
   ms = 10_000,
+  { probe = true } = {},
 ): Promise<DriverError> {
   const config = { ...sim.pduConfig(), ...changes };
-  const driver = createDriver(findDriver(String(config.driver))!, "127.0.0.1", config);
+  // The probe and its grace run on a manual clock: a wrong secret is named in virtual seconds.
+  const clock = new ManualClock();
+  const driver = createDriver(findDriver(String(config.driver))!, "127.0.0.1", config, clock);
   try {
-    await driver.setOutlet(outlet, "on", { signal: AbortSignal.timeout(ms) });
+    const pending = driver.setOutlet(outlet, "on", { signal: AbortSignal.timeout(ms) });
+    // Without `probe`, virtual time stands still: only the signal can end the wait.
+    await (probe ? settle(clock, pending) : pending);
   } catch (error) {
     assert.ok(error instanceof DriverError, `a DriverError, not ${error}`);
+    // The driver's waits ran on the test's clock: a driver on the real one would still be
+    // waiting after 4 s while virtual time ran on for minutes.
+    assert.ok(clock.now() < 10_000, `answered after ${clock.now()} virtual ms`);
     return error;
   } finally {
     await driver.close();
@@ -122,7 +131,7 @@ Deno.test("a value the agent refuses (wrongValue) is permanent; genErr and silen
     assert.equal(general.permanent, false);
 
     sim.device.fault = "drop";
-    const silence = await failure(sim, {}, sim.device.first, 300);
+    const silence = await failure(sim, {}, sim.device.first, 300, { probe: false });
     assert.equal(silence.kind, "timeout");
     assert.equal(silence.permanent, false);
   } finally {

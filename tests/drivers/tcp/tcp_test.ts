@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import { findDriver } from "../../../drivers/mod.ts";
-import { createDriver, startSimulator } from "../../_helpers/conformance.ts";
+import { DriverError } from "../../../drivers/mod.ts";
+import { ManualClock } from "../../_helpers/clock.ts";
+import { createDriver, settle, startSimulator } from "../../_helpers/conformance.ts";
 import { type DriverRow, driverSuite } from "../../_helpers/driver_suite.ts";
 
 const ETH: [string, string, number][] = [
@@ -142,11 +144,38 @@ Deno.test("egpms: a session left unfinished makes the device ignore one start by
   let got = 0;
   while (got < 4) got += (await conn.read(task.subarray(got))) ?? 4;
   conn.close();
-  const driver = createDriver(findDriver("egpms")!, sim.pduHostname, raw);
+  // The 125 ms wait for the ignored start byte runs on the test's clock.
+  const clock = new ManualClock();
+  const driver = createDriver(findDriver("egpms")!, sim.pduHostname, raw, clock);
   try {
-    await driver.setOutlet(3, "on", { signal: AbortSignal.timeout(5000) });
+    await settle(clock, driver.setOutlet(3, "on", { signal: AbortSignal.timeout(5000) }), {
+      step: 125,
+    });
     assert.equal(sim.device.get(3), "on");
     assert.equal(await driver.getOutlet!(3, { signal: AbortSignal.timeout(5000) }), "on");
+  } finally {
+    await driver.close();
+  }
+});
+
+Deno.test("egpms: a silent login is a wrong password after AUTH_WAIT_MS on the driver's clock", async () => {
+  await using sim = await startSimulator("egpms", { outlets: 4 });
+  const clock = new ManualClock();
+  const driver = createDriver(
+    findDriver("egpms")!,
+    sim.pduHostname,
+    { ...sim.pduConfig(), password: "not-the-one" },
+    clock,
+  );
+  try {
+    const pending = driver.setOutlet(1, "on", { signal: AbortSignal.timeout(10_000) });
+    const error = await settle(clock, pending).then(() => undefined, (e) => e);
+    assert.ok(error instanceof DriverError, `a DriverError, not ${error}`);
+    assert.equal(error.kind, "auth");
+    assert.match(error.message, /did not answer the login within 2000 ms: wrong password/);
+    // Ended by virtual time: a driver on the real clock would have let it run on for minutes.
+    assert.ok(clock.now() >= 2000 && clock.now() < 10_000, `after ${clock.now()} virtual ms`);
+    assert.equal(sim.device.get(1), "off");
   } finally {
     await driver.close();
   }

@@ -10,7 +10,17 @@ const SKIP = NODE_SKIP;
 
 for (const [model, ports] of [["YKUSH", 3], ["YKUSH3", 3], ["YKUSHXS", 1]] as const) {
   const start = () => startSimulator("ykush", { outlets: ports }, { model });
-  if (SOCAT) conformance({ name: model, descriptor: findDriver(model)!, start });
+  if (SOCAT) {
+    conformance({
+      name: model,
+      descriptor: findDriver(model)!,
+      start,
+      replugs: true,
+      // The node simulator abandons a slowed operation when the driver writes again (its
+      // reading of "the driver gave up"), which a status read after the report can do.
+      skipFaults: ["slow"],
+    });
+  }
 
   Deno.test({
     name: `${model}: on, off and reboot through the daemon's HTTP API${SKIP}`,

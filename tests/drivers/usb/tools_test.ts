@@ -50,6 +50,8 @@ for (const row of ROWS) {
     start,
     // Closing the simulator removes its stand-in tool: a device that is gone is a missing tool.
     unreachableKind: "config",
+    // A tool that ends without an answer is a failed run of the tool.
+    faultKinds: { refuse: ["device"], drop: ["device"] },
   });
 
   Deno.test(`${row.driver}: on, off and reboot through the daemon's HTTP API`, async () => {

@@ -17,6 +17,8 @@ conformance({
   start: () => start(),
   // Closing the simulator removes its stand-in tool: a device that is gone is a missing tool.
   unreachableKind: "config",
+  // A tool that ends without an answer is a failed run of the tool.
+  faultKinds: { refuse: ["device"], drop: ["device"] },
 });
 
 Deno.test("vusbhid: on, off and reboot through the daemon's HTTP API, each listed, set and confirmed", async () => {

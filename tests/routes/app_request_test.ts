@@ -1,0 +1,221 @@
+/**
+ * The HTTP surface alone: `createApp` around a fake PowerControl, driven with `app.request`
+ * (no socket, no actor, no driver). Checks that each route turns a request into the right
+ * submissions, in order, and each result into upstream's bytes or the JSON API's status.
+ */
+import assert from "node:assert/strict";
+import {
+  type JobResult,
+  type PduSnapshot,
+  type PowerControl,
+  ShuttingDownError,
+  SILENT_LOGGER,
+  type SubmitRequest,
+} from "../../actors/mod.ts";
+import { createApp, JobStore, UPSTREAM_OK } from "../../routes/mod.ts";
+import { ManualClock } from "../_helpers/clock.ts";
+
+/** A PowerControl that records every submission and answers from `answer`. */
+class FakeControl implements PowerControl {
+  readonly submitted: SubmitRequest[] = [];
+  answer: (request: SubmitRequest) => JobResult = (request) => ({
+    status: "done",
+    jobId: `j${this.submitted.length}`,
+    pdu: request.pdu,
+    outlet: request.command.outlet,
+    state: request.command.type === "off" ? "off" : "on",
+    source: "commanded",
+  });
+  reloads = 0;
+  stopping = false;
+
+  submit(request: SubmitRequest): Promise<JobResult> {
+    this.submitted.push(request);
+    return Promise.resolve(this.answer(request));
+  }
+  resolveAlias(alias: string) {
+    return alias === "dut1" ? { pdu: "pdu1", outlet: 5 } : undefined;
+  }
+  resolveGroup() {
+    return undefined;
+  }
+  resolveGroupMembers(group: string) {
+    return group === "rack" ? [{ pdu: "pdu1", outlet: 2 }, { pdu: "pdu2", outlet: 1 }] : undefined;
+  }
+  listGroups() {
+    return [{ name: "rack", members: this.resolveGroupMembers("rack")! }];
+  }
+  snapshot(): PduSnapshot[] {
+    return [];
+  }
+  reload(): never {
+    this.reloads++;
+    throw new ShuttingDownError();
+  }
+  shutdown() {
+    return Promise.resolve({ unfinished: [] });
+  }
+}
+
+const ENV = { transport: "http" as const, remote: { address: "127.0.0.1", port: 1 } };
+
+function setup() {
+  const control = new FakeControl();
+  const jobs = new JobStore(new ManualClock(), 60_000);
+  const app = createApp(control, { log: SILENT_LOGGER, jobs });
+  const request = (path: string, init?: RequestInit) =>
+    app.request(`http://pdud${path}`, init, ENV);
+  const post = (path: string, body?: unknown) =>
+    request(path, {
+      method: "POST",
+      ...(body === undefined
+        ? {}
+        : { body: JSON.stringify(body), headers: { "content-type": "application/json" } }),
+    });
+  /** What was submitted, as "pdu:type:outlet" words. */
+  const words = () =>
+    control.submitted.map((r) => `${r.pdu}:${r.command.type}:${String(r.command.outlet)}`);
+  return { control, request, post, words };
+}
+
+Deno.test("upstream on/off/reboot: one submission each, answered with upstream's exact body", async () => {
+  const { control, request, words } = setup();
+  for (const command of ["on", "off", "reboot"]) {
+    const r = await request(`/power/control/${command}?hostname=pdu1&port=3`);
+    assert.equal(r.status, 200);
+    assert.equal(await r.text(), UPSTREAM_OK);
+  }
+  assert.deepEqual(words(), ["pdu1:on:3", "pdu1:off:3", "pdu1:reboot:3"]);
+  const reboot = control.submitted[2]!.command;
+  assert.ok(reboot.type === "reboot" && reboot.delay > 0, "a reboot carries its default delay");
+  assert.equal(control.submitted[0]!.requester?.transport, "http");
+});
+
+Deno.test("upstream: delay, alias and group are resolved before submitting", async () => {
+  const { control, request, words } = setup();
+  assert.equal((await request("/power/control/reboot?hostname=pdu1&port=1&delay=7")).status, 200);
+  const reboot = control.submitted[0]!.command;
+  assert.ok(reboot.type === "reboot" && reboot.delay === 7, JSON.stringify(reboot));
+  assert.equal((await request("/power/control/on?alias=dut1")).status, 200);
+  assert.equal((await request("/power/control/off?group=rack")).status, 200);
+  assert.deepEqual(words().slice(1), ["pdu1:on:5", "pdu1:off:2", "pdu2:off:1"]);
+});
+
+Deno.test("upstream: a failed job is a one-line 503 with its reason; queue_full adds Retry-After", async () => {
+  const { control, request } = setup();
+  control.answer = (r) => ({
+    status: "failed",
+    jobId: "j",
+    pdu: r.pdu,
+    kind: "device",
+    reason: "APC at 10.0.0.5 refused\nthe command",
+  });
+  const failed = await request("/power/control/on?hostname=pdu1&port=1");
+  assert.equal(failed.status, 503);
+  const body = await failed.text();
+  assert.match(body, /APC at 10\.0\.0\.5 refused/);
+  assert.equal(body.indexOf("\n"), body.length - 1, `one line: ${JSON.stringify(body)}`);
+
+  control.answer = (r) => ({
+    status: "refused",
+    pdu: r.pdu,
+    kind: "queue_full",
+    reason: `queue of "${r.pdu}" is full`,
+  });
+  const full = await request("/power/control/on?hostname=pdu1&port=1");
+  assert.equal(full.status, 503);
+  assert.equal(full.headers.get("retry-after"), "5");
+  await full.body?.cancel();
+});
+
+Deno.test("upstream: invalid requests are refused before anything is submitted", async () => {
+  const { control, request } = setup();
+  for (
+    const [path, reason] of [
+      ["/power/control/on?port=1", /hostname/],
+      ["/power/control/on?hostname=pdu1&port=x", /port/],
+      ["/power/control/on?alias=nobody", /no alias named "nobody"/],
+      ["/power/control/on?group=nothing", /no group named "nothing"/],
+    ] as const
+  ) {
+    const r = await request(path);
+    assert.equal(r.status, 503, path);
+    assert.match(await r.text(), reason, path);
+  }
+  assert.equal(control.submitted.length, 0);
+});
+
+Deno.test("upstream get-port-state and get-status: the state from the result", async () => {
+  const { request, words } = setup();
+  const json = await request("/power/control/get-port-state?hostname=pdu1&port=4");
+  assert.equal(json.status, 200);
+  assert.equal(await json.text(), '{"state": "on"}\n');
+  const word = await request("/power/control/get-status?hostname=pdu1&port=4");
+  assert.equal(word.status, 200);
+  assert.equal(await word.text(), "on\n");
+  assert.deepEqual(words(), ["pdu1:status:4", "pdu1:status:4"]);
+});
+
+Deno.test("API: an outlet list is submitted in order and waited for", async () => {
+  const { post, words } = setup();
+  const r = await post("/api/v1/pdus/pdu1/outlets/1-3,7/off", { wait: true });
+  assert.equal(r.status, 200);
+  const { results } = await r.json() as { results: JobResult[] };
+  assert.deepEqual(results.map((x) => x.status), ["done", "done", "done", "done"]);
+  assert.deepEqual(words(), ["pdu1:off:1", "pdu1:off:2", "pdu1:off:3", "pdu1:off:7"]);
+});
+
+Deno.test("API: without wait the jobs are accepted (202) and can be polled", async () => {
+  const { post, request } = setup();
+  const r = await post("/api/v1/groups/rack/on", { wait: false });
+  assert.equal(r.status, 202);
+  const { jobs } = await r.json() as { jobs: { id: string; pdu: string }[] };
+  assert.deepEqual(jobs.map((j) => j.pdu), ["pdu1", "pdu2"]);
+  const polled = await request(`/api/v1/jobs/${jobs[0]!.id}`);
+  assert.equal(polled.status, 200);
+  assert.equal((await polled.json() as { status: string }).status, "done");
+});
+
+Deno.test("API: the first failure decides the status; bad input is 400/404 naming what was wrong", async () => {
+  const { control, post } = setup();
+  control.answer = (r) => ({ status: "refused", pdu: r.pdu, kind: "unknown_pdu", reason: "no" });
+  assert.equal((await post("/api/v1/pdus/ghost/outlets/1/on", { wait: true })).status, 404);
+  const before = control.submitted.length;
+  for (
+    const [path, status, error] of [
+      ["/api/v1/pdus/pdu1/outlets/1-/on", 400, /outlets: expected a number or a list/],
+      ["/api/v1/pdus/pdu1/outlets/1/cycle", 400, /command/],
+      ["/api/v1/groups/nothing/on", 404, /no group named "nothing"/],
+    ] as const
+  ) {
+    const r = await post(path, { wait: true });
+    assert.equal(r.status, status, path);
+    assert.match((await r.json() as { error: string }).error, error, path);
+  }
+  const badBody = await post("/api/v1/pdus/pdu1/outlets/1/on", { wait: "yes" });
+  assert.equal(badBody.status, 400);
+  await badBody.body?.cancel();
+  assert.equal(control.submitted.length, before, "nothing invalid was submitted");
+});
+
+Deno.test("API: GET /pdus and /groups show what PowerControl reports", async () => {
+  const { request } = setup();
+  assert.deepEqual(await (await request("/api/v1/pdus")).json(), { pdus: [] });
+  const groups = await (await request("/api/v1/groups")).json() as {
+    groups: { name: string; members: unknown[] }[];
+  };
+  assert.deepEqual(groups.groups.map((g) => [g.name, g.members.length]), [["rack", 2]]);
+});
+
+Deno.test("API: a reload refused because pdud shuts down is 409, not 500", async () => {
+  const control = new FakeControl();
+  const app = createApp(control, {
+    log: SILENT_LOGGER,
+    jobs: new JobStore(new ManualClock(), 60_000),
+    reload: () => Promise.resolve(control.reload()),
+  });
+  const r = await app.request("http://pdud/api/v1/reload", { method: "POST" }, ENV);
+  assert.equal(r.status, 409);
+  assert.match((await r.json() as { error: string }).error, /shut/);
+  assert.equal(control.reloads, 1);
+});
