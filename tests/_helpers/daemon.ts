@@ -89,3 +89,24 @@ export async function assertDrivesOverHttp(
     "a reboot switches off, then on",
   );
 }
+
+/**
+ * One legacy TCP exchange: `bytes` sent as they are (pduclient sends no newline), the reply read
+ * up to its newline or the close.
+ */
+export async function legacyExchange(port: number, bytes: string): Promise<string> {
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+  try {
+    await conn.write(new TextEncoder().encode(bytes));
+    const buf = new Uint8Array(256);
+    let out = "";
+    while (!out.includes("\n")) {
+      const n = await conn.read(buf);
+      if (n === null) break;
+      out += new TextDecoder().decode(buf.subarray(0, n));
+    }
+    return out;
+  } finally {
+    conn.close();
+  }
+}

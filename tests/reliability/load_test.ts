@@ -5,27 +5,12 @@
  */
 import assert from "node:assert/strict";
 import { simulatedDevice } from "../../drivers/mod.ts";
-import { startDaemon } from "../_helpers/daemon.ts";
+import { legacyExchange, startDaemon } from "../_helpers/daemon.ts";
 
 const SCALE = Deno.env.get("PDUD_SOAK") ? 10 : 1;
 const PDUS = 100;
 
-async function legacy(port: number, line: string): Promise<string> {
-  const conn = await Deno.connect({ hostname: "127.0.0.1", port });
-  try {
-    await conn.write(new TextEncoder().encode(line));
-    const buf = new Uint8Array(16);
-    let out = "";
-    while (!out.includes("\n")) {
-      const n = await conn.read(buf);
-      if (n === null) break;
-      out += new TextDecoder().decode(buf.subarray(0, n));
-    }
-    return out;
-  } finally {
-    conn.close();
-  }
-}
+const legacy = legacyExchange;
 
 Deno.test(`load: ${1000 * SCALE} concurrent clients on both protocols of one port are all answered`, async () => {
   const prefix = `load${Date.now().toString(36)}`;

@@ -4,7 +4,7 @@ import { SILENT_LOGGER } from "../../actors/mod.ts";
 import { loadConfig, readConfigFile } from "../../config/mod.ts";
 import { simulatedDevice } from "../../drivers/mod.ts";
 import { startDaemon as startRaw } from "../../daemon/mod.ts";
-import { startDaemon, type TestDaemon } from "../_helpers/daemon.ts";
+import { legacyExchange, startDaemon, type TestDaemon } from "../_helpers/daemon.ts";
 
 let counter = 0;
 /** A unique simulated PDU name (the in-process devices are shared by name). */
@@ -30,22 +30,7 @@ async function api(
   return { status: response.status, json, text, headers: response.headers };
 }
 
-async function legacy(port: number, line: string): Promise<string> {
-  const conn = await Deno.connect({ hostname: "127.0.0.1", port });
-  try {
-    await conn.write(new TextEncoder().encode(line));
-    const buf = new Uint8Array(64);
-    let out = "";
-    while (!out.includes("\n")) {
-      const n = await conn.read(buf);
-      if (n === null) break;
-      out += new TextDecoder().decode(buf.subarray(0, n));
-    }
-    return out;
-  } finally {
-    conn.close();
-  }
-}
+const legacy = legacyExchange;
 
 Deno.test("JSON API: PDUs, outlet state, ranges in order, async jobs and errors", async (t) => {
   const pdu = unique("api");

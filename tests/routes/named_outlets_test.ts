@@ -13,25 +13,9 @@ import { memoryLogger } from "../_helpers/log.ts";
 import { scriptForName } from "../../drivers/local/localcmdline.ts";
 import { parseUpstreamRequest } from "../../routes/params.ts";
 import { checkpointRecords, lastStates } from "../../daemon/audit.ts";
-import { control, startDaemon, type TestDaemon } from "../_helpers/daemon.ts";
+import { control, legacyExchange, startDaemon, type TestDaemon } from "../_helpers/daemon.ts";
 
-/** One legacy TCP exchange, as pduclient sends it: no newline, the reply read to its end. */
-async function legacy(port: number, line: string): Promise<string> {
-  const conn = await Deno.connect({ hostname: "127.0.0.1", port });
-  try {
-    await conn.write(new TextEncoder().encode(line));
-    const buf = new Uint8Array(256);
-    let out = "";
-    while (!out.includes("\n")) {
-      const n = await conn.read(buf);
-      if (n === null) break;
-      out += new TextDecoder().decode(buf.subarray(0, n));
-    }
-    return out;
-  } finally {
-    conn.close();
-  }
-}
+const legacy = legacyExchange;
 
 /** A daemon with a localcmdline PDU whose commands append "NAME on|off" lines to a file. */
 async function cmdDaemon(

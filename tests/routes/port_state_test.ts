@@ -7,25 +7,10 @@
  */
 import assert from "node:assert/strict";
 import { startSimulator } from "../_helpers/conformance.ts";
-import { startDaemon, type TestDaemon } from "../_helpers/daemon.ts";
+import { legacyExchange, startDaemon, type TestDaemon } from "../_helpers/daemon.ts";
 
-/** One legacy TCP exchange; the line ends in a newline as a netcat user would send it. */
-async function legacy(port: number, line: string): Promise<string> {
-  const conn = await Deno.connect({ hostname: "127.0.0.1", port });
-  try {
-    await conn.write(new TextEncoder().encode(`${line}\n`));
-    const buf = new Uint8Array(64);
-    let out = "";
-    while (!out.includes("\n")) {
-      const n = await conn.read(buf);
-      if (n === null) break;
-      out += new TextDecoder().decode(buf.subarray(0, n));
-    }
-    return out;
-  } finally {
-    conn.close();
-  }
-}
+/** A legacy exchange whose line ends in a newline, as a netcat user would send it. */
+const legacy = (port: number, line: string) => legacyExchange(port, `${line}\n`);
 
 async function get(d: TestDaemon, query: string) {
   const r = await fetch(`${d.url}/power/control/get-port-state?${query}`);

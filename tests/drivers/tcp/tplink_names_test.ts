@@ -6,25 +6,9 @@
 import assert from "node:assert/strict";
 import { findDriver } from "../../../drivers/mod.ts";
 import { createDriver, startSimulator } from "../../_helpers/conformance.ts";
-import { control, startDaemon } from "../../_helpers/daemon.ts";
+import { control, legacyExchange, startDaemon } from "../../_helpers/daemon.ts";
 
-/** One legacy TCP exchange without a newline, as pduclient sends it. */
-async function legacy(port: number, line: string): Promise<string> {
-  const conn = await Deno.connect({ hostname: "127.0.0.1", port });
-  try {
-    await conn.write(new TextEncoder().encode(line));
-    const buf = new Uint8Array(256);
-    let out = "";
-    while (!out.includes("\n")) {
-      const n = await conn.read(buf);
-      if (n === null) break;
-      out += new TextDecoder().decode(buf.subarray(0, n));
-    }
-    return out;
-  } finally {
-    conn.close();
-  }
-}
+const legacy = legacyExchange;
 
 const ALIASES = ["board-a", "board-b", "usb-hub-3"];
 
