@@ -252,28 +252,43 @@ function serve(
     return false;
   };
 
-  const acceptingTls = (async () => {
-    if (!tlsInternal) return;
+  /**
+   * Accepts from `accept` until the listeners close. A failed accept is handed to `failed`, then
+   * the loop backs off (5 ms doubling to 1 s) instead of spinning: out of descriptors, accept
+   * fails again at once while the connection waits in the kernel's queue.
+   */
+  async function acceptLoop<C>(
+    accept: () => Promise<C>,
+    take: (conn: C) => void,
+    failed: (error: unknown) => void,
+    ready: () => Promise<void> = () => Promise.resolve(),
+  ): Promise<void> {
     let backoff = 0;
     while (!closing) {
-      let conn: Deno.TlsConn;
+      await ready();
+      let conn: C;
       try {
-        conn = await tlsInternal.accept();
+        conn = await accept();
         backoff = 0;
       } catch (error) {
         if (closing) return;
-        limited.warn("internal TLS accept failed", { error });
+        failed(error);
         backoff = Math.min(BACKOFF_MAX_MS, Math.max(BACKOFF_MIN_MS, backoff * 2));
         await pause(backoff);
         continue;
       }
+      take(conn);
+    }
+  }
+
+  const acceptingTls = tlsInternal
+    ? acceptLoop(() => tlsInternal.accept(), (conn) => {
       const from = conn.remoteAddr as Deno.NetAddr;
       const key = `${from.hostname}:${from.port}`;
       const take = tlsWaiting.get(key);
       if (take) {
         tlsWaiting.delete(key);
-        take(conn);
-        continue;
+        return take(conn);
       }
       // The relay may not have registered yet (its connect and this accept settle in either
       // order); what no relay claims soon is someone else's and is closed.
@@ -286,39 +301,13 @@ function serve(
         closeQuietly(conn);
       });
       unclaimed.set(key, { conn, timer });
-    }
-  })();
+    }, (error) => limited.warn("internal TLS accept failed", { error }))
+    : Promise.resolve();
 
-  const accepting = (async () => {
-    let backoff = 0;
-    while (!closing) {
-      // Evictions release descriptors a few turns later; a burst of new connections waits in
-      // the kernel's queue for them instead of being refused.
-      while (closingCount >= MAX_CLOSING && !closing) {
-        await new Promise<void>((resolve) => (released = resolve));
-        released = undefined;
-      }
-      let conn: Deno.Conn;
-      try {
-        conn = await listener.accept();
-        backoff = 0;
-      } catch (error) {
-        if (closing) return;
-        // Out of descriptors, accept fails again at once: free one if we can and back off
-        // instead of spinning (the connection stays queued in the kernel meanwhile).
-        const exhausted = isDescriptorExhaustion(error);
-        if (exhausted) evictOne();
-        limited.warn(exhausted ? "accept failed: out of file descriptors" : "accept failed", {
-          error,
-        });
-        backoff = Math.min(BACKOFF_MAX_MS, Math.max(BACKOFF_MIN_MS, backoff * 2));
-        await pause(backoff);
-        continue;
-      }
-      if (clients.size - closingCount >= maxConnections && !evictOne()) {
-        refuse(conn);
-        continue;
-      }
+  const accepting = acceptLoop(
+    () => listener.accept(),
+    (conn) => {
+      if (clients.size - closingCount >= maxConnections && !evictOne()) return refuse(conn);
       const client: Client = { conn, evictable: true, closing: false, linked: new Set() };
       clients.add(client);
       handle(client).catch((error) => log.debug("connection ended with an error", { error }))
@@ -330,8 +319,24 @@ function serve(
           }
           closeQuietly(conn);
         });
-    }
-  })();
+    },
+    (error) => {
+      // Out of descriptors: free one if we can (the connection stays queued in the kernel).
+      const exhausted = isDescriptorExhaustion(error);
+      if (exhausted) evictOne();
+      limited.warn(exhausted ? "accept failed: out of file descriptors" : "accept failed", {
+        error,
+      });
+    },
+    async () => {
+      // Evictions release descriptors a few turns later; a burst of new connections waits in
+      // the kernel's queue for them instead of being refused.
+      while (closingCount >= MAX_CLOSING && !closing) {
+        await new Promise<void>((resolve) => (released = resolve));
+        released = undefined;
+      }
+    },
+  );
 
   /** Beyond the cap with nothing to evict: a 503 or a nack, or a close if even that is too much. */
   function refuse(conn: Deno.Conn): void {
