@@ -10,6 +10,7 @@ import {
   type PowerControl,
   type ReloadReport,
   ShuttingDownError,
+  SLOT_STATES,
 } from "../actors/mod.ts";
 import { type ConfigIssue, parseOutlet, parseOutletList } from "../config/mod.ts";
 import { OUTLET_NAME_RULE, type OutletId } from "../drivers/mod.ts";
@@ -41,6 +42,9 @@ const Pdu = z.object({
   name: z.string(),
   driver: z.string(),
   state: z.enum(["idle", "busy", "failed", "unavailable", "stopping"]),
+  slot: z.enum(SLOT_STATES).openapi({
+    description: "the PDU's lifecycle state (docs/architecture.md)",
+  }),
   queueDepth: z.number().int(),
   queueLimit: z.number().int(),
   restarts: z.number().int(),

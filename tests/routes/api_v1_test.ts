@@ -227,6 +227,14 @@ Deno.test("the OpenAPI document describes routes that exist", async () => {
     assert.doesNotMatch(String(r.json.error ?? ""), /^no route/, `${entry} is routed`);
     if (verb === "HEAD") assert.equal(r.status, 200, `${entry} is routed`);
   }
+  // Every field /pdus answers is in the schema (the slot state was missing from it).
+  const schema = (doc as unknown as {
+    components: { schemas: { Pdu: { properties: Record<string, unknown> } } };
+  }).components.schemas.Pdu;
+  const served = (await api(d, "GET", "/api/v1/pdus")).json.pdus as Record<string, unknown>[];
+  for (const key of Object.keys(served[0] ?? {})) {
+    assert.ok(key in schema.properties, `Pdu.${key} is documented`);
+  }
 });
 
 Deno.test("reload via the API adds, removes and changes PDUs; an invalid config is refused", async () => {
