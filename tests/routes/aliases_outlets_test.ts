@@ -3,6 +3,8 @@
  * with or without upstream's `group` key) and each PDU's `outletRange` in `/api/v1/pdus`.
  */
 import assert from "node:assert/strict";
+import { createSupervisor, SILENT_LOGGER } from "../../actors/mod.ts";
+import { loadConfig } from "../../config/mod.ts";
 import { startDaemon } from "../_helpers/daemon.ts";
 
 let counter = 0;
@@ -80,4 +82,25 @@ Deno.test("GET /api/v1/pdus gives each PDU's outlet range, null where the driver
   assert.deepEqual(byName[a]?.outlets, {});
   const one = await (await fetch(`${d.url}/api/v1/pdus/${b}`)).json() as { outletRange: unknown };
   assert.deepEqual(one.outletRange, { min: 0, max: 2 });
+});
+
+Deno.test("a reload replaces the aliases and the outlet ranges", async () => {
+  const p = unique("rl-p");
+  await using control = createSupervisor(
+    await loadConfig({
+      pdus: { [p]: { driver: "simulated", outlets: 4 } },
+      aliases: { a: { hostname: p, port: 1 } },
+    }),
+    { log: SILENT_LOGGER },
+  );
+  assert.deepEqual(control.listAliases(), [{ name: "a", pdu: p, outlet: 1 }]);
+  assert.deepEqual(control.snapshot()[0]?.outletRange, { min: 1, max: 4 });
+  control.reload(
+    await loadConfig({
+      pdus: { [p]: { driver: "simulated", outlets: 2 } },
+      aliases: { b: { hostname: p, port: 2, group: "g" } },
+    }),
+  );
+  assert.deepEqual(control.listAliases(), [{ name: "b", pdu: p, outlet: 2 }]);
+  assert.deepEqual(control.snapshot()[0]?.outletRange, { min: 1, max: 2 });
 });
