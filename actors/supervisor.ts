@@ -38,6 +38,11 @@ export interface PduSnapshot {
   lastError: string | null;
   /** Outlets pdud has set, with the state it set. */
   outlets: Record<string, { state: "on" | "off"; at: string }>;
+  /**
+   * The outlet numbers the driver accepts (its descriptor's `outletRange`), so a client can
+   * list outlets pdud has not touched yet; null when the driver declares none or is missing.
+   */
+  outletRange: { min: number; max: number } | null;
 }
 
 /** What a shutdown could not finish. */
@@ -82,6 +87,8 @@ export interface PowerControl {
   resolveGroupMembers(group: string): readonly GroupMember[] | undefined;
   /** Every group with its outlets, in config order. */
   listGroups(): { name: string; members: readonly GroupMember[] }[];
+  /** Every alias with the PDU and outlet it names, in config order. */
+  listAliases(): { name: string; pdu: string; outlet: OutletId }[];
   /** Every PDU's state. */
   snapshot(): PduSnapshot[];
   /** Applies a new config; queues are kept. Throws ShuttingDownError once shutdown began. */
@@ -284,7 +291,7 @@ export class Supervisor implements PowerControl, AsyncDisposable {
         break;
     }
     const descriptor = this.#find(slot.config.driver);
-    const range = descriptor?.outletRange?.(slot.config.options);
+    const range = this.#outletRange(slot);
     if (typeof command.outlet === "string" && !descriptor?.namedOutlets) {
       return refuse(
         "bad_outlet",
@@ -405,6 +412,18 @@ export class Supervisor implements PowerControl, AsyncDisposable {
     return [...this.#groupMembers].map(([name, members]) => ({ name, members }));
   }
 
+  listAliases(): { name: string; pdu: string; outlet: OutletId }[] {
+    return Object.entries(this.#aliases).map(([name, a]) => ({
+      name,
+      pdu: a.hostname,
+      outlet: a.port,
+    }));
+  }
+
+  #outletRange(slot: Slot): { min: number; max: number } | undefined {
+    return this.#find(slot.config.driver)?.outletRange?.(slot.config.options);
+  }
+
   /**
    * Seeds what pdud last set (from the audit log at start), so outlet state survives a
    * restart of pdud; marked "commanded" as any state pdud did not read from the device.
@@ -435,6 +454,7 @@ export class Supervisor implements PowerControl, AsyncDisposable {
             [outlet, v],
           ) => [String(outlet), { state: v.state, at: new Date(v.at).toISOString() }]),
         ),
+        outletRange: this.#outletRange(slot) ?? null,
       };
     });
   }

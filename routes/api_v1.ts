@@ -50,6 +50,10 @@ const Pdu = z.object({
   restarts: z.number().int(),
   lastError: z.string().nullable(),
   outlets: z.record(z.string(), Outlet),
+  outletRange: z.object({ min: z.number().int(), max: z.number().int() }).nullable().openapi({
+    description:
+      "the outlet numbers the driver accepts (its outletRange); null when it declares none",
+  }),
 }).openapi("Pdu");
 
 const Result = z.object({
@@ -82,6 +86,12 @@ const Group = z.object({
     }),
   })),
 }).openapi("Group");
+
+const Alias = z.object({
+  name: z.string(),
+  pdu: z.string(),
+  outlet: OutletIdSchema,
+}).openapi("Alias");
 
 const OutletState = z.object({
   pdu: z.string(),
@@ -378,6 +388,16 @@ export function apiV1Routes(control: PowerControl, options: ApiOptions): OpenAPI
       }
       return { targets: members };
     },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/aliases",
+      summary: "Every alias (config `aliases`) with the PDU and outlet it names, in config order",
+      responses: { 200: json(z.object({ aliases: z.array(Alias) }), "the aliases") },
+    }),
+    (c) => c.json({ aliases: control.listAliases() }, 200),
   );
 
   app.openapi(

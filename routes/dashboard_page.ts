@@ -135,11 +135,14 @@ export const APP_JS = String.raw`"use strict";
 (() => {
   const TOKEN_KEY = "pdud.token";
   const MAX_ACTIVITY = 100;
+  // A range wider than this (modbustcp's coils are 0..65535) would bury the known outlets in
+  // empty rows: such a PDU lists only known and named outlets, as before the range was known.
+  const MAX_LISTED = 128;
   const $ = (id) => document.getElementById(id);
   const view = {
     scope: null,
     pdus: new Map(), // name -> { data, outlets: Map(n -> { state, source }), card, rows: Map }
-    labels: new Map(), // "pdu\u0000outlet" -> ["alias (group)", ...]
+    labels: new Map(), // "pdu\u0000outlet" -> ["board-1", "alias (group)", "group", ...]
     filter: "",
     stream: null,
     lastId: null,
@@ -243,17 +246,30 @@ export const APP_JS = String.raw`"use strict";
 
   // --- data -----------------------------------------------------------------------------
   async function load() {
-    const [pdus, groups] = await Promise.all([api("/api/v1/pdus"), api("/api/v1/groups")]);
+    const [pdus, groups, aliases] = await Promise.all([
+      api("/api/v1/pdus"),
+      api("/api/v1/groups"),
+      api("/api/v1/aliases"),
+    ]);
     if (pdus.status === 401) return start();
     if (!pdus.ok) return message("Could not read the PDUs: " + ((pdus.body && pdus.body.error) || pdus.status));
     view.labels.clear();
+    const label = (pdu, outlet, text) => {
+      const k = key(pdu, outlet);
+      const list = view.labels.get(k) || [];
+      list.push(text);
+      view.labels.set(k, list);
+    };
+    // An alias with upstream's group key is also a group member: named once, as "alias (group)".
+    const grouped = new Set();
     for (const g of (groups.ok && groups.body.groups) || []) {
       for (const m of g.members) {
-        const k = key(m.pdu, m.outlet);
-        const list = view.labels.get(k) || [];
-        list.push(m.alias ? m.alias + " (" + g.name + ")" : g.name);
-        view.labels.set(k, list);
+        if (m.alias) grouped.add(m.alias);
+        label(m.pdu, m.outlet, m.alias ? m.alias + " (" + g.name + ")" : g.name);
       }
+    }
+    for (const a of (aliases.ok && aliases.body.aliases) || []) {
+      if (!grouped.has(a.name)) label(a.pdu, a.outlet, a.name);
     }
     const seen = new Set();
     for (const data of pdus.body.pdus) {
@@ -340,7 +356,19 @@ export const APP_JS = String.raw`"use strict";
     const numbers = new Set(pdu.outlets.keys());
     for (const k of view.labels.keys()) {
       const [p, n] = k.split("\u0000");
-      if (p === pdu.name) numbers.add(Number(n));
+      // Rows are numbered: an alias naming an outlet of a named-outlet driver has no row.
+      if (p === pdu.name && /^\d+$/.test(n)) numbers.add(Number(n));
+    }
+    const range = d && d.outletRange;
+    if (range && range.max - range.min < MAX_LISTED) {
+      for (let n = range.min; n <= range.max; n++) numbers.add(n);
+    }
+    for (const [n, row] of pdu.rows) {
+      // A reload that shrank the PDU (or dropped an alias) takes its rows away.
+      if (!numbers.has(n)) {
+        row.tr.remove();
+        pdu.rows.delete(n);
+      }
     }
     for (const n of [...numbers].sort((a, b) => a - b)) renderRow(pdu, n);
     pdu.empty.hidden = numbers.size > 0;

@@ -49,7 +49,10 @@ async function open(browser: Browser, url: string): Promise<Page> {
   return page;
 }
 
-/** The row of outlet `n` on PDU `pdu` (reads it through the page's form when not shown yet). */
+/**
+ * The row of outlet `n` on PDU `pdu`, its state known: every outlet in the PDU's range is listed
+ * from the start, as "unknown" until read, so an unknown one is read through the page's form.
+ */
 async function row(page: Page, pdu: string, n: number): Promise<string> {
   const selector = `article.pdu[data-test-pdu="${pdu}"] tr[data-outlet="${n}"]`;
   await page.evaluate((name) => {
@@ -57,10 +60,14 @@ async function row(page: Page, pdu: string, n: number): Promise<string> {
       if (a.querySelector("h2")?.textContent === name) a.setAttribute("data-test-pdu", name);
     }
   }, pdu);
-  if (!await page.$(selector)) {
+  const known = (s: string) => {
+    const state = document.querySelector(s)?.querySelector("td .badge")?.textContent;
+    return state !== undefined && state !== "unknown";
+  };
+  if (!await page.evaluate(known, selector)) {
     await page.type(`article.pdu[data-test-pdu="${pdu}"] .read-any input`, String(n));
     await page.click(`article.pdu[data-test-pdu="${pdu}"] .read-any button`);
-    await page.waitForSelector(selector);
+    await page.waitForFunction(known, {}, selector);
   }
   return selector;
 }
@@ -84,6 +91,52 @@ browserTest(
     const ui = await fetch(`${pdud.url}/ui/`);
     assert.equal(ui.status, 200);
     assert.match(await ui.text(), /<script src="\/ui\/app.js" defer><\/script>/);
+    assert.deepEqual((page as Page & { errors: string[] }).errors, []);
+  },
+);
+
+browserTest(
+  "every outlet of the demo's PDUs is listed, unknown until known, with the aliases' names",
+  async (browser) => {
+    await using pdud = await startPdud();
+    const page = await open(browser, pdud.url);
+    const outlets = await page.$$eval("article.pdu", (as) =>
+      as.map((a) => ({
+        pdu: a.querySelector("h2")?.textContent,
+        rows: [...a.querySelectorAll("tr[data-outlet]")].map((tr) => ({
+          n: tr.getAttribute("data-outlet"),
+          names: tr.querySelector("td.names")?.textContent,
+          state: tr.querySelector("td .badge")?.textContent,
+        })),
+      })));
+    const numbers = (k: number, first = 1) =>
+      Array.from({ length: k }, (_, i) => String(i + first));
+    // config/demo.ts: demo-rack-a 8 outlets, demo-rack-b 16, demo-flaky 4, none switched yet.
+    assert.deepEqual(outlets.map((p) => [p.pdu, p.rows.map((r) => r.n)]), [
+      ["demo-rack-a", numbers(8)],
+      ["demo-rack-b", numbers(16)],
+      ["demo-flaky", numbers(4)],
+    ]);
+    for (const p of outlets) {
+      for (const r of p.rows) assert.equal(r.state, "unknown", `${p.pdu} outlet ${r.n}`);
+    }
+    // The demo's aliases carry no group key: they are named by GET /api/v1/aliases.
+    const named = outlets.flatMap((p) =>
+      p.rows.filter((r) => r.names !== "").map((r) => [p.pdu, r.n, r.names])
+    );
+    assert.deepEqual(named, [["demo-rack-a", "1", "board-1"], ["demo-rack-b", "2", "board-2"]]);
+
+    // The filter finds an outlet by its alias.
+    await page.type("#filter", "board-2");
+    const shown = await page.$$eval(
+      "article.pdu:not([hidden]) tr[data-outlet]:not([hidden])",
+      (trs) =>
+        trs.map((tr) =>
+          tr.closest("article")?.querySelector("h2")?.textContent + " " +
+          tr.getAttribute("data-outlet")
+        ),
+    );
+    assert.deepEqual(shown, ["demo-rack-b 2"]);
     assert.deepEqual((page as Page & { errors: string[] }).errors, []);
   },
 );
@@ -264,7 +317,10 @@ browserTest("the page keeps its token and catches up when pdud restarts", async 
     });
     assert.equal(switched.status, 200);
     await switched.body?.cancel();
-    await page.waitForSelector('tr[data-outlet="9"]', { timeout: 10_000 });
+    await page.waitForFunction(
+      () => document.querySelector('tr[data-outlet="9"] td .badge')?.textContent === "off",
+      { timeout: 10_000 },
+    );
     assert.equal(await page.$eval("#conn", (c) => c.textContent), "Live");
     assert.equal(await page.$eval("#login", (f) => f.checkVisibility()), false);
   } finally {
@@ -290,7 +346,7 @@ browserTest("hostile PDU, alias and group names are shown as text, never run", a
     "tr[data-outlet] td.names",
     (tds) => tds.map((td) => td.textContent),
   );
-  assert.deepEqual(names, [`${script} (${img})`, bold]);
+  assert.deepEqual(names, [`${script} (${img})`, bold, "", ""]);
 
   // The name travels through a confirmation, a command and the activity list: still text.
   const dialogs: string[] = [];
@@ -311,7 +367,7 @@ browserTest("hostile PDU, alias and group names are shown as text, never run", a
   await page.type("#filter", "<img");
   assert.deepEqual(
     await page.$$eval("tr[data-outlet]", (trs) => trs.map((tr) => (tr as HTMLElement).hidden)),
-    [false, true],
+    [false, true, true, true],
   );
   assert.equal(
     await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned),

@@ -39,6 +39,7 @@ function fakeControl(submitted: SubmitRequest[]): PowerControl {
     resolveGroup: () => undefined,
     resolveGroupMembers: (g) => g === "group1" ? [{ pdu: "pdu1", outlet: 1 }] : undefined,
     listGroups: () => [],
+    listAliases: () => [],
     snapshot: () => [],
     reload: () => ({ added: [], removed: [], changed: [] }),
     shutdown: () => Promise.resolve({ unfinished: [] }),

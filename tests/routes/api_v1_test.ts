@@ -204,6 +204,7 @@ Deno.test("the OpenAPI document describes routes that exist", async () => {
     "get /pdus/{name}/outlets/{outlet}",
     "post /pdus/{name}/outlets/{outlets}/{command}",
     "get /groups",
+    "get /aliases",
     "post /groups/{group}/{command}",
     "get /jobs/{id}",
     "post /reload",

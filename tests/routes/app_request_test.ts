@@ -45,6 +45,9 @@ class FakeControl implements PowerControl {
   listGroups() {
     return [{ name: "rack", members: this.resolveGroupMembers("rack")! }];
   }
+  listAliases() {
+    return [{ name: "dut1", pdu: "pdu1", outlet: 5 }];
+  }
   snapshot(): PduSnapshot[] {
     return [];
   }
