@@ -31,34 +31,23 @@ const OUTLET = Symbol("outlet");
 const ACTION = Symbol("action");
 type Step = string | typeof OUTLET | typeof ACTION;
 
+/** AOS v3 rack PDUs: Outlet Management, then the outlet's Control Outlet menu. */
+const AOS_V3: Step[] = [
+  "Device Manager",
+  "Outlet Management",
+  "Outlet Control/Configuration",
+  OUTLET,
+  "Control Outlet",
+  ACTION,
+];
+
 /** Menu paths per model, from the main menu to the outlet's immediate on/off commands. */
 const PATHS: Record<string, Step[]> = {
-  apc7952: [
-    "Device Manager",
-    "Outlet Management",
-    "Outlet Control/Configuration",
-    OUTLET,
-    "Control Outlet",
-    ACTION,
-  ],
-  apc7921: [
-    "Device Manager",
-    "Outlet Management",
-    "Outlet Control/Configuration",
-    OUTLET,
-    "Control Outlet",
-    ACTION,
-  ],
+  apc7952: AOS_V3,
+  apc7921: AOS_V3,
   // Upstream's apc7932 goes from the outlet straight to Immediate On/Off; fence_apc, PowerMan
   // and APC's AP79xx guide show a "Control Outlet" menu between. Either is taken (see below).
-  apc7932: [
-    "Device Manager",
-    "Outlet Management",
-    "Outlet Control/Configuration",
-    OUTLET,
-    "Control Outlet",
-    ACTION,
-  ],
+  apc7932: AOS_V3,
   apc7900: ["Device Manager", "Outlet Control/Configuration", OUTLET, "Control Outlet", ACTION],
   apc7920: ["Device Manager", "Outlet Control/Configuration", OUTLET, "Control Outlet", ACTION],
   apc9218: ["Device Manager", OUTLET, "Control Outlet", ACTION],
