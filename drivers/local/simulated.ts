@@ -7,7 +7,7 @@
 import { z } from "zod";
 import type { DriverDescriptor, OutletState } from "../driver.ts";
 import { DriverError } from "../errors.ts";
-import { type Fault, FAULTS, SimulatedDevice } from "../simulator/device.ts";
+import { type Fault, FAULTS, SimulatedDevice } from "./device.ts";
 
 /** The simulated driver's keys. */
 export interface SimulatedOptions {

@@ -2,7 +2,8 @@
  * The local family's in-process `simulated` driver (the demo's and the actor tests' PDU)
  * through the shared conformance suite: the same faults as every networked driver.
  */
-import { findDriver, simulatedDevice, type Simulator } from "../../../drivers/mod.ts";
+import { findDriver, simulatedDevice } from "../../../drivers/mod.ts";
+import { type Simulator } from "../../../simulators/mod.ts";
 import { SIMULATED_DEVICES } from "../../../drivers/mod.ts";
 import { conformance } from "../../_helpers/conformance.ts";
 
