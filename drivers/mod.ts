@@ -44,7 +44,12 @@ export {
   SimulatedDevice,
 } from "./local/device.ts";
 export { PLUGIN_HOST, pluginDescriptors, type PluginHost } from "./plugins.ts";
-export { SIMULATED_DEVICES, simulatedDevice } from "./local/simulated.ts";
+export {
+  SIMULATED_DEVICES,
+  simulatedDevice,
+  type SimulatedDevices,
+  simulatedDriver,
+} from "./local/simulated.ts";
 
 /** Every driver descriptor, grouped by family. */
 export const DRIVERS: readonly AnyDriverDescriptor[] = [

@@ -38,7 +38,12 @@ import { HID_SIMULATORS } from "./usb/hid.ts";
 import { SERVOD_SIMULATOR } from "./xmlrpc/servo.ts";
 
 export * from "./kind.ts";
-export { SIMULATED_DEVICES, simulatedDevice } from "../drivers/mod.ts";
+export {
+  SIMULATED_DEVICES,
+  simulatedDevice,
+  type SimulatedDevices,
+  simulatedDriver,
+} from "../drivers/mod.ts";
 
 /** Every simulator kind, for `pdud simulate`, grouped by driver family. */
 export const SIMULATORS: readonly AnySimulatorKind[] = [
