@@ -8,6 +8,8 @@ COPY routes ./routes
 COPY actors ./actors
 COPY config ./config
 COPY drivers ./drivers
+# Only `pdud simulate` loads these; the daemon never does (tests/module_graph_test.ts).
+COPY simulators ./simulators
 RUN deno cache main.ts pduclient.ts
 USER deno
 EXPOSE 16421
