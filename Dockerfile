@@ -7,7 +7,10 @@ COPY cli ./cli
 COPY routes ./routes
 COPY actors ./actors
 COPY config ./config
+COPY daemon ./daemon
 COPY drivers ./drivers
+# Only `pdud simulate` loads these; the daemon never does (tests/module_graph_test.ts).
+COPY simulators ./simulators
 RUN deno cache main.ts pduclient.ts
 USER deno
 EXPOSE 16421

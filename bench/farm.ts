@@ -21,8 +21,8 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { SimulatedDevice } from "../drivers/simulator/mod.ts";
-import { TASMOTA_SIMULATOR, tasmotaResponse } from "../drivers/http/tasmota_simulator.ts";
+import { SimulatedDevice } from "../simulators/mod.ts";
+import { TASMOTA_SIMULATOR, tasmotaResponse } from "../simulators/http/tasmota.ts";
 
 const { values } = parseArgs({
   args: Deno.args,

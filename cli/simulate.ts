@@ -12,7 +12,7 @@ import {
   findSimulator,
   type Simulator,
   SIMULATORS,
-} from "../drivers/mod.ts";
+} from "../simulators/mod.ts";
 import { DEFAULT_DAEMON_PORT, formatHostPort, type HostPort, parseHostPort } from "./address.ts";
 import { HELP } from "./help.ts";
 

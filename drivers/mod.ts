@@ -1,19 +1,18 @@
 /**
- * Every driver and simulator pdud has, in static arrays (no discovery, no import side effects),
+ * Every driver pdud has, in static arrays (no discovery, no import side effects),
  * and lookups by upstream name. `drivers/` imports nothing of pdud outside itself.
  * @module
  */
 import type { AnyDriverDescriptor } from "./driver.ts";
-import type { AnySimulatorKind } from "./simulator/mod.ts";
-import { LOCAL_DRIVERS, LOCAL_SIMULATORS } from "./local/mod.ts";
-import { SNMP_DRIVERS, SNMP_SIMULATORS } from "./snmp/mod.ts";
-import { TELNET_DRIVERS, TELNET_SIMULATORS } from "./telnet/mod.ts";
-import { SSH_DRIVERS, SSH_SIMULATORS } from "./ssh/mod.ts";
-import { HTTP_DRIVERS, HTTP_SIMULATORS } from "./http/mod.ts";
-import { TCP_DRIVERS, TCP_SIMULATORS } from "./tcp/mod.ts";
-import { MODBUS_DRIVERS, MODBUS_SIMULATORS } from "./modbus/mod.ts";
-import { XMLRPC_DRIVERS, XMLRPC_SIMULATORS } from "./xmlrpc/mod.ts";
-import { USB_DRIVERS, USB_SIMULATORS } from "./usb/mod.ts";
+import { LOCAL_DRIVERS } from "./local/mod.ts";
+import { SNMP_DRIVERS } from "./snmp/mod.ts";
+import { TELNET_DRIVERS } from "./telnet/mod.ts";
+import { SSH_DRIVERS } from "./ssh/mod.ts";
+import { HTTP_DRIVERS } from "./http/mod.ts";
+import { TCP_DRIVERS } from "./tcp/mod.ts";
+import { MODBUS_DRIVERS } from "./modbus/mod.ts";
+import { XMLRPC_DRIVERS } from "./xmlrpc/mod.ts";
+import { USB_DRIVERS } from "./usb/mod.ts";
 
 export type {
   AnyDriverDescriptor,
@@ -37,9 +36,20 @@ export {
   scrubList,
   scrubText,
 } from "./scrub.ts";
-export * from "./simulator/mod.ts";
+export {
+  type DeviceOptions,
+  type Fault,
+  FAULTS,
+  type Received,
+  SimulatedDevice,
+} from "./local/device.ts";
 export { PLUGIN_HOST, pluginDescriptors, type PluginHost } from "./plugins.ts";
-export { SIMULATED_DEVICES, simulatedDevice } from "./local/simulated.ts";
+export {
+  SIMULATED_DEVICES,
+  simulatedDevice,
+  type SimulatedDevices,
+  simulatedDriver,
+} from "./local/simulated.ts";
 
 /** Every driver descriptor, grouped by family. */
 export const DRIVERS: readonly AnyDriverDescriptor[] = [
@@ -52,19 +62,6 @@ export const DRIVERS: readonly AnyDriverDescriptor[] = [
   ...MODBUS_DRIVERS,
   ...XMLRPC_DRIVERS,
   ...USB_DRIVERS,
-];
-
-/** Every simulator kind, for `pdud simulate`. */
-export const SIMULATORS: readonly AnySimulatorKind[] = [
-  ...LOCAL_SIMULATORS,
-  ...SNMP_SIMULATORS,
-  ...TELNET_SIMULATORS,
-  ...SSH_SIMULATORS,
-  ...HTTP_SIMULATORS,
-  ...TCP_SIMULATORS,
-  ...MODBUS_SIMULATORS,
-  ...XMLRPC_SIMULATORS,
-  ...USB_SIMULATORS,
 ];
 
 const BY_NAME = new Map<string, AnyDriverDescriptor>();
@@ -121,11 +118,6 @@ export function findDriver(name: string): AnyDriverDescriptor | undefined {
 /** Every registered driver name, sorted. */
 export function driverNames(): string[] {
   return [...BY_NAME.keys()].sort((a, b) => a.localeCompare(b));
-}
-
-/** The simulator kind with this name, or undefined. */
-export function findSimulator(name: string): AnySimulatorKind | undefined {
-  return SIMULATORS.find((s) => s.name === name);
 }
 
 /**

@@ -1,8 +1,10 @@
 /**
  * The layering rule, enforced by reading every source file's relative imports:
- * `main.ts`/`cli/` → `daemon/` → `routes/` → `actors/` → `config/` → `drivers/`. A file may import
- * only its own layer or one to its right; across top-level folders only through `mod.ts`; a
- * `_private` file or folder only from within the folder that holds it.
+ * `main.ts`/`cli/` → `daemon/` → `routes/` → `actors/` → `config/` → `simulators/` → `drivers/`. A
+ * file may import only its own layer or one to its right; across top-level folders only through
+ * `mod.ts`; a `_private` file or folder only from within the folder that holds it. `simulators/`
+ * stands apart from the daemon: only the command line (`pdud simulate`) imports it, never
+ * `daemon/`, `routes/`, `actors/`, `config/` or `drivers/` — tests and benchmarks may.
  */
 import assert from "node:assert/strict";
 import { dirname, join, normalize, relative } from "node:path";
@@ -10,9 +12,20 @@ import { dirname, join, normalize, relative } from "node:path";
 const ROOT = normalize(join(dirname(new URL(import.meta.url).pathname), ".."));
 
 /** Left to right: a layer may import itself and anything after it. */
-const LAYERS = [["main.ts", "pduclient.ts", "cli"], ["daemon"], ["routes"], ["actors"], [
-  "config",
-], ["drivers"]];
+const LAYERS = [
+  ["main.ts", "pduclient.ts", "cli"],
+  ["daemon"],
+  ["routes"],
+  ["actors"],
+  [
+    "config",
+  ],
+  ["simulators"],
+  ["drivers"],
+];
+
+/** Who may import `simulators/` besides itself: the command line, for `pdud simulate`. */
+const SIMULATOR_IMPORTERS = ["main.ts", "cli"];
 
 /**
  * Edges that bypass a face on purpose, each with its reason. Kept short: an entry here is a
@@ -67,6 +80,12 @@ export function violations(from: string, text: string): string[] {
       // lazily, one file each, so it has no face of its own.
       found.push(`${edge}: crosses into ${topOf(to)}/ without its mod.ts`);
     }
+    if (
+      topOf(to) === "simulators" && topOf(from) !== "simulators" &&
+      !SIMULATOR_IMPORTERS.includes(topOf(from))
+    ) {
+      found.push(`${edge}: only ${SIMULATOR_IMPORTERS.join(", ")} may import simulators/`);
+    }
     const segments = to.split("/");
     segments.forEach((segment, i) => {
       if (!segment.startsWith("_")) return;
@@ -111,6 +130,27 @@ Deno.test("architecture: the checker itself catches each kind of forbidden edge"
     violations("actors/a.ts", 'const m = await import("../daemon/mod.ts");')[0]!,
     /points up/,
   );
+  assert.match(
+    violations("drivers/local/a.ts", 'import { x } from "../../simulators/mod.ts";')[0]!,
+    /points up/,
+  );
+  assert.match(
+    violations("config/a.ts", 'const m = await import("../simulators/mod.ts");')[0]!,
+    /only main.ts, cli may import simulators/,
+  );
+  assert.match(
+    violations("daemon/a.ts", 'import { x } from "../simulators/mod.ts";')[0]!,
+    /only main.ts, cli may import simulators/,
+  );
+  assert.match(
+    violations("simulators/tcp/a.ts", 'import { x } from "../../drivers/tcp/_kasa_codec.ts";')[0]!,
+    /without its mod.ts/,
+  );
+  assert.deepEqual(
+    violations("simulators/tcp/a.ts", 'import { x } from "../../drivers/tcp/mod.ts";'),
+    [],
+  );
+  assert.deepEqual(violations("cli/simulate.ts", 'import { x } from "../simulators/mod.ts";'), []);
   assert.deepEqual(
     violations("drivers/http/a.ts", 'import { x } from "../_transport/http_client.ts";'),
     [],

@@ -25,6 +25,14 @@ Deno.test("Dockerfile builds on the official Deno image of the pinned version", 
       await Deno.stat(new URL(source, ROOT)); // throws NotFound for a missing COPY source
     }
   }
+  // Every source folder the programs import is in the image (daemon/ was missing once).
+  const copied = new Set(
+    [...dockerfile.matchAll(/^COPY\s+(.+)\s+\S+$/gm)].flatMap((m) => m[1]!.split(/\s+/)),
+  );
+  for (const program of ["main.ts", "pduclient.ts"]) {
+    const imports = (await read(program)).matchAll(/from "\.\/([a-z_]+)\//g);
+    for (const [, folder] of imports) assert.ok(copied.has(folder!), `COPY ${folder} (${program})`);
+  }
   assert.match(dockerfile, /ENTRYPOINT \[.*"main\.ts"\]/);
   assert.match(dockerfile, /^EXPOSE 16421$/m);
 });

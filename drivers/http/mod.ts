@@ -1,22 +1,13 @@
 /**
- * The http driver family: its descriptors and simulator kinds.
+ * The http driver family: its descriptors.
  * @module
  */
 import type { AnyDriverDescriptor } from "../driver.ts";
-import type { AnySimulatorKind } from "../simulator/mod.ts";
 import { BRENNENSTUHL_WSPL01_TASMOTA, SONOFF_S20_TASMOTA, TASMOTA } from "./tasmota.ts";
-import { TASMOTA_SIMULATOR } from "./tasmota_simulator.ts";
 import { SHELLY_GEN1, SHELLY_GEN2 } from "./shelly.ts";
 import { ESPHOME_HTTP } from "./esphome.ts";
 import { HOME_ASSISTANT_HTTP } from "./home_assistant.ts";
 import { NETIO_JSON } from "./netio_json.ts";
-import {
-  ESPHOME_SIMULATOR,
-  HOME_ASSISTANT_SIMULATOR,
-  NETIO_JSON_SIMULATOR,
-  SHELLY_GEN1_SIMULATOR,
-  SHELLY_GEN2_SIMULATOR,
-} from "./simulators.ts";
 import {
   ANEL_ADV,
   ANEL_HOME,
@@ -29,15 +20,6 @@ import {
   SERVERTECH_PRO2,
   UBUS,
 } from "./web_relays.ts";
-import {
-  ANEL_SIMULATOR,
-  INTELLINET_SIMULATOR,
-  IP9850_SIMULATOR,
-  LINDY_SIMULATOR,
-  SAINSMART_SIMULATOR,
-  SERVERTECH_SIMULATOR,
-  UBUS_SIMULATOR,
-} from "./web_relay_simulators.ts";
 
 /** Every http driver descriptor. */
 export const HTTP_DRIVERS: readonly AnyDriverDescriptor[] = [
@@ -61,19 +43,6 @@ export const HTTP_DRIVERS: readonly AnyDriverDescriptor[] = [
   UBUS,
 ];
 
-/** Every http simulator kind. */
-export const HTTP_SIMULATORS: readonly AnySimulatorKind[] = [
-  TASMOTA_SIMULATOR,
-  SHELLY_GEN1_SIMULATOR,
-  SHELLY_GEN2_SIMULATOR,
-  ESPHOME_SIMULATOR,
-  HOME_ASSISTANT_SIMULATOR,
-  NETIO_JSON_SIMULATOR,
-  ANEL_SIMULATOR,
-  INTELLINET_SIMULATOR,
-  IP9850_SIMULATOR,
-  LINDY_SIMULATOR,
-  SAINSMART_SIMULATOR,
-  SERVERTECH_SIMULATOR,
-  UBUS_SIMULATOR,
-];
+// What the simulators (simulators/http/) share with the drivers: one codec for both ends.
+export { verifyDigest } from "../_transport/http_client.ts";
+export { UBUS_ANONYMOUS_SESSION } from "./web_relays.ts";

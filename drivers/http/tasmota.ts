@@ -1,7 +1,7 @@
 /**
  * Tasmota smart plugs and strips over HTTP: `tasmota`, `sonoff_s20_tasmota` (1 relay),
  * `brennenstuhl_wspl01_tasmota` (2 relays). Tested against the Tasmota simulator in
- * `tasmota_simulator.ts`; protocol: Tasmota "Commands over HTTP"
+ * `simulators/http/tasmota.ts`; protocol: Tasmota "Commands over HTTP"
  * (https://tasmota.github.io/docs/Commands/#with-web-requests) —
  * `GET /cm?cmnd=Power<N> On|Off` answers `{"POWER<N>":"ON"}` (`{"POWER":"ON"}` on a one-relay
  * device); with a web password set, `user` and `password` query parameters are required.

@@ -4,12 +4,8 @@
  * @module
  */
 import type { AnyDriverDescriptor } from "../driver.ts";
-import type { AnySimulatorKind } from "../simulator/mod.ts";
 import { LOCALCMDLINE } from "./localcmdline.ts";
 import { SIMULATED } from "./simulated.ts";
 
 /** Every local driver descriptor. */
 export const LOCAL_DRIVERS: readonly AnyDriverDescriptor[] = [LOCALCMDLINE, SIMULATED];
-
-/** Local drivers need no simulator front end. */
-export const LOCAL_SIMULATORS: readonly AnySimulatorKind[] = [];

@@ -1,14 +1,13 @@
 /**
- * The modbus driver family: its descriptors and simulator kinds.
+ * The modbus driver family: its descriptors.
  * @module
  */
 import type { AnyDriverDescriptor } from "../driver.ts";
-import type { AnySimulatorKind } from "../simulator/mod.ts";
 import { MODBUSTCP } from "./modbustcp.ts";
-import { MODBUS_TCP_SIMULATOR } from "./simulator.ts";
 
 /** Every modbus driver descriptor. */
 export const MODBUS_DRIVERS: readonly AnyDriverDescriptor[] = [MODBUSTCP];
 
-/** Every modbus simulator kind. */
-export const MODBUS_SIMULATORS: readonly AnySimulatorKind[] = [MODBUS_TCP_SIMULATOR];
+// What the simulators (simulators/modbus/) share with the drivers: one codec for both ends.
+export { wholeNumber } from "../_options.ts";
+export { EXCEPTION, FUNCTION, MAX_PDU, MBAP_LENGTH } from "./_protocol.ts";

@@ -4,7 +4,7 @@
  * over a socket this driver owns. As upstream, an outlet is a coil address used verbatim (outlet
  * 3 is coil 3, counted from 0): Write Single Coil (0x05, 0xFF00 on / 0x0000 off) switches it and
  * Read Coils (0x01) reads it. Keys: `port` (502), `unit` (upstream's `slave` when absent, else 1).
- * Tested against the simulator in simulator.ts only.
+ * Tested against the simulator in simulators/modbus/modbustcp.ts only.
  *
  * One connection is kept open across operations, as upstream and most Modbus servers expect; it
  * is dropped after any failure so the next attempt starts clean.

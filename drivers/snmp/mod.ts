@@ -1,11 +1,9 @@
 /**
- * The snmp driver family: its descriptors and simulator kinds.
+ * The snmp driver family: its descriptors.
  * @module
  */
 import type { AnyDriverDescriptor } from "../driver.ts";
-import type { AnySimulatorKind } from "../simulator/mod.ts";
 import { CYBERPOWER, IP9258, SNMP_V1, SNMP_V2C, SNMP_V3 } from "./snmp.ts";
-import { APC_SNMP, CYBERPOWER_SNMP, GENERIC_SNMP, IP9258_SNMP } from "./simulator.ts";
 
 /** Every snmp driver descriptor. */
 export const SNMP_DRIVERS: readonly AnyDriverDescriptor[] = [
@@ -16,10 +14,11 @@ export const SNMP_DRIVERS: readonly AnyDriverDescriptor[] = [
   IP9258,
 ];
 
-/** Every snmp simulator kind. */
-export const SNMP_SIMULATORS: readonly AnySimulatorKind[] = [
-  APC_SNMP,
-  GENERIC_SNMP,
-  CYBERPOWER_SNMP,
-  IP9258_SNMP,
-];
+// What the simulators (simulators/snmp/) share with the drivers: one codec for both ends.
+export { loadNetSnmp } from "../_libraries.ts";
+export { MIB_OBJECTS } from "./snmp.ts";
+
+/** Adds pdud's DES/AES privacy to net-snmp; loaded only when an SNMPv3 user has a privacy key. */
+export async function installSnmpPrivacy(): Promise<void> {
+  (await import("./_privacy.ts")).installPrivacy();
+}

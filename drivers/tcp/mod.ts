@@ -1,17 +1,13 @@
 /**
  * The tcp driver family: devices spoken to over raw TCP sockets with their own binary or line
  * protocols (Devantech ETH and dS relay boards, Energenie EG-PMS LAN, TP-Link Kasa plugs). Its
- * descriptors and simulator kinds; imports nothing of pdud outside `drivers/`.
+ * descriptors; imports nothing of pdud outside `drivers/`.
  * @module
  */
 import type { AnyDriverDescriptor } from "../driver.ts";
-import type { AnySimulatorKind } from "../simulator/mod.ts";
 import { DEVANTECH_DS_DRIVERS, DEVANTECH_ETH_DRIVERS } from "./devantech.ts";
-import { DEVANTECH_DS, DEVANTECH_ETH } from "./devantech_simulator.ts";
 import { EGPMS } from "./egpms.ts";
-import { EGPMS_SIMULATOR } from "./egpms_simulator.ts";
 import { TPLINK } from "./tplink.ts";
-import { KASA_SIMULATOR } from "./tplink_simulator.ts";
 
 /** Every tcp driver descriptor. */
 export const TCP_DRIVERS: readonly AnyDriverDescriptor[] = [
@@ -21,10 +17,19 @@ export const TCP_DRIVERS: readonly AnyDriverDescriptor[] = [
   TPLINK,
 ];
 
-/** Every tcp simulator kind. */
-export const TCP_SIMULATORS: readonly AnySimulatorKind[] = [
-  DEVANTECH_ETH,
-  DEVANTECH_DS,
-  EGPMS_SIMULATOR,
-  KASA_SIMULATOR,
-];
+// What the simulators (simulators/tcp/) share with the drivers: one codec for both ends.
+export { DS_MODELS, ETH, ETH_MODELS } from "./devantech.ts";
+export {
+  authResponse,
+  decode,
+  DONT_SWITCH,
+  encode,
+  keyFor,
+  SOCKETS,
+  START,
+  STATE_OFF,
+  STATE_ON,
+  SWITCH_OFF,
+  SWITCH_ON,
+} from "./_egpms_cipher.ts";
+export { decodeKasa, encodeKasa, KASA_MAX_LENGTH, kasaLength } from "./_kasa_codec.ts";

@@ -7,7 +7,7 @@
  *
  * Upstream runs `bcu init [bootmode]` when the daemon starts; here it runs before the first
  * operation of each driver incarnation (no I/O at creation), and again after a failure.
- * Tested against the stand-in tool in tool_simulators.ts.
+ * Tested against the stand-in tool in simulators/usb/tools.ts.
  * @module
  */
 import { z } from "zod";

@@ -5,7 +5,7 @@
  * request sets each control in `ctrls` — `power_state` is active high (on → "on"), `warm_reset`
  * and `cold_reset` are active low (on → "off", releasing the reset). Keys: `ip` (localhost, not
  * the PDU name, as upstream), `port` (9999), `ctrls` (a name or a list, default cold_reset).
- * Tested against the simulator in simulator.ts only.
+ * Tested against the simulator in simulators/xmlrpc/servo.ts only.
  * @module
  */
 import { z } from "zod";

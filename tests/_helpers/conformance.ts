@@ -10,10 +10,9 @@ import {
   DriverError,
   type DriverErrorKind,
   type Fault,
-  findSimulator,
   SimulatedDevice,
-  type Simulator,
 } from "../../drivers/mod.ts";
+import { findSimulator, type Simulator } from "../../simulators/mod.ts";
 import { ManualClock } from "./clock.ts";
 import { memoryLogger } from "./log.ts";
 

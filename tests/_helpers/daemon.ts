@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { type Clock, SILENT_LOGGER } from "../../actors/mod.ts";
 import { loadConfig } from "../../config/mod.ts";
-import type { Simulator } from "../../drivers/mod.ts";
+import type { Simulator } from "../../simulators/mod.ts";
 import { type Daemon, startDaemon as start } from "../../daemon/mod.ts";
 
 /** A running test daemon. */

@@ -4,7 +4,8 @@
  * simulator's outlets), and the failure cases answered 503 with the device's reason.
  */
 import assert from "node:assert/strict";
-import { type DeviceOptions, findDriver, type Simulator } from "../../drivers/mod.ts";
+import { type DeviceOptions, findDriver } from "../../drivers/mod.ts";
+import { type Simulator } from "../../simulators/mod.ts";
 import { ManualClock } from "./clock.ts";
 import { conformance, type ConformanceCase, settle, startSimulator } from "./conformance.ts";
 import { assertDrivesOverHttp, control, startDaemon } from "./daemon.ts";

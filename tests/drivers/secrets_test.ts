@@ -12,8 +12,8 @@ import {
   REDACTED,
   scrubbedDriver,
   scrubbedLogger,
-  type Simulator,
 } from "../../drivers/mod.ts";
+import { type Simulator } from "../../simulators/mod.ts";
 import { collectSecrets } from "../../config/secrets.ts";
 import type { Config, PduConfig } from "../../config/schema.ts";
 import { createDriver, startSimulator } from "../_helpers/conformance.ts";

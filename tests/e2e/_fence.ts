@@ -4,7 +4,7 @@
  * each agent run being mostly a Python start-up and the agent's own waits).
  */
 import assert from "node:assert/strict";
-import type { Simulator } from "../../drivers/mod.ts";
+import type { Simulator } from "../../simulators/mod.ts";
 
 export function isFile(path: string): boolean {
   try {

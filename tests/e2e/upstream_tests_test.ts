@@ -6,7 +6,8 @@
  * or does differently on purpose is listed in docs/upstream-differences.md.
  */
 import assert from "node:assert/strict";
-import { findDriver, type Simulator } from "../../drivers/mod.ts";
+import { findDriver } from "../../drivers/mod.ts";
+import { type Simulator } from "../../simulators/mod.ts";
 import { numatoRelayId } from "../../drivers/usb/numato.ts";
 import { startSimulator } from "../_helpers/conformance.ts";
 import { control, startDaemon } from "../_helpers/daemon.ts";

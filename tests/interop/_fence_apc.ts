@@ -7,7 +7,7 @@
  * among them: there fence_apc must refuse without switching anything.
  */
 import assert from "node:assert/strict";
-import type { Simulator } from "../../drivers/mod.ts";
+import type { Simulator } from "../../simulators/mod.ts";
 import { startSimulator } from "../_helpers/conformance.ts";
 import { run, skipUnless } from "./_tools.ts";
 

@@ -5,7 +5,7 @@
  * the simulated outlet must follow. The script/model pairs are the firmware each script names.
  */
 import assert from "node:assert/strict";
-import type { Simulator } from "../../drivers/mod.ts";
+import type { Simulator } from "../../simulators/mod.ts";
 import { startSimulator } from "../_helpers/conformance.ts";
 import { run, skipUnless } from "./_tools.ts";
 

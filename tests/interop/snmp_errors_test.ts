@@ -6,7 +6,7 @@
  * outlet fails at once instead of waiting 45 s for the outlet to change.
  */
 import assert from "node:assert/strict";
-import type { Simulator } from "../../drivers/mod.ts";
+import type { Simulator } from "../../simulators/mod.ts";
 import { startSimulator } from "../_helpers/conformance.ts";
 import { run, skipUnless } from "./_tools.ts";
 

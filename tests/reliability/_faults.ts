@@ -10,13 +10,8 @@
  * file each (faults_<n>_test.ts), that `deno test --parallel` runs side by side.
  */
 import assert from "node:assert/strict";
-import {
-  type AnySimulatorKind,
-  type Fault,
-  SimulatedDevice,
-  simulatedDevice,
-  SIMULATORS,
-} from "../../drivers/mod.ts";
+import { type Fault, SimulatedDevice, simulatedDevice } from "../../drivers/mod.ts";
+import { type AnySimulatorKind, SIMULATORS } from "../../simulators/mod.ts";
 import { control, startDaemon } from "../_helpers/daemon.ts";
 
 const TIMEOUT = 0.5;

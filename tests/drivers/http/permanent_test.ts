@@ -3,7 +3,8 @@
  * device does not have); server errors and silence stay transient.
  */
 import assert from "node:assert/strict";
-import { DriverError, findDriver, type Simulator } from "../../../drivers/mod.ts";
+import { DriverError, findDriver } from "../../../drivers/mod.ts";
+import { type Simulator } from "../../../simulators/mod.ts";
 import { createDriver, startSimulator } from "../../_helpers/conformance.ts";
 
 async function failure(

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { findDriver, type Simulator } from "../../../drivers/mod.ts";
+import { findDriver } from "../../../drivers/mod.ts";
+import { type Simulator } from "../../../simulators/mod.ts";
 import { lindyLeds } from "../../../drivers/http/web_relays.ts";
 import { createDriver, startSimulator } from "../../_helpers/conformance.ts";
 import { type DriverRow, driverSuite } from "../../_helpers/driver_suite.ts";

@@ -2,9 +2,17 @@
  * The local family's in-process `simulated` driver (the demo's and the actor tests' PDU)
  * through the shared conformance suite: the same faults as every networked driver.
  */
-import { findDriver, simulatedDevice, type Simulator } from "../../../drivers/mod.ts";
-import { SIMULATED_DEVICES } from "../../../drivers/mod.ts";
+import assert from "node:assert/strict";
+import {
+  findDriver,
+  SIMULATED_DEVICES,
+  simulatedDevice,
+  type SimulatedDevices,
+  simulatedDriver,
+} from "../../../drivers/mod.ts";
+import { type Simulator } from "../../../simulators/mod.ts";
 import { conformance } from "../../_helpers/conformance.ts";
+import { memoryLogger } from "../../_helpers/log.ts";
 
 let count = 0;
 
@@ -28,3 +36,16 @@ function start(): Promise<Simulator> {
 }
 
 conformance({ name: "simulated", descriptor: findDriver("simulated")!, start, canBeGone: false });
+
+Deno.test("simulated: a driver built on its own device registry switches those devices, not the shared ones", async () => {
+  const devices: SimulatedDevices = new Map();
+  const driver = simulatedDriver(devices);
+  const options = driver.options.parse({ outlets: 2 });
+  const pdu = driver.create("own-registry", { options, log: memoryLogger() });
+  const signal = new AbortController().signal;
+  await pdu.setOutlet(2, "on", { signal });
+  assert.equal(devices.get("own-registry")?.get(2), "on");
+  assert.equal(await pdu.getOutlet!(2, { signal }), "on");
+  assert.equal(SIMULATED_DEVICES.has("own-registry"), false);
+  await pdu.close?.();
+});

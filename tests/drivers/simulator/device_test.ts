@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { SimulatedDevice } from "../../../drivers/simulator/mod.ts";
+import { SimulatedDevice } from "../../../simulators/mod.ts";
 
 Deno.test("simulated device: history and receive log stay bounded and keep the newest entries", () => {
   const device = new SimulatedDevice("long-running", { outlets: 4 });

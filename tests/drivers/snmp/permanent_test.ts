@@ -4,7 +4,8 @@
  * silence and genErr stay transient. No error message holds a community or key.
  */
 import assert from "node:assert/strict";
-import { DriverError, findDriver, type Simulator } from "../../../drivers/mod.ts";
+import { DriverError, findDriver } from "../../../drivers/mod.ts";
+import { type Simulator } from "../../../simulators/mod.ts";
 import { SnmpClient } from "../../../drivers/snmp/client.ts";
 import { createDriver, settle, startSimulator } from "../../_helpers/conformance.ts";
 import { ManualClock } from "../../_helpers/clock.ts";

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { type DeviceOptions, findDriver, type Simulator } from "../../../drivers/mod.ts";
+import { type DeviceOptions, findDriver } from "../../../drivers/mod.ts";
+import { type Simulator } from "../../../simulators/mod.ts";
 import { aesCfb, desCbc } from "../../../drivers/snmp/_privacy.ts";
 import { outletOid } from "../../../drivers/snmp/snmp.ts";
 import { conformance, settle, startSimulator } from "../../_helpers/conformance.ts";

@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
 import crypto from "node:crypto";
-import type { Simulator } from "../../../drivers/mod.ts";
+import type { Simulator } from "../../../simulators/mod.ts";
 import { startSimulator } from "../../_helpers/conformance.ts";
 
 type SshSimulator = Simulator & { hostkey: string; knownHostsFile: string };

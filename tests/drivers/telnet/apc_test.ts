@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { type DeviceOptions, findDriver, type Simulator } from "../../../drivers/mod.ts";
+import { type DeviceOptions, findDriver } from "../../../drivers/mod.ts";
+import { type Simulator } from "../../../simulators/mod.ts";
 import { conformance, createDriver, startSimulator } from "../../_helpers/conformance.ts";
 import { assertDrivesOverHttp, control, startDaemon } from "../../_helpers/daemon.ts";
 

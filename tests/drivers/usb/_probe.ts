@@ -1,5 +1,5 @@
 /** Whether these tests can simulate device nodes here, and if not, why (for skip reasons). */
-import { PtyEndpoint, socatAvailable } from "../../../drivers/usb/_pty.ts";
+import { PtyEndpoint, socatAvailable } from "../../../simulators/usb/_pty.ts";
 
 async function probe(): Promise<string> {
   if (!(await socatAvailable())) return "socat is not installed, so no pty can be simulated";

@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
-import { DriverError, findDriver, type Simulator } from "../../../drivers/mod.ts";
+import { DriverError, findDriver } from "../../../drivers/mod.ts";
+import { type Simulator } from "../../../simulators/mod.ts";
 import { NODE_SKIP } from "./_probe.ts";
-import type { NodeSimulator } from "../../../drivers/usb/_node_simulator.ts";
+import type { NodeSimulator } from "../../../simulators/usb/_node.ts";
 import { numatoRelayId } from "../../../drivers/usb/numato.ts";
 import { conformance, createDriver, startSimulator } from "../../_helpers/conformance.ts";
 import { assertDrivesOverHttp, control, startDaemon } from "../../_helpers/daemon.ts";

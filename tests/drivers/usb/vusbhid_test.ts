@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { DriverError, findDriver } from "../../../drivers/mod.ts";
-import type { ToolSimulator } from "../../../drivers/usb/tool_simulators.ts";
+import type { ToolSimulator } from "../../../simulators/usb/tools.ts";
 import { parseUsbrelayList } from "../../../drivers/usb/vusbhid.ts";
 import { conformance, createDriver, startSimulator } from "../../_helpers/conformance.ts";
 import { assertDrivesOverHttp, control, startDaemon } from "../../_helpers/daemon.ts";

@@ -4,7 +4,7 @@
  * `pdud simulate` expect, and the device's fault applied to one operation.
  * @module
  */
-import type { SimulatedDevice, Simulator } from "../simulator/mod.ts";
+import type { SimulatedDevice, Simulator } from "../kind.ts";
 import type { ByteReader, PtyEndpoint, PtyIo } from "./_pty.ts";
 
 /** A simulator whose device sits behind a local node; tests re-enumerate it through `endpoint`. */

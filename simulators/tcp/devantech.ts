@@ -11,9 +11,9 @@
  * @module
  */
 import { z } from "zod";
-import type { SimulatorKind } from "../simulator/mod.ts";
+import type { SimulatorKind } from "../kind.ts";
 import { writeLatin1 } from "../_transport/tcp_server.ts";
-import { DS_MODELS, ETH, ETH_MODELS } from "./devantech.ts";
+import { DS_MODELS, ETH, ETH_MODELS } from "../../drivers/tcp/mod.ts";
 import { deviceFault, type FaultReply, tcpSimulator, writeBytes } from "./_simulator.ts";
 
 const ETH_OPTIONS = z.object({

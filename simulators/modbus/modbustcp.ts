@@ -8,10 +8,15 @@
  * @module
  */
 import { z } from "zod";
-import { wholeNumber } from "../_options.ts";
-import type { Fault, SimulatedDevice, SimulatorKind } from "../simulator/mod.ts";
+import {
+  EXCEPTION,
+  FUNCTION,
+  MAX_PDU,
+  MBAP_LENGTH,
+  wholeNumber,
+} from "../../drivers/modbus/mod.ts";
+import type { Fault, SimulatedDevice, SimulatorKind } from "../kind.ts";
 import { serveSimulatorTcp, simulatorOn } from "../_transport/tcp_server.ts";
-import { EXCEPTION, FUNCTION, MAX_PDU, MBAP_LENGTH } from "./_protocol.ts";
 
 const OPTIONS = z.object({ "unit": wholeNumber(0, 255).default(1) }).strict();
 

@@ -11,9 +11,9 @@
  * @module
  */
 import { z } from "zod";
-import type { SimulatedDevice, Simulator, SimulatorKind } from "../simulator/mod.ts";
+import type { SimulatedDevice, Simulator, SimulatorKind } from "../kind.ts";
 import { serveSimulatorTcp, writeLatin1 } from "../_transport/tcp_server.ts";
-import { simulatorDirectory } from "./_node_simulator.ts";
+import { simulatorDirectory } from "./_node.ts";
 
 /** What one run of the stand-in tool answers. */
 interface Run {

@@ -6,7 +6,7 @@
  * @module
  */
 import { z } from "zod";
-import type { SimulatedDevice, Simulator, SimulatorKind } from "../simulator/mod.ts";
+import type { SimulatedDevice, Simulator, SimulatorKind } from "../kind.ts";
 import { serveSimulatorTcp, writeLatin1 } from "../_transport/tcp_server.ts";
 import { consoleFault, type ConsoleReply } from "./_console.ts";
 

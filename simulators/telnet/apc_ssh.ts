@@ -8,8 +8,8 @@
  * @module
  */
 import { Buffer } from "node:buffer";
-import type { SimulatedDevice } from "../simulator/mod.ts";
-import { listenSsh } from "../ssh/simulator.ts";
+import type { SimulatedDevice } from "../kind.ts";
+import { listenSsh } from "../ssh/ssh.ts";
 
 // deno-lint-ignore no-explicit-any
 type Any = any;

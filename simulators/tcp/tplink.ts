@@ -11,8 +11,8 @@
  * @module
  */
 import { z } from "zod";
-import type { SimulatorKind } from "../simulator/mod.ts";
-import { decodeKasa, encodeKasa, KASA_MAX_LENGTH, kasaLength } from "./_kasa_codec.ts";
+import type { SimulatorKind } from "../kind.ts";
+import { decodeKasa, encodeKasa, KASA_MAX_LENGTH, kasaLength } from "../../drivers/tcp/mod.ts";
 import { deviceFault, type FaultReply, tcpSimulator, writeBytes } from "./_simulator.ts";
 
 const OPTIONS = z.object({

@@ -10,7 +10,7 @@
  * @module
  */
 import { z } from "zod";
-import type { SimulatorKind } from "../simulator/mod.ts";
+import type { SimulatorKind } from "../kind.ts";
 import {
   authResponse,
   decode,
@@ -23,7 +23,7 @@ import {
   STATE_ON,
   SWITCH_OFF,
   SWITCH_ON,
-} from "./_egpms_cipher.ts";
+} from "../../drivers/tcp/mod.ts";
 import { deviceFault, GARBAGE, tcpSimulator, writeBytes } from "./_simulator.ts";
 
 const SESSION_TIMEOUT_MS = 4000;

@@ -5,11 +5,11 @@
  * @module
  */
 import { z } from "zod";
-import type { OutletState } from "../driver.ts";
-import type { SimulatedDevice, Simulator, SimulatorKind } from "../simulator/mod.ts";
+import type { OutletState } from "../../drivers/mod.ts";
+import type { SimulatedDevice, Simulator, SimulatorKind } from "../kind.ts";
 import { faultReply, serveSimulatorHttp, type SimulatedReply } from "../_transport/http_server.ts";
 import { simulatorOn } from "../_transport/tcp_server.ts";
-import { verifyDigest } from "../_transport/http_client.ts";
+import { verifyDigest } from "../../drivers/http/mod.ts";
 
 /** Runs one device operation with the device's fault knob applied. */
 export async function operate(

@@ -6,7 +6,7 @@
  * small web servers of PDUs behave.
  * @module
  */
-import type { Fault, SimulatedDevice } from "../simulator/mod.ts";
+import type { Fault, SimulatedDevice } from "../kind.ts";
 import { serveSimulatorTcp, type SimulatorTcpServer } from "./tcp_server.ts";
 
 /** What a simulator handler returns: a response, or what to do instead of answering. */

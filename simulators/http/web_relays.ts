@@ -6,10 +6,10 @@
  * @module
  */
 import { z } from "zod";
-import type { OutletState } from "../driver.ts";
-import type { SimulatedDevice, SimulatorKind } from "../simulator/mod.ts";
+import type { OutletState } from "../../drivers/mod.ts";
+import type { SimulatedDevice, SimulatorKind } from "../kind.ts";
 import { basicChallenge, basicOk, CREDENTIALS, operate, simulator } from "./simulators.ts";
-import { UBUS_ANONYMOUS_SESSION } from "./web_relays.ts";
+import { UBUS_ANONYMOUS_SESSION } from "../../drivers/http/mod.ts";
 
 const notFound = () => new Response("404 Not Found", { status: 404 });
 const badRequest = (why: string) => new Response(`400 Bad Request: ${why}`, { status: 400 });

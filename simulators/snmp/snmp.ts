@@ -19,9 +19,8 @@
  */
 import dgram from "node:dgram";
 import { z } from "zod";
-import type { SimulatedDevice, Simulator, SimulatorKind } from "../simulator/mod.ts";
-import { loadNetSnmp } from "../_libraries.ts";
-import { MIB_OBJECTS } from "./snmp.ts";
+import type { SimulatedDevice, Simulator, SimulatorKind } from "../kind.ts";
+import { installSnmpPrivacy, loadNetSnmp, MIB_OBJECTS } from "../../drivers/snmp/mod.ts";
 
 const USER = z.object({
   "username": z.string().min(1),
@@ -244,7 +243,7 @@ async function startAgentOn(
 ): Promise<Simulator> {
   const { options, hostname, port } = settings;
   const snmp = await loadNetSnmp();
-  if (options.users.some((u) => u.privpassphrase)) (await import("./_privacy.ts")).installPrivacy();
+  if (options.users.some((u) => u.privpassphrase)) await installSnmpPrivacy();
   const operations = new AbortController();
   const agent = snmp.createAgent(
     {

@@ -4,7 +4,7 @@
  * device that refuses looks like to a client, and what Deno.serve could not do).
  * @module
  */
-import type { SimulatedDevice, Simulator } from "../simulator/mod.ts";
+import type { SimulatedDevice, Simulator } from "../kind.ts";
 
 /** A running simulator TCP server. */
 export interface SimulatorTcpServer {

@@ -200,34 +200,3 @@ function delay(ms: number, signal?: AbortSignal): Promise<void> {
     signal?.addEventListener("abort", done, { once: true });
   });
 }
-
-/**
- * One command of a stream front end (a console line, a binary frame) under the device's fault:
- * `ok()` applies the command and gives the answer, `error()` the protocol's error answer,
- * `garbage` the junk the front end sends; "hang" means answer nothing, "hangup" close.
- */
-export async function streamFault<T>(
-  device: SimulatedDevice,
-  ok: () => T,
-  error: () => T,
-  garbage: T,
-): Promise<T | "hang" | "hangup"> {
-  const fault = await device.beginOperation();
-  try {
-    switch (fault) {
-      case "drop":
-      case "refuse":
-        return "hangup";
-      case "hang":
-        return "hang";
-      case "garbage":
-        return garbage;
-      case "error":
-        return error();
-      default:
-        return ok();
-    }
-  } finally {
-    device.endOperation();
-  }
-}

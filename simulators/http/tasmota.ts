@@ -4,7 +4,7 @@
  * @module
  */
 import { z } from "zod";
-import type { SimulatedDevice, Simulator, SimulatorKind } from "../simulator/mod.ts";
+import type { SimulatedDevice, Simulator, SimulatorKind } from "../kind.ts";
 import { faultReply, serveSimulatorHttp, type SimulatedReply } from "../_transport/http_server.ts";
 
 const OPTIONS = z.object({

@@ -1,13 +1,14 @@
 /**
  * The simulator framework: a simulated PDU is a SimulatedDevice (outlets and fault knobs) behind
  * a protocol front end that speaks a real device's protocol on a real socket. Each driver family
- * ships its front ends as SimulatorKind descriptors; `pdud simulate` and the tests start them.
+ * has its front ends as SimulatorKind descriptors under `simulators/<family>/`; `pdud simulate` and
+ * the tests start them. The device itself lives with the in-process `simulated` driver.
  *
- * Imports nothing of pdud outside `drivers/`.
+ * Imports nothing of pdud but `drivers/` (through its faces).
  * @module
  */
 import { z } from "zod";
-import { type DeviceOptions, type Fault, FAULTS, SimulatedDevice } from "./device.ts";
+import { type DeviceOptions, type Fault, FAULTS, SimulatedDevice } from "../drivers/mod.ts";
 
 export {
   type DeviceOptions,
@@ -15,8 +16,7 @@ export {
   FAULTS,
   type Received,
   SimulatedDevice,
-  streamFault,
-} from "./device.ts";
+} from "../drivers/mod.ts";
 
 /** Where a running simulator listens. */
 export interface SimulatorAddress {
@@ -100,4 +100,35 @@ export function deviceFromOptions(name: string, common: CommonSimulatorOptions):
     fault: common.fault,
   };
   return new SimulatedDevice(name, options);
+}
+
+/**
+ * One command of a stream front end (a console line, a binary frame) under the device's fault:
+ * `ok()` applies the command and gives the answer, `error()` the protocol's error answer,
+ * `garbage` the junk the front end sends; "hang" means answer nothing, "hangup" close.
+ */
+export async function streamFault<T>(
+  device: SimulatedDevice,
+  ok: () => T,
+  error: () => T,
+  garbage: T,
+): Promise<T | "hang" | "hangup"> {
+  const fault = await device.beginOperation();
+  try {
+    switch (fault) {
+      case "drop":
+      case "refuse":
+        return "hangup";
+      case "hang":
+        return "hang";
+      case "garbage":
+        return garbage;
+      case "error":
+        return error();
+      default:
+        return ok();
+    }
+  } finally {
+    device.endOperation();
+  }
 }

@@ -3,7 +3,7 @@
  * the console answers or what it does instead.
  * @module
  */
-import { type SimulatedDevice, streamFault } from "../simulator/mod.ts";
+import { type SimulatedDevice, streamFault } from "../kind.ts";
 
 /** A console's answer to a line: text, or "hang" (send nothing) or "hangup" (close). */
 export type ConsoleReply = string | "hang" | "hangup";

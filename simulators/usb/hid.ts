@@ -8,14 +8,9 @@
  * @module
  */
 import { z } from "zod";
-import type { SimulatorKind } from "../simulator/mod.ts";
+import type { SimulatorKind } from "../kind.ts";
 import { ByteReader, PtyEndpoint } from "./_pty.ts";
-import {
-  nodeOperation,
-  type NodeSimulator,
-  nodeSimulator,
-  simulatorDirectory,
-} from "./_node_simulator.ts";
+import { nodeOperation, type NodeSimulator, nodeSimulator, simulatorDirectory } from "./_node.ts";
 
 /** `ykush`. */
 export const YKUSH_SIMULATOR: SimulatorKind<{ model: "YKUSH" | "YKUSH3" | "YKUSHXS" }> = {

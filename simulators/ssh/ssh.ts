@@ -7,9 +7,8 @@
  */
 import { Buffer } from "node:buffer";
 import { z } from "zod";
-import type { SimulatedDevice, Simulator, SimulatorKind } from "../simulator/mod.ts";
-import { fingerprint } from "../_transport/ssh.ts";
-import { loadSsh2 } from "../_libraries.ts";
+import type { SimulatedDevice, Simulator, SimulatorKind } from "../kind.ts";
+import { fingerprint, loadSsh2 } from "../../drivers/ssh/mod.ts";
 
 const UBNT_OPTIONS = z.object({
   "username": z.string().min(1).default("ubnt"),

@@ -4,7 +4,7 @@
  * silence, or a closed connection).
  * @module
  */
-import { type SimulatedDevice, type Simulator, streamFault } from "../simulator/mod.ts";
+import { type SimulatedDevice, type Simulator, streamFault } from "../kind.ts";
 import { serveSimulatorTcp, simulatorOn, writeLatin1 } from "../_transport/tcp_server.ts";
 
 /**

@@ -33,14 +33,14 @@
  * @module
  */
 import { z } from "zod";
-import type { SimulatedDevice, Simulator, SimulatorKind } from "../simulator/mod.ts";
+import type { SimulatedDevice, Simulator, SimulatorKind } from "../kind.ts";
 import {
   serveSimulatorTcp,
   type SimulatorTcpServer,
   writeLatin1,
 } from "../_transport/tcp_server.ts";
 import { consoleFault, type ConsoleReply } from "./_console.ts";
-import { serveConsoleOverSsh } from "./apc_ssh_simulator.ts";
+import { serveConsoleOverSsh } from "./apc_ssh.ts";
 
 const IAC = 255, SB = 250, SE = 240, WILL = 251, DO = 253, ECHO = 1, SGA = 3, NAWS = 31;
 const MENU_MODELS = [

@@ -9,12 +9,18 @@
  * @module
  */
 import { z } from "zod";
-import type { OutletState } from "../driver.ts";
-import type { Simulator, SimulatorKind } from "../simulator/mod.ts";
+import type { OutletState } from "../../drivers/mod.ts";
+import type { Simulator, SimulatorKind } from "../kind.ts";
 import { faultReply, serveSimulatorHttp, type SimulatedReply } from "../_transport/http_server.ts";
 import type { XmlRpcValue } from "@foxglove/xmlrpc";
-import { loadXmlRpc, type XmlRpcLibrary } from "../_libraries.ts";
-import { CONTROLS, controlValue, SERVO_CONTROLS, type ServoControl } from "./servo.ts";
+import {
+  CONTROLS,
+  controlValue,
+  loadXmlRpc,
+  SERVO_CONTROLS,
+  type ServoControl,
+  type XmlRpcLibrary,
+} from "../../drivers/xmlrpc/mod.ts";
 
 const OPTIONS = z.object({ "ctrls": CONTROLS }).strict();
 

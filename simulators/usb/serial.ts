@@ -6,7 +6,7 @@
  * @module
  */
 import { z } from "zod";
-import type { SimulatedDevice, SimulatorKind } from "../simulator/mod.ts";
+import type { SimulatedDevice, SimulatorKind } from "../kind.ts";
 import { ByteReader, type ByteReader as Reader, PtyEndpoint, type PtyIo } from "./_pty.ts";
 import {
   latin1,
@@ -14,10 +14,15 @@ import {
   type NodeSimulator,
   nodeSimulator,
   simulatorDirectory,
-} from "./_node_simulator.ts";
-import { NUMATO_CHANNELS, numatoRelayId } from "./numato.ts";
-import { DEVANTECH_USB, DEVANTECH_USB_MODELS } from "./devantech_usb.ts";
-import { CONRAD, conradFrame } from "./conrad197720.ts";
+} from "./_node.ts";
+import {
+  CONRAD,
+  conradFrame,
+  DEVANTECH_USB,
+  DEVANTECH_USB_MODELS,
+  NUMATO_CHANNELS,
+  numatoRelayId,
+} from "../../drivers/usb/mod.ts";
 
 const NONE = z.object({}).strict();
 

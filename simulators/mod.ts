@@ -1,0 +1,96 @@
+/**
+ * Every simulator kind pdud has, in one static array, and the simulator framework. Simulators
+ * stand apart from the daemon: only `pdud simulate` (loaded lazily by main.ts), tests and
+ * benchmarks import this tree, so a daemon's module graph carries no simulator code. Each
+ * `simulators/<family>/` speaks its family's protocol with the codec it imports from that
+ * family's face in `drivers/` — never the reverse (tests/architecture_test.ts checks both).
+ * @module
+ */
+import type { AnySimulatorKind } from "./kind.ts";
+import { TASMOTA_SIMULATOR } from "./http/tasmota.ts";
+import {
+  ESPHOME_SIMULATOR,
+  HOME_ASSISTANT_SIMULATOR,
+  NETIO_JSON_SIMULATOR,
+  SHELLY_GEN1_SIMULATOR,
+  SHELLY_GEN2_SIMULATOR,
+} from "./http/simulators.ts";
+import {
+  ANEL_SIMULATOR,
+  INTELLINET_SIMULATOR,
+  IP9850_SIMULATOR,
+  LINDY_SIMULATOR,
+  SAINSMART_SIMULATOR,
+  SERVERTECH_SIMULATOR,
+  UBUS_SIMULATOR,
+} from "./http/web_relays.ts";
+import { MODBUS_TCP_SIMULATOR } from "./modbus/modbustcp.ts";
+import { APC_SNMP, CYBERPOWER_SNMP, GENERIC_SNMP, IP9258_SNMP } from "./snmp/snmp.ts";
+import { ACME_SSH, UBNT_MFI } from "./ssh/ssh.ts";
+import { DEVANTECH_DS, DEVANTECH_ETH } from "./tcp/devantech.ts";
+import { EGPMS_SIMULATOR } from "./tcp/egpms.ts";
+import { KASA_SIMULATOR } from "./tcp/tplink.ts";
+import { APC_CLI, APC_TELNET } from "./telnet/apc.ts";
+import { GUDE_TELNET, NETIO_KSHELL, SYNACCESS_TELNET } from "./telnet/line_devices.ts";
+import { SERIAL_SIMULATORS } from "./usb/serial.ts";
+import { TOOL_SIMULATORS } from "./usb/tools.ts";
+import { HID_SIMULATORS } from "./usb/hid.ts";
+import { SERVOD_SIMULATOR } from "./xmlrpc/servo.ts";
+
+export * from "./kind.ts";
+export {
+  SIMULATED_DEVICES,
+  simulatedDevice,
+  type SimulatedDevices,
+  simulatedDriver,
+} from "../drivers/mod.ts";
+
+/** Every simulator kind, for `pdud simulate`, grouped by driver family. */
+export const SIMULATORS: readonly AnySimulatorKind[] = [
+  // snmp
+  APC_SNMP,
+  GENERIC_SNMP,
+  CYBERPOWER_SNMP,
+  IP9258_SNMP,
+  // telnet
+  APC_TELNET,
+  APC_CLI,
+  NETIO_KSHELL,
+  GUDE_TELNET,
+  SYNACCESS_TELNET,
+  // ssh
+  UBNT_MFI,
+  ACME_SSH,
+  // http
+  TASMOTA_SIMULATOR,
+  SHELLY_GEN1_SIMULATOR,
+  SHELLY_GEN2_SIMULATOR,
+  ESPHOME_SIMULATOR,
+  HOME_ASSISTANT_SIMULATOR,
+  NETIO_JSON_SIMULATOR,
+  ANEL_SIMULATOR,
+  INTELLINET_SIMULATOR,
+  IP9850_SIMULATOR,
+  LINDY_SIMULATOR,
+  SAINSMART_SIMULATOR,
+  SERVERTECH_SIMULATOR,
+  UBUS_SIMULATOR,
+  // tcp
+  DEVANTECH_ETH,
+  DEVANTECH_DS,
+  EGPMS_SIMULATOR,
+  KASA_SIMULATOR,
+  // modbus
+  MODBUS_TCP_SIMULATOR,
+  // xmlrpc
+  SERVOD_SIMULATOR,
+  // usb
+  ...SERIAL_SIMULATORS,
+  ...TOOL_SIMULATORS,
+  ...HID_SIMULATORS,
+];
+
+/** The simulator kind with this name, or undefined. */
+export function findSimulator(name: string): AnySimulatorKind | undefined {
+  return SIMULATORS.find((s) => s.name === name);
+}
