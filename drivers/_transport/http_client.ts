@@ -23,6 +23,14 @@ export interface HttpCall {
   json?: unknown;
   /** Form body (application/x-www-form-urlencoded). */
   form?: Record<string, string>;
+  /** A body sent as it is (content type from `headers`). */
+  body?: string;
+  /** Extra request headers (the generic driver's `headers`); never quoted in messages. */
+  headers?: Record<string, string>;
+  /** Non-2xx statuses answered instead of thrown (a device whose state is its status code). */
+  acceptStatus?: readonly number[];
+  /** A client with the device's own CA certificates. */
+  client?: Deno.HttpClient | undefined;
   auth?: HttpAuth | undefined;
   signal: AbortSignal;
   /** The device's name in messages ("Shelly at 10.0.0.5"). */
@@ -61,7 +69,10 @@ export async function httpCall(call: HttpCall): Promise<HttpAnswer> {
       `${call.device} refused the credentials (HTTP ${response.status})`,
     );
   }
-  if (response.status < 200 || response.status > 299) {
+  if (
+    (response.status < 200 || response.status > 299) &&
+    !call.acceptStatus?.includes(response.status)
+  ) {
     // A 4xx says the request itself is wrong for this device (a relay it does not have, a
     // value it refuses); asking again gets the same answer. Timeouts and rate limits excepted.
     const permanent = response.status >= 400 && response.status < 500 &&
@@ -94,13 +105,16 @@ export async function httpCall(call: HttpCall): Promise<HttpAnswer> {
 
 async function send(call: HttpCall, auth: string | undefined): Promise<Response> {
   const headers: Record<string, string> = {};
-  let body: string | undefined;
+  let body: string | undefined = call.body;
   if (call.json !== undefined) {
     headers["content-type"] = "application/json";
     body = JSON.stringify(call.json);
   } else if (call.form !== undefined) {
     headers["content-type"] = "application/x-www-form-urlencoded";
     body = new URLSearchParams(call.form).toString();
+  }
+  for (const [name, value] of Object.entries(call.headers ?? {})) {
+    headers[name.toLowerCase()] = value;
   }
   if (auth) headers["authorization"] = auth;
   try {
@@ -109,6 +123,7 @@ async function send(call: HttpCall, auth: string | undefined): Promise<Response>
       headers,
       signal: call.signal,
       ...(body === undefined ? {} : { body }),
+      ...(call.client ? { client: call.client } : {}),
     });
   } catch (error) {
     if (call.signal.aborted) {

@@ -8,6 +8,7 @@ import { SHELLY_GEN1, SHELLY_GEN2 } from "./shelly.ts";
 import { ESPHOME_HTTP } from "./esphome.ts";
 import { HOME_ASSISTANT_HTTP } from "./home_assistant.ts";
 import { NETIO_JSON } from "./netio_json.ts";
+import { GENERIC_HTTP_DRIVERS } from "./generic.ts";
 import {
   ANEL_ADV,
   ANEL_HOME,
@@ -41,6 +42,7 @@ export const HTTP_DRIVERS: readonly AnyDriverDescriptor[] = [
   SAINSMART,
   SERVERTECH_PRO2,
   UBUS,
+  ...GENERIC_HTTP_DRIVERS,
 ];
 
 // What the simulators (simulators/http/) share with the drivers: one codec for both ends.
