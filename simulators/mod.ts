@@ -24,6 +24,7 @@ import {
   SERVERTECH_SIMULATOR,
   UBUS_SIMULATOR,
 } from "./http/web_relays.ts";
+import { HTTP_GENERIC_SIMULATOR } from "./http/generic.ts";
 import { MODBUS_TCP_SIMULATOR } from "./modbus/modbustcp.ts";
 import { APC_SNMP, CYBERPOWER_SNMP, GENERIC_SNMP, IP9258_SNMP } from "./snmp/snmp.ts";
 import { ACME_SSH, UBNT_MFI } from "./ssh/ssh.ts";
@@ -75,6 +76,7 @@ export const SIMULATORS: readonly AnySimulatorKind[] = [
   SAINSMART_SIMULATOR,
   SERVERTECH_SIMULATOR,
   UBUS_SIMULATOR,
+  HTTP_GENERIC_SIMULATOR,
   // tcp
   DEVANTECH_ETH,
   DEVANTECH_DS,

@@ -61,6 +61,7 @@ const OPTIONS = z.object({
     /^[A-Za-z0-9_$@-]+(\[\d+\])*(\.[A-Za-z0-9_$@-]+(\[\d+\])*)*$/,
     "expected a dotted path such as relays[0].state or output",
   ).optional(),
+  "reply_regex": z.string().optional(),
   "state_on": VALUE.optional(),
   "state_off": VALUE.optional(),
 }).strict().superRefine((o, ctx) => {
@@ -69,7 +70,7 @@ const OPTIONS = z.object({
   if (!o.url && !(o.url_on && o.url_off)) {
     issue("url", "expected url (or both url_on and url_off)");
   }
-  for (const key of ["state_regex", "state_regex_on", "state_regex_off"] as const) {
+  for (const key of ["state_regex", "state_regex_on", "state_regex_off", "reply_regex"] as const) {
     const source = o[key];
     if (source === undefined) continue;
     try {
@@ -232,7 +233,7 @@ function genericDriver(hostname: string, o: Options, defaultMethod: "PUT" | "GET
         });
       }
       const body = template === undefined ? undefined : fill(template, outlet, state);
-      await httpCall({
+      const answer = await httpCall({
         method,
         url: fill(url, outlet, state),
         ...(body === undefined ? {} : { body }),
@@ -242,6 +243,16 @@ function genericDriver(hostname: string, o: Options, defaultMethod: "PUT" | "GET
         device,
         client: await tls(),
       });
+      // Without reply_regex any 2xx is success, as labgrid takes it; with it, a device that
+      // answered something else (a login page, a captive portal) did not switch.
+      if (o.reply_regex !== undefined && !new RegExp(o.reply_regex).test(answer.text)) {
+        throw new DriverError(
+          "protocol",
+          `${device} answered ${state} of outlet ${outlet} with something reply_regex does not match: ${
+            printable(JSON.stringify(answer.text.slice(0, 60)))
+          }`,
+        );
+      }
     },
     close() {
       client?.close();
