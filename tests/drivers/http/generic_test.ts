@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { type DriverRow, driverSuite } from "../../_helpers/driver_suite.ts";
 import { startSimulator } from "../../_helpers/conformance.ts";
 import { control, startDaemon } from "../../_helpers/daemon.ts";
+import { parse } from "yaml";
 import { loadConfig } from "../../../config/mod.ts";
 import type { Simulator } from "../../../simulators/mod.ts";
 
@@ -231,4 +232,15 @@ Deno.test("http: config errors name the key and what was expected", async () => 
       },
     );
   }
+});
+
+Deno.test("http: the five recipes of docs/drivers.md load as they are written", async () => {
+  const doc = await Deno.readTextFile(new URL("../../../docs/drivers.md", import.meta.url));
+  const section = doc.slice(doc.indexOf("## Generic HTTP"), doc.indexOf("## Simulators"));
+  const block = /```yaml\n([\s\S]*?)```/.exec(section)?.[1];
+  assert.ok(block, "the section has a yaml block");
+  const pdus = parse(block) as Record<string, Record<string, unknown>>;
+  assert.equal(Object.keys(pdus).length, 5);
+  const config = await loadConfig({ pdus });
+  assert.deepEqual(Object.keys(config.pdus).sort(), Object.keys(pdus).sort());
 });
