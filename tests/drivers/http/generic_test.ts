@@ -244,3 +244,41 @@ Deno.test("http: the five recipes of docs/drivers.md load as they are written", 
   const config = await loadConfig({ pdus });
   assert.deepEqual(Object.keys(config.pdus).sort(), Object.keys(pdus).sort());
 });
+
+Deno.test("http: https with ca_file trusts the device's own certificate; without it the device is refused", async () => {
+  const fixtures = new URL("../../_fixtures/", import.meta.url);
+  const ca = new URL("selfsigned.crt", fixtures).pathname;
+  let relay = "0";
+  const seen: string[] = [];
+  await using server = Deno.serve({
+    hostname: "127.0.0.1",
+    port: 0,
+    cert: await Deno.readTextFile(ca),
+    key: await Deno.readTextFile(new URL("selfsigned.key", fixtures)),
+    onListen() {},
+  }, (request) => {
+    const path = new URL(request.url).pathname;
+    seen.push(`${request.method} ${path}`);
+    const m = /^\/relay\/1(?:\/([01]))?$/.exec(path);
+    if (!m || request.method !== "GET") return new Response("no", { status: 404 });
+    if (m[1]) relay = m[1];
+    return new Response(relay);
+  });
+  const url = `https://127.0.0.1:${server.addr.port}/relay/{index}/{value}`;
+  await using d = await startDaemon({
+    pdus: {
+      trusted: { driver: "simplerest", url, "ca_file": ca, retries: 1 },
+      untrusted: { driver: "simplerest", url, retries: 1 },
+    },
+  });
+  const on = await control(d, "on", { hostname: "trusted", port: 1 });
+  assert.equal(on.status, 200, on.body);
+  assert.equal(relay, "1");
+  const read = await (await fetch(`${d.url}/api/v1/pdus/trusted/outlets/1`)).json();
+  assert.equal(read.state, "on");
+  const refused = await control(d, "off", { hostname: "untrusted", port: 1 });
+  assert.equal(refused.status, 503);
+  assert.match(refused.body, /cannot reach HTTP device at 127\.0\.0\.1:\d+: .*certificate/i);
+  assert.equal(relay, "1", "the untrusted request never reached the relay");
+  assert.deepEqual(seen, ["GET /relay/1/1", "GET /relay/1"]);
+});
