@@ -4,6 +4,8 @@
  * challenge):
  * - `simplerest` (labgrid's simplerest relay): `GET /relay/N/1|0` switches and answers the new
  *   value, `GET /relay/N` answers `1` or `0`;
+ * - `rest` (labgrid's rest relay): `PUT /relay/N/value` with the body `1` or `0` switches,
+ *   `GET /relay/N/value` answers `1` or `0`;
  * - `json` (a REST device): `PUT /api/relays/N` with `{"on": true|false}` as application/json,
  *   `GET /api/relays/N` answering `{"relay": {"id": N, "on": true}}`.
  * Both: `GET /status/N` answers an HTML line `Relay N: <b>ON</b>` (for regex state reading), and
@@ -17,7 +19,7 @@ import { verifyDigest } from "../../drivers/http/mod.ts";
 import { basicChallenge, basicOk, operate, simulator } from "./simulators.ts";
 
 const OPTIONS = z.object({
-  "style": z.enum(["simplerest", "json"]).default("simplerest"),
+  "style": z.enum(["simplerest", "rest", "json"]).default("simplerest"),
   "auth": z.enum(["none", "basic", "digest", "bearer"]).default("none"),
   "username": z.string().default("admin"),
   "password": z.string().optional(),
@@ -59,6 +61,15 @@ function pduConfig(device: SimulatedDevice, o: Options, base: string): Record<st
     return {
       driver: "simplerest",
       url: `${base}/relay/{index}/{value}`,
+      "reply_regex": "^[01]$",
+      ...outlets,
+      ...auth,
+    };
+  }
+  if (o.style === "rest") {
+    return {
+      driver: "rest",
+      url: `${base}/relay/{index}/value`,
       "reply_regex": "^[01]$",
       ...outlets,
       ...auth,
@@ -161,6 +172,20 @@ async function handle(
     }
     return operate(device, request, () => {
       if (m[2] !== undefined) device.set(outlet, m[2] === "1" ? "on" : "off");
+      return new Response(device.get(outlet) === "on" ? "1" : "0");
+    });
+  }
+
+  if (o.style === "rest") {
+    const m = /^\/relay\/(\d+)\/value$/.exec(url.pathname);
+    const outlet = m ? outletOf(m[1]!) : undefined;
+    if (!m || outlet === undefined) return notFound;
+    if (request.method !== "GET" && request.method !== "PUT") return notAllowed("GET, PUT");
+    if (request.method === "PUT" && body !== "0" && body !== "1") {
+      return new Response("400 body must be 0 or 1", { status: 400 });
+    }
+    return operate(device, request, () => {
+      if (request.method === "PUT") device.set(outlet, body === "1" ? "on" : "off");
       return new Response(device.get(outlet) === "on" ? "1" : "0");
     });
   }

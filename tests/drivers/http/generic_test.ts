@@ -20,6 +20,14 @@ const ROWS: DriverRow[] = [
     badReason: new RegExp(`${DEVICE} refused the credentials \\(HTTP 401\\)`),
   },
   {
+    name: "rest (labgrid's PUT of 1|0)",
+    driver: "rest",
+    kind: "http-generic",
+    device: { outlets: 2 },
+    options: { style: "rest" },
+    error: new RegExp(`${DEVICE} answered HTTP 500`),
+  },
+  {
     name: "http (JSON REST, digest auth)",
     driver: "http",
     kind: "http-generic",
@@ -71,6 +79,17 @@ Deno.test("simplerest: GET /relay/{index}/{value} switches, GET /relay/{index} r
     "GET /relay/2/1",
     "GET /relay/2",
     "GET /relay/2/0",
+  ]);
+});
+
+Deno.test("rest: PUT 1|0 as the body, state from the same URL's answer (labgrid's rest)", async () => {
+  await using sim = await startSimulator("http-generic", { outlets: 2 }, { style: "rest" });
+  const base = `http://127.0.0.1:${sim.address.port}`;
+  await drive(sim, { driver: "rest", url: `${base}/relay/{index}/value`, outlets: 2 }, 2);
+  assert.deepEqual(sim.device.received.map((r) => r.text), [
+    "PUT /relay/2/value 1",
+    "GET /relay/2/value",
+    "PUT /relay/2/value 0",
   ]);
 });
 
