@@ -21,7 +21,7 @@ const VALUE = z.union([z.string(), z.number(), z.boolean()]).transform(String);
 const STATUSES = z.array(wholeNumber(100, 599)).min(1);
 const HTTP_URL = z.string().regex(/^https?:\/\//i, "expected an http:// or https:// URL template");
 
-const OPTIONS = z.object({
+const FIELDS = z.object({
   "url": HTTP_URL.optional(),
   "url_on": HTTP_URL.optional(),
   "url_off": HTTP_URL.optional(),
@@ -64,81 +64,101 @@ const OPTIONS = z.object({
   "reply_regex": z.string().optional(),
   "state_on": VALUE.optional(),
   "state_off": VALUE.optional(),
-}).strict().superRefine((o, ctx) => {
-  const issue = (path: string, message: string) =>
-    ctx.addIssue({ code: "custom", path: [path], message });
-  if (!o.url && !(o.url_on && o.url_off)) {
-    issue("url", "expected url (or both url_on and url_off)");
-  }
-  for (const key of ["state_regex", "state_regex_on", "state_regex_off", "reply_regex"] as const) {
-    const source = o[key];
-    if (source === undefined) continue;
-    try {
-      const groups = new RegExp(`${source}|`).exec("")!.length - 1;
-      if (key === "state_regex" && groups < 1) {
-        issue(key, "expected a regex with a capture group holding the state (state_on/state_off)");
-      }
-    } catch (error) {
-      issue(key, `not a valid regex: ${(error as Error).message}`);
+}).strict();
+
+/** The keys with the checks across them; `defaultMethod` is the driver name's (PUT or GET). */
+function optionsFor(defaultMethod: "PUT" | "GET") {
+  return FIELDS.superRefine((o, ctx) => {
+    const issue = (path: string, message: string) =>
+      ctx.addIssue({ code: "custom", path: [path], message });
+    if (!o.url && !(o.url_on && o.url_off)) {
+      issue("url", "expected url (or both url_on and url_off)");
     }
-  }
-  if ((o.state_regex_on === undefined) !== (o.state_regex_off === undefined)) {
-    issue("state_regex_on", "expected both state_regex_on and state_regex_off");
-  }
-  const modes = [
-    o.status_on || o.status_off ? "status_on/status_off" : "",
-    o.state_regex ? "state_regex" : "",
-    o.state_regex_on || o.state_regex_off ? "state_regex_on/state_regex_off" : "",
-    o.json_path ? "json_path" : "",
-  ].filter(Boolean);
-  if (modes.length > 1) {
-    issue(modes[0]!, `give one way to read the state, not ${modes.join(" and ")}`);
-  }
-  if ((o.status_on === undefined) !== (o.status_off === undefined)) {
-    issue("status_on", "expected both status_on and status_off");
-  }
-  if (o.auth === "bearer" && !o.token) issue("token", "auth: bearer needs a token");
-  if ((o.auth === "basic" || o.auth === "digest") && (o.username === undefined || !o.password)) {
-    issue("password", `auth: ${o.auth} needs username and password`);
-  }
-  if (o.token && o.auth && o.auth !== "bearer") {
-    issue("token", "a token is sent only with auth: bearer");
-  }
-  if (o.outlets > 1) {
-    // A switching request is per outlet when its URL or its body names the outlet.
     for (
-      const [key, body] of [["url", o.body], ["url_on", o.body_on ?? o.body], [
-        "url_off",
-        o.body_off ?? o.body,
-      ]] as const
+      const key of ["state_regex", "state_regex_on", "state_regex_off", "reply_regex"] as const
     ) {
-      const url = o[key];
-      if (url !== undefined && !url.includes("{index}") && !body?.includes("{index}")) {
+      const source = o[key];
+      if (source === undefined) continue;
+      try {
+        const groups = new RegExp(`${source}|`).exec("")!.length - 1;
+        if (key === "state_regex" && groups < 1) {
+          issue(
+            key,
+            "expected a regex with a capture group holding the state (state_on/state_off)",
+          );
+        }
+      } catch (error) {
+        issue(key, `not a valid regex: ${(error as Error).message}`);
+      }
+    }
+    if ((o.state_regex_on === undefined) !== (o.state_regex_off === undefined)) {
+      issue("state_regex_on", "expected both state_regex_on and state_regex_off");
+    }
+    const modes = [
+      o.status_on || o.status_off ? "status_on/status_off" : "",
+      o.state_regex ? "state_regex" : "",
+      o.state_regex_on || o.state_regex_off ? "state_regex_on/state_regex_off" : "",
+      o.json_path ? "json_path" : "",
+    ].filter(Boolean);
+    if (modes.length > 1) {
+      issue(modes[0]!, `give one way to read the state, not ${modes.join(" and ")}`);
+    }
+    if ((o.status_on === undefined) !== (o.status_off === undefined)) {
+      issue("status_on", "expected both status_on and status_off");
+    }
+    if (o.auth === "bearer" && !o.token) issue("token", "auth: bearer needs a token");
+    if ((o.auth === "basic" || o.auth === "digest") && (o.username === undefined || !o.password)) {
+      issue("password", `auth: ${o.auth} needs username and password`);
+    }
+    if (o.token && o.auth && o.auth !== "bearer") {
+      issue("token", "a token is sent only with auth: bearer");
+    }
+    if (o.outlets > 1) {
+      // A switching request is per outlet when its URL or its body names the outlet.
+      for (
+        const [key, body] of [["url", o.body], ["url_on", o.body_on ?? o.body], [
+          "url_off",
+          o.body_off ?? o.body,
+        ]] as const
+      ) {
+        const url = o[key];
+        if (url !== undefined && !url.includes("{index}") && !body?.includes("{index}")) {
+          issue(
+            key,
+            `the PDU has ${o.outlets} outlets but ${key} (and its body) has no {index}: every outlet would switch the same thing`,
+          );
+        }
+      }
+    }
+    for (const state of ["on", "off"] as const) {
+      const method = o[`method_${state}`] ?? o.method ?? defaultMethod;
+      const body = o[`body_${state}`] ?? o.body;
+      if (method === "GET" && body !== undefined) {
         issue(
-          key,
-          `the PDU has ${o.outlets} outlets but ${key} (and its body) has no {index}: every outlet would switch the same thing`,
+          o[`body_${state}`] !== undefined ? `body_${state}` : "body",
+          `a GET request cannot carry a body (switching ${state} uses GET)`,
         );
       }
     }
-  }
-  if (o.read_state) {
-    const getUrl = o.url_get ?? o.url;
-    if (getUrl === undefined) {
-      issue("url_get", "expected url_get to read the state (or read_state: false)");
-    } else if (!o.url_get && o.url?.includes("{state}")) {
-      issue(
-        "url_get",
-        "url has {state}, so it cannot read the state: give url_get (or read_state: false)",
-      );
-    } else if (o.url_get && /\{(value|state)\}/.test(o.url_get)) {
-      issue("url_get", "url_get reads the state and cannot hold {value} or {state}");
-    } else if (o.outlets > 1 && !getUrl.includes("{index}")) {
-      issue("url_get", `the PDU has ${o.outlets} outlets but url_get has no {index}`);
+    if (o.read_state) {
+      const getUrl = o.url_get ?? o.url;
+      if (getUrl === undefined) {
+        issue("url_get", "expected url_get to read the state (or read_state: false)");
+      } else if (!o.url_get && o.url?.includes("{state}")) {
+        issue(
+          "url_get",
+          "url has {state}, so it cannot read the state: give url_get (or read_state: false)",
+        );
+      } else if (o.url_get && /\{(value|state)\}/.test(o.url_get)) {
+        issue("url_get", "url_get reads the state and cannot hold {value} or {state}");
+      } else if (o.outlets > 1 && !getUrl.includes("{index}")) {
+        issue("url_get", `the PDU has ${o.outlets} outlets but url_get has no {index}`);
+      }
     }
-  }
-});
+  });
+}
 
-type Options = z.infer<typeof OPTIONS>;
+type Options = z.infer<typeof FIELDS>;
 
 function descriptor(
   names: string[],
@@ -148,7 +168,7 @@ function descriptor(
   return {
     names,
     summary,
-    options: OPTIONS,
+    options: optionsFor(defaultMethod),
     outletRange: (o) => ({ min: o.first_outlet, max: o.first_outlet + o.outlets - 1 }),
     create: (hostname, { options }) => genericDriver(hostname, options, defaultMethod),
   };
@@ -227,11 +247,6 @@ function genericDriver(hostname: string, o: Options, defaultMethod: "PUT" | "GET
       const url = (state === "on" ? o.url_on : o.url_off) ?? o.url!;
       const template = (state === "on" ? o.body_on : o.body_off) ?? o.body ??
         (method === "GET" ? undefined : "{value}");
-      if (template !== undefined && (method === "GET")) {
-        throw new DriverError("config", `${device}: a GET request cannot carry a body`, {
-          permanent: true,
-        });
-      }
       const body = template === undefined ? undefined : fill(template, outlet, state);
       const answer = await httpCall({
         method,

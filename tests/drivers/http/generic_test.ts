@@ -241,6 +241,11 @@ Deno.test("http: config errors name the key and what was expected", async () => 
     [{ url: "http://x/{index}", insecure: true }, /ca_file/],
     [{ url: "ftp://x/" }, /http:\/\/ or https:\/\//],
     [{ "url_on": "http://x/on" }, /url_on and url_off/],
+    [
+      { url: "http://x/{index}", method: "GET", body: "{value}" },
+      /GET request cannot carry a body/,
+    ],
+    [{ url: "http://x/{index}", "method_off": "GET", "body_off": "0" }, /body_off.*GET request/],
   ];
   for (const [pdu, reason] of cases) {
     await assert.rejects(
