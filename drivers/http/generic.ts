@@ -13,6 +13,7 @@ import { z } from "zod";
 import { wholeNumber } from "../_options.ts";
 import type { Driver, DriverDescriptor, OutletState } from "../driver.ts";
 import { DriverError, printable } from "../errors.ts";
+import { scrubError, scrubList } from "../scrub.ts";
 import { type HttpAuth, httpCall } from "../_transport/http_client.ts";
 
 const METHOD = z.enum(["GET", "POST", "PUT", "PATCH", "DELETE"]);
@@ -240,9 +241,23 @@ function genericDriver(hostname: string, o: Options, defaultMethod: "PUT" | "GET
     return out;
   };
   const statuses = [...(o.status_on ?? []), ...(o.status_off ?? [])];
+  // The config's scrubbing finds secrets by key name, and header names (Authorization,
+  // X-Api-Key) are not among its keys: the values of credential-like headers are scrubbed here.
+  const headerSecrets = scrubList(
+    Object.entries(o.headers).filter(([name]) => SECRET_HEADER.test(name))
+      .flatMap(([, value]) => [value, value.replace(/^\S+\s+/, "")]),
+  );
+  const guarded =
+    <A extends unknown[], T>(run: (...args: A) => Promise<T>) => async (...args: A): Promise<T> => {
+      try {
+        return await run(...args);
+      } catch (error) {
+        throw scrubError(error, headerSecrets);
+      }
+    };
 
   const driver: Driver = {
-    async setOutlet(outlet, state, { signal }) {
+    setOutlet: guarded(async (outlet: number, state: OutletState, { signal }) => {
       const method = (state === "on" ? o.method_on : o.method_off) ?? o.method ?? defaultMethod;
       const url = (state === "on" ? o.url_on : o.url_off) ?? o.url!;
       const template = (state === "on" ? o.body_on : o.body_off) ?? o.body ??
@@ -268,7 +283,7 @@ function genericDriver(hostname: string, o: Options, defaultMethod: "PUT" | "GET
           }`,
         );
       }
-    },
+    }),
     close() {
       client?.close();
       client = undefined;
@@ -276,7 +291,7 @@ function genericDriver(hostname: string, o: Options, defaultMethod: "PUT" | "GET
     },
   };
   if (!o.read_state) return driver;
-  driver.getOutlet = async (outlet, { signal }) => {
+  driver.getOutlet = guarded(async (outlet: number, { signal }): Promise<OutletState> => {
     // labgrid's simplerest reads the set URL with the value left out and its trailing / cut.
     const url = o.url_get ? fill(o.url_get, outlet) : fill(o.url!, outlet).replace(/\/+$/, "");
     const answer = await httpCall({
@@ -327,9 +342,12 @@ function genericDriver(hostname: string, o: Options, defaultMethod: "PUT" | "GET
       `is neither ${JSON.stringify(stateOn)} (on) nor ${JSON.stringify(stateOff)} (off)`,
       value,
     );
-  };
+  });
   return driver;
 }
+
+/** Header names whose values are credentials. */
+const SECRET_HEADER = /authorization|cookie|token|secret|pass|key|auth|session|csrf/i;
 
 function unknownState(device: string, outlet: number, why: string, text: string): DriverError {
   return new DriverError(

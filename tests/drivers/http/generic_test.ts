@@ -188,6 +188,7 @@ Deno.test("http: state by status code, a URL and a body per action (MAAS webhook
 
 Deno.test("http: a canary password and token never appear in an error reply", async () => {
   const canary = "CANARY-s3cret-value";
+  const header = "HEADER-canary-9f3";
   // No auth on the device: both requests reach a 404 whose message quotes the path.
   await using sim = await startSimulator("http-generic", { outlets: 1 }, { style: "json" });
   const base = `http://127.0.0.1:${sim.address.port}`;
@@ -209,15 +210,25 @@ Deno.test("http: a canary password and token never appear in an error reply", as
         token: `${canary}-tk`,
         "json_path": "x",
       },
+      // Not found by the config's key names (and unlike the canaries above, which pdud scrubs
+      // from every PDU's errors): the driver scrubs credential-like header values itself.
+      hdr: {
+        driver: "http",
+        retries: 1,
+        url: `${base}/nowhere/${header}-key`,
+        headers: { "X-Api-Key": `${header}-key`, "Authorization": `Token ${header}-auth` },
+        "url_get": `${base}/nowhere/${header}-auth`,
+      },
     },
   });
-  for (const hostname of ["pw", "tk"]) {
+  for (const hostname of ["pw", "tk", "hdr"]) {
     const r = await control(d, "on", { hostname, port: 1 });
     assert.equal(r.status, 503);
-    assert.ok(!r.body.includes(canary), r.body);
+    assert.match(r.body, /answered HTTP 404/);
+    assert.ok(!r.body.includes(canary) && !r.body.includes(header), r.body);
     const read = await fetch(`${d.url}/api/v1/pdus/${hostname}/outlets/1`);
     const text = await read.text();
-    assert.ok(!text.includes(canary), text);
+    assert.ok(!text.includes(canary) && !text.includes(header), text);
   }
 });
 
