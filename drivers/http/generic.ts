@@ -59,8 +59,8 @@ const FIELDS = z.object({
   "state_regex_on": z.string().optional(),
   "state_regex_off": z.string().optional(),
   "json_path": z.string().regex(
-    /^[A-Za-z0-9_$@-]+(\[\d+\])*(\.[A-Za-z0-9_$@-]+(\[\d+\])*)*$/,
-    "expected a dotted path such as relays[0].state or output",
+    /^(?:[A-Za-z0-9_$@-]+|\[\d+\])(\[\d+\])*(\.[A-Za-z0-9_$@-]+(\[\d+\])*)*$/,
+    "expected a dotted path such as relays[0].state, [0].on or output",
   ).optional(),
   "reply_regex": z.string().optional(),
   "state_on": VALUE.optional(),

@@ -5,6 +5,7 @@ import { control, startDaemon } from "../../_helpers/daemon.ts";
 import { parse } from "yaml";
 import { loadConfig } from "../../../config/mod.ts";
 import type { Simulator } from "../../../simulators/mod.ts";
+import { jsonPath } from "../../../drivers/http/generic.ts";
 
 const DEVICE = /HTTP device at 127\.0\.0\.1:\d+/.source;
 
@@ -316,4 +317,15 @@ Deno.test("http: https with ca_file trusts the device's own certificate; without
   assert.match(refused.body, /cannot reach HTTP device at 127\.0\.0\.1:\d+: .*certificate/i);
   assert.equal(relay, "1", "the untrusted request never reached the relay");
   assert.deepEqual(seen, ["GET /relay/1/1", "GET /relay/1"]);
+});
+
+Deno.test("http: json_path walks keys and array indices and gives the value as text", () => {
+  const doc = { relays: [{ state: "on" }, { on: false, watts: 12 }], ok: true };
+  assert.equal(jsonPath(doc, "relays[0].state", "d"), "on");
+  assert.equal(jsonPath(doc, "relays[1].on", "d"), "false");
+  assert.equal(jsonPath(doc, "relays[1].watts", "d"), "12");
+  assert.equal(jsonPath([{ on: true }], "[0].on", "d"), "true");
+  assert.throws(() => jsonPath(doc, "relays[2].on", "d"), /answered JSON without relays\[2\]\.on/);
+  assert.throws(() => jsonPath(doc, "relays", "d"), /is object, not a value/);
+  assert.throws(() => jsonPath(doc, "ok.x", "d"), /without ok\.x/);
 });
