@@ -32,7 +32,7 @@ export interface CollectSecretsOptions {
 
 /** Keys whose values are secrets, in any driver's options. */
 const SECRET_KEY =
-  /pass(word|phrase|wd)?$|^pass|community|secret(?!_env)|token|api_?key|auth_?key|priv_?key|credential/i;
+  /pass(word|phrase|wd)?$|^pass|community|secret(?!_env)|token|api[-_]?key|auth_?key|priv_?key|credential|^authorization$|^cookie$/i;
 /** Keys that name a secret's kind or place, not the secret. */
 const NOT_SECRET = /_(protocol|env|file|path)$|^(hostkey|username|user)$/i;
 /** Query parameters that carry a password (Tasmota's `password`, ANEL's `pw`, tokens). */
@@ -99,7 +99,13 @@ function walk(value: unknown, add: (secret: unknown) => void, key = ""): void {
   } else if (value !== null && typeof value === "object") {
     for (const [k, v] of Object.entries(value)) walk(v, add, k);
   } else if (typeof value === "string") {
-    if (key !== "" && SECRET_KEY.test(key) && !NOT_SECRET.test(key)) add(value);
+    if (key !== "" && SECRET_KEY.test(key) && !NOT_SECRET.test(key)) {
+      add(value);
+      // "Bearer abc…", "Basic dXNl…": the credential alone may be quoted without its scheme.
+      if (/^authorization$/i.test(key) && /^\S+ \S/.test(value)) {
+        add(value.slice(value.indexOf(" ") + 1));
+      }
+    }
     if (/^[a-z][a-z0-9+.-]*:\/\//i.test(value)) urlSecrets(value, add);
   }
 }

@@ -103,3 +103,24 @@ Deno.test("collectSecrets: a password in a URL's user part or query is a secret;
   const viaGet = collectSecrets(config, { get: () => "canary-get-token" });
   assert.ok(viaGet.all.includes("canary-get-token"));
 });
+
+Deno.test("collectSecrets: credential headers of the generic HTTP driver are secrets", async () => {
+  const config = await loadConfig({
+    pdus: {
+      relay: {
+        driver: "http",
+        url: "http://relay/{index}/{value}",
+        headers: {
+          Authorization: "Bearer canary-header-bearer",
+          "X-Api-Key": "canary-header-apikey",
+          Accept: "application/json",
+        },
+      },
+    },
+  });
+  const all = collectSecrets(config, () => undefined).all;
+  assert.ok(all.includes("Bearer canary-header-bearer"), all.join(" "));
+  assert.ok(all.includes("canary-header-bearer"), "the credential without its scheme");
+  assert.ok(all.includes("canary-header-apikey"), all.join(" "));
+  assert.ok(!all.includes("application/json"));
+});
