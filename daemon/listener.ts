@@ -11,7 +11,7 @@
  * @module
  */
 import type { Hono } from "hono";
-import type { Clock } from "../actors/mod.ts";
+import type { Clock, Timer } from "../actors/mod.ts";
 import type { Logger } from "../drivers/mod.ts";
 import type { AppEnv, Transport } from "../routes/mod.ts";
 import { LEGACY_MAX_BYTES, legacyFrame, legacyLineToRequest, legacyReply } from "../routes/mod.ts";
@@ -552,27 +552,31 @@ function serve(
     });
     // Responses flow back as they come; when the internal server closes, so does the client.
     const back = copy(upstream, conn).catch(() => {}).finally(() => closeQuietly(conn));
+    // One watchdog per connection for its head and idle timeouts, re-armed per request without
+    // a timer per request.
+    let timedOut: "idle" | "head" | undefined;
+    let armed: "idle" | "head" = "head";
+    const watchdog = new Watchdog(clock, () => {
+      timedOut = armed;
+      if (armed === "head" && outstanding === 0 && reader.bytes.length > 0) {
+        writeAll(
+          conn,
+          plainResponse(408, "Request timeout: the request head was not sent in time"),
+        )
+          .finally(() => closeQuietly(conn));
+      } else closeQuietly(conn);
+    });
+    const arm = (kind: "idle" | "head", ms: number) => {
+      armed = kind;
+      watchdog.arm(ms);
+    };
     try {
       let first = !started;
       for (;;) {
         client.evictable = outstanding === 0 && !client.closing;
         // Idle: nothing buffered, no response owed. Wait for bytes, at most the idle timeout
         // (or, before the first request, the request timeout).
-        let timer: { cancel(): void } | undefined;
-        let timedOut: "idle" | "head" | undefined;
-        const arm = (kind: "idle" | "head", ms: number) => {
-          timer?.cancel();
-          timer = clock.setTimer(ms, () => {
-            timedOut = kind;
-            if (kind === "head" && outstanding === 0 && reader.bytes.length > 0) {
-              writeAll(
-                conn,
-                plainResponse(408, "Request timeout: the request head was not sent in time"),
-              )
-                .finally(() => closeQuietly(conn));
-            } else closeQuietly(conn);
-          });
-        };
+        timedOut = undefined;
         // The first head's time runs from the connection's start; a pipelined one's from now.
         if (first || reader.bytes.length > 0) arm("head", options.requestTimeoutMs);
         try {
@@ -580,10 +584,7 @@ function serve(
           while (result.kind === "incomplete") {
             if (reader.bytes.length === 0 && !first) {
               if (outstanding === 0) arm("idle", idleMs);
-              else {
-                timer?.cancel();
-                timer = undefined;
-              }
+              else watchdog.disarm();
             }
             const before = reader.bytes.length;
             const more = await waitRead(reader, () => outstanding, (w) => (wake = w), () => {
@@ -633,8 +634,7 @@ function serve(
           }
           if (head.last) {
             // The rest of the stream (a chunked body) passes on as it comes.
-            timer?.cancel();
-            timer = undefined;
+            watchdog.disarm();
             if (reader.bytes.length > 0) await writeAll(upstream, reader.bytes);
             reader.consume(reader.bytes.length);
             copy(conn, upstream).catch(() => {}).finally(() =>
@@ -656,11 +656,12 @@ function serve(
             return;
           }
         } finally {
-          timer?.cancel();
+          watchdog.disarm();
         }
         first = false;
       }
     } finally {
+      watchdog.stop();
       wake = undefined;
       relays.delete(key);
       relayConns.delete(upstream);
@@ -729,6 +730,55 @@ async function waitRead(
     return await reader.fill().catch(() => false);
   } finally {
     setWake(undefined);
+  }
+}
+
+/**
+ * A timeout that is re-armed far more often than it fires (each request's head, each idle
+ * wait): one clock timer, kept while the deadline only moves later and re-armed for what is
+ * left when it fires early. Setting and clearing a timer per request cost a few µs each.
+ */
+class Watchdog {
+  /** When `fire` is due; Infinity while disarmed. */
+  #deadline = Infinity;
+  /** When the clock timer goes off. */
+  #at = Infinity;
+  #timer: Timer | undefined;
+
+  constructor(private readonly clock: Clock, private readonly fire: () => void) {}
+
+  /** Fires `ms` from now unless re-armed or disarmed before. */
+  arm(ms: number): void {
+    const deadline = this.clock.now() + ms;
+    this.#deadline = deadline;
+    if (this.#timer && this.#at <= deadline) return;
+    this.#timer?.cancel();
+    this.#set(deadline, ms);
+  }
+
+  disarm(): void {
+    this.#deadline = Infinity;
+  }
+
+  /** Disarms and releases the clock timer. */
+  stop(): void {
+    this.#deadline = Infinity;
+    this.#timer?.cancel();
+    this.#timer = undefined;
+    this.#at = Infinity;
+  }
+
+  #set(at: number, ms: number): void {
+    this.#at = at;
+    this.#timer = this.clock.setTimer(ms, () => {
+      this.#timer = undefined;
+      this.#at = Infinity;
+      if (this.#deadline === Infinity) return;
+      const left = this.#deadline - this.clock.now();
+      if (left > 0) return this.#set(this.#deadline, left);
+      this.#deadline = Infinity;
+      this.fire();
+    });
   }
 }
 
