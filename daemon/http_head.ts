@@ -77,14 +77,12 @@ export type HeadResult =
   | { kind: "incomplete" }
   | { kind: "error"; status: 400 | 414 | 431; reason: string };
 
-const CRLFCRLF = [13, 10, 13, 10];
-
 /** Parses the head at the start of `bytes` (leading empty lines are skipped, as RFC 9112 asks). */
 export function parseHead(bytes: Uint8Array): HeadResult {
   let start = 0;
   while (start + 1 < bytes.length && bytes[start] === 13 && bytes[start + 1] === 10) start += 2;
-  const end = indexOf(bytes, CRLFCRLF, start);
-  const lineEnd = indexOf(bytes, [13, 10], start);
+  const end = indexOfCrlf(bytes, start, true);
+  const lineEnd = indexOfCrlf(bytes, start, false);
   if ((lineEnd < 0 ? bytes.length - start : lineEnd - start) > MAX_REQUEST_LINE) {
     return error(414, `request line longer than ${MAX_REQUEST_LINE} bytes`);
   }
@@ -200,10 +198,12 @@ function error(status: 400 | 414 | 431, reason: string): HeadResult {
   return { kind: "error", status, reason };
 }
 
-function indexOf(bytes: Uint8Array, needle: number[], from: number): number {
-  outer: for (let i = from; i + needle.length <= bytes.length; i++) {
-    for (let j = 0; j < needle.length; j++) if (bytes[i + j] !== needle[j]) continue outer;
-    return i;
+/** Where the first CRLF (or CRLFCRLF when `double`) from `from` starts; -1 if none. */
+function indexOfCrlf(bytes: Uint8Array, from: number, double: boolean): number {
+  // The native search finds each CR; only those are looked at further.
+  const last = bytes.length - (double ? 4 : 2);
+  for (let i = bytes.indexOf(13, from); i >= 0 && i <= last; i = bytes.indexOf(13, i + 1)) {
+    if (bytes[i + 1] === 10 && (!double || (bytes[i + 2] === 13 && bytes[i + 3] === 10))) return i;
   }
   return -1;
 }

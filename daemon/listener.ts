@@ -558,7 +558,7 @@ function serve(
     let armed: "idle" | "head" = "head";
     const watchdog = new Watchdog(clock, () => {
       timedOut = armed;
-      if (armed === "head" && outstanding === 0 && reader.bytes.length > 0) {
+      if (armed === "head" && outstanding === 0 && reader.size > 0) {
         writeAll(
           conn,
           plainResponse(408, "Request timeout: the request head was not sent in time"),
@@ -578,27 +578,27 @@ function serve(
         // (or, before the first request, the request timeout).
         timedOut = undefined;
         // The first head's time runs from the connection's start; a pipelined one's from now.
-        if (first || reader.bytes.length > 0) arm("head", options.requestTimeoutMs);
+        if (first || reader.size > 0) arm("head", options.requestTimeoutMs);
         try {
           let result = parseHead(reader.bytes);
           while (result.kind === "incomplete") {
-            if (reader.bytes.length === 0 && !first) {
+            if (reader.size === 0 && !first) {
               if (outstanding === 0) arm("idle", idleMs);
               else watchdog.disarm();
             }
-            const before = reader.bytes.length;
+            const before = reader.size;
             const more = await waitRead(reader, () => outstanding, (w) => (wake = w), () => {
-              if (reader.bytes.length === 0 && outstanding === 0) arm("idle", idleMs);
+              if (reader.size === 0 && outstanding === 0) arm("idle", idleMs);
             });
             if (timedOut) return;
             if (!more) {
               // The client is done sending: pass the half-close on; answers still flow back.
-              if (reader.bytes.length > 0) return;
+              if (reader.size > 0) return;
               await upstream.closeWrite().catch(() => {});
               await back;
               return;
             }
-            if (before === 0 && reader.bytes.length > 0) {
+            if (before === 0 && reader.size > 0) {
               client.evictable = !client.closing;
               if (!first) arm("head", options.requestTimeoutMs);
             }
@@ -625,7 +625,7 @@ function serve(
           await writeAll(upstream, head.bytes);
           let body = head.bodyLength;
           while (body > 0) {
-            if (reader.bytes.length === 0 && !await reader.fill()) return;
+            if (reader.size === 0 && !await reader.fill()) return;
             const chunk = reader.bytes.subarray(0, body);
             // The internal server may stop reading (a 413): then so does the relay.
             if (!await writeAll(upstream, chunk, true).then(() => true, () => false)) return;
@@ -635,8 +635,8 @@ function serve(
           if (head.last) {
             // The rest of the stream (a chunked body) passes on as it comes.
             watchdog.disarm();
-            if (reader.bytes.length > 0) await writeAll(upstream, reader.bytes);
-            reader.consume(reader.bytes.length);
+            if (reader.size > 0) await writeAll(upstream, reader.bytes);
+            reader.consume(reader.size);
             copy(conn, upstream).catch(() => {}).finally(() =>
               upstream.closeWrite().catch(() => {})
             );
@@ -793,6 +793,11 @@ class ConnReader {
   /** The bytes read and not yet consumed. */
   get bytes(): Uint8Array {
     return this.#buffer.subarray(this.#start, this.#end);
+  }
+
+  /** How many bytes `bytes` holds (without a view of them, which is an allocation). */
+  get size(): number {
+    return this.#end - this.#start;
   }
 
   /** Reads more; false at the end of input. */
