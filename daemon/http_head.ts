@@ -77,14 +77,12 @@ export type HeadResult =
   | { kind: "incomplete" }
   | { kind: "error"; status: 400 | 414 | 431; reason: string };
 
-const CRLFCRLF = [13, 10, 13, 10];
-
 /** Parses the head at the start of `bytes` (leading empty lines are skipped, as RFC 9112 asks). */
 export function parseHead(bytes: Uint8Array): HeadResult {
   let start = 0;
   while (start + 1 < bytes.length && bytes[start] === 13 && bytes[start + 1] === 10) start += 2;
-  const end = indexOf(bytes, CRLFCRLF, start);
-  const lineEnd = indexOf(bytes, [13, 10], start);
+  const end = indexOfCrlf(bytes, start, true);
+  const lineEnd = indexOfCrlf(bytes, start, false);
   if ((lineEnd < 0 ? bytes.length - start : lineEnd - start) > MAX_REQUEST_LINE) {
     return error(414, `request line longer than ${MAX_REQUEST_LINE} bytes`);
   }
@@ -103,15 +101,21 @@ export function parseHead(bytes: Uint8Array): HeadResult {
   let bodyLength = 0;
   let chunked = false;
   let keepAlive = version === "1.1";
-  const kept: string[] = [lines[0]!];
-  for (const line of lines.slice(1)) {
+  // The head is passed on as its own bytes (latin1: one character per byte, so offsets in the
+  // text are offsets in `bytes`) less its Connection lines, which the relay decides.
+  let dropped: number[] | undefined;
+  let offset = start + lines[0]!.length + 2;
+  for (let i = 1; i < lines.length; i++) {
+    const line = lines[i]!;
+    const lineStart = offset;
+    offset += line.length + 2;
     const colon = line.indexOf(":");
     const name = line.slice(0, colon).toLowerCase();
-    if (colon <= 0 || !TOKEN.test(name) || !/^[\t\x20-\x7e\x80-\xff]*$/.test(line)) {
+    if (colon <= 0 || !TOKEN.test(name) || !FIELD_LINE.test(line)) {
       return error(400, "malformed header line; expected name: value");
     }
-    const value = line.slice(colon + 1).trim();
     if (name === "content-length") {
+      const value = line.slice(colon + 1).trim();
       if (!/^\d{1,15}$/.test(value) || (bodyLength > 0 && Number(value) !== bodyLength)) {
         return error(400, "invalid content-length");
       }
@@ -119,23 +123,57 @@ export function parseHead(bytes: Uint8Array): HeadResult {
     } else if (name === "transfer-encoding") {
       chunked = true;
     } else if (name === "connection") {
+      const value = line.slice(colon + 1).trim();
       const options = value.toLowerCase().split(",").map((s) => s.trim());
       if (options.includes("close")) keepAlive = false;
       if (options.includes("keep-alive")) keepAlive = keepAlive || version === "1.0";
-      continue;
+      (dropped ??= []).push(lineStart, offset);
     }
-    kept.push(line);
   }
   // Both framings at once is how requests are smuggled past a proxy (RFC 9112 §6.3).
   if (chunked && bodyLength > 0) return error(400, "both content-length and transfer-encoding");
   const last = !keepAlive || chunked;
-  kept.push(last ? "connection: close" : "connection: keep-alive");
-  const head = fromLatin1(kept.join("\r\n") + "\r\n\r\n");
   return {
     kind: "head",
-    head: { method, target, bytes: head, bodyLength: chunked ? 0 : bodyLength, last },
+    head: {
+      method,
+      target,
+      bytes: relayedHead(bytes, start, end + 2, dropped, last ? CLOSE : KEEP_ALIVE),
+      bodyLength: chunked ? 0 : bodyLength,
+      last,
+    },
     consumed: end + 4,
   };
+}
+
+const FIELD_LINE = /^[\t\x20-\x7e\x80-\xff]*$/;
+const CLOSE = new TextEncoder().encode("connection: close\r\n\r\n");
+const KEEP_ALIVE = new TextEncoder().encode("connection: keep-alive\r\n\r\n");
+
+/**
+ * `bytes` from `from` to `to` (whole lines with their CRLFs) less the `dropped` spans (pairs of
+ * start and end, in order), then `tail`: one copy, no string round trip.
+ */
+function relayedHead(
+  bytes: Uint8Array,
+  from: number,
+  to: number,
+  dropped: number[] | undefined,
+  tail: Uint8Array,
+): Uint8Array {
+  let size = to - from + tail.length;
+  for (let i = 0; dropped && i < dropped.length; i += 2) size -= dropped[i + 1]! - dropped[i]!;
+  const out = new Uint8Array(size);
+  let at = 0;
+  let next = from;
+  for (let i = 0; dropped && i < dropped.length; i += 2) {
+    out.set(bytes.subarray(next, dropped[i]!), at);
+    at += dropped[i]! - next;
+    next = dropped[i + 1]!;
+  }
+  out.set(bytes.subarray(next, to), at);
+  out.set(tail, at + to - next);
+  return out;
 }
 
 /** The response the listener writes itself (an error before the app sees the request). */
@@ -160,22 +198,29 @@ function error(status: 400 | 414 | 431, reason: string): HeadResult {
   return { kind: "error", status, reason };
 }
 
-function indexOf(bytes: Uint8Array, needle: number[], from: number): number {
-  outer: for (let i = from; i + needle.length <= bytes.length; i++) {
-    for (let j = 0; j < needle.length; j++) if (bytes[i + j] !== needle[j]) continue outer;
-    return i;
+/** Where the first CRLF (or CRLFCRLF when `double`) from `from` starts; -1 if none. */
+function indexOfCrlf(bytes: Uint8Array, from: number, double: boolean): number {
+  // The native search finds each CR; only those are looked at further.
+  const last = bytes.length - (double ? 4 : 2);
+  for (let i = bytes.indexOf(13, from); i >= 0 && i <= last; i = bytes.indexOf(13, i + 1)) {
+    if (bytes[i + 1] === 10 && (!double || (bytes[i + 2] === 13 && bytes[i + 3] === 10))) return i;
   }
   return -1;
 }
 
-function fromLatin1(text: string): Uint8Array {
-  return Uint8Array.from(text, (c) => c.charCodeAt(0));
+const ascii = new TextDecoder();
+
+/** Bytes as latin1 text (one character per byte, 0x80–0xff included). */
+function latin1(bytes: Uint8Array): string {
+  // ASCII, the usual case, decodes the same as UTF-8, natively.
+  for (let i = 0; i < bytes.length; i++) if (bytes[i]! > 0x7f) return latin1Slow(bytes);
+  return ascii.decode(bytes);
 }
 
-function latin1(bytes: Uint8Array): string {
+function latin1Slow(bytes: Uint8Array): string {
   let text = "";
   for (let i = 0; i < bytes.length; i += 8192) {
-    text += String.fromCharCode(...bytes.subarray(i, i + 8192));
+    text += String.fromCharCode.apply(null, bytes.subarray(i, i + 8192) as unknown as number[]);
   }
   return text;
 }

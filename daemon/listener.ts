@@ -11,7 +11,7 @@
  * @module
  */
 import type { Hono } from "hono";
-import type { Clock } from "../actors/mod.ts";
+import type { Clock, Timer } from "../actors/mod.ts";
 import type { Logger } from "../drivers/mod.ts";
 import type { AppEnv, Transport } from "../routes/mod.ts";
 import { LEGACY_MAX_BYTES, legacyFrame, legacyLineToRequest, legacyReply } from "../routes/mod.ts";
@@ -552,52 +552,53 @@ function serve(
     });
     // Responses flow back as they come; when the internal server closes, so does the client.
     const back = copy(upstream, conn).catch(() => {}).finally(() => closeQuietly(conn));
+    // One watchdog per connection for its head and idle timeouts, re-armed per request without
+    // a timer per request.
+    let timedOut: "idle" | "head" | undefined;
+    let armed: "idle" | "head" = "head";
+    const watchdog = new Watchdog(clock, () => {
+      timedOut = armed;
+      if (armed === "head" && outstanding === 0 && reader.size > 0) {
+        writeAll(
+          conn,
+          plainResponse(408, "Request timeout: the request head was not sent in time"),
+        )
+          .finally(() => closeQuietly(conn));
+      } else closeQuietly(conn);
+    });
+    const arm = (kind: "idle" | "head", ms: number) => {
+      armed = kind;
+      watchdog.arm(ms);
+    };
     try {
       let first = !started;
       for (;;) {
         client.evictable = outstanding === 0 && !client.closing;
         // Idle: nothing buffered, no response owed. Wait for bytes, at most the idle timeout
         // (or, before the first request, the request timeout).
-        let timer: { cancel(): void } | undefined;
-        let timedOut: "idle" | "head" | undefined;
-        const arm = (kind: "idle" | "head", ms: number) => {
-          timer?.cancel();
-          timer = clock.setTimer(ms, () => {
-            timedOut = kind;
-            if (kind === "head" && outstanding === 0 && reader.bytes.length > 0) {
-              writeAll(
-                conn,
-                plainResponse(408, "Request timeout: the request head was not sent in time"),
-              )
-                .finally(() => closeQuietly(conn));
-            } else closeQuietly(conn);
-          });
-        };
+        timedOut = undefined;
         // The first head's time runs from the connection's start; a pipelined one's from now.
-        if (first || reader.bytes.length > 0) arm("head", options.requestTimeoutMs);
+        if (first || reader.size > 0) arm("head", options.requestTimeoutMs);
         try {
           let result = parseHead(reader.bytes);
           while (result.kind === "incomplete") {
-            if (reader.bytes.length === 0 && !first) {
+            if (reader.size === 0 && !first) {
               if (outstanding === 0) arm("idle", idleMs);
-              else {
-                timer?.cancel();
-                timer = undefined;
-              }
+              else watchdog.disarm();
             }
-            const before = reader.bytes.length;
+            const before = reader.size;
             const more = await waitRead(reader, () => outstanding, (w) => (wake = w), () => {
-              if (reader.bytes.length === 0 && outstanding === 0) arm("idle", idleMs);
+              if (reader.size === 0 && outstanding === 0) arm("idle", idleMs);
             });
             if (timedOut) return;
             if (!more) {
               // The client is done sending: pass the half-close on; answers still flow back.
-              if (reader.bytes.length > 0) return;
+              if (reader.size > 0) return;
               await upstream.closeWrite().catch(() => {});
               await back;
               return;
             }
-            if (before === 0 && reader.bytes.length > 0) {
+            if (before === 0 && reader.size > 0) {
               client.evictable = !client.closing;
               if (!first) arm("head", options.requestTimeoutMs);
             }
@@ -624,7 +625,7 @@ function serve(
           await writeAll(upstream, head.bytes);
           let body = head.bodyLength;
           while (body > 0) {
-            if (reader.bytes.length === 0 && !await reader.fill()) return;
+            if (reader.size === 0 && !await reader.fill()) return;
             const chunk = reader.bytes.subarray(0, body);
             // The internal server may stop reading (a 413): then so does the relay.
             if (!await writeAll(upstream, chunk, true).then(() => true, () => false)) return;
@@ -633,10 +634,9 @@ function serve(
           }
           if (head.last) {
             // The rest of the stream (a chunked body) passes on as it comes.
-            timer?.cancel();
-            timer = undefined;
-            if (reader.bytes.length > 0) await writeAll(upstream, reader.bytes);
-            reader.consume(reader.bytes.length);
+            watchdog.disarm();
+            if (reader.size > 0) await writeAll(upstream, reader.bytes);
+            reader.consume(reader.size);
             copy(conn, upstream).catch(() => {}).finally(() =>
               upstream.closeWrite().catch(() => {})
             );
@@ -656,11 +656,12 @@ function serve(
             return;
           }
         } finally {
-          timer?.cancel();
+          watchdog.disarm();
         }
         first = false;
       }
     } finally {
+      watchdog.stop();
       wake = undefined;
       relays.delete(key);
       relayConns.delete(upstream);
@@ -732,6 +733,55 @@ async function waitRead(
   }
 }
 
+/**
+ * A timeout that is re-armed far more often than it fires (each request's head, each idle
+ * wait): one clock timer, kept while the deadline only moves later and re-armed for what is
+ * left when it fires early. Setting and clearing a timer per request cost a few µs each.
+ */
+class Watchdog {
+  /** When `fire` is due; Infinity while disarmed. */
+  #deadline = Infinity;
+  /** When the clock timer goes off. */
+  #at = Infinity;
+  #timer: Timer | undefined;
+
+  constructor(private readonly clock: Clock, private readonly fire: () => void) {}
+
+  /** Fires `ms` from now unless re-armed or disarmed before. */
+  arm(ms: number): void {
+    const deadline = this.clock.now() + ms;
+    this.#deadline = deadline;
+    if (this.#timer && this.#at <= deadline) return;
+    this.#timer?.cancel();
+    this.#set(deadline, ms);
+  }
+
+  disarm(): void {
+    this.#deadline = Infinity;
+  }
+
+  /** Disarms and releases the clock timer. */
+  stop(): void {
+    this.#deadline = Infinity;
+    this.#timer?.cancel();
+    this.#timer = undefined;
+    this.#at = Infinity;
+  }
+
+  #set(at: number, ms: number): void {
+    this.#at = at;
+    this.#timer = this.clock.setTimer(ms, () => {
+      this.#timer = undefined;
+      this.#at = Infinity;
+      if (this.#deadline === Infinity) return;
+      const left = this.#deadline - this.clock.now();
+      if (left > 0) return this.#set(this.#deadline, left);
+      this.#deadline = Infinity;
+      this.fire();
+    });
+  }
+}
+
 /** Buffered reads from a connection: the bytes not yet consumed, up to a head and a bit. */
 class ConnReader {
   #buffer = new Uint8Array(4096);
@@ -743,6 +793,11 @@ class ConnReader {
   /** The bytes read and not yet consumed. */
   get bytes(): Uint8Array {
     return this.#buffer.subarray(this.#start, this.#end);
+  }
+
+  /** How many bytes `bytes` holds (without a view of them, which is an allocation). */
+  get size(): number {
+    return this.#end - this.#start;
   }
 
   /** Reads more; false at the end of input. */

@@ -112,6 +112,31 @@ for (const mode of ["both", "http", "tls"] as const) {
     }
   });
 
+  Deno.test(`${mode}: requests kept coming for longer than both timeouts keep the connection; idle then closes it`, async () => {
+    await using d = await daemonFor(mode);
+    const conn = await connect(d, mode);
+    try {
+      // 12 requests 50 ms apart: 0.6 s, past the request (0.2 s) and idle (0.3 s) timeouts of
+      // the first one; a deadline left over from an earlier request would cut the connection.
+      for (let i = 0; i < 12; i++) {
+        await conn.write(REQUEST);
+        assert.match(await readResponse(conn), /^HTTP\/1\.1 200 /, `request ${i + 1}`);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      const started = performance.now();
+      const guard = new Promise<"open">((resolve) => {
+        const id = setTimeout(() => resolve("open"), 3000);
+        untilClosed(conn).then(() => clearTimeout(id));
+      });
+      const closed = await Promise.race([untilClosed(conn).then(() => "closed" as const), guard]);
+      assert.equal(closed, "closed");
+      const ms = performance.now() - started;
+      assert.ok(ms >= 200 && ms < 2000, `closed after ${Math.round(ms)} ms (idle_timeout 300)`);
+    } finally {
+      conn.close();
+    }
+  });
+
   Deno.test(`${mode}: a connection that sends nothing is closed after the request timeout`, async () => {
     await using d = await daemonFor(mode);
     // For TLS: a TCP connection that never starts its handshake.
