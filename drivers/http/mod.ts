@@ -19,7 +19,7 @@ import {
   SAINSMART,
   SERVERTECH_PRO2,
   UBUS,
-} from "./web_relays.ts";
+} from "./servertech.ts";
 
 /** Every http driver descriptor. */
 export const HTTP_DRIVERS: readonly AnyDriverDescriptor[] = [
@@ -45,4 +45,4 @@ export const HTTP_DRIVERS: readonly AnyDriverDescriptor[] = [
 
 // What the simulators (simulators/http/) share with the drivers: one codec for both ends.
 export { verifyDigest } from "../_transport/http_client.ts";
-export { UBUS_ANONYMOUS_SESSION } from "./web_relays.ts";
+export { UBUS_ANONYMOUS_SESSION } from "./servertech.ts";

@@ -3,7 +3,7 @@
  * @module
  */
 import type { AnyDriverDescriptor } from "../driver.ts";
-import { ACME, UBNT_DRIVERS } from "./devices.ts";
+import { ACME, UBNT_DRIVERS } from "./ubiquiti.ts";
 
 /** Every ssh driver descriptor. */
 export const SSH_DRIVERS: readonly AnyDriverDescriptor[] = [...UBNT_DRIVERS, ACME];

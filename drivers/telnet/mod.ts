@@ -4,7 +4,7 @@
  */
 import type { AnyDriverDescriptor } from "../driver.ts";
 import { APC8959, APC_MENU_DRIVERS } from "./apc.ts";
-import { GUDE1202, NETIO4, SYNNETBOOTER } from "./line_devices.ts";
+import { GUDE1202, NETIO4, SYNNETBOOTER } from "./netio.ts";
 
 /** Every telnet driver descriptor. */
 export const TELNET_DRIVERS: readonly AnyDriverDescriptor[] = [
