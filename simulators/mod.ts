@@ -14,7 +14,7 @@ import {
   NETIO_JSON_SIMULATOR,
   SHELLY_GEN1_SIMULATOR,
   SHELLY_GEN2_SIMULATOR,
-} from "./http/simulators.ts";
+} from "./http/shelly.ts";
 import {
   ANEL_SIMULATOR,
   INTELLINET_SIMULATOR,
@@ -23,7 +23,7 @@ import {
   SAINSMART_SIMULATOR,
   SERVERTECH_SIMULATOR,
   UBUS_SIMULATOR,
-} from "./http/web_relays.ts";
+} from "./http/ubus.ts";
 import { MODBUS_TCP_SIMULATOR } from "./modbus/modbustcp.ts";
 import { APC_SNMP, CYBERPOWER_SNMP, GENERIC_SNMP, IP9258_SNMP } from "./snmp/snmp.ts";
 import { ACME_SSH, UBNT_MFI } from "./ssh/ssh.ts";

@@ -8,7 +8,7 @@
 import { z } from "zod";
 import type { OutletState } from "../../drivers/mod.ts";
 import type { SimulatedDevice, SimulatorKind } from "../kind.ts";
-import { basicChallenge, basicOk, CREDENTIALS, operate, simulator } from "./simulators.ts";
+import { basicChallenge, basicOk, CREDENTIALS, operate, simulator } from "./shelly.ts";
 import { UBUS_ANONYMOUS_SESSION } from "../../drivers/http/mod.ts";
 
 const notFound = () => new Response("404 Not Found", { status: 404 });
