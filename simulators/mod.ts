@@ -8,22 +8,17 @@
  */
 import type { AnySimulatorKind } from "./kind.ts";
 import { TASMOTA_SIMULATOR } from "./http/tasmota.ts";
-import {
-  ESPHOME_SIMULATOR,
-  HOME_ASSISTANT_SIMULATOR,
-  NETIO_JSON_SIMULATOR,
-  SHELLY_GEN1_SIMULATOR,
-  SHELLY_GEN2_SIMULATOR,
-} from "./http/shelly.ts";
-import {
-  ANEL_SIMULATOR,
-  INTELLINET_SIMULATOR,
-  IP9850_SIMULATOR,
-  LINDY_SIMULATOR,
-  SAINSMART_SIMULATOR,
-  SERVERTECH_SIMULATOR,
-  UBUS_SIMULATOR,
-} from "./http/ubus.ts";
+import { SHELLY_GEN1_SIMULATOR, SHELLY_GEN2_SIMULATOR } from "./http/shelly.ts";
+import { ESPHOME_SIMULATOR } from "./http/esphome.ts";
+import { HOME_ASSISTANT_SIMULATOR } from "./http/home_assistant.ts";
+import { NETIO_JSON_SIMULATOR } from "./http/netio_json.ts";
+import { ANEL_SIMULATOR } from "./http/anel.ts";
+import { INTELLINET_SIMULATOR } from "./http/intellinet.ts";
+import { IP9850_SIMULATOR } from "./http/ip9850.ts";
+import { LINDY_SIMULATOR } from "./http/lindy.ts";
+import { SAINSMART_SIMULATOR } from "./http/sainsmart.ts";
+import { SERVERTECH_SIMULATOR } from "./http/servertech.ts";
+import { UBUS_SIMULATOR } from "./http/ubus.ts";
 import { MODBUS_TCP_SIMULATOR } from "./modbus/modbustcp.ts";
 import { APC_SNMP, CYBERPOWER_SNMP, GENERIC_SNMP, IP9258_SNMP } from "./snmp/snmp.ts";
 import { ACME_SSH, UBNT_MFI } from "./ssh/ssh.ts";
