@@ -26,7 +26,7 @@ import { DEVANTECH_DS, DEVANTECH_ETH } from "./tcp/devantech.ts";
 import { EGPMS_SIMULATOR } from "./tcp/egpms.ts";
 import { KASA_SIMULATOR } from "./tcp/tplink.ts";
 import { APC_CLI, APC_TELNET } from "./telnet/apc.ts";
-import { GUDE_TELNET, NETIO_KSHELL, SYNACCESS_TELNET } from "./telnet/line_devices.ts";
+import { GUDE_TELNET, NETIO_KSHELL, SYNACCESS_TELNET } from "./telnet/netio.ts";
 import { SERIAL_SIMULATORS } from "./usb/serial.ts";
 import { TOOL_SIMULATORS } from "./usb/tools.ts";
 import { HID_SIMULATORS } from "./usb/hid.ts";
