@@ -33,9 +33,9 @@ import { APC_CLI, APC_TELNET } from "./telnet/apc.ts";
 import { NETIO_KSHELL } from "./telnet/netio.ts";
 import { GUDE_TELNET } from "./telnet/gude.ts";
 import { SYNACCESS_TELNET } from "./telnet/synaccess.ts";
-import { SERIAL_SIMULATORS } from "./usb/serial.ts";
+import { SERIAL_SIMULATORS } from "./usb/numato.ts";
 import { TOOL_SIMULATORS } from "./usb/tools.ts";
-import { HID_SIMULATORS } from "./usb/hid.ts";
+import { HID_SIMULATORS } from "./usb/cleware.ts";
 import { SERVOD_SIMULATOR } from "./xmlrpc/servo.ts";
 
 export * from "./kind.ts";
