@@ -33,9 +33,12 @@ import { APC_CLI, APC_TELNET } from "./telnet/apc.ts";
 import { NETIO_KSHELL } from "./telnet/netio.ts";
 import { GUDE_TELNET } from "./telnet/gude.ts";
 import { SYNACCESS_TELNET } from "./telnet/synaccess.ts";
-import { SERIAL_SIMULATORS } from "./usb/numato.ts";
+import { NUMATO_SIMULATOR } from "./usb/numato.ts";
+import { DEVANTECH_USB_SIMULATOR } from "./usb/devantech_usb.ts";
+import { CONRAD_SIMULATOR } from "./usb/conrad197720.ts";
 import { TOOL_SIMULATORS } from "./usb/tools.ts";
-import { HID_SIMULATORS } from "./usb/cleware.ts";
+import { YKUSH_SIMULATOR } from "./usb/ykush.ts";
+import { CLEWARE_SIMULATOR } from "./usb/cleware.ts";
 import { SERVOD_SIMULATOR } from "./xmlrpc/servo.ts";
 
 export * from "./kind.ts";
@@ -86,9 +89,12 @@ export const SIMULATORS: readonly AnySimulatorKind[] = [
   // xmlrpc
   SERVOD_SIMULATOR,
   // usb
-  ...SERIAL_SIMULATORS,
+  NUMATO_SIMULATOR,
+  DEVANTECH_USB_SIMULATOR,
+  CONRAD_SIMULATOR,
   ...TOOL_SIMULATORS,
-  ...HID_SIMULATORS,
+  YKUSH_SIMULATOR,
+  CLEWARE_SIMULATOR,
 ];
 
 /** The simulator kind with this name, or undefined. */
