@@ -36,7 +36,10 @@ import { SYNACCESS_TELNET } from "./telnet/synaccess.ts";
 import { NUMATO_SIMULATOR } from "./usb/numato.ts";
 import { DEVANTECH_USB_SIMULATOR } from "./usb/devantech_usb.ts";
 import { CONRAD_SIMULATOR } from "./usb/conrad197720.ts";
-import { TOOL_SIMULATORS } from "./usb/tools.ts";
+import { UHUBCTL_SIMULATOR } from "./usb/uhubctl.ts";
+import { BCU_SIMULATOR } from "./usb/bcu.ts";
+import { SISPMCTL_SIMULATOR } from "./usb/sispmctl.ts";
+import { USBRELAY_SIMULATOR } from "./usb/usbrelay.ts";
 import { YKUSH_SIMULATOR } from "./usb/ykush.ts";
 import { CLEWARE_SIMULATOR } from "./usb/cleware.ts";
 import { SERVOD_SIMULATOR } from "./xmlrpc/servo.ts";
@@ -92,7 +95,10 @@ export const SIMULATORS: readonly AnySimulatorKind[] = [
   NUMATO_SIMULATOR,
   DEVANTECH_USB_SIMULATOR,
   CONRAD_SIMULATOR,
-  ...TOOL_SIMULATORS,
+  UHUBCTL_SIMULATOR,
+  BCU_SIMULATOR,
+  SISPMCTL_SIMULATOR,
+  USBRELAY_SIMULATOR,
   YKUSH_SIMULATOR,
   CLEWARE_SIMULATOR,
 ];

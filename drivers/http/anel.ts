@@ -1,9 +1,9 @@
 /**
  * `anel_netpwrctrlhome` (3 sockets), `anel_netpwrctrladv`, `anel_netpwrctrlio`,
- * `anel_netpwrctrlpro` (8): ANEL NET-PwrCtrl over its HTTP control, `GET /?Sw_on=N,<user><password>`
- * (`Sw_off`); a wrong login is answered "User or password error." (ANEL's HTTP control,
- * forum.anel.eu). Keys `username` (admin), `password` (anel); the device is the PDU's address
- * (`host[:port]`).
+ * `anel_netpwrctrlpro` (8): ANEL NET-PwrCtrl over its HTTP control,
+ * `GET /?Sw_on=N,<user><password>` (`Sw_off`); a wrong login is answered "User or password
+ * error." (ANEL's HTTP control, forum.anel.eu). Keys `username` (admin), `password` (anel); the
+ * device is the PDU's address (`host[:port]`).
  * @module
  */
 import { z } from "zod";

@@ -1,7 +1,7 @@
 /**
  * SNMP agent simulators on `net-snmp`'s agent (the generic `snmp` kind here; apc.ts,
- * cyberpower.ts and ip9258.ts are the vendors' kinds on the same agent): v1/v2c communities and v3 USM users
- * (noAuthNoPriv, authNoPriv, authPriv), checked as a real agent checks them (Net-SNMP's snmpd
+ * cyberpower.ts and ip9258.ts are the vendors' kinds on the same agent): v1/v2c communities and
+ * v3 USM users (noAuthNoPriv, authNoPriv, authPriv), checked as a real agent checks them (Net-SNMP's snmpd
  * was the reference): a wrong community or privacy key is dropped without an answer, an unknown
  * user or a wrong authentication key gets an RFC 3414 report (usmStatsUnknownUserNames,
  * usmStatsWrongDigests). Each outlet is an integer object at the OID
