@@ -8,34 +8,41 @@
  */
 import type { AnySimulatorKind } from "./kind.ts";
 import { TASMOTA_SIMULATOR } from "./http/tasmota.ts";
-import {
-  ESPHOME_SIMULATOR,
-  HOME_ASSISTANT_SIMULATOR,
-  NETIO_JSON_SIMULATOR,
-  SHELLY_GEN1_SIMULATOR,
-  SHELLY_GEN2_SIMULATOR,
-} from "./http/simulators.ts";
-import {
-  ANEL_SIMULATOR,
-  INTELLINET_SIMULATOR,
-  IP9850_SIMULATOR,
-  LINDY_SIMULATOR,
-  SAINSMART_SIMULATOR,
-  SERVERTECH_SIMULATOR,
-  UBUS_SIMULATOR,
-} from "./http/web_relays.ts";
+import { SHELLY_GEN1_SIMULATOR, SHELLY_GEN2_SIMULATOR } from "./http/shelly.ts";
+import { ESPHOME_SIMULATOR } from "./http/esphome.ts";
+import { HOME_ASSISTANT_SIMULATOR } from "./http/home_assistant.ts";
+import { NETIO_JSON_SIMULATOR } from "./http/netio_json.ts";
+import { ANEL_SIMULATOR } from "./http/anel.ts";
+import { INTELLINET_SIMULATOR } from "./http/intellinet.ts";
+import { IP9850_SIMULATOR } from "./http/ip9850.ts";
+import { LINDY_SIMULATOR } from "./http/lindy.ts";
+import { SAINSMART_SIMULATOR } from "./http/sainsmart.ts";
+import { SERVERTECH_SIMULATOR } from "./http/servertech.ts";
+import { UBUS_SIMULATOR } from "./http/ubus.ts";
 import { HTTP_GENERIC_SIMULATOR } from "./http/generic.ts";
 import { MODBUS_TCP_SIMULATOR } from "./modbus/modbustcp.ts";
-import { APC_SNMP, CYBERPOWER_SNMP, GENERIC_SNMP, IP9258_SNMP } from "./snmp/snmp.ts";
-import { ACME_SSH, UBNT_MFI } from "./ssh/ssh.ts";
+import { GENERIC_SNMP } from "./snmp/snmp.ts";
+import { APC_SNMP } from "./snmp/apc.ts";
+import { CYBERPOWER_SNMP } from "./snmp/cyberpower.ts";
+import { IP9258_SNMP } from "./snmp/ip9258.ts";
+import { UBNT_MFI } from "./ssh/ubiquiti.ts";
+import { ACME_SSH } from "./ssh/acme.ts";
 import { DEVANTECH_DS, DEVANTECH_ETH } from "./tcp/devantech.ts";
 import { EGPMS_SIMULATOR } from "./tcp/egpms.ts";
 import { KASA_SIMULATOR } from "./tcp/tplink.ts";
 import { APC_CLI, APC_TELNET } from "./telnet/apc.ts";
-import { GUDE_TELNET, NETIO_KSHELL, SYNACCESS_TELNET } from "./telnet/line_devices.ts";
-import { SERIAL_SIMULATORS } from "./usb/serial.ts";
-import { TOOL_SIMULATORS } from "./usb/tools.ts";
-import { HID_SIMULATORS } from "./usb/hid.ts";
+import { NETIO_KSHELL } from "./telnet/netio.ts";
+import { GUDE_TELNET } from "./telnet/gude.ts";
+import { SYNACCESS_TELNET } from "./telnet/synaccess.ts";
+import { NUMATO_SIMULATOR } from "./usb/numato.ts";
+import { DEVANTECH_USB_SIMULATOR } from "./usb/devantech_usb.ts";
+import { CONRAD_SIMULATOR } from "./usb/conrad197720.ts";
+import { UHUBCTL_SIMULATOR } from "./usb/uhubctl.ts";
+import { BCU_SIMULATOR } from "./usb/bcu.ts";
+import { SISPMCTL_SIMULATOR } from "./usb/sispmctl.ts";
+import { USBRELAY_SIMULATOR } from "./usb/usbrelay.ts";
+import { YKUSH_SIMULATOR } from "./usb/ykush.ts";
+import { CLEWARE_SIMULATOR } from "./usb/cleware.ts";
 import { SERVOD_SIMULATOR } from "./xmlrpc/servo.ts";
 
 export * from "./kind.ts";
@@ -87,9 +94,15 @@ export const SIMULATORS: readonly AnySimulatorKind[] = [
   // xmlrpc
   SERVOD_SIMULATOR,
   // usb
-  ...SERIAL_SIMULATORS,
-  ...TOOL_SIMULATORS,
-  ...HID_SIMULATORS,
+  NUMATO_SIMULATOR,
+  DEVANTECH_USB_SIMULATOR,
+  CONRAD_SIMULATOR,
+  UHUBCTL_SIMULATOR,
+  BCU_SIMULATOR,
+  SISPMCTL_SIMULATOR,
+  USBRELAY_SIMULATOR,
+  YKUSH_SIMULATOR,
+  CLEWARE_SIMULATOR,
 ];
 
 /** The simulator kind with this name, or undefined. */

@@ -9,18 +9,13 @@ import { ESPHOME_HTTP } from "./esphome.ts";
 import { HOME_ASSISTANT_HTTP } from "./home_assistant.ts";
 import { NETIO_JSON } from "./netio_json.ts";
 import { GENERIC_HTTP_DRIVERS } from "./generic.ts";
-import {
-  ANEL_ADV,
-  ANEL_HOME,
-  ANEL_IO,
-  ANEL_PRO,
-  INTELLINET,
-  IP9850,
-  LINDY_IPOWER_CLASSIC8,
-  SAINSMART,
-  SERVERTECH_PRO2,
-  UBUS,
-} from "./web_relays.ts";
+import { ANEL_ADV, ANEL_HOME, ANEL_IO, ANEL_PRO } from "./anel.ts";
+import { INTELLINET } from "./intellinet.ts";
+import { IP9850 } from "./ip9850.ts";
+import { LINDY_IPOWER_CLASSIC8 } from "./lindy.ts";
+import { SAINSMART } from "./sainsmart.ts";
+import { SERVERTECH_PRO2 } from "./servertech.ts";
+import { UBUS } from "./ubus.ts";
 
 /** Every http driver descriptor. */
 export const HTTP_DRIVERS: readonly AnyDriverDescriptor[] = [
@@ -47,4 +42,4 @@ export const HTTP_DRIVERS: readonly AnyDriverDescriptor[] = [
 
 // What the simulators (simulators/http/) share with the drivers: one codec for both ends.
 export { verifyDigest } from "../_transport/http_client.ts";
-export { UBUS_ANONYMOUS_SESSION } from "./web_relays.ts";
+export { UBUS_ANONYMOUS_SESSION } from "./ubus.ts";

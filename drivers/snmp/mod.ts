@@ -3,7 +3,9 @@
  * @module
  */
 import type { AnyDriverDescriptor } from "../driver.ts";
-import { CYBERPOWER, IP9258, SNMP_V1, SNMP_V2C, SNMP_V3 } from "./snmp.ts";
+import { SNMP_V1, SNMP_V2C, SNMP_V3 } from "./snmp.ts";
+import { CYBERPOWER } from "./cyberpower.ts";
+import { IP9258 } from "./ip9258.ts";
 
 /** Every snmp driver descriptor. */
 export const SNMP_DRIVERS: readonly AnyDriverDescriptor[] = [

@@ -8,13 +8,8 @@
  * Upstream resolves MIB names by downloading MIB files at run time; pdud carries the names PDUs
  * use (table below) so nothing is fetched. New key `snmpport` (default 161, upstream's fixed port).
  *
- * `cyberpower81001`, `cyberpower41001`, `ip9258`: upstream shells out to `snmpset`; here they
- * are native SNMPv1 SETs on the same OIDs (CyberPower ePDUOutletControlOutletCommand
- * 1.3.6.1.4.1.3808.1.1.3.3.3.1.1.4.N, 1 on / 2 off, `community` default "private"; IP Power
- * 9258 1.3.6.1.4.1.92.58.2.N.0, 1 on / 0 off, community "public").
- *
- * Status: GET of the same OID — APC, CyberPower and IP9258 agents answer the outlet's state
- * there with the on/off values.
+ * Status: GET of the same OID — APC agents answer the outlet's state there with the on/off
+ * values. The fixed-OID SNMPv1 PDUs are in cyberpower.ts and ip9258.ts.
  * @module
  */
 import { z } from "zod";
@@ -224,7 +219,14 @@ export function outletPlan(o: GenericOptions, outlet: number): {
   };
 }
 
-function stateOf(value: number, on: number, off: number, device: string, oid: string) {
+/** An outlet's state from the integer its agent reports on its control OID. */
+export function stateOf(
+  value: number,
+  on: number,
+  off: number,
+  device: string,
+  oid: string,
+): OutletState {
   if (value === on) return "on" as const;
   if (value === off) return "off" as const;
   throw new DriverError(
@@ -279,72 +281,3 @@ export const SNMP_V1 = genericDescriptor("snmpv1", "1");
 export const SNMP_V2C = genericDescriptor("snmpv2c", "2c");
 /** `snmpv3`. */
 export const SNMP_V3 = genericDescriptor("snmpv3", "3");
-
-const FIXED = z.object({
-  "community": z.string().min(1).optional(),
-  "snmpport": portNumber(161),
-}).strict();
-type FixedOptions = z.infer<typeof FIXED>;
-
-function fixedDescriptor(
-  names: string[],
-  summary: string,
-  model: string,
-  community: string,
-  oid: (outlet: number) => string,
-  on: number,
-  off: number,
-): DriverDescriptor<FixedOptions> {
-  return {
-    names,
-    summary,
-    options: FIXED,
-    create(hostname, { options, clock }) {
-      const device = `${model} at ${hostname}:${options.snmpport}`;
-      const client = new SnmpClient({
-        host: hostname,
-        port: options.snmpport,
-        version: "1",
-        community: options.community ?? community,
-        device,
-      }, clock);
-      return {
-        async setOutlet(outlet, state, { signal }) {
-          await client.setInteger(oid(outlet), state === "on" ? on : off, signal);
-        },
-        async getOutlet(outlet, { signal }) {
-          return stateOf(
-            await client.getInteger(oid(outlet), signal),
-            on,
-            off,
-            device,
-            oid(outlet),
-          );
-        },
-        close: () => client.close(),
-      };
-    },
-  };
-}
-
-/** `cyberpower81001`, `cyberpower41001`. */
-export const CYBERPOWER = fixedDescriptor(
-  ["cyberpower81001", "cyberpower41001"],
-  "CyberPower PDU81001/PDU41001 over SNMPv1 (ePDUOutletControlOutletCommand)",
-  "CyberPower PDU",
-  "private",
-  (outlet) => `${MIB_OBJECTS["CPS-MIB"]!.ePDUOutletControlOutletCommand}.${outlet}`,
-  1,
-  2,
-);
-
-/** `ip9258`. */
-export const IP9258 = fixedDescriptor(
-  ["ip9258"],
-  "Aviosys IP Power 9258 over SNMPv1 (1.3.6.1.4.1.92.58.2.N.0)",
-  "IP Power 9258",
-  "public",
-  (outlet) => `1.3.6.1.4.1.92.58.2.${outlet}.0`,
-  1,
-  0,
-);

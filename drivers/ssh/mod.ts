@@ -3,7 +3,8 @@
  * @module
  */
 import type { AnyDriverDescriptor } from "../driver.ts";
-import { ACME, UBNT_DRIVERS } from "./devices.ts";
+import { UBNT_DRIVERS } from "./ubiquiti.ts";
+import { ACME } from "./acme.ts";
 
 /** Every ssh driver descriptor. */
 export const SSH_DRIVERS: readonly AnyDriverDescriptor[] = [...UBNT_DRIVERS, ACME];

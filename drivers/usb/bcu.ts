@@ -7,7 +7,7 @@
  *
  * Upstream runs `bcu init [bootmode]` when the daemon starts; here it runs before the first
  * operation of each driver incarnation (no I/O at creation), and again after a failure.
- * Tested against the stand-in tool in simulators/usb/tools.ts.
+ * Tested against the stand-in tool in simulators/usb/bcu.ts.
  * @module
  */
 import { z } from "zod";

@@ -18,7 +18,7 @@
  *
  * A switch never acknowledges a switch report, so an operation is done once the write to its
  * node succeeded (a hidraw write returns when the USB transfer is complete), as upstream; there
- * is no status read. Tested against the simulator in simulators/usb/hid.ts.
+ * is no status read. Tested against the simulator in simulators/usb/cleware.ts.
  * @module
  */
 import { z } from "zod";

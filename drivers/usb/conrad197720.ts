@@ -7,7 +7,7 @@
  * and the command come back with the address past the last card, which is how the cards are
  * counted. SETSINGLE (6) / DELSINGLE (7) with a relay bit switch one relay and answer the
  * card's relay byte. Outlets are numbered from 0 as upstream does: outlet N is relay N mod 8 of
- * card N div 8 + 1. Tested against the simulator in simulators/usb/serial.ts.
+ * card N div 8 + 1. Tested against the simulator in simulators/usb/conrad197720.ts.
  * @module
  */
 import { z } from "zod";

@@ -9,7 +9,7 @@
  * 0x65 + n - 1 switches relay n on, 0x6F + n - 1 off, 0x5B answers one byte of relay states
  * (bit n-1 set = relay n energised). Upstream only writes the command; here the state byte is
  * read back, so a board that ignored the command fails the operation.
- * Tested against the simulator in simulators/usb/serial.ts.
+ * Tested against the simulator in simulators/usb/devantech_usb.ts.
  * @module
  */
 import { z } from "zod";

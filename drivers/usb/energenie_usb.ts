@@ -6,7 +6,7 @@
  * The strips are switched with USB control transfers, which Deno cannot issue, so this driver
  * runs sispmctl (sispmctl.sourceforge.net): `sispmctl -D ID -o N` / `-f N`, and checks the
  * "Switched outlet N on|off" it prints. A missing sispmctl is reported at the first operation.
- * Tested against the stand-in tool in simulators/usb/tools.ts.
+ * Tested against the stand-in tool in simulators/usb/sispmctl.ts.
  * @module
  */
 import { z } from "zod";

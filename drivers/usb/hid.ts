@@ -8,7 +8,7 @@
  *   starts with 0x01 on success (Yepkit's ykushcmd sources). No serial: the only such board.
  *
  * hidraw takes one report per write; a leading 0 is the "no report id" byte and is not sent,
- * as upstream's hidapi writes do. Tested against the simulators in simulators/usb/hid.ts.
+ * as upstream's hidapi writes do. Tested against the simulators in simulators/usb/ykush.ts.
  * @module
  */
 import { z } from "zod";

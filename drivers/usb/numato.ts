@@ -8,7 +8,7 @@
  * (32 channels) or two decimal digits (64 channels).
  *
  * Unlike upstream, every switch is read back: a module that ignored the command fails the
- * operation instead of reporting success. Tested against the simulator in simulators/usb/serial.ts.
+ * operation instead of reporting success. Tested against the simulator in simulators/usb/numato.ts.
  * @module
  */
 import { z } from "zod";

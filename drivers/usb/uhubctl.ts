@@ -6,7 +6,7 @@
  *
  * Unlike upstream, the "New status" uhubctl prints afterwards is checked, since hubs without
  * per-port power switching accept the request and change nothing. A missing tool is reported
- * at the first operation, not at start. Tested against the stand-in tool in simulators/usb/tools.ts.
+ * at the first operation, not at start. Tested against the stand-in tool in simulators/usb/uhubctl.ts.
  * @module
  */
 import { z } from "zod";

@@ -11,7 +11,7 @@
  * it has no board of that serial, so each operation lists first (a wrong serial or relay number
  * is then an error naming what is attached, and nothing is switched), sets, and lists again to
  * confirm the relay's new state. A missing usbrelay is reported at the first operation.
- * Tested against the stand-in tool in simulators/usb/tools.ts.
+ * Tested against the stand-in tool in simulators/usb/usbrelay.ts.
  * @module
  */
 import { z } from "zod";

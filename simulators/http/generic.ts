@@ -16,7 +16,7 @@ import { z } from "zod";
 import type { SimulatedDevice, SimulatorKind } from "../kind.ts";
 import type { SimulatedReply } from "../_transport/http_server.ts";
 import { verifyDigest } from "../../drivers/http/mod.ts";
-import { basicChallenge, basicOk, operate, simulator } from "./simulators.ts";
+import { basicChallenge, basicOk, operate, simulator } from "./_http.ts";
 
 const OPTIONS = z.object({
   "style": z.enum(["simplerest", "rest", "json"]).default("simplerest"),

@@ -1,6 +1,7 @@
 /**
- * SNMP agent simulators on `net-snmp`'s agent: v1/v2c communities and v3 USM users
- * (noAuthNoPriv, authNoPriv, authPriv), checked as a real agent checks them (Net-SNMP's snmpd
+ * SNMP agent simulators on `net-snmp`'s agent (the generic `snmp` kind here; apc.ts,
+ * cyberpower.ts and ip9258.ts are the vendors' kinds on the same agent): v1/v2c communities and
+ * v3 USM users (noAuthNoPriv, authNoPriv, authPriv), checked as a real agent checks them (Net-SNMP's snmpd
  * was the reference): a wrong community or privacy key is dropped without an answer, an unknown
  * user or a wrong authentication key gets an RFC 3414 report (usmStatsUnknownUserNames,
  * usmStatsWrongDigests). Each outlet is an integer object at the OID
@@ -20,7 +21,7 @@
 import dgram from "node:dgram";
 import { z } from "zod";
 import type { SimulatedDevice, Simulator, SimulatorKind } from "../kind.ts";
-import { installSnmpPrivacy, loadNetSnmp, MIB_OBJECTS } from "../../drivers/snmp/mod.ts";
+import { installSnmpPrivacy, loadNetSnmp } from "../../drivers/snmp/mod.ts";
 
 const USER = z.object({
   "username": z.string().min(1),
@@ -30,7 +31,8 @@ const USER = z.object({
   "priv_protocol": z.enum(["des", "aes", "aes256b", "aes256r"]).default("aes"),
 }).strict();
 
-const OPTIONS = z.object({
+/** The options every SNMP simulator kind takes: the agent's version and credentials, the OID. */
+export const OPTIONS = z.object({
   "community": z.string().min(1).default("private"),
   "version": z.enum(["1", "2c", "3"]).default("1"),
   "users": z.array(USER).default([]),
@@ -43,9 +45,11 @@ const OPTIONS = z.object({
     "sPDUOutletCtl",
   ),
 }).strict();
-type Options = z.infer<typeof OPTIONS>;
+/** OPTIONS, parsed. */
+export type Options = z.infer<typeof OPTIONS>;
 
-interface Layout {
+/** Where a device keeps its outlets and what else its agent shows. */
+export interface Layout {
   /** OID template with `*`. */
   template: string;
   on: number;
@@ -216,7 +220,8 @@ function reportWrongDigests(agent: any): void {
   };
 }
 
-async function startAgent(
+/** Starts an agent of `kind` for `device` with the outlet table `layout` describes. */
+export async function startAgent(
   kind: string,
   device: SimulatedDevice,
   settings: { options: Options; hostname: string; port: number },
@@ -487,43 +492,6 @@ async function startAgentOn(
   };
 }
 
-/**
- * What an APC agent shows besides the control column, as the devices do: a MasterSwitch
- * (sPDUOutletControlTable: sPDUOutletCtlName is column 4) and a Rack PDU (sysObjectID
- * rPDU, rPDUOutletControlOutletName column 2, and rPDUOutletStatusTable with the outlet state).
- */
-const APC_LAYOUTS: Record<Options["controlpoint"], Partial<Layout>> = {
-  sPDUOutletCtl: { sysObjectID: "1.3.6.1.4.1.318.1.3.4.2", nameColumn: 4 },
-  rPDUOutletControlOutletCommand: {
-    sysObjectID: "1.3.6.1.4.1.318.1.3.4.5",
-    nameColumn: 2,
-    statusTable: { entry: "1.3.6.1.4.1.318.1.1.12.3.5.1.1", nameColumn: 2, stateColumn: 4 },
-  },
-};
-
-/** `apc-snmp`: an APC switched PDU's PowerNet-MIB outlet table. */
-export const APC_SNMP: SimulatorKind<Options> = {
-  name: "apc-snmp",
-  summary: "APC PDU SNMP agent (PowerNet-MIB sPDUOutletCtl / rPDUOutletControlOutletCommand)",
-  options: OPTIONS,
-  start: (device, settings) =>
-    startAgent("apc-snmp", device, settings, {
-      template: `${MIB_OBJECTS["PowerNet-MIB"]![settings.options.controlpoint]}.*`,
-      on: 1,
-      off: 2,
-      // sPDUOutletCtl outletReboot(3), rPDUOutletControlOutletCommand immediateReboot(3).
-      reboot: 3,
-      ...APC_LAYOUTS[settings.options.controlpoint],
-      config: (o, port) => ({
-        mib: "PowerNet-MIB",
-        controlpoint: o.controlpoint,
-        onsetting: 1,
-        offsetting: 2,
-        snmpport: port,
-      }),
-    }),
-};
-
 const POE_ADMIN_OID = ".1.3.6.1.2.1.105.1.1.1.3.1.*";
 
 /** `snmp`: any outlet OID template (`oid` with `*`), e.g. a PoE switch's port admin table. */
@@ -547,42 +515,4 @@ export const GENERIC_SNMP: SimulatorKind<Options> = {
       }),
     });
   },
-};
-
-/** `cyberpower-snmp`: CyberPower PDU81001/41001. */
-export const CYBERPOWER_SNMP: SimulatorKind<Options> = {
-  name: "cyberpower-snmp",
-  summary: "CyberPower PDU81001/41001 SNMP agent (ePDUOutletControlOutletCommand)",
-  options: OPTIONS,
-  start: (device, settings) =>
-    startAgent("cyberpower-snmp", device, {
-      ...settings,
-      options: { ...settings.options, version: "1" },
-    }, {
-      template: `${MIB_OBJECTS["CPS-MIB"]!.ePDUOutletControlOutletCommand}.*`,
-      on: 1,
-      off: 2,
-      driver: "cyberpower81001",
-      config: (o, port) => ({ community: o.community, snmpport: port }),
-    }),
-};
-
-/** `ip9258-snmp`: Aviosys IP Power 9258 (community "public"). */
-export const IP9258_SNMP: SimulatorKind<Options> = {
-  name: "ip9258-snmp",
-  summary: "Aviosys IP Power 9258 SNMP agent (1.3.6.1.4.1.92.58.2.N.0, 1 on / 0 off)",
-  options: OPTIONS,
-  start: (device, settings) =>
-    startAgent(
-      "ip9258-snmp",
-      device,
-      { ...settings, options: { ...settings.options, version: "1", community: "public" } },
-      {
-        template: "1.3.6.1.4.1.92.58.2.*.0",
-        on: 1,
-        off: 0,
-        driver: "ip9258",
-        config: (_o, port) => ({ snmpport: port }),
-      },
-    ),
 };

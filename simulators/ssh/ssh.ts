@@ -1,85 +1,27 @@
 /**
- * SSH device simulators on `npm:ssh2`'s server: a generated ed25519 host key (its fingerprint is
- * in the printed pdud config, so host-key verification stays on), password and public-key
- * authentication, `exec` and an interactive `shell`, and a small interpreter for exactly the
- * commands the device understands — anything else fails as the device's shell would.
+ * The SSH server the device simulators share (ubiquiti.ts, acme.ts, telnet/apc_ssh.ts), on
+ * `npm:ssh2`'s server: a generated ed25519 host key (its fingerprint is in the printed pdud
+ * config, so host-key verification stays on), password and public-key authentication, `exec`
+ * and an interactive `shell`, and a small interpreter for exactly the commands the device
+ * understands — anything else fails as the device's shell would.
  * @module
  */
 import { Buffer } from "node:buffer";
-import { z } from "zod";
-import type { SimulatedDevice, Simulator, SimulatorKind } from "../kind.ts";
+import type { SimulatedDevice, Simulator } from "../kind.ts";
 import { fingerprint, loadSsh2 } from "../../drivers/ssh/mod.ts";
 
-const UBNT_OPTIONS = z.object({
-  "username": z.string().min(1).default("ubnt"),
-  "password": z.string().default("ubnt"),
-}).strict();
-const ACME_OPTIONS = z.object({
-  "username": z.string().min(1).default("root"),
-  /** Without one, the simulator makes a client key pair and accepts only that key. */
-  "password": z.string().optional(),
-}).strict();
-
-interface Outcome {
+/** The end of one command: its exit code and output. */
+export interface Outcome {
   code: number;
   stdout?: string;
   stderr?: string;
 }
 
 /** What the device does with a command line; undefined means "not a command it knows". */
-type Interpreter = (command: string) => (() => Outcome) | undefined;
+export type Interpreter = (command: string) => (() => Outcome) | undefined;
 
 // deno-lint-ignore no-explicit-any
 type Any = any;
-
-function ubntInterpreter(device: SimulatedDevice): Interpreter {
-  const exists = (n: number) => n >= device.first && n < device.first + device.count;
-  const missing = (n: number, verb: string): Outcome => ({
-    code: 1,
-    stderr: `sh: can't ${verb} /proc/power/relay${n}: nonexistent directory\n`,
-  });
-  return (command) => {
-    // Upstream wraps the echo in sh -c '…'; the strip's shell runs both forms.
-    const line = command.replace(/^sh -c '(.*)'$/, "$1");
-    let m = /^echo ([01]) > \/proc\/power\/relay(\d+)$/.exec(line);
-    if (m) {
-      const [value, n] = [m[1]!, Number(m[2])];
-      return () => {
-        if (!exists(n)) return missing(n, "create");
-        device.set(n, value === "1" ? "on" : "off");
-        return { code: 0 };
-      };
-    }
-    m = /^cat \/proc\/power\/relay(\d+)$/.exec(line);
-    if (m) {
-      const n = Number(m[1]);
-      return () =>
-        exists(n)
-          ? { code: 0, stdout: device.get(n) === "on" ? "1\n" : "0\n" }
-          : missing(n, "open");
-    }
-    return undefined;
-  };
-}
-
-function acmeInterpreter(device: SimulatedDevice): Interpreter {
-  const exists = (n: number) => n >= device.first && n < device.first + device.count;
-  return (command) => {
-    const m = /^(dut-switch-on|dut-switch-off|dut-hard-reset) (\d+)$/.exec(command);
-    if (!m) return undefined;
-    const n = Number(m[2]);
-    return () => {
-      if (!exists(n)) return { code: 1, stderr: `Invalid probe ${n}\n` };
-      if (m[1] === "dut-switch-on") device.set(n, "on");
-      else if (m[1] === "dut-switch-off") device.set(n, "off");
-      else {
-        device.set(n, "off");
-        device.set(n, "on");
-      }
-      return { code: 0 };
-    };
-  };
-}
 
 /**
  * ssh2's key generator under Deno drops a leading zero byte of the public key (about one key in
@@ -151,7 +93,11 @@ export async function listenSsh(
   return { port, hostkey, hostPublicKey, close };
 }
 
-async function serveSsh(
+/**
+ * A device simulator on an ssh2 server: `auth` is what it accepts, `interpret` the commands it
+ * knows, `prompt` its interactive shell's prompt.
+ */
+export async function serveSsh(
   kind: string,
   device: SimulatedDevice,
   settings: { hostname: string; port: number },
@@ -264,79 +210,3 @@ async function serveSsh(
     [Symbol.asyncDispose]: close,
   };
 }
-
-/** `ubnt-mfi`: Ubiquiti mFi mPower strip (3, 6 or 8 relays). */
-export const UBNT_MFI: SimulatorKind<z.infer<typeof UBNT_OPTIONS>> = {
-  name: "ubnt-mfi",
-  summary: "Ubiquiti mFi mPower strip over SSH (echo 1|0 > /proc/power/relayN), password auth",
-  options: UBNT_OPTIONS,
-  async start(device, { options, hostname, port }) {
-    const model = [3, 6, 8].find((n) => n >= device.first + device.count - 1);
-    if (device.first !== 1 || model === undefined) {
-      throw new TypeError("ubnt-mfi simulates mPower strips: outlets 1…3, 1…6 or 1…8");
-    }
-    const sim = await serveSsh(
-      "ubnt-mfi",
-      device,
-      { hostname, port },
-      options,
-      ubntInterpreter(device),
-      "# ",
-    );
-    return {
-      ...sim,
-      pduConfig: () => ({
-        driver: `ubntmfi${model}port`,
-        ...sim.pduConfig(),
-        username: options.username,
-        password: options.password,
-      }),
-    };
-  },
-};
-
-/** `acme`: BayLibre ACME cape, key authentication as root by default. */
-export const ACME_SSH: SimulatorKind<z.infer<typeof ACME_OPTIONS>> = {
-  name: "acme",
-  summary: "BayLibre ACME cape over SSH (dut-switch-on/off N); makes a client key unless a " +
-    "password is set",
-  options: ACME_OPTIONS,
-  async start(device, { options, hostname, port }) {
-    let identityFile: string | undefined;
-    let publicKey: string | undefined;
-    if (options.password === undefined) {
-      const pair = await ed25519Pair();
-      identityFile = await Deno.makeTempFile({ prefix: "pdud-acme-sim-", suffix: ".key" });
-      await Deno.writeTextFile(identityFile, pair.private, { mode: 0o600 });
-      publicKey = pair.public;
-    }
-    const sim = await serveSsh(
-      "acme",
-      device,
-      { hostname, port },
-      { username: options.username, password: options.password, publicKey },
-      acmeInterpreter(device),
-      "root@baylibre-acme:~# ",
-    );
-    // The key file outlives close() (a test may check what a driver does once the device is
-    // gone) and goes with the process.
-    if (identityFile) {
-      const file = identityFile;
-      globalThis.addEventListener("unload", () => {
-        try {
-          Deno.removeSync(file);
-        } catch { /* already gone */ }
-      });
-    }
-    return {
-      ...sim,
-      pduConfig: () => ({
-        driver: "acme",
-        ...sim.pduConfig(),
-        username: options.username,
-        ...(options.password !== undefined ? { password: options.password } : {}),
-        ...(identityFile ? { "identity_file": identityFile } : {}),
-      }),
-    };
-  },
-};

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { findDriver } from "../../../drivers/mod.ts";
 import { type Simulator } from "../../../simulators/mod.ts";
-import { lindyLeds } from "../../../drivers/http/web_relays.ts";
+import { lindyLeds } from "../../../drivers/http/lindy.ts";
 import { createDriver, startSimulator } from "../../_helpers/conformance.ts";
 import { type DriverRow, driverSuite } from "../../_helpers/driver_suite.ts";
 import { assertDrivesOverHttp, control, startDaemon } from "../../_helpers/daemon.ts";

@@ -6,7 +6,7 @@ import {
   type ReportPort,
   REPORTS_PER_DIGIT,
 } from "../../../drivers/usb/cleware.ts";
-import type { ClewareSimulator } from "../../../simulators/usb/hid.ts";
+import type { ClewareSimulator } from "../../../simulators/usb/cleware.ts";
 import { NODE_SKIP } from "./_probe.ts";
 import { createDriver, startSimulator } from "../../_helpers/conformance.ts";
 import { control, startDaemon } from "../../_helpers/daemon.ts";

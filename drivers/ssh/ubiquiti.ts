@@ -1,23 +1,17 @@
 /**
- * SSH-managed power switches, upstream's names and keys.
- *
  * `ubntmfi3port`, `ubntmfi6port`, `ubntmfi8port`: Ubiquiti mFi mPower strips. Each relay is
  * `/proc/power/relayN` on the strip's Linux; pdud runs `echo 1|0 > /proc/power/relayN` over SSH
  * (`username`/`password` default ubnt/ubnt, `sshport` 22, `verify_hostkey` default true) and
  * reads the outlet back with `cat`. Unlike upstream, a command that fails is a failure (upstream
  * ignores the exec result) and outlet numbers beyond the model's count are refused before
  * queueing.
- *
- * `acme`: BayLibre ACME cape. `dut-switch-on N` / `dut-switch-off N` over SSH as `username`
- * (default root) with the daemon user's key (upstream relies on `ssh root@host` and the runner's
- * id_rsa; pdud reads `identity_file`, default ~/.ssh/id_ed25519, id_ecdsa, id_rsa) or a
- * `password`.
  * @module
  */
 import { z } from "zod";
 import type { DriverDescriptor } from "../driver.ts";
 import { DriverError } from "../errors.ts";
-import { defaultIdentityFiles, SSH_KEYS, sshRun, type SshTarget } from "../_transport/ssh.ts";
+import { SSH_KEYS, sshRun } from "../_transport/ssh.ts";
+import { target } from "./_target.ts";
 
 const UBNT = z.object({
   ...SSH_KEYS,
@@ -25,27 +19,6 @@ const UBNT = z.object({
   "password": z.string().default("ubnt"),
 }).strict();
 type UbntOptions = z.infer<typeof UBNT>;
-
-function target(
-  hostname: string,
-  o: z.infer<typeof UBNT> | z.infer<typeof ACME_OPTIONS>,
-  device: string,
-  password: string | undefined,
-  /** Key files to try when `identity_file` is not set. */
-  defaultKeys: string[],
-): SshTarget {
-  return {
-    host: hostname,
-    port: o.sshport,
-    username: o.username,
-    password,
-    identityFiles: o.identity_file ? [o.identity_file] : defaultKeys,
-    verifyHostkey: o.verify_hostkey,
-    hostkey: o.hostkey,
-    knownHosts: o.known_hosts,
-    device,
-  };
-}
 
 function ubnt(name: string, outlets: number): DriverDescriptor<UbntOptions> {
   return {
@@ -82,26 +55,3 @@ export const UBNT_DRIVERS: DriverDescriptor<UbntOptions>[] = [
   ubnt("ubntmfi6port", 6),
   ubnt("ubntmfi8port", 8),
 ];
-
-const ACME_OPTIONS = z.object({
-  ...SSH_KEYS,
-  "username": z.string().min(1).default("root"),
-  "password": z.string().optional(),
-}).strict();
-
-/** `acme`. */
-export const ACME: DriverDescriptor<z.infer<typeof ACME_OPTIONS>> = {
-  names: ["acme"],
-  summary: "BayLibre ACME cape over SSH (dut-switch-on/off N)",
-  options: ACME_OPTIONS,
-  create(hostname, { options }) {
-    const device = `ACME at ${hostname}:${options.sshport}`;
-    const t = target(hostname, options, device, options.password, defaultIdentityFiles());
-    return {
-      async setOutlet(outlet, state, { signal }) {
-        await sshRun(t, `dut-switch-${state} ${outlet}`, signal);
-      },
-      close: () => Promise.resolve(),
-    };
-  },
-};

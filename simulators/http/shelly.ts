@@ -1,0 +1,124 @@
+/**
+ * Simulators of Shelly Gen1 (GET /relay/{id}) and Gen2 (JSON-RPC over POST /rpc), on a real
+ * socket and as strict as the device.
+ * @module
+ */
+import { z } from "zod";
+import type { OutletState } from "../../drivers/mod.ts";
+import type { SimulatorKind } from "../kind.ts";
+import {
+  basicChallenge,
+  basicOk,
+  CREDENTIALS,
+  flip,
+  NO_OPTIONS,
+  operate,
+  simulator,
+} from "./_http.ts";
+
+/** Shelly Gen1: GET /relay/{id}[?turn=on|off|toggle], basic auth when a password is set. */
+export const SHELLY_GEN1_SIMULATOR: SimulatorKind<z.infer<typeof CREDENTIALS>> = {
+  name: "shelly-gen1",
+  summary: "Shelly Gen1 relays: GET /relay/N?turn=on|off, optional basic auth (outlets from 0)",
+  options: CREDENTIALS,
+  start(device, { options, hostname, port }) {
+    return Promise.resolve(simulator("shelly-gen1", device, { hostname, port }, (request) => {
+      const url = new URL(request.url);
+      device.record(`${request.method} ${url.pathname}${url.search}`);
+      if (options.password !== undefined && !basicOk(request, options.username, options.password)) {
+        return Promise.resolve(basicChallenge("shelly1"));
+      }
+      const m = /^\/relay\/(\d+)$/.exec(url.pathname);
+      const turn = url.searchParams.get("turn");
+      if (
+        request.method !== "GET" || !m || !device.has(Number(m[1])) ||
+        (turn !== null && !["on", "off", "toggle"].includes(turn))
+      ) {
+        return Promise.resolve(new Response("Not Found", { status: 404 }));
+      }
+      const outlet = Number(m[1]);
+      return operate(device, request, () => {
+        if (turn !== null) {
+          device.set(
+            outlet,
+            turn === "toggle" ? (device.get(outlet) === "on" ? "off" : "on") : turn as OutletState,
+          );
+        }
+        return Response.json({
+          ison: flip(device.get(outlet)),
+          has_timer: false,
+          timer_duration: 0,
+          source: "http",
+        });
+      });
+    }, (address, port) => ({
+      driver: "shelly_gen1",
+      ip: `${address}:${port}`,
+      "port_count": device.count,
+      ...(options.password !== undefined
+        ? { username: options.username, password: options.password }
+        : {}),
+    })));
+  },
+};
+
+/** Shelly Gen2: POST /rpc JSON-RPC 2.0 with Switch.Set and Switch.GetStatus. */
+export const SHELLY_GEN2_SIMULATOR: SimulatorKind<z.infer<typeof NO_OPTIONS>> = {
+  name: "shelly-gen2",
+  summary: "Shelly Gen2+ switches: POST /rpc Switch.Set / Switch.GetStatus (ids from 0)",
+  options: NO_OPTIONS,
+  start(device, { hostname, port }) {
+    return Promise.resolve(simulator(
+      "shelly-gen2",
+      device,
+      { hostname, port },
+      async (request) => {
+        const url = new URL(request.url);
+        if (request.method !== "POST" || url.pathname !== "/rpc") {
+          return new Response("Not Found", { status: 404 });
+        }
+        let call: { id?: unknown; method?: unknown; params?: { id?: unknown; on?: unknown } };
+        try {
+          call = await request.json();
+        } catch {
+          return Response.json({
+            id: null,
+            src: "shellyplus",
+            error: { code: -32700, message: "Parse error" },
+          }, { status: 400 });
+        }
+        device.record(`rpc ${String(call.method)} ${JSON.stringify(call.params)}`);
+        const reply = (body: Record<string, unknown>) =>
+          Response.json({ id: call.id, src: "shellyplus1pm-sim", ...body });
+        const id = call.params?.id;
+        if (typeof id !== "number" || !device.has(id)) {
+          return reply({ error: { code: -105, message: `Argument 'id', value ${id} not found!` } });
+        }
+        if (call.method === "Switch.GetStatus") {
+          return await operate(
+            device,
+            request,
+            () => reply({ result: { id, source: "http", output: flip(device.get(id)) } }),
+          );
+        }
+        if (call.method === "Switch.Set") {
+          if (typeof call.params?.on !== "boolean") {
+            return reply({ error: { code: -103, message: "Invalid argument 'on'!" } });
+          }
+          const on = call.params.on;
+          return await operate(device, request, () => {
+            const was = flip(device.get(id));
+            device.set(id, on ? "on" : "off");
+            return reply({ result: { was_on: was } });
+          });
+        }
+        return reply({ error: { code: 404, message: `No handler for ${String(call.method)}` } });
+      },
+      (address, port) => ({
+        driver: "shelly_gen2",
+        ip: `${address}:${port}`,
+        "port_count": device.count,
+      }),
+    ));
+  },
+};
