@@ -9,7 +9,7 @@
  * before building an event, so a daemon nobody watches pays one property read per event.
  * @module
  */
-import type { Driver } from "../drivers/mod.ts";
+import { type Driver, wrapDriver } from "../drivers/mod.ts";
 import { type Clock, SYSTEM_CLOCK, type Timer } from "./clock.ts";
 import type { Job } from "./job.ts";
 
@@ -370,32 +370,8 @@ export function noticeStarts(
       onStart(job);
     }
   };
-  const wrapped: Driver = {
-    setOutlet: (outlet, state, options) => {
-      notice(outlet);
-      return driver.setOutlet(outlet, state, options);
-    },
-    close: () => driver.close(),
-  };
-  if (driver.getOutlet) {
-    wrapped.getOutlet = (outlet, options) => {
-      notice(outlet);
-      return driver.getOutlet!(outlet, options);
-    };
-  }
-  // Every optional method of the contract is forwarded (a missing one would make a driver that
-  // names outlets look as if it could not, once someone subscribes).
-  if (driver.setNamedOutlet) {
-    wrapped.setNamedOutlet = (name, state, options) => {
-      notice(name);
-      return driver.setNamedOutlet!(name, state, options);
-    };
-  }
-  if (driver.getNamedOutlet) {
-    wrapped.getNamedOutlet = (name, options) => {
-      notice(name);
-      return driver.getNamedOutlet!(name, options);
-    };
-  }
-  return wrapped;
+  return wrapDriver(driver, (outlet, run) => {
+    if (outlet !== undefined) notice(outlet);
+    return run();
+  });
 }

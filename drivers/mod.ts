@@ -36,6 +36,7 @@ export {
   scrubList,
   scrubText,
 } from "./scrub.ts";
+export { wrapDriver } from "./wrap.ts";
 export {
   type DeviceOptions,
   type Fault,

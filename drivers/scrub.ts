@@ -6,6 +6,7 @@
  */
 import type { Driver, Logger } from "./driver.ts";
 import { printable } from "./errors.ts";
+import { wrapDriver } from "./wrap.ts";
 
 /** What a secret is replaced with. */
 export const REDACTED = "***";
@@ -61,21 +62,7 @@ export function scrubbedDriver(driver: Driver, secrets: Iterable<string>): Drive
       throw scrubError(error, list);
     }
   };
-  const wrapped: Driver = {
-    setOutlet: (outlet, state, options) => guard(() => driver.setOutlet(outlet, state, options)),
-    close: () => guard(() => driver.close()),
-  };
-  if (driver.getOutlet) {
-    wrapped.getOutlet = (outlet, options) => guard(() => driver.getOutlet!(outlet, options));
-  }
-  if (driver.setNamedOutlet) {
-    wrapped.setNamedOutlet = (name, state, options) =>
-      guard(() => driver.setNamedOutlet!(name, state, options));
-  }
-  if (driver.getNamedOutlet) {
-    wrapped.getNamedOutlet = (name, options) => guard(() => driver.getNamedOutlet!(name, options));
-  }
-  return wrapped;
+  return wrapDriver(driver, (_outlet, run) => guard(run));
 }
 
 /** A logger for a driver whose messages and string fields are scrubbed like its errors. */
