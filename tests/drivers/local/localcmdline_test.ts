@@ -37,14 +37,20 @@ function liveMembers(pgrp: number): number[] {
   return members;
 }
 
-/** The group's live members once they are gone, or after ~2 s of looking (then still there). */
-async function gone(pgrp: number): Promise<number[]> {
-  for (let i = 0; i < 200; i++) {
-    const left = liveMembers(pgrp);
-    if (left.length === 0) return left;
+/**
+ * Waits until `done()` holds, or ~2 s of looking: SIGKILL reaches a group at once, but the kernel
+ * may take a moment to end its processes. The caller asserts afterwards.
+ */
+async function settled(done: () => boolean): Promise<void> {
+  for (let i = 0; i < 200 && !done(); i++) {
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
-  return liveMembers(pgrp);
+}
+
+/** Whether process `pid` has ended (gone, or a zombie). */
+function ended(pid: number): boolean {
+  const stat = procStat(pid);
+  return stat === undefined || stat.state === "Z";
 }
 
 /** Settles with `promise`, or rejects after `ms` (a real timer: the child is a real process). */
@@ -82,8 +88,8 @@ Deno.test("a hung command (a shell waiting on its child) is killed with its whol
   assert.ok(error instanceof DriverError, `a DriverError, not ${error}`);
   assert.equal(error.kind, "timeout");
   assert.equal(error.permanent, false);
-  // SIGKILL went to the whole group; the kernel may take a moment to end the child.
-  assert.deepEqual(await gone(group), [], "no process of the command's group is left");
+  await settled(() => liveMembers(group).length === 0);
+  assert.deepEqual(liveMembers(group), [], "no process of the command's group is left");
   await driver.close();
   await Deno.remove(dir, { recursive: true });
 });
@@ -170,13 +176,7 @@ Deno.test("through the daemon: a hung command is a timeout, retried as configure
   assert.equal(off.status, 200, off.body);
   const started2 = (await Deno.readTextFile(pids)).trim().split("\n").map(Number);
   assert.equal(started2.length, 2, "one child per attempt");
-  for (const pid of started2) {
-    // SIGKILL went to its group when the attempt timed out; give the kernel a moment.
-    for (let i = 0; i < 200 && procStat(pid) && procStat(pid)!.state !== "Z"; i++) {
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
-    const stat = procStat(pid);
-    assert.ok(stat === undefined || stat.state === "Z", `sleep ${pid} is still running`);
-  }
+  await settled(() => started2.every(ended));
+  for (const pid of started2) assert.ok(ended(pid), `sleep ${pid} is still running`);
   await Deno.remove(dir, { recursive: true });
 });
