@@ -57,12 +57,11 @@ export function collectSecrets(
   const add = (value: unknown) => {
     if (typeof value === "string" && value !== "") all.add(value);
   };
-  // Tolerant of partial configs (tests build them by hand): a missing section holds no secret.
-  for (const token of config.daemon?.tokens ?? []) {
+  for (const token of config.daemon.tokens) {
     add(token.secret);
     if (token.secret_env) add(lookup(token.secret_env));
   }
-  if (config.daemon?.tls) {
+  if (config.daemon.tls) {
     const read = options.readFile ?? ((path: string) => Deno.readTextFileSync(path));
     try {
       // Each base64 line of the PEM: a fragment of the key is as bad as all of it.
@@ -77,7 +76,7 @@ export function collectSecrets(
     walk(pdu.raw, add);
     const words: string[] = [];
     for (const key of ["cmd_on", "cmd_off"]) {
-      const command = (pdu.raw as Record<string, unknown> | undefined)?.[key];
+      const command = (pdu.raw as Record<string, unknown>)[key];
       if (typeof command !== "string") continue;
       words.push(
         ...command.split(/[\s"'`;&|<>()=,]+/).slice(1).filter((w) => w.length >= MIN_COMMAND_WORD),

@@ -6,7 +6,8 @@ import {
   DriverError,
   type OutletState,
 } from "../../drivers/mod.ts";
-import type { PduConfig } from "../../config/mod.ts";
+import type { Config, PduConfig } from "../../config/mod.ts";
+import { DAEMON_SCHEMA } from "../../config/schema.ts";
 
 /** What the fake does for one call. */
 export type Behaviour =
@@ -115,5 +116,15 @@ export function fakePdu(name: string, overrides: Partial<PduConfig> = {}): PduCo
     "restart_window": 60,
     raw: { driver: "fake", ...overrides },
     ...overrides,
+  };
+}
+
+/** A whole config of `pdus` (each as fakePdu builds it), with the daemon section's defaults. */
+export function fakeConfig(pdus: PduConfig[]): Config {
+  return {
+    daemon: DAEMON_SCHEMA.parse({}),
+    pdus: Object.fromEntries(pdus.map((p) => [p.name, p])),
+    aliases: {},
+    groups: {},
   };
 }

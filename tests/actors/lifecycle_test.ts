@@ -11,24 +11,15 @@ import {
   ShuttingDownError,
   type SubmitRequest,
 } from "../../actors/mod.ts";
-import type { Config, PduConfig } from "../../config/mod.ts";
+import type { PduConfig } from "../../config/mod.ts";
 import { ManualClock } from "../_helpers/clock.ts";
-import { FakeDevice, fakePdu } from "../_helpers/fake_driver.ts";
+import { fakeConfig, FakeDevice, fakePdu } from "../_helpers/fake_driver.ts";
 import { type LogLine, memoryLogger } from "../_helpers/log.ts";
-
-function configOf(pdus: PduConfig[]): Config {
-  return {
-    daemon: {} as Config["daemon"],
-    pdus: Object.fromEntries(pdus.map((p) => [p.name, p])),
-    aliases: {},
-    groups: {},
-  };
-}
 
 function setup(pdus: PduConfig[], device = new FakeDevice()) {
   const clock = new ManualClock();
   const lines: LogLine[] = [];
-  const supervisor = createSupervisor(configOf(pdus), {
+  const supervisor = createSupervisor(fakeConfig(pdus), {
     clock,
     log: memoryLogger(lines),
     findDriver: () => device.descriptor(),
@@ -135,8 +126,8 @@ Deno.test("reload after shutdown began throws ShuttingDownError and starts nothi
   await clock.advance(0);
   const stopping = supervisor.shutdown({ graceMs: 30_000 });
   const created = device.created;
-  assert.throws(() => supervisor.reload(configOf([fakePdu("p")])), ShuttingDownError);
-  assert.throws(() => supervisor.reload(configOf([fakePdu("p", { retries: 3 })])), {
+  assert.throws(() => supervisor.reload(fakeConfig([fakePdu("p")])), ShuttingDownError);
+  assert.throws(() => supervisor.reload(fakeConfig([fakePdu("p", { retries: 3 })])), {
     message: /shutting down/,
   });
   device.release();
@@ -160,7 +151,7 @@ for (const changed of [false, true]) {
     assert.equal(supervisor.snapshot()[0]?.state, "failed");
     device.fallback = "ok";
     const report = supervisor.reload(
-      configOf([changed ? fakePdu("p", { "max_restarts": 1, retries: 9 }) : pdu]),
+      fakeConfig([changed ? fakePdu("p", { "max_restarts": 1, retries: 9 }) : pdu]),
     );
     assert.deepEqual(report.changed, changed ? ["p"] : []);
     assert.equal(supervisor.snapshot()[0]?.state, "idle");
@@ -179,10 +170,10 @@ Deno.test("a PDU re-added while its removal drains: one actor, every wait honour
     track({ pdu: "p", command: { type: "reboot", outlet, delay: 3 } })
   );
   await clock.advance(0);
-  assert.deepEqual(supervisor.reload(configOf([])).removed, ["p"]);
+  assert.deepEqual(supervisor.reload(fakeConfig([])).removed, ["p"]);
   assert.equal(supervisor.snapshot()[0]?.slot, "draining");
   await clock.advance(500);
-  assert.deepEqual(supervisor.reload(configOf([fakePdu("p")])).added, ["p"]);
+  assert.deepEqual(supervisor.reload(fakeConfig([fakePdu("p")])).added, ["p"]);
   await clock.advance(0);
   assert.deepEqual(
     supervisor.snapshot().map((s) => [s.name, s.slot, s.queueDepth]),

@@ -5,18 +5,13 @@ import {
   SILENT_LOGGER,
   type Supervisor,
 } from "../../actors/mod.ts";
-import type { Config, PduConfig } from "../../config/mod.ts";
+import type { PduConfig } from "../../config/mod.ts";
 import { ManualClock } from "../_helpers/clock.ts";
-import { FakeDevice, fakePdu } from "../_helpers/fake_driver.ts";
+import { fakeConfig, FakeDevice, fakePdu } from "../_helpers/fake_driver.ts";
 
 function setup(pdus: PduConfig[], device = new FakeDevice()) {
   const clock = new ManualClock();
-  const config: Config = {
-    daemon: {} as Config["daemon"],
-    pdus: Object.fromEntries(pdus.map((p) => [p.name, p])),
-    aliases: {},
-    groups: {},
-  };
+  const config = fakeConfig(pdus);
   const supervisor = createSupervisor(config, {
     clock,
     log: SILENT_LOGGER,
@@ -301,12 +296,9 @@ Deno.test("reload adds, removes and changes PDUs without losing queued jobs", as
   const b = track(supervisor.submit({ pdu: "keep", command: { type: "on", outlet: 2 } }));
   const c = track(supervisor.submit({ pdu: "gone", command: { type: "on", outlet: 1 } }));
   await clock.advance(0);
-  const report = supervisor.reload({
-    daemon: {} as Config["daemon"],
-    pdus: { keep: fakePdu("keep", { retries: 4 }), added: fakePdu("added") },
-    aliases: {},
-    groups: {},
-  });
+  const report = supervisor.reload(
+    fakeConfig([fakePdu("keep", { retries: 4 }), fakePdu("added")]),
+  );
   assert.deepEqual(report, { added: ["added"], removed: ["gone"], changed: ["keep"] });
   const refused = await supervisor.submit({ pdu: "gone", command: { type: "on", outlet: 1 } });
   assert.equal(refused.status, "refused");

@@ -11,11 +11,11 @@ import {
   SILENT_LOGGER,
   type Supervisor,
 } from "../../actors/mod.ts";
-import { type Config, loadConfig, type PduConfig } from "../../config/mod.ts";
+import { loadConfig, type PduConfig } from "../../config/mod.ts";
 import { simulatedDevice } from "../../drivers/mod.ts";
 import { AccessControl, createApp } from "../../routes/mod.ts";
 import { ManualClock } from "../_helpers/clock.ts";
-import { FakeDevice, fakePdu } from "../_helpers/fake_driver.ts";
+import { fakeConfig, FakeDevice, fakePdu } from "../_helpers/fake_driver.ts";
 import { startDaemon } from "../_helpers/daemon.ts";
 import { startDaemon as startRaw } from "../../daemon/mod.ts";
 
@@ -105,12 +105,7 @@ function setup(
   const clock = new ManualClock();
   const device = new FakeDevice();
   const events = new EventHub({ clock, boot: "t1", wallClock: () => 0, ...hubOptions });
-  const config: Config = {
-    daemon: {} as Config["daemon"],
-    pdus: Object.fromEntries(pdus.map((p) => [p.name, p])),
-    aliases: {},
-    groups: {},
-  };
+  const config = fakeConfig(pdus);
   const supervisor = createSupervisor(config, {
     clock,
     log: SILENT_LOGGER,
