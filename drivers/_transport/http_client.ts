@@ -222,3 +222,13 @@ export function verifyDigest(
     : hash(`${ha1}:${p.nonce}:${ha2}`);
   return want === p.response;
 }
+
+/** Whether `text` parses as JSON (a device's reply, or a body to label `application/json`). */
+export function isJson(text: string): boolean {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
+}

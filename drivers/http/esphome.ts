@@ -10,7 +10,7 @@ import { z } from "zod";
 import { portNumber } from "../_options.ts";
 import type { DriverDescriptor } from "../driver.ts";
 import { DriverError } from "../errors.ts";
-import { httpCall } from "../_transport/http_client.ts";
+import { httpCall, isJson } from "../_transport/http_client.ts";
 
 const OPTIONS = z.object({
   // Optional so upstream's own fixture (which omits it) loads; an operation then says what is
@@ -86,12 +86,3 @@ export const ESPHOME_HTTP: DriverDescriptor<z.infer<typeof OPTIONS>> = {
     };
   },
 };
-
-function isJson(text: string): boolean {
-  try {
-    JSON.parse(text);
-    return true;
-  } catch {
-    return false;
-  }
-}

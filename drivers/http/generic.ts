@@ -14,7 +14,7 @@ import { wholeNumber } from "../_options.ts";
 import type { Driver, DriverDescriptor, OutletState } from "../driver.ts";
 import { DriverError, printable } from "../errors.ts";
 import { scrubError, scrubList } from "../scrub.ts";
-import { type HttpAuth, httpCall } from "../_transport/http_client.ts";
+import { type HttpAuth, httpCall, isJson } from "../_transport/http_client.ts";
 
 const METHOD = z.enum(["GET", "POST", "PUT", "PATCH", "DELETE"]);
 /** A value `{value}` becomes: JSON configs write `1`, `true` or `"on"`; all are text here. */
@@ -380,13 +380,4 @@ export function jsonPath(document: unknown, path: string, device: string): strin
       at === null ? "null" : typeof at
     }, not a value`,
   );
-}
-
-function isJson(text: string): boolean {
-  try {
-    JSON.parse(text);
-    return true;
-  } catch {
-    return false;
-  }
 }
