@@ -92,11 +92,3 @@ function invalid(reason: string): LegacyFrame {
 function complete(line: string): LegacyFrame {
   return { kind: "complete", line };
 }
-
-/**
- * Whether `text` is enough to answer: a whole request, or bytes that can never become one.
- * @deprecated Use legacyFrame, which also says which.
- */
-export function legacyRequestComplete(text: string): boolean {
-  return legacyFrame(text).kind !== "incomplete";
-}

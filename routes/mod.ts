@@ -11,7 +11,6 @@ export {
   type LegacyFrame,
   legacyFrame,
   legacyLineToRequest,
-  legacyRequestComplete,
 } from "./legacy_tcp.ts";
 export { legacyReply, UPSTREAM_OK } from "./responses.ts";
 export { AccessControl } from "./auth.ts";

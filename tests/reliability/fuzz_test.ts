@@ -8,7 +8,7 @@ import fc from "fast-check";
 import type { JobResult, PowerControl, SubmitRequest } from "../../actors/mod.ts";
 import { SILENT_LOGGER } from "../../actors/mod.ts";
 import { ConfigError, loadConfig } from "../../config/mod.ts";
-import { createApp, legacyLineToRequest, legacyRequestComplete } from "../../routes/mod.ts";
+import { createApp, legacyFrame, legacyLineToRequest } from "../../routes/mod.ts";
 
 const RUNS = Number(Deno.env.get("PDUD_FUZZ_RUNS") ?? 300);
 
@@ -125,7 +125,8 @@ Deno.test(`fuzz: ${RUNS} random legacy payloads become ack or nack, never a cras
         fc.string({ maxLength: 200 }),
       ),
       async (line) => {
-        legacyRequestComplete(line); // must not throw on anything
+        legacyFrame(line); // must not throw on anything
+        legacyFrame(line, true);
         const response = await app.fetch(legacyLineToRequest(line), {
           ...env,
           transport: "legacy-tcp",
