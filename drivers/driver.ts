@@ -74,8 +74,42 @@ export interface Driver {
   setNamedOutlet?(name: string, state: OutletState, options: OperationOptions): Promise<void>;
   /** Reads an outlet given by name; optional as getOutlet is. */
   getNamedOutlet?(name: string, options: OperationOptions): Promise<OutletState>;
+  /**
+   * Reads what the device reports about one outlet's power; omitted by drivers whose device
+   * reports nothing. Runs through the actor like any operation (one exchange in flight per PDU).
+   */
+  readPower?(outlet: number, options: OperationOptions): Promise<PowerReading>;
+  /**
+   * Reads every outlet in one device exchange where the protocol allows (an SNMP walk, one JSON
+   * status document); omitted where it does not, and the caller then reads outlet by outlet.
+   */
+  listOutlets?(options: OperationOptions): Promise<OutletStatus[]>;
   /** Releases sockets and sessions; safe after a failed connect, safe to call twice. */
   close(): Promise<void>;
+}
+
+/** What a device reports about one outlet's (or one system's) power: only the fields it reports. */
+export interface PowerReading {
+  /** Active power now, watts. */
+  watts?: number;
+  /** Energy counted by the device since its counter began, watt-hours. */
+  energyWh?: number;
+  /** RMS voltage, volts. */
+  volts?: number;
+  /** RMS current, amperes. */
+  amps?: number;
+}
+
+/** One outlet as an all-outlet read reports it. */
+export interface OutletStatus {
+  /** The outlet's number, as requests name it. */
+  outlet: number;
+  /** Its state now. */
+  state: OutletState;
+  /** The name the device gives it, where it has one. */
+  name?: string;
+  /** Its power, where the same exchange reports it. */
+  power?: PowerReading;
 }
 
 /**

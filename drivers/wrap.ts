@@ -32,5 +32,12 @@ export function wrapDriver(
     wrapped.getNamedOutlet = (name, options) =>
       around(name, () => driver.getNamedOutlet!(name, options));
   }
+  if (driver.readPower) {
+    wrapped.readPower = (outlet, options) =>
+      around(outlet, () => driver.readPower!(outlet, options));
+  }
+  if (driver.listOutlets) {
+    wrapped.listOutlets = (options) => around(undefined, () => driver.listOutlets!(options));
+  }
   return wrapped;
 }
