@@ -58,6 +58,9 @@ async function insecureCall(
         } else {
           resolve({
             status,
+            headers: new Headers(
+              Object.entries(response.headers).map(([k, v]) => [k, String(v ?? "")]),
+            ),
             text,
             json: () => {
               try {
