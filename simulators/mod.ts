@@ -44,6 +44,7 @@ import { USBRELAY_SIMULATOR } from "./usb/usbrelay.ts";
 import { YKUSH_SIMULATOR } from "./usb/ykush.ts";
 import { CLEWARE_SIMULATOR } from "./usb/cleware.ts";
 import { SERVOD_SIMULATOR } from "./xmlrpc/servo.ts";
+import { REDFISH_SIMULATOR } from "./bmc/redfish.ts";
 
 export * from "./kind.ts";
 export {
@@ -103,6 +104,8 @@ export const SIMULATORS: readonly AnySimulatorKind[] = [
   USBRELAY_SIMULATOR,
   YKUSH_SIMULATOR,
   CLEWARE_SIMULATOR,
+  // bmc
+  REDFISH_SIMULATOR,
 ];
 
 /** The simulator kind with this name, or undefined. */

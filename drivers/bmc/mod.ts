@@ -6,6 +6,10 @@
  */
 import type { AnyDriverDescriptor } from "../driver.ts";
 import { IPMI } from "./ipmi.ts";
+import { REDFISH } from "./redfish.ts";
 
 /** Every bmc driver descriptor. */
-export const BMC_DRIVERS: readonly AnyDriverDescriptor[] = [IPMI];
+export const BMC_DRIVERS: readonly AnyDriverDescriptor[] = [IPMI, REDFISH];
+
+// What the Redfish simulator (simulators/bmc/) shares with the driver.
+export { REDFISH_RESET_TYPES, type RedfishResetType } from "./redfish.ts";
