@@ -165,10 +165,14 @@ async function insecureFetch(
   // Loaded here: node:https costs ~0.03 s at start, and only `insecure` needs it.
   const { request: httpsRequest } = await import("node:https");
   return await new Promise((resolve, reject) => {
-    // agent false: no pooled socket outlives the call.
+    // agent false: no pooled socket outlives the call. A body goes with its length, not
+    // chunked: small embedded web servers read Content-Length only.
+    const length = body === undefined
+      ? {}
+      : { "content-length": String(new TextEncoder().encode(body).length) };
     const request = httpsRequest(url, {
       method,
-      headers,
+      headers: { ...headers, ...length },
       signal,
       agent: false,
       rejectUnauthorized: false,

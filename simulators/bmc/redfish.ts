@@ -99,6 +99,8 @@ const ref = (path: string) => ({ "@odata.id": path });
 export interface RedfishSessions {
   /** Session ids open now. */
   open(): string[];
+  /** The X-Auth-Tokens of the sessions open now (for tests that look for a leaked one). */
+  tokens(): string[];
   /** Log-ins accepted so far. */
   readonly created: number;
 }
@@ -133,6 +135,7 @@ export const REDFISH_SIMULATOR: SimulatorKind<RedfishSimulatorOptions> = {
       port: bound,
       username: options.username,
       password: options.password,
+      ...(options.sessions ? {} : { auth: "basic" }),
       ...(tls ? { insecure: true } : {}),
       ...(options.system_ids && device.count > 1 ? { systems: options.system_ids } : {}),
       ...(!options.system_ids && device.count > 1 ? { systems: ids } : {}),
@@ -159,6 +162,7 @@ class RedfishService {
     const count = this.#count;
     this.sessions = {
       open: () => [...tokens.values()],
+      tokens: () => [...tokens.keys()],
       get created() {
         return count.created;
       },
@@ -333,7 +337,7 @@ class RedfishService {
     );
   }
 
-  async #reset(request: Request, outlet: number): Promise<SimulatedReply> {
+  async #reset(request: Request, outlet: number): Promise<Response> {
     let body: unknown;
     try {
       body = await request.json();
@@ -360,7 +364,9 @@ class RedfishService {
       );
     }
     this.#device.record(`ResetType ${resetType}`);
-    return await this.#operate(request, () => {
+    // The device's fault knob is applied to the reads (a driver reads the system before it
+    // resets it): one driver operation, one faulted exchange.
+    return (() => {
       const now = this.#device.get(outlet);
       const set = (state: OutletState) => this.#device.set(outlet, state);
       switch (resetType as RedfishResetType) {
@@ -392,7 +398,7 @@ class RedfishService {
           break;
       }
       return new Response(null, { status: 204, headers: { "odata-version": "4.0" } });
-    });
+    })();
   }
 
   #root() {
