@@ -99,6 +99,21 @@ const CASES: Case[] = [
     config: (sim) => ({ ...sim.pduConfig(), password: CANARY }),
   },
   {
+    name: "redfish: wrong password at the session log-in",
+    kind: "redfish",
+    config: (sim) => ({ ...sim.pduConfig(), password: CANARY }),
+  },
+  {
+    name: "redfish: wrong basic-auth password",
+    kind: "redfish",
+    config: (sim) => ({ ...sim.pduConfig(), auth: "basic", password: CANARY }),
+  },
+  {
+    name: "redfish: password at hand, service unreachable",
+    kind: "redfish",
+    config: (sim, port) => ({ ...sim.pduConfig(), port, password: CANARY }),
+  },
+  {
     name: "telnet (Synaccess): wrong password",
     kind: "synaccess-telnet",
     config: (sim) => ({ ...sim.pduConfig(), password: CANARY }),
