@@ -351,53 +351,51 @@ for (const tls of [false, true]) {
   }
 }
 
-Deno.test({
-  name: `redfishtool resets a system and reads it back, basic and session auth${
-    REDFISHTOOL_MISSING ? ` (skipped: ${REDFISHTOOL_MISSING})` : ""
-  }`,
-  ignore: REDFISHTOOL_MISSING !== undefined,
-  async fn() {
-    await using sim = await start();
-    const common = [
-      "-r",
-      `127.0.0.1:${sim.address.port}`,
-      "-u",
-      "admin",
-      "-p",
-      "redfish-password",
-      "-S",
-      "Never",
-    ];
-    const on = await run("redfishtool", [...common, "Systems", "-1", "reset", "On"]);
-    assert.equal(on.code, 0, on.out);
-    assert.equal(sim.device.get(1), "on");
-    const get = await run("redfishtool", [
-      ...common,
-      "-A",
-      "Session",
-      "Systems",
-      "-1",
-      "-P",
-      "PowerState",
-    ]);
-    assert.equal(get.code, 0, get.out);
-    assert.match(get.out, /"PowerState": "On"/);
-    const off = await run("redfishtool", [
-      ...common,
-      "-A",
-      "Session",
-      "Systems",
-      "-1",
-      "reset",
-      "ForceOff",
-    ]);
-    assert.equal(off.code, 0, off.out);
-    assert.equal(sim.device.get(1), "off");
-    const bad = await run("redfishtool", [...common, "Systems", "-1", "reset", "Bogus"]);
-    assert.notEqual(bad.code, 0, bad.out);
-    const power = await run("redfishtool", [...common, "Chassis", "-1", "Power"]);
-    assert.equal(power.code, 0, power.out);
-    assert.match(power.out, /"PowerConsumedWatts": 9/);
-    assert.equal(sim.device.get(1), "off");
-  },
-});
+for (const tls of [false, true]) {
+  Deno.test({
+    name: `redfishtool resets a system and reads it back over ${
+      tls ? "https" : "http"
+    }, basic and session auth${REDFISHTOOL_MISSING ? ` (skipped: ${REDFISHTOOL_MISSING})` : ""}`,
+    ignore: REDFISHTOOL_MISSING !== undefined,
+    async fn() {
+      await using sim = await start({}, tls ? TLS : {});
+      const common = [
+        "-r",
+        `127.0.0.1:${sim.address.port}`,
+        "-u",
+        "admin",
+        "-p",
+        "redfish-password",
+        "-S",
+        tls ? "Always" : "Never",
+      ];
+      const tool = (...args: string[]) => run("redfishtool", [...common, ...args]);
+      const on = await tool("Systems", "-1", "reset", "On");
+      assert.equal(on.code, 0, on.out);
+      assert.equal(sim.device.get(1), "on");
+      const get = await tool("-A", "Session", "Systems", "-1", "-P", "PowerState");
+      assert.equal(get.code, 0, get.out);
+      assert.match(get.out, /"PowerState": "On"/);
+      const off = await tool("-A", "Session", "Systems", "-1", "reset", "ForceOff");
+      assert.equal(off.code, 0, off.out);
+      assert.equal(sim.device.get(1), "off");
+      assert.equal(sim.sessions.created, 2);
+      const bad = await tool("Systems", "-1", "reset", "Bogus");
+      assert.notEqual(bad.code, 0, bad.out);
+      const wrong = await run("redfishtool", [
+        ...common.slice(0, 5),
+        "wrong",
+        ...common.slice(6),
+        "Systems",
+        "-1",
+        "reset",
+        "On",
+      ]);
+      assert.notEqual(wrong.code, 0, wrong.out);
+      const power = await tool("Chassis", "-1", "Power");
+      assert.equal(power.code, 0, power.out);
+      assert.match(power.out, /"PowerConsumedWatts": 9/);
+      assert.equal(sim.device.get(1), "off");
+    },
+  });
+}
