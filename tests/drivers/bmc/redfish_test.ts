@@ -12,6 +12,7 @@ import { redfishMessage, systemPath } from "../../../drivers/bmc/redfish.ts";
 import type { RedfishSessions } from "../../../simulators/bmc/redfish.ts";
 import type { Simulator } from "../../../simulators/mod.ts";
 import { conformance, startSimulator } from "../../_helpers/conformance.ts";
+import { configFor, simulateOutput, startSimulators } from "../../../cli/simulate.ts";
 import { control, startDaemon } from "../../_helpers/daemon.ts";
 import { type LogLine, memoryLogger } from "../../_helpers/log.ts";
 
@@ -399,3 +400,19 @@ for (const tls of [false, true]) {
     },
   });
 }
+
+Deno.test("pdud simulate starts a Redfish BMC (with TLS) that its printed config drives", async () => {
+  const simulators = await startSimulators(
+    `simulators:\n  bmc:\n    kind: redfish\n    outlets: 2\n    cert_file: ${TLS.cert_file}\n` +
+      `    key_file: ${TLS.key_file}\n    system_ids: [A, B]\n`,
+  );
+  try {
+    const printed = simulateOutput(simulators);
+    assert.match(printed, /^# bmc: redfish on tcp:\/\/127\.0\.0\.1:\d+ \(2 outlets\)$/m);
+    await using d = await startDaemon(configFor(simulators));
+    assert.deepEqual(await control(d, "on", { hostname: "bmc", port: 2 }), OK);
+    assert.deepEqual(simulators[0]!.device.snapshot(), { 1: "off", 2: "on" });
+  } finally {
+    await Promise.all(simulators.map((s) => s.close()));
+  }
+});
