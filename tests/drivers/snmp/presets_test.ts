@@ -1,0 +1,136 @@
+/**
+ * The SNMP presets whose switching is more than one integer column (issue 19 item 3), each
+ * against its vendor's simulated agent: on, off and reboot through the daemon's HTTP API land on
+ * the objects the vendor's MIB names (asserted on what the agent received and on the outlet),
+ * `get-port-state` reads the state column, the shared conformance suite, every outlet in one
+ * walk (`listOutlets`, with the names the MIB has), and the power readings the MIB reports per
+ * outlet (`readPower`), scaled to watts, Wh, volts and amps.
+ */
+import assert from "node:assert/strict";
+import { findDriver, type PowerReading } from "../../../drivers/mod.ts";
+import type { Simulator } from "../../../simulators/mod.ts";
+import { conformance, createDriver, startSimulator } from "../../_helpers/conformance.ts";
+import { assertDrivesOverHttp, startDaemon } from "../../_helpers/daemon.ts";
+
+interface Preset {
+  name: string;
+  kind: string;
+  outlets: number;
+  options?: Record<string, unknown>;
+  /** The outlet the HTTP test switches. */
+  outlet: number;
+  /** The SETs the agent receives for on, then off, of `outlet`. */
+  sets: [string, string];
+  /** Whether the table names its outlets ("Outlet N"). */
+  names: boolean;
+  /**
+   * What the agent reports for `outlet` when on and when off (the simulated load: 230 V,
+   * 0.25 A per outlet number when on, 1500 Wh per outlet number), in the MIB's resolution.
+   */
+  power?: { on: PowerReading; off: PowerReading };
+}
+
+const PRESETS: Preset[] = [
+  {
+    name: "EATON-EPDU-MIB (Eaton ePDU)",
+    kind: "eaton-snmp",
+    outlets: 8,
+    options: { version: "2c" },
+    outlet: 3,
+    // outletControlOnCmd.0.3 and outletControlOffCmd.0.3, each written with 0 (now).
+    sets: [
+      "SET 1.3.6.1.4.1.534.6.6.7.6.6.1.4.0.3 = 0",
+      "SET 1.3.6.1.4.1.534.6.6.7.6.6.1.3.0.3 = 0",
+    ],
+    names: true,
+    // outletWatts W (0.75 A * 230 V = 172.5 W, reported as 173), outletWh, mV, mA.
+    power: {
+      on: { watts: 173, energyWh: 4500, volts: 230, amps: 0.75 },
+      off: { watts: 0, energyWh: 4500, volts: 230, amps: 0 },
+    },
+  },
+];
+
+const signal = () => AbortSignal.timeout(10_000);
+
+for (const preset of PRESETS) {
+  const start = () =>
+    startSimulator(preset.kind, { outlets: preset.outlets }, preset.options ?? {});
+  const driverOf = (sim: Simulator) => findDriver(String(sim.pduConfig().driver))!;
+
+  conformance({
+    name: preset.name,
+    descriptor: findDriver(preset.options?.version === "2c" ? "snmpv2c" : "snmpv1")!,
+    start,
+    unreachableKind: "timeout",
+    silentFaults: ["refuse", "drop"],
+  });
+
+  Deno.test(`${preset.name}: on, off and reboot through the daemon's HTTP API reach the MIB's objects`, async () => {
+    await using sim = await start();
+    const sets = () => sim.device.received.map((r) => r.text).filter((t) => t.startsWith("SET"));
+    await assertDrivesOverHttp(sim, { outlet: preset.outlet });
+    // on, off, then reboot's off and on.
+    assert.deepEqual(sets(), [...preset.sets, ...preset.sets.slice().reverse()]);
+    await assertDrivesOverHttp(sim, { outlet: preset.outlets });
+
+    await using d = await startDaemon({
+      pdus: { pdu: { ...sim.pduConfig(), address: sim.pduHostname, retries: 1 } },
+    });
+    sim.device.set(preset.outlet, "off");
+    const off = await fetch(
+      `${d.url}/power/control/get-port-state?hostname=pdu&port=${preset.outlet}`,
+    );
+    assert.deepEqual(await off.json(), { state: "off" });
+    sim.device.set(preset.outlet, "on");
+    const on = await fetch(
+      `${d.url}/power/control/get-port-state?hostname=pdu&port=${preset.outlet}`,
+    );
+    assert.deepEqual(await on.json(), { state: "on" });
+  });
+
+  Deno.test(`${preset.name}: listOutlets reads every outlet's state${preset.names ? " and name" : ""} in one walk`, async () => {
+    await using sim = await start();
+    const driver = createDriver(driverOf(sim), sim.pduHostname, sim.pduConfig());
+    try {
+      const on = [2, preset.outlet, preset.outlets];
+      for (const outlet of on) sim.device.set(outlet, "on");
+      const before = sim.device.received.length;
+      const listed = await driver.listOutlets!({ signal: signal() });
+      assert.deepEqual(
+        listed,
+        sim.device.outlets().map((outlet) => ({
+          outlet,
+          state: on.includes(outlet) ? "on" : "off",
+          ...(preset.names ? { name: `Outlet ${outlet}` } : {}),
+        })),
+      );
+      // Read, not written: the walk switched nothing.
+      assert.ok(sim.device.received.slice(before).every((r) => r.text.startsWith("GET")));
+    } finally {
+      await driver.close();
+    }
+  });
+
+  if (preset.power) {
+    const power = preset.power;
+    Deno.test(`${preset.name}: readPower reports the outlet's watts, energy, volts and amps`, async () => {
+      await using sim = await start();
+      const driver = createDriver(driverOf(sim), sim.pduHostname, sim.pduConfig());
+      try {
+        assert.deepEqual(await driver.readPower!(preset.outlet, { signal: signal() }), power.off);
+        await driver.setOutlet(preset.outlet, "on", { signal: signal() });
+        assert.deepEqual(await driver.readPower!(preset.outlet, { signal: signal() }), power.on);
+      } finally {
+        await driver.close();
+      }
+    });
+  } else {
+    Deno.test(`${preset.name}: no readPower where the MIB reports no power per outlet`, async () => {
+      await using sim = await start();
+      const driver = createDriver(driverOf(sim), sim.pduHostname, sim.pduConfig());
+      assert.equal(driver.readPower, undefined);
+      await driver.close();
+    });
+  }
+}
