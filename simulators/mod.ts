@@ -26,6 +26,7 @@ import { APC_SNMP } from "./snmp/apc.ts";
 import { CYBERPOWER_SNMP } from "./snmp/cyberpower.ts";
 import { IP9258_SNMP } from "./snmp/ip9258.ts";
 import { EATON_SNMP } from "./snmp/eaton.ts";
+import { RARITAN_SNMP } from "./snmp/raritan.ts";
 import { UBNT_MFI } from "./ssh/ubiquiti.ts";
 import { ACME_SSH } from "./ssh/acme.ts";
 import { DEVANTECH_DS, DEVANTECH_ETH } from "./tcp/devantech.ts";
@@ -62,6 +63,7 @@ export const SIMULATORS: readonly AnySimulatorKind[] = [
   CYBERPOWER_SNMP,
   IP9258_SNMP,
   EATON_SNMP,
+  RARITAN_SNMP,
   // telnet
   APC_TELNET,
   APC_CLI,

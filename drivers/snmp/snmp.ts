@@ -15,7 +15,6 @@
 import { z } from "zod";
 import { portNumber } from "../_options.ts";
 import type { Driver, DriverDescriptor, OutletState } from "../driver.ts";
-import { DriverError } from "../errors.ts";
 import { AUTH_PROTOCOLS, PRIV_PROTOCOLS, SnmpClient, type SnmpTarget } from "./client.ts";
 import { defaultMibDirs, mibSymbolProblem, resolveMibSymbol } from "./mibs.ts";
 import {

@@ -69,6 +69,7 @@ interface Preset {
 const amps = (outlet: number) => 0.25 * outlet;
 
 const EATON = "1.3.6.1.4.1.534.6.6.7.6";
+const RARITAN = "1.3.6.1.4.1.13742.6";
 
 const PRESETS: Preset[] = [
   {
@@ -112,6 +113,62 @@ const PRESETS: Preset[] = [
         /\.1\.3\.6\.1\.4\.1\.534\.6\.6\.7\.6\.6\.1\.2\.0\.2 = INTEGER: 1/,
       ],
       set: (outlet) => [`${EATON}.6.1.4.0.${outlet}`, "i", "0"],
+    },
+  },
+  {
+    name: "PDU2-MIB",
+    root: "1.3.6.1.4.1.13742",
+    directive: "pass_persist",
+    pdu: { mib: "PDU2-MIB", controlpoint: "switchingOperation" },
+    outlets: 4,
+    outlet: 2,
+    state(outlets) {
+      const s: PassState = { objects: {}, writable: {} };
+      // Sensor type: [digits, value when off, value when on] for outlet n.
+      const sensors = (n: number): Record<number, [number, number, number]> => ({
+        1: [3, 0, amps(n) * 1000],
+        4: [0, 230, 230],
+        5: [1, 0, amps(n) * 2300],
+        8: [0, 1500 * n, 1500 * n],
+      });
+      for (let n = 1; n <= outlets; n++) {
+        s.objects[`${RARITAN}.3.5.3.1.3.1.${n}`] = ["string", `Outlet ${n}`];
+        s.objects[`${RARITAN}.4.1.2.1.2.1.${n}`] = ["integer", 0];
+        s.objects[`${RARITAN}.4.1.2.1.3.1.${n}`] = ["integer", 8];
+        for (const [type, [digits, off]] of Object.entries(sensors(n))) {
+          s.objects[`${RARITAN}.3.5.4.1.7.1.${n}.${type}`] = ["gauge", digits];
+          s.objects[`${RARITAN}.5.4.3.1.4.1.${n}.${type}`] = ["gauge", off];
+        }
+        const switched = (on: boolean) => ({
+          [`${RARITAN}.4.1.2.1.2.1.${n}`]: on ? 1 : 0,
+          [`${RARITAN}.4.1.2.1.3.1.${n}`]: on ? 7 : 8,
+          ...Object.fromEntries(
+            Object.entries(sensors(n)).map((
+              [type, [, off, on_]],
+            ) => [`${RARITAN}.5.4.3.1.4.1.${n}.${type}`, on ? on_ : off]),
+          ),
+        });
+        // off(0), on(1), cycle(2): a cycle ends on.
+        s.writable[`${RARITAN}.4.1.2.1.2.1.${n}`] = {
+          "0": switched(false),
+          "1": switched(true),
+          "2": switched(true),
+        };
+      }
+      return s;
+    },
+    stateOid: (outlet) => `${RARITAN}.4.1.2.1.3.1.${outlet}`,
+    values: { on: 7, off: 8 },
+    names: true,
+    power: { on: { watts: 115, energyWh: 3000, volts: 230, amps: 0.5 } },
+    simulator: {
+      kind: "raritan-snmp",
+      walk: `${RARITAN}.4.1.2.1.3`,
+      lines: [
+        /\.1\.3\.6\.1\.4\.1\.13742\.6\.4\.1\.2\.1\.3\.1\.1 = INTEGER: 8/,
+        /\.1\.3\.6\.1\.4\.1\.13742\.6\.4\.1\.2\.1\.3\.1\.2 = INTEGER: 7/,
+      ],
+      set: (outlet) => [`${RARITAN}.4.1.2.1.2.1.${outlet}`, "i", "1"],
     },
   },
 ];

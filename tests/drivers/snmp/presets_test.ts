@@ -49,6 +49,24 @@ const PRESETS: Preset[] = [
       off: { watts: 0, energyWh: 4500, volts: 230, amps: 0 },
     },
   },
+  {
+    name: "PDU2-MIB (Raritan PX2/PX3)",
+    kind: "raritan-snmp",
+    outlets: 8,
+    options: { version: "2c" },
+    outlet: 5,
+    // switchingOperation.1.5: on(1), off(0); the state is outletSwitchingState.
+    sets: [
+      "SET 1.3.6.1.4.1.13742.6.4.1.2.1.2.1.5 = 1",
+      "SET 1.3.6.1.4.1.13742.6.4.1.2.1.2.1.5 = 0",
+    ],
+    names: true,
+    // Sensors scaled by outletSensorDecimalDigits: W with 1 digit, A with 3.
+    power: {
+      on: { watts: 287.5, energyWh: 7500, volts: 230, amps: 1.25 },
+      off: { watts: 0, energyWh: 7500, volts: 230, amps: 0 },
+    },
+  },
 ];
 
 const signal = () => AbortSignal.timeout(10_000);
