@@ -27,6 +27,7 @@ import { CYBERPOWER_SNMP } from "./snmp/cyberpower.ts";
 import { IP9258_SNMP } from "./snmp/ip9258.ts";
 import { EATON_SNMP } from "./snmp/eaton.ts";
 import { RARITAN_SNMP } from "./snmp/raritan.ts";
+import { SENTRY3_SNMP } from "./snmp/sentry3.ts";
 import { UBNT_MFI } from "./ssh/ubiquiti.ts";
 import { ACME_SSH } from "./ssh/acme.ts";
 import { DEVANTECH_DS, DEVANTECH_ETH } from "./tcp/devantech.ts";
@@ -64,6 +65,7 @@ export const SIMULATORS: readonly AnySimulatorKind[] = [
   IP9258_SNMP,
   EATON_SNMP,
   RARITAN_SNMP,
+  SENTRY3_SNMP,
   // telnet
   APC_TELNET,
   APC_CLI,

@@ -40,6 +40,8 @@ export const OPTIONS = z.object({
   "oid": z.string().regex(/^\.?\d+(\.\d+)*\.\*(\.0)?$/).optional(),
   "onsetting": z.number().int().default(1),
   "offsetting": z.number().int().default(2),
+  /** Sentry3 kind: outlets per infeed (tower 1's infeeds A, B … hold the outlets in turn). */
+  "outlets_per_infeed": z.number().int().min(1).max(128).default(8),
   /** APC kind: which PowerNet-MIB table. */
   "controlpoint": z.enum(["sPDUOutletCtl", "rPDUOutletControlOutletCommand"]).default(
     "sPDUOutletCtl",

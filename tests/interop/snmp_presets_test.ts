@@ -70,6 +70,11 @@ const amps = (outlet: number) => 0.25 * outlet;
 
 const EATON = "1.3.6.1.4.1.534.6.6.7.6";
 const RARITAN = "1.3.6.1.4.1.13742.6";
+/** Sentry3-MIB outletEntry. */
+const SENTRY = "1.3.6.1.4.1.1718.3.2.3.1";
+/** Tower 1's infeed and outlet of outlet `n`, `perInfeed` outlets to an infeed. */
+const sentryIndex = (n: number, perInfeed: number) =>
+  `1.${Math.floor((n - 1) / perInfeed) + 1}.${((n - 1) % perInfeed) + 1}`;
 
 const PRESETS: Preset[] = [
   {
@@ -169,6 +174,44 @@ const PRESETS: Preset[] = [
         /\.1\.3\.6\.1\.4\.1\.13742\.6\.4\.1\.2\.1\.3\.1\.2 = INTEGER: 7/,
       ],
       set: (outlet) => [`${RARITAN}.4.1.2.1.2.1.${outlet}`, "i", "1"],
+    },
+  },
+  {
+    name: "Sentry3-MIB",
+    root: "1.3.6.1.4.1.1718",
+    directive: "pass_persist",
+    pdu: { mib: "Sentry3-MIB", controlpoint: "outletControlAction", "outlets_per_infeed": 4 },
+    outlets: 6,
+    // The first outlet of infeed B: 1.2.1.
+    outlet: 5,
+    state(outlets) {
+      const s: PassState = { objects: {}, writable: {} };
+      for (let n = 1; n <= outlets; n++) {
+        const i = sentryIndex(n, 4);
+        s.objects[`${SENTRY}.3.${i}`] = ["string", `Outlet ${n}`];
+        s.objects[`${SENTRY}.5.${i}`] = ["integer", 0];
+        s.objects[`${SENTRY}.11.${i}`] = ["integer", 0];
+        // on(1), off(2), reboot(3): outletStatus on(1) off(0).
+        s.writable[`${SENTRY}.11.${i}`] = {
+          "1": { [`${SENTRY}.5.${i}`]: 1 },
+          "2": { [`${SENTRY}.5.${i}`]: 0 },
+          "3": { [`${SENTRY}.5.${i}`]: 1 },
+        };
+      }
+      return s;
+    },
+    stateOid: (outlet) => `${SENTRY}.5.${sentryIndex(outlet, 4)}`,
+    values: { on: 1, off: 0 },
+    names: true,
+    simulator: {
+      kind: "sentry3-snmp",
+      options: { "outlets_per_infeed": 4 },
+      walk: `${SENTRY}.5`,
+      lines: [
+        /\.1\.3\.6\.1\.4\.1\.1718\.3\.2\.3\.1\.5\.1\.1\.1 = INTEGER: 0/,
+        /\.1\.3\.6\.1\.4\.1\.1718\.3\.2\.3\.1\.5\.1\.1\.2 = INTEGER: 1/,
+      ],
+      set: (outlet) => [`${SENTRY}.11.${sentryIndex(outlet, 4)}`, "i", "1"],
     },
   },
 ];

@@ -67,6 +67,18 @@ const PRESETS: Preset[] = [
       off: { watts: 0, energyWh: 7500, volts: 230, amps: 0 },
     },
   },
+  {
+    name: "Sentry3-MIB (ServerTech Sentry CDU)",
+    kind: "sentry3-snmp",
+    outlets: 16,
+    outlet: 12,
+    // 8 outlets per infeed: outlet 12 is tower 1, infeed 2 (B), outlet 4; on(1) off(2).
+    sets: [
+      "SET 1.3.6.1.4.1.1718.3.2.3.1.11.1.2.4 = 1",
+      "SET 1.3.6.1.4.1.1718.3.2.3.1.11.1.2.4 = 2",
+    ],
+    names: true,
+  },
 ];
 
 const signal = () => AbortSignal.timeout(10_000);
