@@ -70,6 +70,8 @@ const amps = (outlet: number) => 0.25 * outlet;
 
 const EATON = "1.3.6.1.4.1.534.6.6.7.6";
 const RARITAN = "1.3.6.1.4.1.13742.6";
+/** POWER-ETHERNET-MIB pethPsePortEntry. */
+const POE = "1.3.6.1.2.1.105.1.1.1";
 /** Sentry3-MIB outletEntry. */
 const SENTRY = "1.3.6.1.4.1.1718.3.2.3.1";
 /** Tower 1's infeed and outlet of outlet `n`, `perInfeed` outlets to an infeed. */
@@ -212,6 +214,37 @@ const PRESETS: Preset[] = [
         /\.1\.3\.6\.1\.4\.1\.1718\.3\.2\.3\.1\.5\.1\.1\.2 = INTEGER: 1/,
       ],
       set: (outlet) => [`${SENTRY}.11.${sentryIndex(outlet, 4)}`, "i", "1"],
+    },
+  },
+  {
+    name: "POWER-ETHERNET-MIB",
+    root: "1.3.6.1.2.1.105",
+    directive: "pass",
+    pdu: { mib: "POWER-ETHERNET-MIB", controlpoint: "pethPsePortAdminEnable" },
+    outlets: 4,
+    outlet: 3,
+    state(outlets) {
+      const s: PassState = { objects: {}, writable: {} };
+      for (let n = 1; n <= outlets; n++) {
+        const admin = `${POE}.3.1.${n}`;
+        s.objects[admin] = ["integer", 2];
+        s.writable[admin] = { "1": { [admin]: 1 }, "2": { [admin]: 2 } };
+      }
+      return s;
+    },
+    stateOid: (outlet) => `${POE}.3.1.${outlet}`,
+    values: { on: 1, off: 2 },
+    names: false,
+    simulator: {
+      kind: "poe-snmp",
+      walk: POE,
+      lines: [
+        /\.1\.3\.6\.1\.2\.1\.105\.1\.1\.1\.3\.1\.1 = INTEGER: 2/,
+        /\.1\.3\.6\.1\.2\.1\.105\.1\.1\.1\.3\.1\.2 = INTEGER: 1/,
+        // pethPsePortDetectionStatus: deliveringPower(3) where enabled.
+        /\.1\.3\.6\.1\.2\.1\.105\.1\.1\.1\.6\.1\.2 = INTEGER: 3/,
+      ],
+      set: (outlet) => [`${POE}.3.1.${outlet}`, "i", "1"],
     },
   },
 ];

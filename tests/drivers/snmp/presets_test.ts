@@ -79,6 +79,16 @@ const PRESETS: Preset[] = [
     ],
     names: true,
   },
+  {
+    name: "POWER-ETHERNET-MIB (PoE switch ports)",
+    kind: "poe-snmp",
+    outlets: 24,
+    options: { version: "3", users: [{ username: "pdudaemon" }] },
+    outlet: 7,
+    // pethPsePortAdminEnable.1.7 (group 1 unless controlpoint names another): true(1) false(2).
+    sets: ["SET 1.3.6.1.2.1.105.1.1.1.3.1.7 = 1", "SET 1.3.6.1.2.1.105.1.1.1.3.1.7 = 2"],
+    names: false,
+  },
 ];
 
 const signal = () => AbortSignal.timeout(10_000);
@@ -90,7 +100,7 @@ for (const preset of PRESETS) {
 
   conformance({
     name: preset.name,
-    descriptor: findDriver(preset.options?.version === "2c" ? "snmpv2c" : "snmpv1")!,
+    descriptor: findDriver(`snmpv${preset.options?.version ?? "1"}`)!,
     start,
     unreachableKind: "timeout",
     silentFaults: ["refuse", "drop"],
