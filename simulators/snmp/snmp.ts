@@ -43,9 +43,11 @@ export const OPTIONS = z.object({
   /** Sentry3 kind: outlets per infeed (tower 1's infeeds A, B … hold the outlets in turn). */
   "outlets_per_infeed": z.number().int().min(1).max(128).default(8),
   /** APC kind: which PowerNet-MIB table. */
-  "controlpoint": z.enum(["sPDUOutletCtl", "rPDUOutletControlOutletCommand"]).default(
+  "controlpoint": z.enum([
     "sPDUOutletCtl",
-  ),
+    "rPDUOutletControlOutletCommand",
+    "rPDU2OutletSwitchedControlCommand",
+  ]).default("sPDUOutletCtl"),
 }).strict();
 /** OPTIONS, parsed. */
 export type Options = z.infer<typeof OPTIONS>;

@@ -70,6 +70,8 @@ const amps = (outlet: number) => 0.25 * outlet;
 
 const EATON = "1.3.6.1.4.1.534.6.6.7.6";
 const RARITAN = "1.3.6.1.4.1.13742.6";
+/** PowerNet-MIB rPDU2Outlet. */
+const RPDU2 = "1.3.6.1.4.1.318.1.1.26.9";
 /** POWER-ETHERNET-MIB pethPsePortEntry. */
 const POE = "1.3.6.1.2.1.105.1.1.1";
 /** Sentry3-MIB outletEntry. */
@@ -245,6 +247,48 @@ const PRESETS: Preset[] = [
         /\.1\.3\.6\.1\.2\.1\.105\.1\.1\.1\.6\.1\.2 = INTEGER: 3/,
       ],
       set: (outlet) => [`${POE}.3.1.${outlet}`, "i", "1"],
+    },
+  },
+  {
+    name: "PowerNet-MIB rPDU2",
+    root: "1.3.6.1.4.1.318",
+    directive: "pass_persist",
+    pdu: { mib: "PowerNet-MIB", controlpoint: "rPDU2OutletSwitchedControlCommand" },
+    outlets: 4,
+    outlet: 4,
+    state(outlets) {
+      const s: PassState = { objects: {}, writable: {} };
+      for (let n = 1; n <= outlets; n++) {
+        const command = `${RPDU2}.2.4.1.5.${n}`;
+        s.objects[`${RPDU2}.2.4.1.3.${n}`] = ["string", `Outlet ${n}`];
+        s.objects[command] = ["integer", 2];
+        s.objects[`${RPDU2}.4.3.1.6.${n}`] = ["integer", 0];
+        s.objects[`${RPDU2}.4.3.1.7.${n}`] = ["integer", 0];
+        s.objects[`${RPDU2}.4.3.1.11.${n}`] = ["integer", 15 * n];
+        const switched = (on: boolean) => ({
+          [command]: on ? 1 : 2,
+          [`${RPDU2}.4.3.1.6.${n}`]: on ? Math.round(amps(n) * 10) : 0,
+          [`${RPDU2}.4.3.1.7.${n}`]: on ? Math.round(amps(n) * 230) : 0,
+        });
+        // immediateOn(1), immediateOff(2), immediateReboot(3): reading answers 1 or 2.
+        s.writable[command] = { "1": switched(true), "2": switched(false), "3": switched(true) };
+      }
+      return s;
+    },
+    stateOid: (outlet) => `${RPDU2}.2.4.1.5.${outlet}`,
+    values: { on: 1, off: 2 },
+    names: true,
+    power: { on: { watts: 230, energyWh: 6000, amps: 1 } },
+    simulator: {
+      kind: "apc-snmp",
+      options: { controlpoint: "rPDU2OutletSwitchedControlCommand" },
+      walk: `${RPDU2}.2.3.1.5`,
+      lines: [
+        // rPDU2OutletSwitchedStatusState off(1) on(2).
+        /\.1\.3\.6\.1\.4\.1\.318\.1\.1\.26\.9\.2\.3\.1\.5\.1 = INTEGER: 1/,
+        /\.1\.3\.6\.1\.4\.1\.318\.1\.1\.26\.9\.2\.3\.1\.5\.2 = INTEGER: 2/,
+      ],
+      set: (outlet) => [`${RPDU2}.2.4.1.5.${outlet}`, "i", "1"],
     },
   },
 ];

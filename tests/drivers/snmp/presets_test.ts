@@ -7,7 +7,7 @@
  * outlet (`readPower`), scaled to watts, Wh, volts and amps.
  */
 import assert from "node:assert/strict";
-import { findDriver, type PowerReading } from "../../../drivers/mod.ts";
+import { DriverError, findDriver, type PowerReading } from "../../../drivers/mod.ts";
 import type { Simulator } from "../../../simulators/mod.ts";
 import { conformance, createDriver, startSimulator } from "../../_helpers/conformance.ts";
 import { assertDrivesOverHttp, startDaemon } from "../../_helpers/daemon.ts";
@@ -88,6 +88,24 @@ const PRESETS: Preset[] = [
     // pethPsePortAdminEnable.1.7 (group 1 unless controlpoint names another): true(1) false(2).
     sets: ["SET 1.3.6.1.2.1.105.1.1.1.3.1.7 = 1", "SET 1.3.6.1.2.1.105.1.1.1.3.1.7 = 2"],
     names: false,
+  },
+  {
+    name: "PowerNet-MIB rPDU2 (APC metered-by-outlet Rack PDU)",
+    kind: "apc-snmp",
+    outlets: 8,
+    options: { version: "2c", controlpoint: "rPDU2OutletSwitchedControlCommand" },
+    outlet: 3,
+    // rPDU2OutletSwitchedControlCommand.3: immediateOn(1), immediateOff(2).
+    sets: [
+      "SET 1.3.6.1.4.1.318.1.1.26.9.2.4.1.5.3 = 1",
+      "SET 1.3.6.1.4.1.318.1.1.26.9.2.4.1.5.3 = 2",
+    ],
+    names: true,
+    // rPDU2OutletMeteredStatus…: A in tenths (0.75 A reported as 0.8), W, kWh in tenths.
+    power: {
+      on: { watts: 173, energyWh: 4500, amps: 0.8 },
+      off: { watts: 0, energyWh: 4500, amps: 0 },
+    },
   },
 ];
 
@@ -174,3 +192,72 @@ for (const preset of PRESETS) {
     });
   }
 }
+
+/** The other SNMP tables: each driver lists its outlets (and names, where its table has them). */
+const OTHER_TABLES = [
+  { name: "snmpv1 (APC sPDUOutletCtl)", kind: "apc-snmp", options: {}, names: true },
+  {
+    name: "snmpv2c (APC rPDUOutletControlOutletCommand)",
+    kind: "apc-snmp",
+    options: { version: "2c", controlpoint: "rPDUOutletControlOutletCommand" },
+    names: true,
+  },
+  { name: "snmpv1 (an oid template)", kind: "snmp", options: {}, names: false },
+  { name: "cyberpower81001", kind: "cyberpower-snmp", options: {}, names: false },
+  { name: "ip9258 (one scalar per outlet)", kind: "ip9258-snmp", options: {}, names: false },
+];
+
+for (const row of OTHER_TABLES) {
+  Deno.test(`${row.name}: listOutlets walks the outlets' states${row.names ? " and names" : ""}`, async () => {
+    await using sim = await startSimulator(row.kind, { outlets: 6 }, row.options);
+    const driver = createDriver(
+      findDriver(String(sim.pduConfig().driver))!,
+      sim.pduHostname,
+      sim.pduConfig(),
+    );
+    try {
+      sim.device.set(2, "on");
+      sim.device.set(6, "on");
+      assert.deepEqual(
+        await driver.listOutlets!({ signal: signal() }),
+        [1, 2, 3, 4, 5, 6].map((outlet) => ({
+          outlet,
+          state: outlet === 2 || outlet === 6 ? "on" : "off",
+          ...(row.names ? { name: `Outlet ${outlet}` } : {}),
+        })),
+      );
+      assert.equal(driver.readPower, undefined, "these tables report no power");
+    } finally {
+      await driver.close();
+    }
+  });
+}
+
+Deno.test("listOutlets follows a table longer than one GETBULK answers (120 outlets)", async () => {
+  await using sim = await startSimulator("eaton-snmp", { outlets: 120 }, { version: "2c" });
+  const driver = createDriver(findDriver("snmpv2c")!, sim.pduHostname, sim.pduConfig());
+  try {
+    sim.device.set(77, "on");
+    const listed = await driver.listOutlets!({ signal: signal() });
+    assert.deepEqual(listed.map((o) => o.outlet), sim.device.outlets());
+    assert.deepEqual(listed.filter((o) => o.state === "on").map((o) => o.outlet), [77]);
+    assert.equal(listed[119]!.name, "Outlet 120");
+  } finally {
+    await driver.close();
+  }
+});
+
+Deno.test("readPower of an outlet the agent has no meters for is a permanent device error", async () => {
+  await using sim = await startSimulator("eaton-snmp", { outlets: 4 }, { version: "2c" });
+  const driver = createDriver(findDriver("snmpv2c")!, sim.pduHostname, sim.pduConfig());
+  try {
+    await assert.rejects(driver.readPower!(9, { signal: signal() }), (error: DriverError) => {
+      assert.equal(error.kind, "device");
+      assert.equal(error.permanent, true);
+      assert.match(error.message, /reports no power readings for this outlet/);
+      return true;
+    });
+  } finally {
+    await driver.close();
+  }
+});
