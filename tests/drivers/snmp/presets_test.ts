@@ -9,6 +9,7 @@
 import assert from "node:assert/strict";
 import { DriverError, findDriver, type PowerReading } from "../../../drivers/mod.ts";
 import type { Simulator } from "../../../simulators/mod.ts";
+import { outletPlan } from "../../../drivers/snmp/snmp.ts";
 import { conformance, createDriver, startSimulator } from "../../_helpers/conformance.ts";
 import { assertDrivesOverHttp, startDaemon } from "../../_helpers/daemon.ts";
 
@@ -260,4 +261,69 @@ Deno.test("readPower of an outlet the agent has no meters for is a permanent dev
   } finally {
     await driver.close();
   }
+});
+
+Deno.test("an SNMPv1 walk that reaches the end of the agent's MIB (noSuchName) ends the list", async () => {
+  // A table past every other object of the agent: the GETNEXT after its last row is answered
+  // noSuchName, as SNMPv1 agents end a walk.
+  await using sim = await startSimulator("snmp", { outlets: 3 }, {
+    oid: ".1.3.6.1.6.3.99.1.1.2.*",
+  });
+  const driver = createDriver(findDriver("snmpv1")!, sim.pduHostname, sim.pduConfig());
+  try {
+    sim.device.set(3, "on");
+    assert.deepEqual(await driver.listOutlets!({ signal: signal() }), [
+      { outlet: 1, state: "off" },
+      { outlet: 2, state: "off" },
+      { outlet: 3, state: "on" },
+    ]);
+  } finally {
+    await driver.close();
+  }
+});
+
+Deno.test("presets: without inside_number the first unit is addressed; outlets_per_infeed numbers Sentry3 outlets through the infeeds", () => {
+  const oid = (o: Record<string, unknown>, outlet: number) =>
+    outletPlan({ snmpport: 161, ...o } as Parameters<typeof outletPlan>[0], outlet);
+  assert.equal(
+    oid({ mib: "PDU2-MIB", controlpoint: "switchingOperation" }, 4).set.on.oid,
+    "1.3.6.1.4.1.13742.6.4.1.2.1.2.1.4",
+  );
+  assert.equal(
+    oid({ mib: "EATON-EPDU-MIB", controlpoint: "outletControlOffCmd" }, 4).get.oid,
+    "1.3.6.1.4.1.534.6.6.7.6.6.1.2.0.4",
+  );
+  assert.equal(
+    oid({ mib: "POWER-ETHERNET-MIB", controlpoint: "pethPsePortAdminEnable" }, 4).set.off.oid,
+    "1.3.6.1.2.1.105.1.1.1.3.1.4",
+  );
+  assert.equal(
+    oid({ mib: "Sentry3-MIB", controlpoint: "outletControlAction" }, 4).set.on.oid,
+    "1.3.6.1.4.1.1718.3.2.3.1.11.1.1.4",
+  );
+  // With inside_number, controlpoint's own indices, as upstream.
+  assert.equal(
+    oid({ mib: "PDU2-MIB", controlpoint: "switchingOperation.2.*", "inside_number": true }, 4)
+      .set.on.oid,
+    "1.3.6.1.4.1.13742.6.4.1.2.1.2.2.4",
+  );
+  const sentry = { mib: "Sentry3-MIB", "outlets_per_infeed": 8 };
+  assert.equal(
+    oid({ ...sentry, controlpoint: "outletControlAction" }, 12).set.on.oid,
+    "1.3.6.1.4.1.1718.3.2.3.1.11.1.2.4",
+  );
+  assert.equal(
+    oid({ ...sentry, controlpoint: "outletControlAction.2" }, 8).get.oid,
+    "1.3.6.1.4.1.1718.3.2.3.1.5.2.1.8",
+  );
+
+  const parse = (o: Record<string, unknown>) => findDriver("snmpv2c")!.options.safeParse(o);
+  const wrong = parse({
+    community: "c",
+    mib: "PDU2-MIB",
+    controlpoint: "switchingOperation",
+    "outlets_per_infeed": 8,
+  });
+  assert.ok(!wrong.success);
+  assert.match(JSON.stringify(wrong.error.issues), /outlets_per_infeed .* needs mib: Sentry3-MIB/);
 });
