@@ -155,6 +155,12 @@ async function startOnce(): Promise<IpmiSim> {
     await stop();
     throw new Error(`ipmi_sim exited at start: ${why}`);
   }
+  // ipmi_sim binds with SO_REUSEADDR, so it starts even when another socket took the port after
+  // the probe: then datagrams could reach either, and this start is done again on another port.
+  if (await udpSocketsOn(port) > 1) {
+    await stop();
+    throw new Error(`UDP port ${port} is shared with another socket`);
+  }
   const read = async (name: string) => await Deno.readTextFile(`${dir}/${name}`).catch(() => "");
   const close = async () => {
     await stop();
@@ -191,4 +197,14 @@ function freeUdpPort(): Promise<number> {
       socket.close(() => resolve(port));
     });
   });
+}
+
+/** How many UDP sockets are bound to 127.0.0.1:`port` (or to any address at it), per /proc. */
+async function udpSocketsOn(port: number): Promise<number> {
+  const hex = port.toString(16).toUpperCase().padStart(4, "0");
+  const table = await Deno.readTextFile("/proc/net/udp").catch(() => "");
+  return table.split("\n").filter((line) => {
+    const local = line.trim().split(/\s+/)[1] ?? "";
+    return local === `0100007F:${hex}` || local === `00000000:${hex}`;
+  }).length;
 }
