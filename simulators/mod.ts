@@ -20,6 +20,7 @@ import { SAINSMART_SIMULATOR } from "./http/sainsmart.ts";
 import { SERVERTECH_SIMULATOR } from "./http/servertech.ts";
 import { UBUS_SIMULATOR } from "./http/ubus.ts";
 import { HTTP_GENERIC_SIMULATOR } from "./http/generic.ts";
+import { GUDE_HTTP_SIMULATOR } from "./http/gude.ts";
 import { MODBUS_TCP_SIMULATOR } from "./modbus/modbustcp.ts";
 import { GENERIC_SNMP } from "./snmp/snmp.ts";
 import { APC_SNMP } from "./snmp/apc.ts";
@@ -84,6 +85,7 @@ export const SIMULATORS: readonly AnySimulatorKind[] = [
   SERVERTECH_SIMULATOR,
   UBUS_SIMULATOR,
   HTTP_GENERIC_SIMULATOR,
+  GUDE_HTTP_SIMULATOR,
   // tcp
   DEVANTECH_ETH,
   DEVANTECH_DS,

@@ -16,6 +16,7 @@ import { LINDY_IPOWER_CLASSIC8 } from "./lindy.ts";
 import { SAINSMART } from "./sainsmart.ts";
 import { SERVERTECH_PRO2 } from "./servertech.ts";
 import { UBUS } from "./ubus.ts";
+import { GUDE_HTTP_DRIVERS } from "./gude.ts";
 
 /** Every http driver descriptor. */
 export const HTTP_DRIVERS: readonly AnyDriverDescriptor[] = [
@@ -37,6 +38,7 @@ export const HTTP_DRIVERS: readonly AnyDriverDescriptor[] = [
   SAINSMART,
   SERVERTECH_PRO2,
   UBUS,
+  ...GUDE_HTTP_DRIVERS,
   ...GENERIC_HTTP_DRIVERS,
 ];
 
