@@ -21,6 +21,7 @@ import { SERVERTECH_SIMULATOR } from "./http/servertech.ts";
 import { UBUS_SIMULATOR } from "./http/ubus.ts";
 import { HTTP_GENERIC_SIMULATOR } from "./http/generic.ts";
 import { GUDE_HTTP_SIMULATOR } from "./http/gude.ts";
+import { DLI_HTTP_SIMULATOR, DLI_RESTAPI_SIMULATOR } from "./http/digitalloggers.ts";
 import { MODBUS_TCP_SIMULATOR } from "./modbus/modbustcp.ts";
 import { GENERIC_SNMP } from "./snmp/snmp.ts";
 import { APC_SNMP } from "./snmp/apc.ts";
@@ -86,6 +87,8 @@ export const SIMULATORS: readonly AnySimulatorKind[] = [
   UBUS_SIMULATOR,
   HTTP_GENERIC_SIMULATOR,
   GUDE_HTTP_SIMULATOR,
+  DLI_HTTP_SIMULATOR,
+  DLI_RESTAPI_SIMULATOR,
   // tcp
   DEVANTECH_ETH,
   DEVANTECH_DS,

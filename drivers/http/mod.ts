@@ -17,6 +17,7 @@ import { SAINSMART } from "./sainsmart.ts";
 import { SERVERTECH_PRO2 } from "./servertech.ts";
 import { UBUS } from "./ubus.ts";
 import { GUDE_HTTP_DRIVERS } from "./gude.ts";
+import { DLI_HTTP, DLI_RESTAPI } from "./digitalloggers.ts";
 
 /** Every http driver descriptor. */
 export const HTTP_DRIVERS: readonly AnyDriverDescriptor[] = [
@@ -39,6 +40,8 @@ export const HTTP_DRIVERS: readonly AnyDriverDescriptor[] = [
   SERVERTECH_PRO2,
   UBUS,
   ...GUDE_HTTP_DRIVERS,
+  DLI_HTTP,
+  DLI_RESTAPI,
   ...GENERIC_HTTP_DRIVERS,
 ];
 
