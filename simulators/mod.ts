@@ -22,6 +22,7 @@ import { UBUS_SIMULATOR } from "./http/ubus.ts";
 import { HTTP_GENERIC_SIMULATOR } from "./http/generic.ts";
 import { GUDE_HTTP_SIMULATOR } from "./http/gude.ts";
 import { DLI_HTTP_SIMULATOR, DLI_RESTAPI_SIMULATOR } from "./http/digitalloggers.ts";
+import { TINYCONTROL_SIMULATOR, TINYCONTROL_TCPDU_SIMULATOR } from "./http/tinycontrol.ts";
 import { MODBUS_TCP_SIMULATOR } from "./modbus/modbustcp.ts";
 import { GENERIC_SNMP } from "./snmp/snmp.ts";
 import { APC_SNMP } from "./snmp/apc.ts";
@@ -89,6 +90,8 @@ export const SIMULATORS: readonly AnySimulatorKind[] = [
   GUDE_HTTP_SIMULATOR,
   DLI_HTTP_SIMULATOR,
   DLI_RESTAPI_SIMULATOR,
+  TINYCONTROL_SIMULATOR,
+  TINYCONTROL_TCPDU_SIMULATOR,
   // tcp
   DEVANTECH_ETH,
   DEVANTECH_DS,

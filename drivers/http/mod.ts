@@ -18,6 +18,7 @@ import { SERVERTECH_PRO2 } from "./servertech.ts";
 import { UBUS } from "./ubus.ts";
 import { GUDE_HTTP_DRIVERS } from "./gude.ts";
 import { DLI_HTTP, DLI_RESTAPI } from "./digitalloggers.ts";
+import { TINYCONTROL, TINYCONTROL_TCPDU } from "./tinycontrol.ts";
 
 /** Every http driver descriptor. */
 export const HTTP_DRIVERS: readonly AnyDriverDescriptor[] = [
@@ -42,6 +43,8 @@ export const HTTP_DRIVERS: readonly AnyDriverDescriptor[] = [
   ...GUDE_HTTP_DRIVERS,
   DLI_HTTP,
   DLI_RESTAPI,
+  TINYCONTROL,
+  TINYCONTROL_TCPDU,
   ...GENERIC_HTTP_DRIVERS,
 ];
 
