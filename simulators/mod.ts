@@ -23,6 +23,7 @@ import { HTTP_GENERIC_SIMULATOR } from "./http/generic.ts";
 import { GUDE_HTTP_SIMULATOR } from "./http/gude.ts";
 import { DLI_HTTP_SIMULATOR, DLI_RESTAPI_SIMULATOR } from "./http/digitalloggers.ts";
 import { TINYCONTROL_SIMULATOR, TINYCONTROL_TCPDU_SIMULATOR } from "./http/tinycontrol.ts";
+import { ATEN_SIMULATOR } from "./http/aten.ts";
 import { MODBUS_TCP_SIMULATOR } from "./modbus/modbustcp.ts";
 import { GENERIC_SNMP } from "./snmp/snmp.ts";
 import { APC_SNMP } from "./snmp/apc.ts";
@@ -92,6 +93,7 @@ export const SIMULATORS: readonly AnySimulatorKind[] = [
   DLI_RESTAPI_SIMULATOR,
   TINYCONTROL_SIMULATOR,
   TINYCONTROL_TCPDU_SIMULATOR,
+  ATEN_SIMULATOR,
   // tcp
   DEVANTECH_ETH,
   DEVANTECH_DS,

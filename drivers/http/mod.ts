@@ -19,6 +19,7 @@ import { UBUS } from "./ubus.ts";
 import { GUDE_HTTP_DRIVERS } from "./gude.ts";
 import { DLI_HTTP, DLI_RESTAPI } from "./digitalloggers.ts";
 import { TINYCONTROL, TINYCONTROL_TCPDU } from "./tinycontrol.ts";
+import { ATEN_PE6216 } from "./aten.ts";
 
 /** Every http driver descriptor. */
 export const HTTP_DRIVERS: readonly AnyDriverDescriptor[] = [
@@ -45,6 +46,7 @@ export const HTTP_DRIVERS: readonly AnyDriverDescriptor[] = [
   DLI_RESTAPI,
   TINYCONTROL,
   TINYCONTROL_TCPDU,
+  ATEN_PE6216,
   ...GENERIC_HTTP_DRIVERS,
 ];
 
