@@ -24,6 +24,7 @@ import { GUDE_HTTP_SIMULATOR } from "./http/gude.ts";
 import { DLI_HTTP_SIMULATOR, DLI_RESTAPI_SIMULATOR } from "./http/digitalloggers.ts";
 import { TINYCONTROL_SIMULATOR, TINYCONTROL_TCPDU_SIMULATOR } from "./http/tinycontrol.ts";
 import { ATEN_SIMULATOR } from "./http/aten.ts";
+import { EGPMS2_WEB_SIMULATOR } from "./http/egpms2_web.ts";
 import { MODBUS_TCP_SIMULATOR } from "./modbus/modbustcp.ts";
 import { GENERIC_SNMP } from "./snmp/snmp.ts";
 import { APC_SNMP } from "./snmp/apc.ts";
@@ -94,6 +95,7 @@ export const SIMULATORS: readonly AnySimulatorKind[] = [
   TINYCONTROL_SIMULATOR,
   TINYCONTROL_TCPDU_SIMULATOR,
   ATEN_SIMULATOR,
+  EGPMS2_WEB_SIMULATOR,
   // tcp
   DEVANTECH_ETH,
   DEVANTECH_DS,

@@ -20,6 +20,7 @@ import { GUDE_HTTP_DRIVERS } from "./gude.ts";
 import { DLI_HTTP, DLI_RESTAPI } from "./digitalloggers.ts";
 import { TINYCONTROL, TINYCONTROL_TCPDU } from "./tinycontrol.ts";
 import { ATEN_PE6216 } from "./aten.ts";
+import { EG_PMS2_NETWORK } from "./egpms2_web.ts";
 
 /** Every http driver descriptor. */
 export const HTTP_DRIVERS: readonly AnyDriverDescriptor[] = [
@@ -47,6 +48,7 @@ export const HTTP_DRIVERS: readonly AnyDriverDescriptor[] = [
   TINYCONTROL,
   TINYCONTROL_TCPDU,
   ATEN_PE6216,
+  EG_PMS2_NETWORK,
   ...GENERIC_HTTP_DRIVERS,
 ];
 
