@@ -25,6 +25,7 @@ import { DLI_HTTP_SIMULATOR, DLI_RESTAPI_SIMULATOR } from "./http/digitalloggers
 import { TINYCONTROL_SIMULATOR, TINYCONTROL_TCPDU_SIMULATOR } from "./http/tinycontrol.ts";
 import { ATEN_SIMULATOR } from "./http/aten.ts";
 import { EGPMS2_WEB_SIMULATOR } from "./http/egpms2_web.ts";
+import { NETIO_CGI_SIMULATOR } from "./http/netio_cgi.ts";
 import { MODBUS_TCP_SIMULATOR } from "./modbus/modbustcp.ts";
 import { GENERIC_SNMP } from "./snmp/snmp.ts";
 import { APC_SNMP } from "./snmp/apc.ts";
@@ -96,6 +97,7 @@ export const SIMULATORS: readonly AnySimulatorKind[] = [
   TINYCONTROL_TCPDU_SIMULATOR,
   ATEN_SIMULATOR,
   EGPMS2_WEB_SIMULATOR,
+  NETIO_CGI_SIMULATOR,
   // tcp
   DEVANTECH_ETH,
   DEVANTECH_DS,

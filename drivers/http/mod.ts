@@ -21,6 +21,7 @@ import { DLI_HTTP, DLI_RESTAPI } from "./digitalloggers.ts";
 import { TINYCONTROL, TINYCONTROL_TCPDU } from "./tinycontrol.ts";
 import { ATEN_PE6216 } from "./aten.ts";
 import { EG_PMS2_NETWORK } from "./egpms2_web.ts";
+import { NETIO_CGI } from "./netio_cgi.ts";
 
 /** Every http driver descriptor. */
 export const HTTP_DRIVERS: readonly AnyDriverDescriptor[] = [
@@ -49,6 +50,7 @@ export const HTTP_DRIVERS: readonly AnyDriverDescriptor[] = [
   TINYCONTROL_TCPDU,
   ATEN_PE6216,
   EG_PMS2_NETWORK,
+  NETIO_CGI,
   ...GENERIC_HTTP_DRIVERS,
 ];
 
