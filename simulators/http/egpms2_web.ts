@@ -33,12 +33,10 @@ const statusPage = (device: SimulatedDevice) =>
 /** EG-PMS2-LAN/WLAN web interface: login.html, POST / cteN, energenie.html. */
 export const EGPMS2_WEB_SIMULATOR: SimulatorKind<z.infer<typeof EGPMS2_SIMULATOR_OPTIONS>> = {
   name: "eg-pms2-web",
-  summary: "Energenie EG-PMS2-LAN web interface: one session, POST / cteN=1|0, sockstates",
+  summary:
+    "Energenie EG-PMS2-LAN web interface (give it outlets: 4): one session, POST / cteN=1|0, sockstates",
   options: EGPMS2_SIMULATOR_OPTIONS,
   start(device, { options, hostname, port }) {
-    if (device.first !== 1 || device.count !== 4) {
-      throw new RangeError("an EG-PMS2 has sockets 1–4");
-    }
     let session = false;
     return Promise.resolve(simulator("eg-pms2-web", device, { hostname, port }, async (request) => {
       const url = new URL(request.url);

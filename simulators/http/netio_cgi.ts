@@ -20,12 +20,10 @@ const page = (lines: string[]) =>
 /** NETIO-230A CGI: GET /tgi/control.tgi?l=p:USER:PASS&p=xxxx|l&q=q. */
 export const NETIO_CGI_SIMULATOR: SimulatorKind<z.infer<typeof NETIO_CGI_SIMULATOR_OPTIONS>> = {
   name: "netio-cgi",
-  summary: "Koukaam NETIO-230A CGI: /tgi/control.tgi?l=p:USER:PASS&p=1uuu|l&q=q",
+  summary:
+    "Koukaam NETIO-230A CGI (give it outlets: 4): /tgi/control.tgi?l=p:USER:PASS&p=1uuu|l&q=q",
   options: NETIO_CGI_SIMULATOR_OPTIONS,
   start(device, { options, hostname, port }) {
-    if (device.first !== 1 || device.count !== 4) {
-      throw new RangeError("a NETIO-230 has outputs 1–4");
-    }
     return Promise.resolve(simulator("netio-cgi", device, { hostname, port }, (request) => {
       const url = new URL(request.url);
       device.record(`${request.method} ${url.pathname}`);
@@ -61,6 +59,7 @@ export const NETIO_CGI_SIMULATOR: SimulatorKind<z.infer<typeof NETIO_CGI_SIMULAT
           } else if ((name === "p" || name === "port") && /^[01ui]{4}$/.test(value)) {
             [...value].forEach((c, i) => {
               const o = i + 1;
+              if (!device.has(o)) return;
               if (c === "1") device.set(o, "on");
               else if (c === "0") device.set(o, "off");
               else if (c === "i") device.set(o, device.get(o) === "on" ? "off" : "on");
