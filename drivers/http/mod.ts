@@ -12,7 +12,7 @@ import { GENERIC_HTTP_DRIVERS } from "./generic.ts";
 import { ANEL_ADV, ANEL_HOME, ANEL_IO, ANEL_PRO } from "./anel.ts";
 import { INTELLINET } from "./intellinet.ts";
 import { IP9850 } from "./ip9850.ts";
-import { LINDY_IPOWER_CLASSIC8 } from "./lindy.ts";
+import { DIGIPOWER, LINDY_IPOWER_CLASSIC8 } from "./lindy.ts";
 import { SAINSMART } from "./sainsmart.ts";
 import { SERVERTECH_PRO2 } from "./servertech.ts";
 import { UBUS } from "./ubus.ts";
@@ -40,6 +40,7 @@ export const HTTP_DRIVERS: readonly AnyDriverDescriptor[] = [
   INTELLINET,
   IP9850,
   LINDY_IPOWER_CLASSIC8,
+  DIGIPOWER,
   SAINSMART,
   SERVERTECH_PRO2,
   UBUS,
