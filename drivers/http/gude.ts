@@ -28,7 +28,7 @@ import { checkRange, pageText } from "./_page.ts";
 
 const GUDE_OPTIONS = z.object({
   "port": portNumber(80),
-  "username": z.string().optional(),
+  "username": z.string().default("admin"),
   "password": z.string().optional(),
 }).strict();
 
@@ -159,7 +159,7 @@ function gudeDescriptor(model: GudeModel): DriverDescriptor<GudeOptions> {
     create(hostname, { options }) {
       const device = `Gude EPC at ${hostname}:${options.port}`;
       const auth: HttpAuth | undefined = options.password !== undefined
-        ? { scheme: "basic", username: options.username ?? "admin", password: options.password }
+        ? { scheme: "basic", username: options.username, password: options.password }
         : undefined;
       const get = async (path: string, signal: AbortSignal) =>
         pageText(

@@ -68,6 +68,18 @@ function statusObject(device: SimulatedDevice): Response {
   });
 }
 
+/** What each model serves: the page that takes cmd=1, and the page that reports every port. */
+const PAGES: Record<
+  z.infer<typeof GUDE_SIMULATOR_OPTIONS>["model"],
+  { switchPage: string; statusPage: string }
+> = {
+  gude: { switchPage: "/switch.html", statusPage: "/" },
+  gude24: { switchPage: "/ov.html", statusPage: "/ov.html" },
+  gude8316: { switchPage: "/ov.html", statusPage: "/ov.html" },
+  gude8031: { switchPage: "/status.json", statusPage: "/status.json" },
+  gude8225: { switchPage: "/ov.html", statusPage: "/statusjsn.js" },
+};
+
 /** Gude EPC web interfaces: switch.html, ov.html, status.json, statusjsn.js by model. */
 export const GUDE_HTTP_SIMULATOR: SimulatorKind<z.infer<typeof GUDE_SIMULATOR_OPTIONS>> = {
   name: "gude-http",
@@ -85,16 +97,7 @@ export const GUDE_HTTP_SIMULATOR: SimulatorKind<z.infer<typeof GUDE_SIMULATOR_OP
       if (request.method !== "GET") return Promise.resolve(notFound());
       const q = url.searchParams;
       const path = url.pathname;
-      // What this model serves: its switching page and its status page.
-      const switchPage = { gude: "/switch.html", gude8031: "/status.json" }[model as string] ??
-        "/ov.html";
-      const statusPage = {
-        gude: "/",
-        gude24: "/ov.html",
-        gude8316: "/ov.html",
-        gude8031: "/status.json",
-        gude8225: "/statusjsn.js",
-      }[model];
+      const { switchPage, statusPage } = PAGES[model];
       const render = () =>
         model === "gude"
           ? tablePage(device)
