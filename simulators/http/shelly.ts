@@ -7,14 +7,7 @@ import { z } from "zod";
 import type { OutletState } from "../../drivers/mod.ts";
 import type { SimulatorKind } from "../kind.ts";
 import { verifyDigest } from "../../drivers/http/mod.ts";
-import {
-  basicChallenge,
-  basicOk,
-  CREDENTIALS,
-  flip,
-  operate,
-  simulator,
-} from "./_http.ts";
+import { basicChallenge, basicOk, CREDENTIALS, flip, operate, simulator } from "./_http.ts";
 
 /** Shelly Gen1: GET /relay/{id}[?turn=on|off|toggle], basic auth when a password is set. */
 export const SHELLY_GEN1_SIMULATOR: SimulatorKind<z.infer<typeof CREDENTIALS>> = {
