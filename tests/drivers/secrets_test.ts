@@ -62,6 +62,38 @@ const CASES: Case[] = [
     hostname: (_sim, port) => `127.0.0.1:${port}`,
   },
   {
+    name: "pe6216: wrong password (usr/pwd parameters)",
+    options: DEVICE_SECRET,
+    kind: "aten-pe",
+    config: (sim) => ({ ...sim.pduConfig(), password: CANARY }),
+  },
+  {
+    name: "pe6216: password in the parameters, device unreachable",
+    kind: "aten-pe",
+    config: (sim, port) => ({ ...sim.pduConfig(), port, password: CANARY }),
+  },
+  {
+    name: "netio (NETIO-230 CGI): wrong password (in the query string)",
+    kind: "netio-cgi",
+    config: (sim) => ({ ...sim.pduConfig(), password: CANARY }),
+  },
+  {
+    name: "netio (NETIO-230 CGI): password in the query string, device unreachable",
+    kind: "netio-cgi",
+    config: (sim, port) => ({ ...sim.pduConfig(), port, password: CANARY }),
+  },
+  {
+    name: "eg_pms2_network: wrong web password (form body)",
+    kind: "eg-pms2-web",
+    config: (sim) => ({ ...sim.pduConfig(), password: CANARY }),
+  },
+  {
+    name: "digitalloggers_restapi: wrong digest password",
+    options: DEVICE_SECRET,
+    kind: "dli-restapi",
+    config: (sim) => ({ ...sim.pduConfig(), password: CANARY }),
+  },
+  {
     name: "shelly gen1: wrong basic-auth password",
     options: DEVICE_SECRET,
     kind: "shelly-gen1",
