@@ -59,7 +59,9 @@ async function insecureCall(
           resolve({
             status,
             headers: new Headers(
-              Object.entries(response.headers).map(([k, v]) => [k, String(v ?? "")]),
+              Object.entries(response.headers).map((
+                [k, v],
+              ): [string, string] => [k, String(v ?? "")]),
             ),
             text,
             json: () => {
