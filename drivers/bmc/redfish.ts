@@ -20,7 +20,7 @@ import { z } from "zod";
 import { wholeNumber } from "../_options.ts";
 import type { DriverDescriptor, OutletState, PowerReading } from "../driver.ts";
 import { DriverError, printable } from "../errors.ts";
-import { type HttpAnswer, httpCall } from "../_transport/http_client.ts";
+import { type HttpAnswer, httpCall, withoutSecrets } from "../_transport/http_client.ts";
 
 /** The ResetType values of ComputerSystem.Reset (Resource.ResetType) pdud may send. */
 export const REDFISH_RESET_TYPES = [
@@ -121,6 +121,7 @@ export const REDFISH: DriverDescriptor<RedfishOptions> = {
     const authority = options.port === undefined ? host : `${host}:${options.port}`;
     const base = `${options.protocol}://${authority}`;
     const device = `Redfish service at ${authority}`;
+    const origin = new URL(base).origin;
     let client: Deno.HttpClient | undefined;
     let root: Root | undefined;
     let token: string | undefined;
@@ -158,10 +159,21 @@ export const REDFISH: DriverDescriptor<RedfishOptions> = {
       const basic = authenticated && token === undefined && options.username !== undefined
         ? { scheme: "basic" as const, username: options.username, password: options.password ?? "" }
         : undefined;
+      // Links and action targets come from the BMC's answers: one naming another host
+      // (`//other/…`, `http://other/…`) would carry the session token or the password there.
+      const url = new URL(path, base);
+      if (url.origin !== origin) {
+        throw new DriverError(
+          "protocol",
+          `${device} linked ${printable(withoutSecrets(url.href), 80)}, outside the service; ` +
+            `pdud follows links only on ${origin}`,
+          { permanent: true },
+        );
+      }
       log.debug("redfish request", { method, path });
       return await httpCall({
         method,
-        url: new URL(path, base).href,
+        url: url.href,
         headers,
         auth: basic,
         ...(extra.json === undefined ? {} : { json: extra.json }),
@@ -223,7 +235,10 @@ export const REDFISH: DriverDescriptor<RedfishOptions> = {
         throw new DriverError("protocol", `${device} opened a session without an X-Auth-Token`);
       }
       token = key;
-      session = answer.headers.get("location") ?? link(json(answer, "the log-in"));
+      // A Location is often absolute, naming the BMC as it calls itself (a name where pdud
+      // dials an address): only its path is kept, and used on this service.
+      const location = answer.headers.get("location");
+      session = location ? pathOf(location, base) : link(json(answer, "the log-in"));
     };
 
     /** A request with the configured authentication; an expired session is renewed once. */
@@ -394,4 +409,14 @@ const ERROR_STATUSES = [
 function link(value: unknown): string | undefined {
   const id = (value as Record<string, unknown> | null | undefined)?.["@odata.id"];
   return typeof id === "string" && id.startsWith("/") ? id : undefined;
+}
+
+/** The path (and query) of a URL or path, resolved against `base`; undefined when unparsable. */
+function pathOf(location: string, base: string): string | undefined {
+  try {
+    const url = new URL(location, base);
+    return url.pathname + url.search;
+  } catch {
+    return undefined;
+  }
 }

@@ -416,3 +416,78 @@ Deno.test("pdud simulate starts a Redfish BMC (with TLS) that its printed config
     await Promise.all(simulators.map((s) => s.close()));
   }
 });
+
+Deno.test("redfish: links and action targets naming another host are refused, never sent the token or password", async () => {
+  // A second server stands for the other host: it must never hear from the driver.
+  const heard: string[] = [];
+  await using elsewhere = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, (r) => {
+    heard.push(
+      `${r.method} ${new URL(r.url).pathname} ${r.headers.get("x-auth-token") ?? ""} ${
+        r.headers.get("authorization") ?? ""
+      }`,
+    );
+    return Response.json({});
+  });
+  const other = `127.0.0.1:${elsewhere.addr.port}`;
+  const cases: { name: string; systems: string; target: string }[] = [
+    {
+      name: "a scheme-relative Systems link",
+      systems: `//${other}/redfish/v1/Systems`,
+      target: "",
+    },
+    {
+      name: "an absolute Reset target",
+      systems: "/redfish/v1/Systems",
+      target: `http://${other}/redfish/v1/Systems/1/Actions/ComputerSystem.Reset`,
+    },
+  ];
+  for (const c of cases) {
+    await using bmc = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, (r) => {
+      const path = new URL(r.url).pathname;
+      if (path === "/redfish/v1/") {
+        return Response.json({
+          Systems: { "@odata.id": c.systems },
+          Links: { Sessions: { "@odata.id": "/redfish/v1/SessionService/Sessions" } },
+        });
+      }
+      if (path === "/redfish/v1/SessionService/Sessions") {
+        return Response.json({}, {
+          status: 201,
+          headers: { "x-auth-token": "token-e1f0", location: `http://${other}/s/1` },
+        });
+      }
+      if (path === "/redfish/v1/Systems") {
+        return Response.json({ Members: [{ "@odata.id": "/redfish/v1/Systems/1" }] });
+      }
+      if (path === "/redfish/v1/Systems/1") {
+        return Response.json({
+          PowerState: "Off",
+          Actions: { "#ComputerSystem.Reset": { target: c.target } },
+        });
+      }
+      if (r.method === "DELETE") return new Response(null, { status: 204 });
+      return new Response("not found", { status: 404 });
+    });
+    for (const auth of ["session", "basic"]) {
+      const driver = REDFISH.create("127.0.0.1", {
+        options: REDFISH.options.parse({
+          protocol: "http",
+          port: bmc.addr.port,
+          username: "admin",
+          password: "canary-elsewhere-5c2a",
+          auth,
+        }),
+        log: memoryLogger(),
+      });
+      await assert.rejects(driver.setOutlet(1, "on", { signal: signal() }), (error: unknown) => {
+        assert.ok(error instanceof DriverError, String(error));
+        assert.equal(error.kind, "protocol");
+        assert.equal(error.permanent, true);
+        assert.match(error.message, /outside the service/, c.name);
+        return true;
+      });
+      await driver.close();
+    }
+  }
+  assert.deepEqual(heard, []);
+});
