@@ -132,3 +132,20 @@ async function write(conn: Deno.Conn, text: string): Promise<void> {
   let written = 0;
   while (written < bytes.length) written += await conn.write(bytes.subarray(written));
 }
+
+/**
+ * Whether an Authorization header carries exactly these basic credentials. They are compared
+ * as UTF-8 (RFC 7617's charset, what curl and browsers send), so a password outside Latin-1
+ * (`btoa` throws on it) is checked like any other instead of failing the simulator.
+ */
+export function basicMatches(header: string | null, username: string, password: string): boolean {
+  const m = /^Basic ([A-Za-z0-9+/=]+)$/.exec(header ?? "");
+  if (!m) return false;
+  let bytes: Uint8Array;
+  try {
+    bytes = Uint8Array.from(atob(m[1]!), (c) => c.charCodeAt(0));
+  } catch {
+    return false;
+  }
+  return new TextDecoder().decode(bytes) === `${username}:${password}`;
+}

@@ -17,7 +17,12 @@ import { z } from "zod";
 import type { OutletState } from "../../drivers/mod.ts";
 import { REDFISH_RESET_TYPES, type RedfishResetType } from "../../drivers/bmc/mod.ts";
 import type { SimulatedDevice, SimulatorKind } from "../kind.ts";
-import { faultReply, serveSimulatorHttp, type SimulatedReply } from "../_transport/http_server.ts";
+import {
+  basicMatches,
+  faultReply,
+  serveSimulatorHttp,
+  type SimulatedReply,
+} from "../_transport/http_server.ts";
 import { simulatorOn } from "../_transport/tcp_server.ts";
 
 const OPTIONS = z.object({
@@ -178,7 +183,7 @@ class RedfishService {
     const token = request.headers.get("x-auth-token");
     if (token !== null) return this.#tokens.has(token);
     const { username, password } = this.#options;
-    return request.headers.get("authorization") === `Basic ${btoa(`${username}:${password}`)}`;
+    return basicMatches(request.headers.get("authorization"), username, password);
   }
 
   async handle(request: Request): Promise<SimulatedReply> {
