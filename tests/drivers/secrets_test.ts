@@ -12,6 +12,7 @@ import {
   REDACTED,
   scrubbedDriver,
   scrubbedLogger,
+  scrubText,
 } from "../../drivers/mod.ts";
 import { type Simulator } from "../../simulators/mod.ts";
 import { collectSecrets } from "../../config/secrets.ts";
@@ -286,4 +287,49 @@ Deno.test("scrubbedLogger scrubs messages and string fields at any depth, childr
     message: "cleared",
     fields: { pdu: `pdu-${REDACTED}` },
   });
+});
+
+Deno.test("scrubText replaces a secret form-encoded, with + for spaces, JSON-escaped, and cut inside", () => {
+  const secret = `it's my "secret" (pass)!`;
+  const list = [secret];
+  const forms = [
+    new URLSearchParams({ p: secret }).toString().slice(2), // it%27s+my+%22secret%22+%28pass%29%21
+    secret.replaceAll(" ", "+"), // a form value decoded without its +
+    JSON.stringify(secret).slice(1, -1), // quoted in a JSON excerpt
+    encodeURIComponent(secret),
+  ];
+  for (const form of forms) {
+    assert.equal(scrubText(`echo: ${form} end`, list), `echo: ${REDACTED} end`, form);
+    // A message cut inside the secret: the piece before `…`, before a closing quote, at the end.
+    const piece = form.slice(0, Math.ceil(form.length / 2));
+    assert.equal(scrubText(`echo: ${piece}… (attempt 1)`, list), `echo: ${REDACTED}… (attempt 1)`);
+    assert.equal(scrubText(`said "${piece}"`, list), `said "${REDACTED}"`);
+    assert.equal(scrubText(`said ${piece}`, list), `said ${REDACTED}`);
+  }
+  // Two characters are not the secret, and text that merely resembles it stays.
+  assert.equal(scrubText(`said it… and it's my day`, list), `said it… and it's my day`);
+});
+
+Deno.test("canary secret: a pe6216 password echoed form-encoded in a 404 page, cut at the message's length", async () => {
+  // A device whose error page quotes the request's query (lighttpd/boa style).
+  await using echo = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen() {} },
+    (r) => new Response(`<html>Not Found: ${new URL(r.url).search}</html>`, { status: 404 }),
+  );
+  const password = "my canary pass 51d0 with spaces";
+  const driver = scrubbedDriver(
+    findDriver("pe6216")!.create("127.0.0.1", {
+      options: findDriver("pe6216")!.options.parse({ port: echo.addr.port, password }),
+      log: memoryLogger(),
+    }),
+    [password],
+  );
+  const error = await driver.getOutlet!(1, { signal: AbortSignal.timeout(5000) }).then(
+    () => assert.fail("must fail"),
+    (e) => e as DriverError,
+  );
+  assert.match(error.message, /answered HTTP 404/);
+  assert.ok(!error.message.includes("canary"), error.message);
+  assert.ok(!error.message.includes("my+canary"), error.message);
+  await driver.close();
 });
