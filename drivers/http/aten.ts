@@ -19,7 +19,7 @@ import { portNumber } from "../_options.ts";
 import type { DriverDescriptor, OutletState, OutletStatus } from "../driver.ts";
 import { DriverError, printable } from "../errors.ts";
 import { httpCall } from "../_transport/http_client.ts";
-import { checkRange, pageText } from "./_page.ts";
+import { checkRange, devicePage } from "./_page.ts";
 
 const ATEN_OPTIONS = z.object({
   "port": portNumber(80),
@@ -60,7 +60,7 @@ export const ATEN_PE6216: DriverDescriptor<z.infer<typeof ATEN_OPTIONS>> = {
     };
     const read = async (path: string, params: Record<string, string>, signal: AbortSignal) => {
       const query = new URLSearchParams({ ...login, ...params });
-      const text = pageText(
+      const text = devicePage(
         await httpCall({ url: `${base}/${path}?${query}`, signal, device }),
         device,
         `/api/${path}`,
@@ -74,7 +74,7 @@ export const ATEN_PE6216: DriverDescriptor<z.infer<typeof ATEN_OPTIONS>> = {
     return {
       async setOutlet(outlet, state, { signal }) {
         checkRange(outlet, 1, OUTLETS, device);
-        pageText(
+        devicePage(
           await httpCall({
             method: "POST",
             url: `${base}/outlet/relay`,

@@ -23,7 +23,7 @@ import { portNumber } from "../_options.ts";
 import type { DriverDescriptor, OutletState, OutletStatus } from "../driver.ts";
 import { DriverError, printable } from "../errors.ts";
 import { type HttpAuth, httpCall } from "../_transport/http_client.ts";
-import { checkRange, pageText } from "./_page.ts";
+import { checkRange, devicePage } from "./_page.ts";
 
 const DLI_OPTIONS = z.object({
   "port": portNumber(80),
@@ -61,7 +61,7 @@ export const DLI_HTTP: DriverDescriptor<DliOptions> = {
       ? { scheme: "basic", username: options.username, password: options.password }
       : undefined;
     const get = async (path: string, signal: AbortSignal) =>
-      pageText(
+      devicePage(
         await httpCall({ url: `http://${hostname}:${options.port}${path}`, auth, signal, device }),
         device,
         path.split("?")[0]!,
@@ -104,7 +104,7 @@ export const DLI_RESTAPI: DriverDescriptor<DliOptions> = {
         signal,
         device,
       });
-      pageText(answer, device, "the state");
+      devicePage(answer, device, "the state");
       return answer.json();
     };
     const stateOf = (value: unknown, what: string): OutletState => {
@@ -128,7 +128,7 @@ export const DLI_RESTAPI: DriverDescriptor<DliOptions> = {
           signal,
           device,
         });
-        pageText(answer, device, "the switch");
+        devicePage(answer, device, "the switch");
       },
       async getOutlet(outlet, { signal }) {
         checkRange(outlet, 1, OUTLETS, device);

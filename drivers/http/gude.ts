@@ -24,7 +24,7 @@ import { portNumber } from "../_options.ts";
 import type { DriverDescriptor, OutletState, OutletStatus } from "../driver.ts";
 import { DriverError, printable } from "../errors.ts";
 import { type HttpAuth, httpCall, isJson } from "../_transport/http_client.ts";
-import { checkRange, pageText } from "./_page.ts";
+import { checkRange, devicePage } from "./_page.ts";
 
 const GUDE_OPTIONS = z.object({
   "port": portNumber(80),
@@ -162,7 +162,7 @@ function gudeDescriptor(model: GudeModel): DriverDescriptor<GudeOptions> {
         ? { scheme: "basic", username: options.username, password: options.password }
         : undefined;
       const get = async (path: string, signal: AbortSignal) =>
-        pageText(
+        devicePage(
           await httpCall({
             url: `http://${hostname}:${options.port}/${path}`,
             auth,

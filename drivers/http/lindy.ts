@@ -17,7 +17,7 @@ import { portNumber } from "../_options.ts";
 import type { DriverDescriptor, OutletStatus } from "../driver.ts";
 import { DriverError } from "../errors.ts";
 import { type HttpAuth, httpCall } from "../_transport/http_client.ts";
-import { checkRange, pageText } from "./_page.ts";
+import { checkRange, devicePage } from "./_page.ts";
 
 const LINDY_OPTIONS = z.object({
   "port": portNumber(80),
@@ -59,7 +59,7 @@ export const LINDY_IPOWER_CLASSIC8: DriverDescriptor<z.infer<typeof LINDY_OPTION
       : undefined;
     const list = async (signal: AbortSignal) =>
       lindyStatusStates(
-        pageText(
+        devicePage(
           await httpCall({
             url: `http://${hostname}:${options.port}/status.xml`,
             auth,
@@ -75,7 +75,7 @@ export const LINDY_IPOWER_CLASSIC8: DriverDescriptor<z.infer<typeof LINDY_OPTION
       async setOutlet(outlet, state, { signal }) {
         checkRange(outlet, 1, 8, device);
         const script = state === "on" ? "ons.cgi" : "offs.cgi";
-        pageText(
+        devicePage(
           await httpCall({
             url: `http://${hostname}:${options.port}/${script}?led=${lindyLeds(outlet)}`,
             auth,

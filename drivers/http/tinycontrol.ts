@@ -19,7 +19,7 @@ import { portNumber } from "../_options.ts";
 import type { DriverDescriptor, OutletState, OutletStatus } from "../driver.ts";
 import { DriverError } from "../errors.ts";
 import { type HttpAuth, httpCall } from "../_transport/http_client.ts";
-import { pageText } from "./_page.ts";
+import { devicePage } from "./_page.ts";
 
 const TINYCONTROL_OPTIONS = z.object({
   "port": portNumber(80),
@@ -74,7 +74,7 @@ function tinycontrolDescriptor(model: TinycontrolModel): DriverDescriptor<Tinyco
           signal,
           device,
         });
-        pageText(answer, device, path.split("?")[0]!);
+        devicePage(answer, device, path.split("?")[0]!);
         return answer;
       };
       const list = async (signal: AbortSignal) => {
