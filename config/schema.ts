@@ -12,7 +12,12 @@ import type { OutletId } from "../drivers/mod.ts";
 import type { LoadedPlugin } from "./plugins.ts";
 
 /** A number, or a string holding one (upstream configs write both). */
-const numeric = z.union([z.number(), z.string().trim().regex(/^-?\d+(\.\d+)?$/).transform(Number)]);
+const numeric = z.union(
+  [z.number(), z.string().trim().regex(/^-?\d+(\.\d+)?$/).transform(Number)],
+  {
+    error: "expected a number",
+  },
+);
 
 /** One bearer token: a name for logs and audit, its secret (inline or from the environment). */
 export const TOKEN_SCHEMA = z.object({

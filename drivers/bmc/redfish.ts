@@ -62,7 +62,9 @@ const SYSTEM = z.union([
   z.string().regex(/^\/redfish\/v1\/Systems\/[^\s?#]+$/, "expected a path /redfish/v1/Systems/ID"),
 ]);
 
-const BOOLEAN = z.union([z.boolean(), z.enum(["true", "false", "True", "False", "1", "0"])])
+const BOOLEAN = z.union([z.boolean(), z.enum(["true", "false", "True", "False", "1", "0"])], {
+  error: "expected true or false",
+})
   .transform((v) => v === true || v === "true" || v === "True" || v === "1");
 
 const OPTIONS = z.object({
