@@ -173,18 +173,35 @@ export const REDFISH: DriverDescriptor<RedfishOptions> = {
         );
       }
       log.debug("redfish request", { method, path });
-      return await httpCall({
-        method,
-        url: url.href,
-        headers,
-        auth: basic,
-        ...(extra.json === undefined ? {} : { json: extra.json }),
-        acceptStatus: ERROR_STATUSES,
-        insecure: options.insecure,
-        client: await tls(),
-        signal,
-        device,
-      });
+      try {
+        return await httpCall({
+          method,
+          url: url.href,
+          headers,
+          auth: basic,
+          ...(extra.json === undefined ? {} : { json: extra.json }),
+          acceptStatus: ERROR_STATUSES,
+          insecure: options.insecure,
+          client: await tls(),
+          signal,
+          device,
+        });
+      } catch (error) {
+        // A certificate the BMC will present again (self-signed, another name): asking again
+        // cannot help, the config can.
+        if (
+          error instanceof DriverError && error.kind === "unreachable" &&
+          UNTRUSTED_CERTIFICATE.test(error.message)
+        ) {
+          throw new DriverError(
+            "unreachable",
+            `${error.message}; pdud does not trust the BMC's certificate: set ca_file to it ` +
+              "(or to its CA), or insecure: true",
+            { permanent: true, cause: error },
+          );
+        }
+        throw error;
+      }
     };
 
     const refused = (answer: HttpAnswer, what: string): DriverError => {
@@ -386,6 +403,10 @@ export const REDFISH: DriverDescriptor<RedfishOptions> = {
     };
   },
 };
+
+/** How rustls (Deno's fetch) words a certificate it does not trust. */
+const UNTRUSTED_CERTIFICATE =
+  /invalid peer certificate|UnknownIssuer|NotValidForName|certificate (has )?expired|self[- ]signed certificate|unable to verify the first certificate/i;
 
 /** Statuses a Redfish call answers to the driver instead of throwing: it words them itself. */
 const ERROR_STATUSES = [

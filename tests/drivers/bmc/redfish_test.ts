@@ -244,7 +244,14 @@ Deno.test("redfish: TLS is verified unless insecure; ca_file trusts the BMC's ow
   const strict = driverFor(sim, { insecure: false });
   await assert.rejects(
     strict.setOutlet(1, "on", { signal: signal() }),
-    (error: unknown) => error instanceof DriverError && error.kind === "unreachable",
+    (error: unknown) => {
+      assert.ok(error instanceof DriverError);
+      assert.equal(error.kind, "unreachable");
+      // The BMC presents the same certificate next time: not retried, and the fix is named.
+      assert.equal(error.permanent, true);
+      assert.match(error.message, /set ca_file to it \(or to its CA\), or insecure: true/);
+      return true;
+    },
   );
   await strict.close();
   const pinned = driverFor(sim, { insecure: false, "ca_file": TLS.cert_file });
