@@ -15,6 +15,7 @@ import {
 } from "../config/mod.ts";
 import {
   type AnyDriverDescriptor,
+  type Driver,
   findDriver,
   type Logger,
   type OutletId,
@@ -119,6 +120,8 @@ export interface SupervisorOptions {
   env?: SecretEnv;
   /** The event stream's hub: jobs, outlet and PDU state changes are published to it. */
   events?: EventHub;
+  /** Put around each new driver (cluster mode: fencing by lease); see SlotContext. */
+  wrapDriver?: (pdu: string, driver: Driver) => Driver;
 }
 
 /** A request and its one definite result. */
@@ -199,6 +202,7 @@ export class Supervisor implements PowerControl, AsyncDisposable {
   #shuttingDown = false;
   #onSet: ((event: SetEvent) => void) | undefined;
   #onJob: ((event: JobEvent) => void) | undefined;
+  #wrapDriver: ((pdu: string, driver: Driver) => Driver) | undefined;
   #events: EventHub | undefined;
   /** The PDU state last published per PDU, so only changes are. */
   #published = new Map<string, string>();
@@ -220,6 +224,7 @@ export class Supervisor implements PowerControl, AsyncDisposable {
     this.#random = options.random ?? Math.random;
     this.#onSet = options.onSet;
     this.#onJob = options.onJob;
+    this.#wrapDriver = options.wrapDriver;
     this.#events = options.events;
     this.#aliases = config.aliases;
     this.#groups = config.groups;
@@ -558,6 +563,7 @@ export class Supervisor implements PowerControl, AsyncDisposable {
             jobData(job.pdu, job.id, job.command, job.requester),
           ),
         wantStarts: () => this.#events?.wanted ?? false,
+        ...(this.#wrapDriver ? { wrapDriver: this.#wrapDriver } : {}),
       }),
     );
   }
