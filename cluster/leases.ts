@@ -145,7 +145,9 @@ export class Leases {
       }
       // Timed out or the connection moved: the lease runs on until validUntil.
       const entry = await this.#kv.get(key).catch(() => undefined);
-      if (entry === null || (entry && (entry.operation !== "PUT" || entry.string() !== this.#node))) {
+      if (
+        entry === null || (entry && (entry.operation !== "PUT" || entry.string() !== this.#node))
+      ) {
         this.#held.delete(key);
         return false;
       }

@@ -18,6 +18,7 @@ import {
 } from "../actors/mod.ts";
 import { type Config, ConfigError, pluginChanges, pluginLookup } from "../config/mod.ts";
 import type { Logger } from "../drivers/mod.ts";
+import type { ClusterNode } from "../cluster/mod.ts";
 import { AccessControl, createApp, JobStore } from "../routes/mod.ts";
 import {
   AuditLog,
@@ -73,6 +74,8 @@ export interface DaemonReloadReport extends ReloadReport {
 /** A running daemon. */
 export interface Daemon extends AsyncDisposable {
   supervisor: Supervisor;
+  /** This node of the cluster, when the config has a `cluster` section. */
+  cluster?: ClusterNode;
   /** What GET /api/v1/events streams. */
   events: EventHub;
   listeners: Listeners;
@@ -118,10 +121,31 @@ export async function startDaemon(config: Config, options: DaemonOptions): Promi
   const metrics: Metrics = new Metrics(() => supervisor, {
     clock,
     deferMs: 1000,
-    configured: (pdu) => supervisor.hasPdu(pdu),
+    configured: (pdu) => cluster ? Object.hasOwn(running.pdus, pdu) : supervisor.hasPdu(pdu),
   });
+  // Cluster mode is loaded only when configured: a single daemon never loads NATS.
+  let cluster: ClusterNode | undefined;
+  if (config.cluster) {
+    const { startCluster } = await import("../cluster/mod.ts");
+    try {
+      cluster = await startCluster(config, {
+        log,
+        onOwnership: (pdu, owned) => metrics.ownership(pdu, owned),
+        onForward: (ms) => metrics.forward(ms),
+      });
+    } catch (error) {
+      metrics.close();
+      audit?.close();
+      throw new ConfigError([{
+        path: "cluster.nats",
+        message: `cannot join cluster "${config.cluster.name}": ${
+          error instanceof Error ? error.message : String(error)
+        }`,
+      }], options.source ?? "config");
+    }
+  }
   const events = new EventHub({ clock, ...options.events });
-  const supervisor = createSupervisor(config, {
+  const supervisor = createSupervisor(cluster ? cluster.localConfig(config) : config, {
     clock,
     log,
     // Plugins cannot change at reload (pluginChanges), so the first config's lookup stays right.
@@ -137,9 +161,13 @@ export async function startDaemon(config: Config, options: DaemonOptions): Promi
       metrics.job(result);
       if (request.command.type !== "status") appendAudit(auditRecord(request, result, ms));
     },
+    ...(cluster ? { wrapDriver: cluster.wrapDriver } : {}),
     ...options.supervisor,
   });
   for (const [pdu, outlets] of restored ?? []) supervisor.restoreOutlets(pdu, outlets);
+  // What the routes see: in cluster mode every PDU of the cluster, forwarded where not owned.
+  const control = cluster ?? supervisor;
+  cluster?.attach(supervisor);
   const readConfig = options.readConfig;
   let stopping: Promise<ShutdownReport> | undefined;
   const reload = async (): Promise<DaemonReloadReport> => {
@@ -155,13 +183,18 @@ export async function startDaemon(config: Config, options: DaemonOptions): Promi
     const issues = [
       ...restartNeeded(running.daemon, next.daemon, options.listen),
       ...pluginChanges(running.plugins, next.plugins),
+      ...(JSON.stringify(running.cluster) === JSON.stringify(next.cluster) ? [] : [{
+        path: "cluster",
+        message: "changed; cluster settings take effect only when pdud restarts " +
+          "(the running config stays)",
+      }]),
       ...problems,
     ];
     if (issues.length > 0) throw new ConfigError(issues, "the new config");
     const nextAccess = await AccessControl.create(next.daemon, env);
     if (stopping) throw new ShuttingDownError();
     options.onReload?.(next);
-    const report = supervisor.reload(next);
+    const report = control.reload(next);
     access = nextAccess;
     const daemon = changedDaemonKeys(running.daemon, next.daemon, options.listen);
     running = next;
@@ -177,7 +210,7 @@ export async function startDaemon(config: Config, options: DaemonOptions): Promi
   const preflightOf = (next: Config) =>
     preflight(next, { env, ...(options.listen ? { listen: options.listen } : {}) });
   let listening = false;
-  const app = createApp(supervisor, {
+  const app = createApp(control, {
     log,
     countRequest: (transport, status) => metrics.request(transport, status),
     metricsText: () => metrics.text(),
@@ -207,7 +240,7 @@ export async function startDaemon(config: Config, options: DaemonOptions): Promi
     });
   } catch (error) {
     metrics.close();
-    await supervisor.shutdown({ graceMs: 0 });
+    await control.shutdown({ graceMs: 0 });
     audit?.close();
     throw listenError(error, hostname, port);
   }
@@ -221,7 +254,7 @@ export async function startDaemon(config: Config, options: DaemonOptions): Promi
       // Stop accepting first, but keep open connections: clients whose jobs are in flight are
       // answered once the supervisor has settled those jobs (DESIGN.md §3).
       const closing = listeners.close();
-      const report = await supervisor.shutdown({ graceMs });
+      const report = await control.shutdown({ graceMs });
       const flushWait = new AbortController();
       const flushed = await Promise.race([
         closing.then(() => true),
@@ -240,6 +273,7 @@ export async function startDaemon(config: Config, options: DaemonOptions): Promi
   };
   return {
     supervisor,
+    ...(cluster ? { cluster } : {}),
     events,
     listeners,
     metrics,

@@ -61,7 +61,9 @@ export async function startNatsCluster(binary: string, count = 3): Promise<NatsC
   for (let i = 0; i < count; i++) {
     const name = `n${i + 1}`;
     const conf = `${dir}/${name}.conf`;
-    const routes = ports.filter((_, j) => j !== i).map((p) => `"nats-route://127.0.0.1:${p.route}"`);
+    const routes = ports.filter((_, j) => j !== i).map((p) =>
+      `"nats-route://127.0.0.1:${p.route}"`
+    );
     await Deno.writeTextFile(
       conf,
       [
