@@ -167,6 +167,8 @@ export class ClusterNode implements PowerControl {
   /** Owners as the bucket's watcher last saw them (for status and to skip held keys). */
   #owners = new Map<string, { node: string; at: number }>();
   #counter = 0;
+  /** Ids must not repeat across restarts of a node: a successor may know the old ones. */
+  readonly #incarnation = crypto.randomUUID().slice(0, 8);
   #timer: ReturnType<typeof setInterval> | undefined;
   #ticks = 0;
   #ticking = false;
@@ -293,8 +295,12 @@ export class ClusterNode implements PowerControl {
     if (this.#stopping || !Object.hasOwn(this.#config.pdus, pdu)) {
       return supervisor.submit(request); // refused there: shutting down, or unknown PDU
     }
-    if (this.owns(pdu)) return this.#admit(`${this.node}-${++this.#counter}`, request);
+    if (this.owns(pdu)) return this.#admit(this.#newId(), request);
     return this.#forward(request);
+  }
+
+  #newId(): string {
+    return `${this.node}-${this.#incarnation}-${(++this.#counter).toString(36)}`;
   }
 
   /** Runs a job here as owner: journaled before the actor sees it, its result before the answer. */
@@ -360,7 +366,7 @@ export class ClusterNode implements PowerControl {
    * once. Silence longer than two leases and a few seconds is answered as failed.
    */
   async #forward(request: SubmitRequest): Promise<JobResult> {
-    const id = `${this.node}-${++this.#counter}`;
+    const id = this.#newId();
     const started = performance.now();
     const payload = encoder.encode(JSON.stringify({ id, request } satisfies Forwarded));
     const silenceMs = 2 * this.#ttlMs + 5000;
@@ -521,7 +527,8 @@ export class ClusterNode implements PowerControl {
   /** Every record of `pdu`, in stream order. */
   async #read(pdu: string): Promise<JournalRecord[]> {
     const consumer = await this.#js.consumers.get(this.#names.stream, {
-      filter_subjects: [this.#names.jobs(pdu)],
+      // A string, not an array: nats-server 2.9 knows only the single filter_subject.
+      filter_subjects: this.#names.jobs(pdu),
     });
     const records: JournalRecord[] = [];
     let pending = (await consumer.info()).num_pending;
