@@ -30,7 +30,13 @@ export const NATS_SERVER = await natsServerPath();
  */
 export async function startTestCluster(
   binary: string,
-  options: { nodes: string[]; pdus: string[]; latencyMs?: number },
+  options: {
+    nodes: string[];
+    pdus: string[];
+    latencyMs?: number;
+    /** PDUs only some nodes can reach (`nodes:` in their section). */
+    reach?: Record<string, string[]>;
+  },
 ): Promise<TestCluster> {
   const dir = await Deno.makeTempDir({ prefix: "pdud-cluster-" });
   const nats = await startNatsCluster(binary, 3);
@@ -51,9 +57,13 @@ export async function startTestCluster(
       );
     }
     const pdus = Object.fromEntries(
-      [...sims].map((
-        [pdu, sim],
-      ) => [pdu, { ...sim.pduConfig(), retries: 2, retrydelay: 0.1, timeout: 5 }]),
+      [...sims].map(([pdu, sim]) => [pdu, {
+        ...sim.pduConfig(),
+        retries: 2,
+        retrydelay: 0.1,
+        timeout: 5,
+        ...(options.reach?.[pdu] ? { nodes: options.reach[pdu] } : {}),
+      }]),
     );
     const startNode = async (node: string) => {
       const conf = `${dir}/${node}.json`;

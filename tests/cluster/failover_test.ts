@@ -7,6 +7,7 @@
  * both visible.
  */
 import assert from "node:assert/strict";
+import { runStatus } from "../../cli/status.ts";
 import {
   isSubsequence,
   LEASE_SECONDS,
@@ -18,7 +19,9 @@ import {
 } from "./_cluster.ts";
 
 const NODES = ["a", "b", "c"];
-const PDUS = ["p1", "p2"];
+const PDUS = ["p1", "p2", "p3"];
+/** p3 is reachable from nodes b and c only. */
+const REACH = { p3: ["b", "c"] };
 const OUTLETS = [1, 2, 3, 4];
 
 /** One lane: sequential requests to one outlet, each to the next live node in turn. */
@@ -39,7 +42,11 @@ Deno.test({
   ignore: NATS_SERVER === undefined,
   sanitizeResources: false, // child processes' pipes are closed by their helpers' stop()
   async fn(t) {
-    await using cluster = await startTestCluster(NATS_SERVER!, { nodes: NODES, pdus: PDUS });
+    await using cluster = await startTestCluster(NATS_SERVER!, {
+      nodes: NODES,
+      pdus: PDUS,
+      reach: REACH,
+    });
     const live = new Set(NODES);
     const port = (node: string) => cluster.nodes.get(node)!.port;
     const ownersSeenBy = (node: string) => owners(port(node));
@@ -59,6 +66,54 @@ Deno.test({
         for (const pdu of PDUS) assert.equal(await power(port(node), "on", pdu, 1), 200);
       }
       for (const pdu of PDUS) assert.equal(cluster.sims.get(pdu)!.device.get(1), "on");
+    });
+
+    await t.step(
+      "pdud status names each PDU's owner; p3 is owned by a node that reaches it",
+      async () => {
+        const lines: string[] = [];
+        const io = {
+          out: (text: string) => lines.push(text),
+          err: (text: string) => lines.push(text),
+        };
+        assert.equal(
+          await runStatus(["--daemon", "127.0.0.1", "--daemon-port", String(port("a"))], io),
+          0,
+        );
+        const view = await ownersSeenBy("a");
+        assert.match(lines[0]!, /^PDU\s+OWNER\s+DRIVER/);
+        for (const pdu of PDUS) {
+          const row = lines.find((line) => line.startsWith(`${pdu} `));
+          assert.match(
+            row ?? "",
+            new RegExp(`^${pdu}\\s+${view.get(pdu)}\\s+tasmota`),
+            lines.join("\n"),
+          );
+        }
+        assert.ok(REACH.p3.includes(view.get("p3")!), `p3 owned by ${view.get("p3")}`);
+      },
+    );
+
+    await t.step("/metrics counts ownership changes and forwarded requests", async () => {
+      const texts = await Promise.all(NODES.map(async (node) => {
+        const response = await fetch(`http://127.0.0.1:${port(node)}/metrics`);
+        return await response.text();
+      }));
+      const all = texts.join("\n");
+      for (const pdu of PDUS) {
+        assert.match(
+          all,
+          new RegExp(`pdud_cluster_ownership_changes_total\\{pdu="${pdu}",change="acquired"\\} 1`),
+        );
+      }
+      // The step before sent each PDU one request through every node: all but the owner forwarded.
+      const forwarded = texts.map((text) =>
+        Number(/pdud_cluster_forward_seconds_count (\d+)/.exec(text)?.[1] ?? 0)
+      );
+      assert.ok(
+        forwarded.reduce((a, b) => a + b) >= PDUS.length * NODES.length - PDUS.length,
+        String(forwarded),
+      );
     });
 
     const lanes: Lane[] = PDUS.flatMap((pdu) =>
@@ -138,6 +193,8 @@ Deno.test({
             );
           }
         }
+        const view = await ownersSeenBy(survivors[0]!);
+        assert.ok(REACH.p3.includes(view.get("p3")!), `p3 owned by ${view.get("p3")}`);
         // The burst went on through the failover: p1 answered 200 after the kill, via survivors.
         const after = lanes.filter((l) => l.pdu === "p1").flatMap((l) => l.sent.slice(-2));
         assert.ok(after.some((s) => s.status === 200), JSON.stringify(after));
@@ -178,6 +235,38 @@ Deno.test({
           assert.equal(sim.device.get(3), "on", `${pdu}: ${history}`);
           assert.equal(sim.device.maxInFlight, 1, `${pdu}: two operations were in flight at once`);
         }
+      },
+    );
+
+    await t.step(
+      "a reboot forwarded to an owner killed between off and on finishes with on, once",
+      async () => {
+        const owner = (await ownersSeenBy(victim)).get("p2")!;
+        const via = NODES.find((n) => n !== owner && live.has(n))!;
+        const device = cluster.sims.get("p2")!.device;
+        assert.equal(await power(port(via), "on", "p2", 4), 200);
+        const before = device.history.length;
+        const offSeen = device.history.length;
+        const answer = power(port(via), "reboot", "p2", 4, 2);
+        await until(10_000, () => Promise.resolve(device.history.length > offSeen));
+        assert.deepEqual(device.history.slice(before), [[4, "off"]]);
+        live.delete(owner);
+        await cluster.nodes.get(owner)!.stop("SIGKILL");
+        // The forwarding node asks again under the same job id; the new owner knows it from the
+        // journal and finishes it with "on" after what is left of the delay: not a second reboot.
+        assert.equal(await answer, 200);
+        assert.deepEqual(device.history.slice(before), [[4, "off"], [4, "on"]]);
+        const times = device.received.filter((r) =>
+          /Power4%20/i.test(r.text) || /Power4 /i.test(r.text)
+        )
+          .slice(-2).map((r) => r.at);
+        assert.ok(
+          times.length === 2 && times[1]! - times[0]! >= 2000 - 50,
+          `reboot wait skipped: ${times}`,
+        );
+        assert.equal(device.maxInFlight, 1);
+        await cluster.startNode(owner);
+        live.add(owner);
       },
     );
 
