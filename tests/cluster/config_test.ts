@@ -1,0 +1,37 @@
+/** The `cluster` section and the per-PDU `nodes` key (config/schema.ts). */
+import assert from "node:assert/strict";
+import { ConfigError, loadConfig } from "../../config/mod.ts";
+
+const PDUS = { pdus: { p1: { driver: "localcmdline", cmd_on: "true", cmd_off: "true" } } };
+
+Deno.test("cluster: the section parses with its defaults; PDUs may name the nodes that reach them", async () => {
+  const config = await loadConfig({
+    cluster: { nats: ["nats://10.0.0.1:4222", "nats://10.0.0.2:4222"], node: "lab-a" },
+    pdus: { p1: { ...PDUS.pdus.p1, nodes: ["lab-a", "lab-b"] } },
+  });
+  assert.deepEqual(config.cluster, {
+    nats: ["nats://10.0.0.1:4222", "nats://10.0.0.2:4222"],
+    name: "pdud",
+    node: "lab-a",
+    lease_seconds: 10,
+  });
+  assert.deepEqual(config.pdus.p1!.nodes, ["lab-a", "lab-b"]);
+});
+
+Deno.test("cluster: absent by default (a single daemon), and nodes absent means every node", async () => {
+  const config = await loadConfig(PDUS);
+  assert.equal(config.cluster, undefined);
+  assert.equal(config.pdus.p1!.nodes, undefined);
+});
+
+Deno.test("cluster: every problem of the section is named by path", async () => {
+  const error = await loadConfig({
+    cluster: { nats: ["http://x"], node: "a.b", lease_seconds: 0, leese: 3 },
+    ...PDUS,
+  }).then(() => undefined, (e) => e);
+  assert.ok(error instanceof ConfigError, String(error));
+  const text = error.message;
+  for (const path of ["cluster.nats.0", "cluster.node", "cluster.lease_seconds", "cluster.leese"]) {
+    assert.ok(text.includes(path), `${path} not named in: ${text}`);
+  }
+});
