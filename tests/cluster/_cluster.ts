@@ -99,10 +99,7 @@ export async function power(
   if (delay !== undefined) query.set("delay", String(delay));
   try {
     const response = await fetch(`http://127.0.0.1:${port}/power/control/${command}?${query}`);
-    const body = await response.text();
-    if (Deno.env.get("DEBUG_CLUSTER") && response.status !== 200) {
-      console.log(response.status, body);
-    }
+    await response.text();
     return response.status;
   } catch {
     return "error";
