@@ -230,7 +230,7 @@ export class ClusterNode implements PowerControl {
     const journaled = async (outlet: OutletId, state: "on" | "off") => {
       check();
       const at = Date.now();
-      await this.#append(pdu, {
+      const record = {
         t: "op",
         pdu,
         outlet: String(outlet),
@@ -238,7 +238,17 @@ export class ClusterNode implements PowerControl {
         node: this.node,
         epoch,
         at,
-      });
+      };
+      try {
+        await this.#append(pdu, record as JournalRecord);
+      } catch (error) {
+        // Not run: without its record a new owner could not know it may have run.
+        throw new DriverError(
+          "unreachable",
+          `cannot record the operation in the cluster journal, not run: ${message(error)}`,
+          { permanent: true, cause: error },
+        );
+      }
       check();
     };
     const fenced = wrapDriver(driver, async (outlet, run) => {

@@ -70,9 +70,11 @@ export async function startNatsCluster(binary: string, count = 3): Promise<NatsC
         `server_name: ${name}`,
         `listen: "127.0.0.1:${ports[i]!.client}"`,
         `jetstream { store_dir: "${dir}/${name}", max_mem: 64M, max_file: 256M }`,
-        `cluster { name: pdudtest, listen: "127.0.0.1:${ports[i]!.route}", routes: [${
-          routes.join(", ")
-        }] }`,
+        // no_advertise: a client knows only the servers it was given, so stopping them cuts it
+        // off (a partition), instead of its moving to servers it learnt of.
+        `cluster { name: pdudtest, no_advertise: true, listen: "127.0.0.1:${
+          ports[i]!.route
+        }", routes: [${routes.join(", ")}] }`,
       ].join("\n"),
     );
     let child: Deno.ChildProcess | undefined;

@@ -16,8 +16,8 @@ export interface TestCluster extends AsyncDisposable {
   nats: NatsCluster;
   sims: Map<string, Simulator>;
   nodes: Map<string, PdudProcess>;
-  /** Starts (or starts again) node `name`. */
-  startNode(name: string): Promise<PdudProcess>;
+  /** Starts (or starts again) node `name`, connected to `nats` (default: every server). */
+  startNode(name: string, nats?: string[]): Promise<PdudProcess>;
   dir: string;
 }
 
@@ -65,13 +65,13 @@ export async function startTestCluster(
         ...(options.reach?.[pdu] ? { nodes: options.reach[pdu] } : {}),
       }]),
     );
-    const startNode = async (node: string) => {
+    const startNode = async (node: string, urls = nats.urls) => {
       const conf = `${dir}/${node}.json`;
       await Deno.writeTextFile(
         conf,
         JSON.stringify({
           daemon: { hostname: "127.0.0.1", port: 0, shutdown_grace: 5 },
-          cluster: { nats: nats.urls, name, node, lease_seconds: LEASE_SECONDS },
+          cluster: { nats: urls, name, node, lease_seconds: LEASE_SECONDS, replicas: 3 },
           pdus,
         }),
       );
@@ -79,7 +79,7 @@ export async function startTestCluster(
       nodes.set(node, process);
       return process;
     };
-    await Promise.all(options.nodes.map(startNode));
+    await Promise.all(options.nodes.map((node) => startNode(node)));
     return { nats, sims, nodes, startNode, dir, [Symbol.asyncDispose]: dispose };
   } catch (error) {
     await dispose();
