@@ -12,7 +12,12 @@ import {
   type NatsConnection,
   type Subscription,
 } from "@nats-io/transport-node";
-import { jetstream, type JetStreamClient, jetstreamManager } from "@nats-io/jetstream";
+import {
+  jetstream,
+  type JetStreamClient,
+  type JetStreamManager,
+  jetstreamManager,
+} from "@nats-io/jetstream";
 import { type KV, Kvm } from "@nats-io/kv";
 import type {
   GroupMember,
@@ -56,6 +61,11 @@ export interface ClusterOptions extends ClusterHooks {
   log: Logger;
   /** How long start-up may wait for JetStream (a cluster electing its leaders), in ms. */
   startTimeoutMs?: number;
+  /**
+   * How long a PDU's settled records stay in the journal before they are purged (default two
+   * leases and 10 s: longer than a forwarding node waits before asking the next owner again).
+   */
+  journalKeepMs?: number;
 }
 
 /** A forwarded request as it travels. */
@@ -134,7 +144,7 @@ export async function startCluster(config: Config, options: ClusterOptions): Pro
         });
       }
     });
-    return new ClusterNode(config, cluster, { nc, js, kv, names, ttlMs, ...options });
+    return new ClusterNode(config, cluster, { nc, js, jsm, kv, names, ttlMs, ...options });
   } catch (error) {
     await nc.close().catch(() => {});
     throw error;
@@ -148,6 +158,16 @@ export class ClusterNode implements PowerControl {
   readonly #cluster: ClusterConfig;
   readonly #nc: NatsConnection;
   readonly #js: JetStreamClient;
+  readonly #jsm: JetStreamManager;
+  readonly #journalKeepMs: number;
+  /**
+   * Per owned PDU: jobs not settled, the last record's sequence, and a point up to which every
+   * job had settled (purged once it is older than journalKeepMs): the journal stays bounded.
+   */
+  #books = new Map<
+    string,
+    { pending: number; lastSeq: number; mark?: { seq: number; at: number } }
+  >();
   readonly #kv: KV;
   readonly #names: Names;
   readonly #leases: Leases;
@@ -186,10 +206,12 @@ export class ClusterNode implements PowerControl {
     parts: {
       nc: NatsConnection;
       js: JetStreamClient;
+      jsm: JetStreamManager;
       kv: KV;
       names: Names;
       ttlMs: number;
       log: Logger;
+      journalKeepMs?: number;
     } & ClusterHooks,
   ) {
     this.#config = config;
@@ -197,6 +219,8 @@ export class ClusterNode implements PowerControl {
     this.node = cluster.node;
     this.#nc = parts.nc;
     this.#js = parts.js;
+    this.#jsm = parts.jsm;
+    this.#journalKeepMs = parts.journalKeepMs ?? 2 * parts.ttlMs + 10_000;
     this.#kv = parts.kv;
     this.#names = parts.names;
     this.#ttlMs = parts.ttlMs;
@@ -342,10 +366,12 @@ export class ClusterNode implements PowerControl {
       }),
     );
     this.#tails.set(pdu, admitted.catch(() => {}));
+    const book = this.#book(pdu);
+    book.pending++;
     const result = admitted.then(async (result) => {
       await this.#settle(id, pdu, held.epoch, result);
       return result;
-    });
+    }).finally(() => book.pending--);
     this.#remember(id, result);
     return result;
   }
@@ -366,7 +392,34 @@ export class ClusterNode implements PowerControl {
   }
 
   async #append(pdu: string, record: JournalRecord): Promise<void> {
-    await this.#js.publish(this.#names.jobs(pdu), encodeRecord(record), { timeout: 5000 });
+    const ack = await this.#js.publish(this.#names.jobs(pdu), encodeRecord(record), {
+      timeout: 5000,
+    });
+    const book = this.#books.get(pdu);
+    if (book) book.lastSeq = Math.max(book.lastSeq, ack.seq);
+  }
+
+  #book(pdu: string) {
+    let book = this.#books.get(pdu);
+    if (!book) this.#books.set(pdu, book = { pending: 0, lastSeq: 0 });
+    return book;
+  }
+
+  /** Purges the records of jobs all settled long enough ago, for each PDU owned. */
+  async #purge(): Promise<void> {
+    const now = performance.now();
+    for (const pdu of this.#ready.keys()) {
+      const book = this.#book(pdu);
+      if (book.mark && now - book.mark.at >= this.#journalKeepMs) {
+        const seq = book.mark.seq + 1;
+        delete book.mark;
+        await this.#jsm.streams.purge(this.#names.stream, { filter: this.#names.jobs(pdu), seq })
+          .catch((error) => this.#log.debug("cannot purge the journal", { pdu, error }));
+      }
+      if (!book.mark && book.pending === 0 && book.lastSeq > 0) {
+        book.mark = { seq: book.lastSeq, at: now };
+      }
+    }
   }
 
   /**
@@ -465,6 +518,7 @@ export class ClusterNode implements PowerControl {
         (this.#ticks % 10 === 0 || this.ownerOf(pdu.name) === null)
       );
       await Promise.all(candidates.map((pdu) => this.#take(pdu.name)));
+      await this.#purge();
     } finally {
       this.#ticking = false;
     }
@@ -525,12 +579,14 @@ export class ClusterNode implements PowerControl {
       this.#supervisor!.submit(request)
     );
     this.#tails.set(pdu, admitted.catch(() => {}));
+    const book = this.#book(pdu);
+    book.pending++;
     this.#remember(
       accepted.id,
       admitted.then(async (result) => {
         await this.#settle(accepted.id, pdu, epoch, result);
         return result;
-      }),
+      }).finally(() => book.pending--),
     );
   }
 
@@ -573,6 +629,7 @@ export class ClusterNode implements PowerControl {
     const ready = this.#ready.get(pdu);
     if (!ready) return;
     this.#ready.delete(pdu);
+    this.#books.delete(pdu);
     this.#leases.forget(pduToken(pdu));
     ready.sub.unsubscribe();
     this.#applyLocal();

@@ -1,0 +1,54 @@
+/**
+ * The journal stays bounded: once every job of a PDU has settled, its records are purged after
+ * `journalKeepMs` (cluster/node.ts). One node in this process, on a loopback NATS cluster.
+ */
+import assert from "node:assert/strict";
+import { connect } from "@nats-io/transport-node";
+import { jetstreamManager } from "@nats-io/jetstream";
+import { createSupervisor, SILENT_LOGGER } from "../../actors/mod.ts";
+import { startCluster } from "../../cluster/mod.ts";
+import { namesOf } from "../../cluster/mod.ts";
+import { loadConfig } from "../../config/mod.ts";
+import { startNatsCluster } from "../_helpers/nats.ts";
+import { NATS_SERVER, until } from "./_cluster.ts";
+
+Deno.test({
+  name: "cluster: a PDU's journal records are purged once its jobs have settled",
+  ignore: NATS_SERVER === undefined,
+  sanitizeResources: false, // the NATS client's sockets close in the background after drain
+  sanitizeOps: false,
+  async fn() {
+    await using nats = await startNatsCluster(NATS_SERVER!, 3);
+    const name = `purge${crypto.randomUUID().slice(0, 6)}`;
+    const config = await loadConfig({
+      cluster: { nats: nats.urls, name, node: "solo", lease_seconds: 2 },
+      pdus: { s: { driver: "simulated", outlets: 4 } },
+    });
+    const node = await startCluster(config, { log: SILENT_LOGGER, journalKeepMs: 0 });
+    const supervisor = createSupervisor(node.localConfig(), {
+      log: SILENT_LOGGER,
+      wrapDriver: node.wrapDriver,
+    });
+    node.attach(supervisor);
+    const nc = await connect({ servers: nats.urls });
+    try {
+      const jsm = await jetstreamManager(nc);
+      const stream = namesOf(name).stream;
+      const messages = async () => (await jsm.streams.info(stream)).state.messages;
+      await until(30_000, () => Promise.resolve(node.owns("s")));
+      for (let i = 0; i < 5; i++) {
+        const result = await node.submit({
+          pdu: "s",
+          command: { type: "reboot", outlet: 1, delay: 0 },
+        });
+        assert.equal(result.status, "done");
+      }
+      // Five jobs: accepted, off, on and settled each.
+      assert.ok((await messages()) >= 20, String(await messages()));
+      await until(20_000, async () => (await messages()) === 0);
+    } finally {
+      await node.shutdown({ graceMs: 0 });
+      await nc.close();
+    }
+  },
+});
