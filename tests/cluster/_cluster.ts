@@ -24,6 +24,9 @@ export interface TestCluster extends AsyncDisposable {
 /** Where nats-server is, or undefined (the test then says it was skipped). */
 export const NATS_SERVER = await natsServerPath();
 
+/** Appended to the names of tests that need nats-server, saying why they were skipped. */
+export const SKIPPED = NATS_SERVER ? "" : " (skipped: nats-server is not installed)";
+
 /**
  * Starts NATS, `pdus` simulated Tasmota PDUs (4 outlets, `latencyMs` per operation) and the
  * pdud nodes `nodes`.
