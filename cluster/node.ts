@@ -192,6 +192,7 @@ export class ClusterNode implements PowerControl {
   #timer: ReturnType<typeof setInterval> | undefined;
   #ticks = 0;
   #ticking = false;
+  #purging = false;
   #stopping = false;
   #watch: { stop(): void } | undefined;
 
@@ -498,7 +499,8 @@ export class ClusterNode implements PowerControl {
 
   /** One round: renew what is held, let go of what lapsed, try to take what has no owner. */
   async #tick(): Promise<void> {
-    if (this.#ticking || this.#stopping) return;
+    // Renewals go on while stopping: the supervisor may still be finishing operations.
+    if (this.#ticking) return;
     this.#ticking = true;
     try {
       this.#ticks++;
@@ -510,6 +512,7 @@ export class ClusterNode implements PowerControl {
         const pdu = pduFromToken(key);
         if (pdu !== undefined) this.#drop(pdu, "lease ran out without renewal");
       }
+      if (this.#stopping) return;
       const local = new Set(this.#supervisor?.snapshot().map((p) => p.name));
       const candidates = Object.values(this.#config.pdus).filter((pdu) =>
         !this.#ready.has(pdu.name) && !this.#taking.has(pdu.name) && !local.has(pdu.name) &&
@@ -517,8 +520,12 @@ export class ClusterNode implements PowerControl {
         // The watcher's view skips keys that are held; every tenth round asks anyway.
         (this.#ticks % 10 === 0 || this.ownerOf(pdu.name) === null)
       );
-      await Promise.all(candidates.map((pdu) => this.#take(pdu.name)));
-      await this.#purge();
+      // Not awaited: a long journal read must not hold up the next round's renewals.
+      for (const pdu of candidates) void this.#take(pdu.name);
+      if (!this.#purging) {
+        this.#purging = true;
+        void this.#purge().finally(() => this.#purging = false);
+      }
     } finally {
       this.#ticking = false;
     }
@@ -532,7 +539,8 @@ export class ClusterNode implements PowerControl {
         if (!isRetryable(error)) this.#log.warn("cannot acquire a lease", { pdu, error });
         return undefined;
       });
-      if (!held || this.#stopping) return;
+      if (!held) return;
+      if (this.#stopping) return await this.#leases.release(pduToken(pdu));
       const records = await this.#read(pdu);
       const { unfinished, settled } = recover(records);
       for (const [id, result] of settled) this.#remember(id, Promise.resolve(result));
@@ -711,9 +719,9 @@ export class ClusterNode implements PowerControl {
     for (const pdu of this.#ready.keys()) {
       const now = config.pdus[pdu];
       if (!now || (now.nodes !== undefined && !now.nodes.includes(this.node))) {
-        const ready = this.#ready.get(pdu)!;
+        // Not released: the lease runs out on its own, after any operation still in flight
+        // here has ended (bounded by the lease margin, as for a lost lease).
         this.#drop(pdu, "removed from this node by reload");
-        void this.#kvRelease(pdu, ready.epoch);
       }
     }
     const pdus = Object.fromEntries(
@@ -732,10 +740,6 @@ export class ClusterNode implements PowerControl {
     };
   }
 
-  async #kvRelease(pdu: string, _epoch: number): Promise<void> {
-    await this.#kv.delete(pduToken(pdu)).catch(() => {});
-  }
-
   /**
    * Stops taking requests for owned PDUs, lets the supervisor finish (its results are
    * journaled while the leases are still held), then releases the leases so other nodes take
@@ -743,10 +747,11 @@ export class ClusterNode implements PowerControl {
    */
   async shutdown(options: { graceMs?: number } = {}): Promise<ShutdownReport> {
     this.#stopping = true;
-    clearInterval(this.#timer);
     for (const { sub } of this.#ready.values()) sub.unsubscribe();
     const report = await this.#supervisor!.shutdown(options);
     await Promise.allSettled([...this.#jobs.values()]);
+    clearInterval(this.#timer);
+    while (this.#ticking || this.#taking.size > 0) await sleep(20);
     await Promise.all([...this.#ready.keys()].map((pdu) => this.#leases.release(pduToken(pdu))));
     this.#ready.clear();
     this.#watch?.stop();

@@ -118,6 +118,15 @@ Deno.test({
       );
     });
 
+    // Every node's log lines about a PDU (the killed node's too), for failure messages.
+    const processes = [...cluster.nodes.entries()];
+    const logsOf = (pdu: string) =>
+      processes.flatMap(([node, p]) =>
+        p.logs.filter((r) => r.pdu === pdu && r.msg !== "config reloaded").map((r) => ({
+          node,
+          ...r,
+        }))
+      );
     const lanes: Lane[] = PDUS.flatMap((pdu) =>
       OUTLETS.map((outlet) => ({ pdu, outlet, sent: [] }))
     );
@@ -185,7 +194,9 @@ Deno.test({
             isSubsequence(expected, history),
             `${lane.pdu} outlet ${lane.outlet}: answered ${
               JSON.stringify(lane.sent)
-            } but the device saw ${JSON.stringify(history)}`,
+            } but the device saw ${JSON.stringify(history)}; victim ${victim}; logs: ${
+              JSON.stringify(logsOf(lane.pdu))
+            }`,
           );
           // Every answer is definite: 200, 503 with a reason, or the dead node's connection error.
           for (const s of lane.sent) {
