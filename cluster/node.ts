@@ -242,7 +242,9 @@ export class ClusterNode implements PowerControl {
    */
   readonly wrapDriver = (pdu: string, driver: Driver): Driver => {
     const key = pduToken(pdu);
-    const epoch = this.#leases.held(key)?.epoch ?? -1;
+    // The slot starts when the PDU is taken over, so its lease's epoch is the take-over's (a
+    // renewal late under load must not leave the driver with no epoch).
+    const epoch = this.#ready.get(pdu)?.epoch ?? this.#leases.held(key)?.epoch ?? -1;
     const check = () => {
       if (this.#leases.held(key, epoch) === undefined) {
         throw new DriverError(
