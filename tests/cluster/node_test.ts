@@ -1,6 +1,7 @@
 /**
- * The journal stays bounded: once every job of a PDU has settled, its records are purged after
- * `journalKeepMs` (cluster/node.ts). One node in this process, on a loopback NATS cluster.
+ * One node in this process, on a loopback NATS cluster: the journal stays bounded (once every
+ * job of a PDU has settled, its records are purged after `journalKeepMs`), and a reload applies
+ * PDU changes across the cluster layer but refuses a changed `cluster` section.
  */
 import assert from "node:assert/strict";
 import { connect } from "@nats-io/transport-node";
@@ -8,7 +9,8 @@ import { jetstreamManager } from "@nats-io/jetstream";
 import { createSupervisor, SILENT_LOGGER } from "../../actors/mod.ts";
 import { startCluster } from "../../cluster/mod.ts";
 import { namesOf } from "../../cluster/mod.ts";
-import { loadConfig } from "../../config/mod.ts";
+import { ConfigError, loadConfig } from "../../config/mod.ts";
+import { startDaemon } from "../../daemon/mod.ts";
 import { startNatsCluster } from "../_helpers/nats.ts";
 import { NATS_SERVER, SKIPPED, until } from "./_cluster.ts";
 
@@ -50,5 +52,45 @@ Deno.test({
       await node.shutdown({ graceMs: 0 });
       await nc.close();
     }
+  },
+});
+
+Deno.test({
+  name: "cluster: a reload adds PDUs to the cluster and refuses a changed cluster section" +
+    SKIPPED,
+  ignore: NATS_SERVER === undefined,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    await using nats = await startNatsCluster(NATS_SERVER!, 3);
+    const cluster = {
+      nats: nats.urls,
+      name: `reload${crypto.randomUUID().slice(0, 6)}`,
+      node: "r",
+    };
+    let next: unknown = {};
+    const first = await loadConfig({ cluster, pdus: { s1: { driver: "simulated" } } });
+    await using daemon = await startDaemon(first, {
+      log: SILENT_LOGGER,
+      listen: { hostname: "127.0.0.1", port: 0 },
+      readConfig: () => loadConfig(next),
+    });
+    await until(30_000, () => Promise.resolve(daemon.cluster!.owns("s1")));
+    next = { cluster, pdus: { s1: { driver: "simulated" }, s2: { driver: "simulated" } } };
+    assert.deepEqual((await daemon.reload()).added, ["s2"]);
+    await until(30_000, () => Promise.resolve(daemon.cluster!.owns("s2")));
+    const response = await fetch(
+      `http://127.0.0.1:${daemon.listeners.port}/power/control/on?hostname=s2&port=1`,
+    );
+    assert.equal(response.status, 200, await response.text());
+    next = { cluster: { ...cluster, lease_seconds: 5 }, pdus: { s1: { driver: "simulated" } } };
+    const error = await daemon.reload().then(() => undefined, (e) => e);
+    assert.ok(error instanceof ConfigError, String(error));
+    assert.match(
+      error.message,
+      /cluster: changed; cluster settings take effect only when pdud restarts/,
+    );
+    // Refused whole: s2 is still there.
+    assert.ok(daemon.cluster!.owns("s2"));
   },
 });
