@@ -20,7 +20,10 @@ export interface AcceptedRecord {
   at: number;
 }
 
-/** A device operation is about to start (written before the driver is called). */
+/**
+ * A device operation is about to start (written before the driver is called), or has been
+ * done (`done: true`, written once the driver returned).
+ */
 export interface OpRecord {
   t: "op";
   pdu: string;
@@ -29,6 +32,7 @@ export interface OpRecord {
   node: string;
   epoch: number;
   at: number;
+  done?: boolean;
 }
 
 /** A job has its one definite result. */
@@ -47,8 +51,8 @@ export type JournalRecord = AcceptedRecord | OpRecord | SettledRecord;
 /** A job accepted and never settled, with the operations that started for it. */
 export interface Unfinished {
   accepted: AcceptedRecord;
-  /** Its operations in the order they started, with when. */
-  ops: { op: "on" | "off" | "get"; at: number }[];
+  /** Its operations in the order they started, with when; `doneAt` once known done. */
+  ops: { op: "on" | "off" | "get"; at: number; doneAt?: number }[];
 }
 
 /** What the records of one PDU say. */
@@ -80,9 +84,16 @@ export function recover(records: Iterable<JournalRecord>): Recovered {
         lines.set(outlet, line);
         break;
       }
-      case "op":
-        lines.get(record.outlet)?.[0]?.ops.push({ op: record.op, at: record.at });
+      case "op": {
+        const ops = lines.get(record.outlet)?.[0]?.ops;
+        if (!ops) break;
+        if (!record.done) ops.push({ op: record.op, at: record.at });
+        else {
+          const started = ops.findLast((o) => o.op === record.op && o.doneAt === undefined);
+          if (started) started.doneAt = record.at;
+        }
         break;
+      }
       case "settled": {
         settled.set(record.id, record.result);
         const job = open.get(record.id);
@@ -102,7 +113,9 @@ export function recover(records: Iterable<JournalRecord>): Recovered {
  * What a new owner runs for an unfinished job, at wall-clock `now`. Not started: the command
  * as accepted. Interrupted on/off or status: the same, without the wait it already served (they
  * are idempotent). A reboot whose `on` had started: `on` again. A reboot interrupted between
- * off and on: `on`, after what is left of its delay — a reboot's wait is never skipped.
+ * off and on (its off known done): `on`, after what is left of its delay — a reboot's wait is
+ * never skipped. A reboot whose off started but is not known done: the whole reboot again (off
+ * is idempotent, and the wait then runs in full).
  */
 export function resumeCommand(job: Unfinished, now: number): PduCommand {
   const command = job.accepted.command;
@@ -113,8 +126,9 @@ export function resumeCommand(job: Unfinished, now: number): PduCommand {
       return { type: command.type, outlet: command.outlet };
     case "reboot": {
       if (job.ops.some((o) => o.op === "on")) return { type: "on", outlet: command.outlet };
-      const off = job.ops.find((o) => o.op === "off")!;
-      const left = Math.ceil(Math.max(0, command.delay * 1000 - (now - off.at)) / 1000);
+      const off = job.ops.find((o) => o.op === "off" && o.doneAt !== undefined);
+      if (!off) return command;
+      const left = Math.ceil(Math.max(0, command.delay * 1000 - (now - off.doneAt!)) / 1000);
       return left > 0
         ? { type: "on", outlet: command.outlet, delayBefore: left }
         : { type: "on", outlet: command.outlet };

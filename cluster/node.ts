@@ -282,14 +282,24 @@ export class ClusterNode implements PowerControl {
       if (outlet !== undefined) check(); // close and listOutlets' bookkeeping aside
       return await run();
     });
+    // Done, once the driver returned: a new owner then knows a reboot's off has happened.
+    // Awaited, so that a node killed after an operation answered leaves it on record; a write
+    // that fails only costs the successor an idempotent repetition.
+    const done = async (outlet: OutletId, state: "on" | "off") => {
+      const record = { t: "op", pdu, outlet: String(outlet), op: state, node: this.node, epoch };
+      await this.#append(pdu, { ...record, at: Date.now(), done: true } as JournalRecord)
+        .catch(() => {});
+    };
     fenced.setOutlet = async (outlet, state, options) => {
       await journaled(outlet, state);
-      return await driver.setOutlet(outlet, state, options);
+      await driver.setOutlet(outlet, state, options);
+      await done(outlet, state);
     };
     if (driver.setNamedOutlet) {
       fenced.setNamedOutlet = async (name, state, options) => {
         await journaled(name, state);
-        return await driver.setNamedOutlet!(name, state, options);
+        await driver.setNamedOutlet!(name, state, options);
+        await done(name, state);
       };
     }
     if (driver.listOutlets) {
@@ -306,8 +316,10 @@ export class ClusterNode implements PowerControl {
     this.#supervisor = supervisor;
     void this.#startWatch();
     const every = this.#leases.renewEveryMs;
-    this.#timer = setInterval(() => void this.#tick(), every);
-    void this.#tick();
+    const tick = () =>
+      this.#tick().catch((error) => this.#log.error("cluster round failed", { error }));
+    this.#timer = setInterval(tick, every);
+    void tick();
   }
 
   get stopping(): boolean {
@@ -359,6 +371,8 @@ export class ClusterNode implements PowerControl {
     // Published now, in call order; the supervisor sees jobs in the same order once each
     // record is acknowledged.
     const ack = this.#append(pdu, record);
+    // Observed now: it may fail before the jobs ahead of it settle (the chain reads it then).
+    ack.catch(() => {});
     const admitted = (this.#tails.get(pdu) ?? Promise.resolve()).then(() => ack).then(
       () => this.#supervisor!.submit(request),
       (error): JobResult => ({
@@ -526,7 +540,8 @@ export class ClusterNode implements PowerControl {
       for (const pdu of candidates) void this.#take(pdu.name);
       if (!this.#purging) {
         this.#purging = true;
-        void this.#purge().finally(() => this.#purging = false);
+        void this.#purge().catch((error) => this.#log.warn("journal purge failed", { error }))
+          .finally(() => this.#purging = false);
       }
     } finally {
       this.#ticking = false;

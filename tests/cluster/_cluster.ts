@@ -73,7 +73,8 @@ export async function startTestCluster(
       await Deno.writeTextFile(
         conf,
         JSON.stringify({
-          daemon: { hostname: "127.0.0.1", port: 0, shutdown_grace: 5 },
+          // DEBUG: tests wait for "outlet set" (an operation and its journal record are done).
+          daemon: { hostname: "127.0.0.1", port: 0, shutdown_grace: 5, logging_level: "DEBUG" },
           cluster: { nats: urls, name, node, lease_seconds: LEASE_SECONDS, replicas: 3 },
           pdus,
         }),

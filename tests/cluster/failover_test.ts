@@ -260,9 +260,16 @@ Deno.test({
         assert.equal(await power(port(via), "on", "p2", 4), 200);
         const before = device.history.length;
         const offSeen = device.history.length;
+        const owning = cluster.nodes.get(owner)!;
+        const logged = owning.logs.length;
         const answer = power(port(via), "reboot", "p2", 4, 2);
         await until(10_000, () => Promise.resolve(device.history.length > offSeen));
         assert.deepEqual(device.history.slice(before), [[4, "off"]]);
+        // The owner has logged the off as set: its done record is in the journal.
+        await owning.waitForLog((r) =>
+          owning.logs.indexOf(r) >= logged && r.msg === "outlet set" && r.outlet === 4 &&
+          r.state === "off"
+        );
         live.delete(owner);
         await cluster.nodes.get(owner)!.stop("SIGKILL");
         // The forwarding node asks again under the same job id; the new owner knows it from the

@@ -65,6 +65,15 @@ Deno.test("recover() gives an outlet's operations to the oldest unsettled job of
   assert.deepEqual(unfinished.map((u) => [u.accepted.id, u.ops.length]), [["a1", 2], ["a2", 0]]);
 });
 
+Deno.test("recover() marks an operation done by its done record, for the same job", () => {
+  const { unfinished } = recover([
+    accepted("r", { type: "reboot", outlet: 1, delay: 5 }),
+    op(1, "off", 100),
+    { ...op(1, "off", 150), done: true } as JournalRecord,
+  ]);
+  assert.deepEqual(unfinished[0]!.ops, [{ op: "off", at: 100, doneAt: 150 }]);
+});
+
 Deno.test("recover() ignores a second accepted record of a settled or known id", () => {
   const { unfinished } = recover([
     accepted("x", { type: "on", outlet: 1 }),
@@ -75,7 +84,7 @@ Deno.test("recover() ignores a second accepted record of a settled or known id",
 });
 
 Deno.test("resumeCommand(): not started runs as accepted; on/off re-run; a reboot finishes with on", () => {
-  const job = (command: PduCommand, ops: { op: "on" | "off"; at: number }[]) => ({
+  const job = (command: PduCommand, ops: { op: "on" | "off"; at: number; doneAt?: number }[]) => ({
     accepted: accepted("x", command) as Extract<JournalRecord, { t: "accepted" }>,
     ops,
   });
@@ -85,14 +94,16 @@ Deno.test("resumeCommand(): not started runs as accepted; on/off re-run; a reboo
     resumeCommand(job({ type: "off", outlet: 3, delayBefore: 4 }, [{ op: "off", at: 0 }]), 0),
     { type: "off", outlet: 3 },
   );
+  // Off started but not known done: the whole reboot again (off is idempotent).
+  assert.deepEqual(resumeCommand(job(reboot, [{ op: "off", at: 1000 }]), 3000), reboot);
   // Off done at t=1000, taken over at t=3000: 3 s of the 5 s wait are left.
-  assert.deepEqual(resumeCommand(job(reboot, [{ op: "off", at: 1000 }]), 3000), {
+  assert.deepEqual(resumeCommand(job(reboot, [{ op: "off", at: 900, doneAt: 1000 }]), 3000), {
     type: "on",
     outlet: 3,
     delayBefore: 3,
   });
   // The wait is over: on at once.
-  assert.deepEqual(resumeCommand(job(reboot, [{ op: "off", at: 0 }]), 9000), {
+  assert.deepEqual(resumeCommand(job(reboot, [{ op: "off", at: 0, doneAt: 10 }]), 9000), {
     type: "on",
     outlet: 3,
   });
