@@ -642,9 +642,11 @@ export class ClusterNode implements PowerControl {
     return this.#nc.subscribe(this.#names.submit(pdu), {
       callback: (error, msg) => {
         if (error) return;
-        void this.#answer(pdu, msg.data, (reply) => {
+        // A reply that cannot go out (the connection closed) is the forwarder's silence: it asks
+        // again; nothing here may reject unobserved.
+        this.#answer(pdu, msg.data, (reply) => {
           msg.respond(encoder.encode(JSON.stringify(reply)));
-        });
+        }).catch((error) => this.#log.debug("cannot answer a forwarded request", { pdu, error }));
       },
     });
   }
