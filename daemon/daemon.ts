@@ -138,8 +138,9 @@ export async function startDaemon(config: Config, options: DaemonOptions): Promi
       audit?.close();
       throw new ConfigError([{
         path: "cluster.nats",
+        // Without the user information a NATS URL may carry.
         message: `cannot join cluster "${config.cluster.name}": ${
-          error instanceof Error ? error.message : String(error)
+          (error instanceof Error ? error.message : String(error)).replace(/\/\/[^@\s/]+@/g, "//")
         }`,
       }], options.source ?? "config");
     }

@@ -1,6 +1,6 @@
 /** The `cluster` section and the per-PDU `nodes` key (config/schema.ts). */
 import assert from "node:assert/strict";
-import { ConfigError, loadConfig } from "../../config/mod.ts";
+import { collectSecrets, ConfigError, loadConfig } from "../../config/mod.ts";
 
 const PDUS = { pdus: { p1: { driver: "localcmdline", cmd_on: "true", cmd_off: "true" } } };
 
@@ -34,4 +34,25 @@ Deno.test("cluster: every problem of the section is named by path", async () => 
   for (const path of ["cluster.nats.0", "cluster.node", "cluster.lease_seconds", "cluster.leese"]) {
     assert.ok(text.includes(path), `${path} not named in: ${text}`);
   }
+});
+
+Deno.test("cluster: a password in a NATS URL and the credentials file's lines are secrets", async () => {
+  const config = await loadConfig({
+    cluster: { nats: ["nats://pdud:s3cret-nats-pass@10.0.0.1:4222"], node: "a", credentials: "/c" },
+    ...PDUS,
+  });
+  const creds = [
+    "-----BEGIN NATS USER JWT-----",
+    "eyJ0eXAiOiJKV1QiLCJhbGciOiJlZDI1NTE5LW5rZXkifQ.payload.signature",
+    "------END NATS USER JWT------",
+    "************************* IMPORTANT *************************",
+    "-----BEGIN USER NKEY SEED-----",
+    "SUAIBDPBAUTWCWBKIO6XHQNINK5FWJW4OHLXC3HQ2KFE4PEJUA44CNHTC4",
+    "------END USER NKEY SEED------",
+  ].join("\n");
+  const secrets = collectSecrets(config, {}, { readFile: () => creds }).all;
+  assert.ok(secrets.includes("s3cret-nats-pass"));
+  assert.ok(secrets.includes("SUAIBDPBAUTWCWBKIO6XHQNINK5FWJW4OHLXC3HQ2KFE4PEJUA44CNHTC4"));
+  assert.ok(secrets.includes(creds.split("\n")[1]!));
+  assert.ok(!secrets.some((s) => s.includes("BEGIN") || s.includes("IMPORTANT")));
 });
