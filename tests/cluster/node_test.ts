@@ -11,7 +11,7 @@ import { startCluster } from "../../cluster/mod.ts";
 import { namesOf } from "../../cluster/mod.ts";
 import { ConfigError, loadConfig } from "../../config/mod.ts";
 import { startDaemon } from "../../daemon/mod.ts";
-import { startNatsCluster } from "../_helpers/nats.ts";
+import { freePort, startNatsCluster } from "../_helpers/nats.ts";
 import { NATS_SERVER, SKIPPED, until } from "./_cluster.ts";
 
 Deno.test({
@@ -93,4 +93,22 @@ Deno.test({
     // Refused whole: s2 is still there.
     assert.ok(daemon.cluster!.owns("s2"));
   },
+});
+
+Deno.test("cluster: a node that cannot reach NATS does not start, and says why without the URL's password", async () => {
+  const port = freePort();
+  const config = await loadConfig({
+    cluster: { nats: [`nats://pdud:hunter2-secret@127.0.0.1:${port}`], node: "lonely" },
+    pdus: { s: { driver: "simulated" } },
+  });
+  const error = await startDaemon(config, {
+    log: SILENT_LOGGER,
+    listen: { hostname: "127.0.0.1", port: 0 },
+  }).then(async (daemon) => {
+    await daemon.stop(0);
+    return undefined;
+  }, (e) => e);
+  assert.ok(error instanceof ConfigError, String(error));
+  assert.match(error.message, /cluster\.nats: cannot join cluster "pdud"/);
+  assert.doesNotMatch(error.message, /hunter2/);
 });
