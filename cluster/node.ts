@@ -531,8 +531,7 @@ export class ClusterNode implements PowerControl {
       if (this.#stopping) return;
       const local = new Set(this.#supervisor?.snapshot().map((p) => p.name));
       const candidates = Object.values(this.#config.pdus).filter((pdu) =>
-        !this.#ready.has(pdu.name) && !this.#taking.has(pdu.name) && !local.has(pdu.name) &&
-        (pdu.nodes === undefined || pdu.nodes.includes(this.node)) &&
+        this.#mayTake(pdu.name, local) &&
         // The watcher's view skips keys that are held; every tenth round asks anyway.
         (this.#ticks % 10 === 0 || this.ownerOf(pdu.name) === null)
       );
@@ -546,6 +545,14 @@ export class ClusterNode implements PowerControl {
     } finally {
       this.#ticking = false;
     }
+  }
+
+  /** Whether this node may try to take `pdu` now (`local`: PDUs the supervisor still runs). */
+  #mayTake(pdu: string, local: Set<string>): boolean {
+    const config = this.#config.pdus[pdu];
+    return config !== undefined && !this.#stopping && this.#supervisor !== undefined &&
+      !this.#ready.has(pdu) && !this.#taking.has(pdu) && !local.has(pdu) &&
+      (config.nodes === undefined || config.nodes.includes(this.node));
   }
 
   /** Acquires `pdu`'s lease and takes it over: unfinished jobs first, then new requests. */
@@ -682,7 +689,12 @@ export class ClusterNode implements PowerControl {
         if (pdu === undefined) continue;
         if (entry.operation === "PUT") {
           this.#owners.set(pdu, { node: entry.string(), at: entry.created.getTime() });
-        } else this.#owners.delete(pdu);
+        } else {
+          this.#owners.delete(pdu);
+          // Released (an owner stopped): take it at once rather than at the next round.
+          const local = new Set(this.#supervisor?.snapshot().map((p) => p.name));
+          if (this.#mayTake(pdu, local)) void this.#take(pdu);
+        }
       }
     } catch (error) {
       if (!this.#stopping) this.#log.warn("the lease watcher stopped", { error });

@@ -112,3 +112,35 @@ Deno.test("cluster: a node that cannot reach NATS does not start, and says why w
   assert.match(error.message, /cluster\.nats: cannot join cluster "pdud"/);
   assert.doesNotMatch(error.message, /hunter2/);
 });
+
+Deno.test({
+  name:
+    "cluster: a node stopped gracefully releases its leases; another takes over well before they would expire" +
+    SKIPPED,
+  ignore: NATS_SERVER === undefined,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    await using nats = await startNatsCluster(NATS_SERVER!, 3);
+    const name = `handoff${crypto.randomUUID().slice(0, 6)}`;
+    // A long lease: without the release, the PDU would wait at least 20 s for it to expire.
+    const node = async (id: string) =>
+      await startDaemon(
+        await loadConfig({
+          cluster: { nats: nats.urls, name, node: id, lease_seconds: 30 },
+          pdus: { s: { driver: "simulated" } },
+        }),
+        { log: SILENT_LOGGER, listen: { hostname: "127.0.0.1", port: 0 } },
+      );
+    const a = await node("a");
+    await until(30_000, () => Promise.resolve(a.cluster!.owns("s")));
+    await using b = await node("b");
+    await until(30_000, () => Promise.resolve(b.cluster!.ownerOf("s") === "a"));
+    await a.stop();
+    await until(10_000, () => Promise.resolve(b.cluster!.owns("s")));
+    const response = await fetch(
+      `http://127.0.0.1:${b.listeners.port}/power/control/reboot?hostname=s&port=2&delay=0`,
+    );
+    assert.equal(response.status, 200, await response.text());
+  },
+});
