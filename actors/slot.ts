@@ -241,6 +241,20 @@ export class Slot {
     return this.#incarnation?.id ?? null;
   }
 
+  /**
+   * What the running incarnation's driver can read (its optional methods), or undefined while
+   * no driver runs (failed, between incarnations).
+   */
+  capabilities(): { getOutlet: boolean; readPower: boolean; listOutlets: boolean } | undefined {
+    const driver = this.#incarnation?.driver;
+    if (driver === undefined) return undefined;
+    return {
+      getOutlet: driver.getOutlet !== undefined,
+      readPower: driver.readPower !== undefined,
+      listOutlets: driver.listOutlets !== undefined,
+    };
+  }
+
   /** What the slot looks like now. */
   snapshot(): SlotSnapshot {
     return {

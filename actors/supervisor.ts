@@ -22,7 +22,7 @@ import {
 import { type Clock, sleep, SYSTEM_CLOCK } from "./clock.ts";
 import type { EventHub } from "./events.ts";
 import type { Job, Requester } from "./job.ts";
-import { describeCommand, type JobResult, type PduCommand, stepsOf } from "./messages.ts";
+import { describeCommand, isRead, type JobResult, type PduCommand, stepsOf } from "./messages.ts";
 import { Slot, type SlotSnapshot, type SlotState } from "./slot.ts";
 
 /** What a PDU looks like from outside. */
@@ -62,6 +62,11 @@ export interface SubmitRequest {
   pdu: string;
   command: PduCommand;
   requester?: Requester;
+  /**
+   * pdud's own request (the metrics' power refresh): not published on the event stream, so
+   * dashboards see what clients asked, not every scrape.
+   */
+  background?: boolean;
 }
 
 /**
@@ -151,6 +156,12 @@ export class ShuttingDownError extends Error {
 
 let jobCounter = 0;
 
+/** Every outlet number of a range, in order (empty without one). */
+function rangeOf(range: { min: number; max: number } | undefined): number[] {
+  if (range === undefined) return [];
+  return Array.from({ length: range.max - range.min + 1 }, (_, i) => range.min + i);
+}
+
 /** A PDU's state as clients see it, from its slot's. */
 function pduState(s: SlotSnapshot): PduSnapshot["state"] {
   return s.state === "unavailable" || s.state === "failed"
@@ -235,7 +246,7 @@ export class Supervisor implements PowerControl, AsyncDisposable {
       this.#logOutcome(request, result);
       const ms = this.#clock.now() - started;
       this.#onJob?.({ request, result, ms });
-      if (this.#events?.wanted) this.#publishResult(request, result, ms);
+      if (this.#events?.wanted && !request.background) this.#publishResult(request, result, ms);
       return result;
     });
   }
@@ -255,7 +266,7 @@ export class Supervisor implements PowerControl, AsyncDisposable {
       principal: token ?? "anonymous",
     };
     if (result.status === "done") {
-      const at = request.command.type === "status" ? this.#log.debug : this.#log.info;
+      const at = isRead(request.command) ? this.#log.debug : this.#log.info;
       at("job done", { ...fields, ...(result.state ? { state: result.state } : {}) });
     } else {
       this.#log.warn(`job ${result.status}`, {
@@ -267,7 +278,8 @@ export class Supervisor implements PowerControl, AsyncDisposable {
   }
 
   #submit(request: SubmitRequest): Promise<JobResult> {
-    const { pdu, command } = request;
+    const { pdu } = request;
+    let { command } = request;
     const slot = this.#slots.get(pdu);
     const refuse = (kind: Extract<JobResult, { status: "refused" }>["kind"], reason: string) =>
       Promise.resolve<JobResult>({ status: "refused", pdu, kind, reason });
@@ -292,7 +304,14 @@ export class Supervisor implements PowerControl, AsyncDisposable {
     }
     const descriptor = this.#find(slot.config.driver);
     const range = this.#outletRange(slot);
-    if (typeof command.outlet === "string" && !descriptor?.namedOutlets) {
+    if (command.type === "list" || command.type === "power") {
+      const refusal = this.#readable(slot, command, range);
+      if (refusal) return refuse(refusal.kind, refusal.reason);
+    }
+    if (command.type === "list") {
+      // The range the actor reads outlet by outlet when the driver cannot list in one exchange.
+      command = { ...command, outlets: rangeOf(range) };
+    } else if (typeof command.outlet === "string" && !descriptor?.namedOutlets) {
       return refuse(
         "bad_outlet",
         `PDU "${pdu}" (driver ${slot.config.driver}) cannot name outlets: port ` +
@@ -338,7 +357,7 @@ export class Supervisor implements PowerControl, AsyncDisposable {
         command: describeCommand(command),
         requestId: job.requester.requestId,
       });
-      if (this.#events?.wanted) {
+      if (this.#events?.wanted && !request.background) {
         this.#events.publish("job.accepted", jobData(pdu, job.id, command, job.requester));
         this.#publishPdu(slot, "job");
       }
@@ -418,6 +437,45 @@ export class Supervisor implements PowerControl, AsyncDisposable {
       pdu: a.hostname,
       outlet: a.port,
     }));
+  }
+
+  /**
+   * Whether the PDU's driver can do a read (power, list) at all, as far as its running driver
+   * tells: a refusal when it cannot, so the client hears "not supported" without queueing.
+   */
+  #readable(
+    slot: Slot,
+    command: Extract<PduCommand, { type: "list" | "power" }>,
+    range: { min: number; max: number } | undefined,
+  ): { kind: "bad_outlet" | "not_supported"; reason: string } | undefined {
+    const pdu = slot.name;
+    const driver = slot.config.driver;
+    if (command.type === "power" && typeof command.outlet !== "number") {
+      return { kind: "bad_outlet", reason: `power is read by outlet number, not by name` };
+    }
+    const can = slot.capabilities();
+    if (can === undefined) return undefined; // No driver right now: the actor decides.
+    if (command.type === "power") {
+      return can.readPower ? undefined : {
+        kind: "not_supported",
+        reason: `PDU "${pdu}" (driver ${driver}) does not report power`,
+      };
+    }
+    if (can.listOutlets) return undefined;
+    const oneByOne = command.power ? can.readPower : can.getOutlet;
+    if (!oneByOne) {
+      return {
+        kind: "not_supported",
+        reason: command.power
+          ? `PDU "${pdu}" (driver ${driver}) does not report power`
+          : `PDU "${pdu}" (driver ${driver}) cannot read its outlets' states`,
+      };
+    }
+    return range ? undefined : {
+      kind: "not_supported",
+      reason: `PDU "${pdu}" (driver ${driver}) cannot list its outlets in one exchange and ` +
+        `declares no outlet range to read one by one`,
+    };
   }
 
   #outletRange(slot: Slot): { min: number; max: number } | undefined {

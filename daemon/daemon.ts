@@ -8,6 +8,7 @@ import {
   createSupervisor,
   EventHub,
   type EventHubOptions,
+  isRead,
   type ReloadReport,
   type ShutdownReport,
   ShuttingDownError,
@@ -135,7 +136,8 @@ export async function startDaemon(config: Config, options: DaemonOptions): Promi
     },
     onJob: ({ request, result, ms }) => {
       metrics.job(result);
-      if (request.command.type !== "status") appendAudit(auditRecord(request, result, ms));
+      // Reads change nothing on a device: the audit log records what pdud does to outlets.
+      if (!isRead(request.command)) appendAudit(auditRecord(request, result, ms));
     },
     ...options.supervisor,
   });

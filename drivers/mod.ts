@@ -24,6 +24,8 @@ export type {
   OperationOptions,
   OutletId,
   OutletState,
+  OutletStatus,
+  PowerReading,
 } from "./driver.ts";
 export { OUTLET_NAME, OUTLET_NAME_RULE } from "./driver.ts";
 export { SYSTEM_DRIVER_CLOCK } from "./driver.ts";
