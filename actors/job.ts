@@ -28,6 +28,8 @@ export interface Job {
   steps: readonly Step[];
   readonly requester: Requester;
   readonly acceptedAt: number;
+  /** pdud's own read (SubmitRequest.background): kept off the event stream. */
+  readonly background?: boolean;
   /** Index of the current step. */
   stepIndex: number;
   /** Attempts made at the current set step. */

@@ -336,6 +336,7 @@ export class Supervisor implements PowerControl, AsyncDisposable {
         steps: stepsOf(command),
         requester: request.requester ?? {},
         acceptedAt: this.#clock.now(),
+        ...(request.background ? { background: true } : {}),
         stepIndex: 0,
         attempts: 0,
         started: false,
@@ -610,11 +611,13 @@ export class Supervisor implements PowerControl, AsyncDisposable {
         onState: (slot, from, event) => {
           if (this.#events?.wanted) this.#publishPdu(slot, event, from);
         },
-        onStart: (job) =>
+        onStart: (job) => {
+          if (job.background) return;
           this.#events?.publish(
             "job.started",
             jobData(job.pdu, job.id, job.command, job.requester),
-          ),
+          );
+        },
         wantStarts: () => this.#events?.wanted ?? false,
       }),
     );
