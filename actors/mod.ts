@@ -6,6 +6,7 @@
  */
 export {
   createSupervisor,
+  type DriverCapabilities,
   type JobEvent,
   type PduSnapshot,
   type PowerControl,

@@ -31,6 +31,13 @@ import {
 } from "./pdu_actor.ts";
 import { RestartWindow } from "./restart_window.ts";
 
+/** Which reads a driver offers (its optional methods). */
+export interface DriverCapabilities {
+  getOutlet: boolean;
+  readPower: boolean;
+  listOutlets: boolean;
+}
+
 /** The states of a slot. */
 export const SLOT_STATES = [
   /** An incarnation serves the mailbox. */
@@ -245,7 +252,7 @@ export class Slot {
    * What the running incarnation's driver can read (its optional methods), or undefined while
    * no driver runs (failed, between incarnations).
    */
-  capabilities(): { getOutlet: boolean; readPower: boolean; listOutlets: boolean } | undefined {
+  capabilities(): DriverCapabilities | undefined {
     const driver = this.#incarnation?.driver;
     if (driver === undefined) return undefined;
     return {

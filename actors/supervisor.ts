@@ -23,7 +23,9 @@ import { type Clock, sleep, SYSTEM_CLOCK } from "./clock.ts";
 import type { EventHub } from "./events.ts";
 import type { Job, Requester } from "./job.ts";
 import { describeCommand, isRead, type JobResult, type PduCommand, stepsOf } from "./messages.ts";
-import { Slot, type SlotSnapshot, type SlotState } from "./slot.ts";
+import { type DriverCapabilities, Slot, type SlotSnapshot, type SlotState } from "./slot.ts";
+
+export type { DriverCapabilities };
 
 /** What a PDU looks like from outside. */
 export interface PduSnapshot {
@@ -96,6 +98,11 @@ export interface PowerControl {
   listAliases(): { name: string; pdu: string; outlet: OutletId }[];
   /** Every PDU's state. */
   snapshot(): PduSnapshot[];
+  /**
+   * What the PDU's running driver can read (its optional methods), or undefined when the PDU is
+   * unknown or has no driver right now; lets a route skip a read the driver cannot make.
+   */
+  capabilities?(pdu: string): DriverCapabilities | undefined;
   /** Applies a new config; queues are kept. Throws ShuttingDownError once shutdown began. */
   reload(config: Config): ReloadReport;
   /** Stops accepting, finishes what was started, answers the rest. */
@@ -489,6 +496,10 @@ export class Supervisor implements PowerControl, AsyncDisposable {
    */
   restoreOutlets(pdu: string, outlets: Map<OutletId, { state: "on" | "off"; at: number }>): void {
     this.#slots.get(pdu)?.restoreOutlets(outlets);
+  }
+
+  capabilities(pdu: string): DriverCapabilities | undefined {
+    return this.#slots.get(pdu)?.capabilities();
   }
 
   /** Whether a PDU of this name is configured. */

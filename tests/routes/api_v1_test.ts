@@ -201,6 +201,7 @@ Deno.test("the OpenAPI document describes routes that exist", async () => {
     "get /health",
     "get /pdus",
     "get /pdus/{name}",
+    "get /pdus/{name}/outlets",
     "get /pdus/{name}/outlets/{outlet}",
     "post /pdus/{name}/outlets/{outlets}/{command}",
     "get /groups",
