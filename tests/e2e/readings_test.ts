@@ -73,12 +73,15 @@ for (const c of CASES) {
     );
     const outlet = c.first + 1;
     sim.device.setLoad(outlet, 23.5, 1500);
+    // Some drivers take the device's address from the PDU's name (ubus).
+    const name = sim.pduHostname;
     await using d = await startDaemon({
-      pdus: { dev: { ...sim.pduConfig(), retries: 1, timeout: 10 } },
+      pdus: { [name]: { ...sim.pduConfig(), retries: 1, timeout: 10 } },
     });
+    const dev = encodeURIComponent(name);
 
     await t.step("an outlet that is off draws nothing; its counter stays", async () => {
-      const { status, body } = await getJson(d, `/api/v1/pdus/dev/outlets/${outlet}`);
+      const { status, body } = await getJson(d, `/api/v1/pdus/${dev}/outlets/${outlet}`);
       assert.equal(status, 200);
       assert.equal(body.state, "off");
       assert.equal(body.source, "device");
@@ -87,19 +90,19 @@ for (const c of CASES) {
     });
 
     await t.step("switched on through the API, it reports the simulator's load", async () => {
-      await post(d, `/api/v1/pdus/dev/outlets/${outlet}/on`);
+      await post(d, `/api/v1/pdus/${dev}/outlets/${outlet}/on`);
       assert.equal(sim.device.get(outlet), "on");
-      const { status, body } = await getJson(d, `/api/v1/pdus/dev/outlets/${outlet}`);
+      const { status, body } = await getJson(d, `/api/v1/pdus/${dev}/outlets/${outlet}`);
       assert.equal(status, 200);
       assert.deepEqual(
         { ...body },
-        { pdu: "dev", outlet, state: "on", source: "device", ...c.expected },
+        { pdu: name, outlet, state: "on", source: "device", ...c.expected },
       );
     });
 
     await t.step("every outlet in one device exchange", async () => {
       const before = sim.device.received.length;
-      const { status, body } = await getJson(d, "/api/v1/pdus/dev/outlets");
+      const { status, body } = await getJson(d, `/api/v1/pdus/${dev}/outlets`);
       assert.equal(status, 200);
       assert.equal(body.source, "list");
       assert.equal(body.exchanges, 1);
