@@ -65,8 +65,8 @@ export interface SubmitRequest {
   command: PduCommand;
   requester?: Requester;
   /**
-   * pdud's own request (the metrics' power refresh): not published on the event stream, so
-   * dashboards see what clients asked, not every scrape.
+   * pdud's own request (the metrics' power refresh): not published on the event stream and not
+   * passed to `onJob`, so dashboards and request counts see what clients asked, not scrapes.
    */
   background?: boolean;
 }
@@ -252,7 +252,8 @@ export class Supervisor implements PowerControl, AsyncDisposable {
     return this.#submit(request).then((result) => {
       this.#logOutcome(request, result);
       const ms = this.#clock.now() - started;
-      this.#onJob?.({ request, result, ms });
+      // pdud's own reads are not requests: metrics count them apart, audit has nothing to say.
+      if (!request.background) this.#onJob?.({ request, result, ms });
       if (this.#events?.wanted && !request.background) this.#publishResult(request, result, ms);
       return result;
     });

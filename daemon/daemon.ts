@@ -120,6 +120,11 @@ export async function startDaemon(config: Config, options: DaemonOptions): Promi
     clock,
     deferMs: 1000,
     configured: (pdu) => supervisor.hasPdu(pdu),
+    // Read at each scrape, so a reload's new values apply to the next one.
+    readings: () => ({
+      intervalMs: running.daemon.power_scrape_interval * 1000,
+      waitMs: running.daemon.power_scrape_wait * 1000,
+    }),
   });
   const events = new EventHub({ clock, ...options.events });
   const supervisor = createSupervisor(config, {
