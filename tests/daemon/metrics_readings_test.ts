@@ -4,7 +4,8 @@
  */
 import assert from "node:assert/strict";
 import { createSupervisor, SILENT_LOGGER, type Supervisor } from "../../actors/mod.ts";
-import { Metrics, type ReadingSettings } from "../../daemon/mod.ts";
+import { readConfigFile } from "../../config/mod.ts";
+import { Metrics, type ReadingSettings, startDaemon as startRaw } from "../../daemon/mod.ts";
 import { ManualClock } from "../_helpers/clock.ts";
 import { fakeConfig, fakePdu } from "../_helpers/fake_driver.ts";
 import { FakeMeter, type MeterAbilities } from "../_helpers/fake_meter.ts";
@@ -187,4 +188,36 @@ Deno.test("metrics: the daemon reads simulated PDUs' power at /metrics (daemon k
     new RegExp(`pdud_outlet_energy_joules_total\\{pdu="${name}",outlet="2"\\} 7200`),
   );
   assert.match(body, new RegExp(`pdud_outlet_voltage_volts\\{pdu="${name}",outlet="2"\\} 230`));
+});
+
+Deno.test("metrics: power_scrape_interval reloads without a restart, from the next scrape", async () => {
+  const dir = await Deno.makeTempDir();
+  const path = `${dir}/pdud.yaml`;
+  const name = `reload-meter-${Date.now().toString(36)}`;
+  const write = (interval: number) =>
+    Deno.writeTextFile(
+      path,
+      `daemon: {power_scrape_interval: ${interval}}\npdus:\n  ${name}: {driver: simulated, outlets: 1}\n`,
+    );
+  try {
+    await write(0);
+    await using d = await startRaw(await readConfigFile(path), {
+      log: SILENT_LOGGER,
+      listen: { hostname: "127.0.0.1", port: 0 },
+      readConfig: () => readConfigFile(path),
+    });
+    const metrics = async () =>
+      await (await fetch(`http://127.0.0.1:${d.listeners.port}/metrics`)).text();
+    simulatedDevice(name).setLoad(1, 3, 1);
+    assert.doesNotMatch(await metrics(), /pdud_outlet_power_watts\{/, "0 = off");
+    await write(30);
+    const report = await d.reload();
+    assert.deepEqual(report.daemon, ["power_scrape_interval"]);
+    assert.match(
+      await metrics(),
+      new RegExp(`pdud_outlet_power_watts\\{pdu="${name}",outlet="1"\\} 0`),
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });
