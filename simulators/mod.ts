@@ -25,6 +25,10 @@ import { GENERIC_SNMP } from "./snmp/snmp.ts";
 import { APC_SNMP } from "./snmp/apc.ts";
 import { CYBERPOWER_SNMP } from "./snmp/cyberpower.ts";
 import { IP9258_SNMP } from "./snmp/ip9258.ts";
+import { EATON_SNMP } from "./snmp/eaton.ts";
+import { RARITAN_SNMP } from "./snmp/raritan.ts";
+import { SENTRY3_SNMP } from "./snmp/sentry3.ts";
+import { POE_SNMP } from "./snmp/poe.ts";
 import { UBNT_MFI } from "./ssh/ubiquiti.ts";
 import { ACME_SSH } from "./ssh/acme.ts";
 import { DEVANTECH_DS, DEVANTECH_ETH } from "./tcp/devantech.ts";
@@ -60,6 +64,10 @@ export const SIMULATORS: readonly AnySimulatorKind[] = [
   GENERIC_SNMP,
   CYBERPOWER_SNMP,
   IP9258_SNMP,
+  EATON_SNMP,
+  RARITAN_SNMP,
+  SENTRY3_SNMP,
+  POE_SNMP,
   // telnet
   APC_TELNET,
   APC_CLI,
