@@ -356,7 +356,10 @@ export class PduActor {
       job.lastError = reason;
       log.warn("operation failed", { outlet, kind, reason, job: job.id, permanent });
       await this.#closeDriver();
-      if (permanent || job.attempts >= settings.retries) {
+      if (permanent && step.kind === "power" && step.outlet !== undefined) {
+        // A list's reading of an outlet the device does not meter: the others still count.
+        this.#advance(job);
+      } else if (permanent || job.attempts >= settings.retries) {
         this.#settleFailed(job, kind, reason);
       } else {
         job.retryAt = clock.now() + settings.retryDelayMs;

@@ -12,7 +12,7 @@ import {
 } from "../../drivers/mod.ts";
 
 /** What the fake does for one call. */
-export type MeterBehaviour = "ok" | "device-error" | "hang" | "gate";
+export type MeterBehaviour = "ok" | "device-error" | "unmetered" | "hang" | "gate";
 
 /** Which optional methods the fake's drivers have. */
 export interface MeterAbilities {
@@ -76,6 +76,10 @@ export class FakeMeter {
           break;
         case "device-error":
           throw new DriverError("device", `fake meter failed ${word}`);
+        case "unmetered":
+          throw new DriverError("device", `fake meter has no meter for ${word}`, {
+            permanent: true,
+          });
         case "hang":
           await new Promise<void>((_, reject) =>
             signal.addEventListener(

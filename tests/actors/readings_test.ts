@@ -317,3 +317,26 @@ Deno.test("scheduler runs a newer switching step before an older reading", () =>
     "a switch waiting out its retry delay does not hold the reading",
   );
 });
+
+Deno.test("a power list skips an outlet the device does not meter; a transient failure fails it", async () => {
+  const meter = new FakeMeter({ power: true }, { min: 1, max: 3 });
+  meter.states.set(3, "on");
+  meter.watts.set(3, 8);
+  meter.script = ["ok", "unmetered"];
+  const { clock, supervisor, submit } = setup(meter);
+  const result = submit(POWER_LIST);
+  await clock.advance(0);
+  assert.deepEqual(meter.log, ["power 1", "power 2", "power 3"]);
+  const r = result();
+  assert.ok(r?.status === "done");
+  assert.deepEqual(r.outlets?.map((o) => [o.outlet, o.power?.watts]), [
+    [1, 0],
+    [2, undefined],
+    [3, 8],
+  ]);
+  meter.script = ["device-error"];
+  const failed = submit(POWER_LIST);
+  await clock.advance(0);
+  assert.equal(failed()?.status, "failed", "retries: 1, a transient failure ends the read");
+  await stop(supervisor, clock);
+});
