@@ -33,9 +33,9 @@ import { RestartWindow } from "./restart_window.ts";
 
 /** Which reads a driver offers (its optional methods). */
 export interface DriverCapabilities {
-  getOutlet: boolean;
-  readPower: boolean;
-  listOutlets: boolean;
+  readonly getOutlet: boolean;
+  readonly readPower: boolean;
+  readonly listOutlets: boolean;
 }
 
 /** The states of a slot. */
@@ -192,7 +192,13 @@ export class Slot {
   #restarts = 0;
   #shutdownRestarts = 0;
   /** The incarnation that owns the slot; no actor when its driver could not be created. */
-  #incarnation: { id: number; actor?: PduActor; driver?: Driver } | null = null;
+  #incarnation: {
+    id: number;
+    actor?: PduActor;
+    driver?: Driver;
+    /** What the driver can read, worked out once per incarnation (routes ask per request). */
+    can?: DriverCapabilities;
+  } | null = null;
   #incarnations = 0;
   #failure: { reason: string; timer: Timer; generation: number } | null = null;
   #generation = 0;
@@ -253,13 +259,7 @@ export class Slot {
    * no driver runs (failed, between incarnations).
    */
   capabilities(): DriverCapabilities | undefined {
-    const driver = this.#incarnation?.driver;
-    if (driver === undefined) return undefined;
-    return {
-      getOutlet: driver.getOutlet !== undefined,
-      readPower: driver.readPower !== undefined,
-      listOutlets: driver.listOutlets !== undefined,
-    };
+    return this.#incarnation?.can;
   }
 
   /** What the slot looks like now. */
@@ -521,7 +521,16 @@ export class Slot {
         onSet?.(job, outlet, state, ms);
       },
     });
-    this.#incarnation = { id, actor, driver };
+    this.#incarnation = {
+      id,
+      actor,
+      driver,
+      can: {
+        getOutlet: driver.getOutlet !== undefined,
+        readPower: driver.readPower !== undefined,
+        listOutlets: driver.listOutlets !== undefined,
+      },
+    };
     if (mode) actor.stop(mode);
     actor.run().then(
       async () => {
