@@ -163,9 +163,15 @@ export class ShuttingDownError extends Error {
 
 let jobCounter = 0;
 
-/** Every outlet number of a range, in order (empty without one). */
+/**
+ * The most outlets a list reads one by one (a driver that cannot list in one exchange): a
+ * Modbus device's 65536 coils must not become one job of 65536 reads.
+ */
+const MAX_ONE_BY_ONE = 256;
+
+/** Every outlet number of a range, in order (empty without one, or beyond MAX_ONE_BY_ONE). */
 function rangeOf(range: { min: number; max: number } | undefined): number[] {
-  if (range === undefined) return [];
+  if (range === undefined || range.max - range.min + 1 > MAX_ONE_BY_ONE) return [];
   return Array.from({ length: range.max - range.min + 1 }, (_, i) => range.min + i);
 }
 
@@ -480,10 +486,18 @@ export class Supervisor implements PowerControl, AsyncDisposable {
           : `PDU "${pdu}" (driver ${driver}) cannot read its outlets' states`,
       };
     }
-    return range ? undefined : {
+    if (range === undefined) {
+      return {
+        kind: "not_supported",
+        reason: `PDU "${pdu}" (driver ${driver}) cannot list its outlets in one exchange and ` +
+          `declares no outlet range to read one by one`,
+      };
+    }
+    const count = range.max - range.min + 1;
+    return count <= MAX_ONE_BY_ONE ? undefined : {
       kind: "not_supported",
-      reason: `PDU "${pdu}" (driver ${driver}) cannot list its outlets in one exchange and ` +
-        `declares no outlet range to read one by one`,
+      reason: `PDU "${pdu}" (driver ${driver}) cannot list its outlets in one exchange, and ` +
+        `its ${count} outlets are more than ${MAX_ONE_BY_ONE} to read one by one`,
     };
   }
 

@@ -340,3 +340,16 @@ Deno.test("a power list skips an outlet the device does not meter; a transient f
   assert.equal(failed()?.status, "failed", "retries: 1, a transient failure ends the read");
   await stop(supervisor, clock);
 });
+
+Deno.test("a list is not read one by one over more than 256 outlets", async () => {
+  const meter = new FakeMeter({ get: true }, { min: 0, max: 65535 });
+  const { clock, supervisor, submit } = setup(meter);
+  await clock.advance(0);
+  const result = submit(LIST);
+  await clock.flush();
+  const r = result();
+  assert.equal(r?.status === "refused" && r.kind, "not_supported");
+  assert.match(r?.status === "refused" ? r.reason : "", /its 65536 outlets are more than 256/);
+  assert.deepEqual(meter.log, []);
+  await stop(supervisor, clock);
+});
