@@ -138,3 +138,43 @@ Deno.test("tasmota without an energy monitor: states listed, no readings, no err
   const all = await getJson(d, "/api/v1/pdus/plug/outlets");
   assert.deepEqual(all.body.outlets, [{ outlet: 1, state: "off" }]);
 });
+
+Deno.test("reads need only read scope, and the audit log records none of them", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const audit = `${dir}/audit.jsonl`;
+    const name = `audited-${crypto.randomUUID()}`;
+    const read = "read-secret-0123456789";
+    await using d = await startDaemon({
+      daemon: {
+        "audit_log": audit,
+        tokens: [{ name: "viewer", secret: read, scope: "read" }],
+      },
+      pdus: { [name]: { driver: "simulated", outlets: 2 } },
+    });
+    const headers = { authorization: `Bearer ${read}` };
+    const one = await fetch(`${d.url}/api/v1/pdus/${name}/outlets/1`, { headers });
+    assert.equal(one.status, 200);
+    assert.equal((await one.json()).watts, 0);
+    const all = await fetch(`${d.url}/api/v1/pdus/${name}/outlets`, { headers });
+    assert.equal(all.status, 200);
+    assert.equal((await all.json()).outlets.length, 2);
+    const none = await fetch(`${d.url}/api/v1/pdus/${name}/outlets`);
+    assert.equal(none.status, 401, "without a token");
+    await none.body?.cancel();
+    const switched = await fetch(`${d.url}/api/v1/pdus/${name}/outlets/1/on`, {
+      method: "POST",
+      headers,
+    });
+    assert.equal(switched.status, 403, "a read token cannot switch");
+    await switched.body?.cancel();
+    const text = await Deno.readTextFile(audit).catch(() => "");
+    assert.deepEqual(
+      text.split("\n").filter((l) => l.includes('"event":"job"')),
+      [],
+      "no read is audited",
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
