@@ -352,12 +352,18 @@ export class PduActor {
         : step.kind === "power"
         ? `Cannot read the power of outlet ${outlet} of "${this.pdu}": ${detail} (${tail})`
         : `Cannot read outlet ${outlet} of "${this.pdu}": ${detail} (${tail})`;
-      memory.lastError = reason;
-      job.lastError = reason;
-      log.warn("operation failed", { outlet, kind, reason, job: job.id, permanent });
+      // A list's reading of an outlet the device does not meter: skipped, the others still
+      // count, and it is no error of the PDU's (a metrics read meets it at every interval).
+      const unmetered = permanent && step.kind === "power" && step.outlet !== undefined;
+      if (unmetered) {
+        log.debug("outlet not metered", { outlet, reason, job: job.id });
+      } else {
+        memory.lastError = reason;
+        job.lastError = reason;
+        log.warn("operation failed", { outlet, kind, reason, job: job.id, permanent });
+      }
       await this.#closeDriver();
-      if (permanent && step.kind === "power" && step.outlet !== undefined) {
-        // A list's reading of an outlet the device does not meter: the others still count.
+      if (unmetered) {
         this.#advance(job);
       } else if (permanent || job.attempts >= settings.retries) {
         this.#settleFailed(job, kind, reason);

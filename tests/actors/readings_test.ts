@@ -334,6 +334,7 @@ Deno.test("a power list skips an outlet the device does not meter; a transient f
     [2, undefined],
     [3, 8],
   ]);
+  assert.equal(supervisor.snapshot()[0]?.lastError, null, "an unmetered outlet is no PDU error");
   meter.script = ["device-error"];
   const failed = submit(POWER_LIST);
   await clock.advance(0);
