@@ -326,17 +326,17 @@ export function apiV1Routes(control: PowerControl, options: ApiOptions): OpenAPI
       const { name, outlet: text } = c.req.valid("param");
       const outlet = outletOf(text);
       const who = requester(c);
-      const state = control.submit({
+      const result = await control.submit({
         pdu: name,
         command: { type: "status", outlet },
         requester: who,
       });
-      // Queued together: the reading follows the state read on the same outlet's line.
-      const power = typeof outlet === "number" && control.capabilities?.(name)?.readPower
-        ? control.submit({ pdu: name, command: { type: "power", outlet }, requester: who })
+      // After the state, and only when it was read: a device that does not answer is not
+      // waited for twice.
+      const reading = result.status === "done" && typeof outlet === "number" &&
+          control.capabilities?.(name)?.readPower
+        ? await control.submit({ pdu: name, command: { type: "power", outlet }, requester: who })
         : undefined;
-      const result = await state;
-      const reading = await power;
       if (result.status !== "done") {
         return c.json(
           { error: result.reason, kind: result.kind },

@@ -182,3 +182,18 @@ Deno.test("the OpenAPI document describes both read routes", async () => {
   const reading = body.components.schemas.OutletReading.allOf[1].properties;
   assert.ok(reading.watts && reading.energyWh && reading.volts && reading.amps);
 });
+
+Deno.test("GET /api/v1/pdus/{name}/outlets/{n}: no power read when the state read failed", async () => {
+  const { control, get, words } = setup();
+  control.answer = () => ({
+    status: "failed",
+    jobId: "j1",
+    pdu: "p1",
+    kind: "timeout",
+    reason: "no answer",
+  });
+  const { status, body } = await get("/api/v1/pdus/p1/outlets/3");
+  assert.equal(status, 504);
+  assert.equal(body.kind, "timeout");
+  assert.deepEqual(words(), ["p1:status:3"], "the device is not waited for twice");
+});
