@@ -390,6 +390,14 @@ export class Supervisor implements PowerControl, AsyncDisposable {
           principal: data.principal,
         });
       }
+      // A list read is a device read of every outlet: the changes it finds are reported too.
+      for (const o of result.outlets ?? []) {
+        if (o.state === undefined) continue;
+        events.outletState(request.pdu, o.outlet, o.state, "device", {
+          job: result.jobId,
+          principal: data.principal,
+        });
+      }
       events.publish("job.done", { ...data, state: result.state, source: result.source, ms });
     } else {
       events.publish(`job.${result.status}`, {

@@ -354,3 +354,33 @@ Deno.test("a list is not read one by one over more than 256 outlets", async () =
   assert.deepEqual(meter.log, []);
   await stop(supervisor, clock);
 });
+
+Deno.test("a client's list read reports on the event stream the outlet changes it found", async () => {
+  const meter = new FakeMeter({ get: true, list: true }, { min: 1, max: 3 });
+  const clock = new ManualClock();
+  const events = new EventHub({ clock, boot: "b" });
+  const subscription = events.subscribe();
+  assert.ok("take" in subscription);
+  const supervisor = createSupervisor(fakeConfig([fakePdu("p")]), {
+    clock,
+    log: SILENT_LOGGER,
+    findDriver: () => meter.descriptor(),
+    events,
+  });
+  const on = track(supervisor.submit({ pdu: "p", command: { type: "on", outlet: 2 } }));
+  await clock.advance(0);
+  assert.equal(on()?.status, "done");
+  meter.states.set(2, "off"); // behind pdud's back
+  meter.states.set(3, "on");
+  subscription.take();
+  const list = track(supervisor.submit({ pdu: "p", command: LIST }));
+  await clock.advance(0);
+  assert.equal(list()?.status, "done");
+  const changes = subscription.take().filter((e) => e.type === "outlet.state").map((e) => {
+    const d = JSON.parse(e.data);
+    return `${d.outlet} ${d.previous}->${d.state} ${d.source}`;
+  });
+  assert.deepEqual(changes, ["1 null->off device", "2 on->off device", "3 null->on device"]);
+  subscription.close();
+  await stop(supervisor, clock);
+});
