@@ -13,6 +13,7 @@ import { TCP_DRIVERS } from "./tcp/mod.ts";
 import { MODBUS_DRIVERS } from "./modbus/mod.ts";
 import { XMLRPC_DRIVERS } from "./xmlrpc/mod.ts";
 import { USB_DRIVERS } from "./usb/mod.ts";
+import { BMC_DRIVERS } from "./bmc/mod.ts";
 
 export type {
   AnyDriverDescriptor,
@@ -66,6 +67,7 @@ export const DRIVERS: readonly AnyDriverDescriptor[] = [
   ...MODBUS_DRIVERS,
   ...XMLRPC_DRIVERS,
   ...USB_DRIVERS,
+  ...BMC_DRIVERS,
 ];
 
 const BY_NAME = new Map<string, AnyDriverDescriptor>();

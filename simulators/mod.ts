@@ -20,6 +20,12 @@ import { SAINSMART_SIMULATOR } from "./http/sainsmart.ts";
 import { SERVERTECH_SIMULATOR } from "./http/servertech.ts";
 import { UBUS_SIMULATOR } from "./http/ubus.ts";
 import { HTTP_GENERIC_SIMULATOR } from "./http/generic.ts";
+import { GUDE_HTTP_SIMULATOR } from "./http/gude.ts";
+import { DLI_HTTP_SIMULATOR, DLI_RESTAPI_SIMULATOR } from "./http/digitalloggers.ts";
+import { TINYCONTROL_SIMULATOR, TINYCONTROL_TCPDU_SIMULATOR } from "./http/tinycontrol.ts";
+import { ATEN_SIMULATOR } from "./http/aten.ts";
+import { EGPMS2_WEB_SIMULATOR } from "./http/egpms2_web.ts";
+import { NETIO_CGI_SIMULATOR } from "./http/netio_cgi.ts";
 import { MODBUS_TCP_SIMULATOR } from "./modbus/modbustcp.ts";
 import { GENERIC_SNMP } from "./snmp/snmp.ts";
 import { APC_SNMP } from "./snmp/apc.ts";
@@ -48,6 +54,7 @@ import { USBRELAY_SIMULATOR } from "./usb/usbrelay.ts";
 import { YKUSH_SIMULATOR } from "./usb/ykush.ts";
 import { CLEWARE_SIMULATOR } from "./usb/cleware.ts";
 import { SERVOD_SIMULATOR } from "./xmlrpc/servo.ts";
+import { REDFISH_SIMULATOR } from "./bmc/redfish.ts";
 
 export * from "./kind.ts";
 export {
@@ -92,6 +99,14 @@ export const SIMULATORS: readonly AnySimulatorKind[] = [
   SERVERTECH_SIMULATOR,
   UBUS_SIMULATOR,
   HTTP_GENERIC_SIMULATOR,
+  GUDE_HTTP_SIMULATOR,
+  DLI_HTTP_SIMULATOR,
+  DLI_RESTAPI_SIMULATOR,
+  TINYCONTROL_SIMULATOR,
+  TINYCONTROL_TCPDU_SIMULATOR,
+  ATEN_SIMULATOR,
+  EGPMS2_WEB_SIMULATOR,
+  NETIO_CGI_SIMULATOR,
   // tcp
   DEVANTECH_ETH,
   DEVANTECH_DS,
@@ -111,6 +126,8 @@ export const SIMULATORS: readonly AnySimulatorKind[] = [
   USBRELAY_SIMULATOR,
   YKUSH_SIMULATOR,
   CLEWARE_SIMULATOR,
+  // bmc
+  REDFISH_SIMULATOR,
 ];
 
 /** The simulator kind with this name, or undefined. */

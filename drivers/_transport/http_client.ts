@@ -31,6 +31,12 @@ export interface HttpCall {
   acceptStatus?: readonly number[];
   /** A client with the device's own CA certificates. */
   client?: Deno.HttpClient | undefined;
+  /**
+   * Skip the certificate check of an https URL (a BMC's self-signed certificate). Deno's fetch
+   * cannot do that per request, so such a call goes through node:https instead, with the same
+   * signal, headers, body and error mapping, and its answer limited to MAX_INSECURE_BODY.
+   */
+  insecure?: boolean | undefined;
   auth?: HttpAuth | undefined;
   signal: AbortSignal;
   /** The device's name in messages ("Shelly at 10.0.0.5"). */
@@ -40,6 +46,8 @@ export interface HttpCall {
 /** A successful (2xx) answer. */
 export interface HttpAnswer {
   status: number;
+  /** The answer's headers (a session token, a Location). */
+  headers: Headers;
   text: string;
   /** The body as JSON; DriverError("protocol") when it is not. */
   json(): unknown;
@@ -87,6 +95,7 @@ export async function httpCall(call: HttpCall): Promise<HttpAnswer> {
   }
   return {
     status: response.status,
+    headers: response.headers,
     text,
     json() {
       try {
@@ -118,6 +127,9 @@ async function send(call: HttpCall, auth: string | undefined): Promise<Response>
   }
   if (auth) headers["authorization"] = auth;
   try {
+    if (call.insecure && call.url.startsWith("https:")) {
+      return await insecureFetch(call.url, call.method ?? "GET", headers, body, call.signal);
+    }
     return await fetch(call.url, {
       method: call.method ?? "GET",
       headers,
@@ -134,6 +146,69 @@ async function send(call: HttpCall, auth: string | undefined): Promise<Response>
       `cannot reach ${call.device}: ${fetchFailure(error, call.url)}`,
     );
   }
+}
+
+/** The largest answer an insecure call reads (devices' JSON documents are far smaller). */
+export const MAX_INSECURE_BODY = 4 * 1024 * 1024;
+
+/** Statuses whose Response may have no body (the Fetch standard's null body statuses). */
+const NULL_BODY = new Set([101, 103, 204, 205, 304]);
+
+/** One request over node:https without certificate checks, answered as a fetch Response. */
+async function insecureFetch(
+  url: string,
+  method: string,
+  headers: Record<string, string>,
+  body: string | undefined,
+  signal: AbortSignal,
+): Promise<Response> {
+  // Loaded here: node:https costs ~0.03 s at start, and only `insecure` needs it.
+  const { request: httpsRequest } = await import("node:https");
+  return await new Promise((resolve, reject) => {
+    // agent false: no pooled socket outlives the call. A body goes with its length, not
+    // chunked: small embedded web servers read Content-Length only.
+    const length = body === undefined
+      ? {}
+      : { "content-length": String(new TextEncoder().encode(body).length) };
+    const request = httpsRequest(url, {
+      method,
+      headers: { ...headers, ...length },
+      signal,
+      agent: false,
+      rejectUnauthorized: false,
+    }, (answer) => {
+      const chunks: Uint8Array[] = [];
+      let size = 0;
+      answer.on("data", (chunk: Uint8Array) => {
+        size += chunk.length;
+        if (size > MAX_INSECURE_BODY) {
+          request.destroy(new Error(`answer larger than ${MAX_INSECURE_BODY} bytes`));
+        } else chunks.push(chunk);
+      });
+      answer.on("error", reject);
+      answer.on("end", () => {
+        const out = new Headers();
+        for (const [name, value] of Object.entries(answer.headers)) {
+          for (const v of Array.isArray(value) ? value : [value ?? ""]) out.append(name, v);
+        }
+        const status = answer.statusCode ?? 0;
+        const bytes = new Uint8Array(size);
+        let at = 0;
+        for (const c of chunks) {
+          bytes.set(c, at);
+          at += c.length;
+        }
+        if (status < 200 || status > 599) {
+          reject(new Error(`the server answered status ${status}`));
+          return;
+        }
+        resolve(new Response(NULL_BODY.has(status) ? null : bytes, { status, headers: out }));
+      });
+    });
+    request.on("error", reject);
+    if (body !== undefined) request.write(body);
+    request.end();
+  });
 }
 
 /**

@@ -58,6 +58,11 @@ async function insecureCall(
         } else {
           resolve({
             status,
+            headers: new Headers(
+              Object.entries(response.headers).map((
+                [k, v],
+              ): [string, string] => [k, String(v ?? "")]),
+            ),
             text,
             json: () => {
               try {

@@ -8,15 +8,11 @@
 import { z } from "zod";
 import type { OutletState } from "../../drivers/mod.ts";
 import type { SimulatedDevice, SimulatorKind } from "../kind.ts";
+import { verifyDigest } from "../../drivers/http/mod.ts";
 import { basicChallenge, basicOk, CREDENTIALS, flip, operate, simulator } from "./_http.ts";
 
 const GEN1_OPTIONS = CREDENTIALS.extend({
   /** Whether the relays have power meters (a Shelly 1PM or 2.5 rather than a Shelly 1). */
-  "meter": z.boolean().default(true),
-}).strict();
-
-const GEN2_OPTIONS = z.object({
-  /** Whether the switches meter (a Plus 1PM rather than a Plus 1). */
   "meter": z.boolean().default(true),
 }).strict();
 
@@ -115,12 +111,40 @@ export const SHELLY_GEN1_SIMULATOR: SimulatorKind<z.infer<typeof GEN1_OPTIONS>> 
   },
 };
 
-/** Shelly Gen2: POST /rpc JSON-RPC 2.0 with Switch.Set and Switch.GetStatus. */
-export const SHELLY_GEN2_SIMULATOR: SimulatorKind<z.infer<typeof GEN2_OPTIONS>> = {
+const SHELLY_GEN2_OPTIONS = z.object({
+  /**
+   * The device's password: digest auth (SHA-256, user admin, realm the device id) when set. The
+   * shelly_gen2 driver has no password (as upstream); the generic http driver's Shelly recipe
+   * uses it.
+   */
+  "password": z.string().optional(),
+  /** Whether the switches meter (a Plus 1PM rather than a Plus 1). */
+  "meter": z.boolean().default(true),
+}).strict();
+
+const SHELLY_GEN2_ID = "shellyplus1pm-sim";
+
+/** A GET /rpc/<Method>?a=1&on=true call's params: each value as JSON where it parses. */
+function queryParams(params: URLSearchParams): Record<string, unknown> {
+  return Object.fromEntries([...params].map(([k, v]) => {
+    try {
+      return [k, JSON.parse(v)];
+    } catch {
+      return [k, v];
+    }
+  }));
+}
+
+/**
+ * Shelly Gen2: JSON-RPC 2.0 with Switch.Set, Switch.GetStatus and Shelly.GetStatus, as
+ * `POST /rpc` with a JSON body or as `GET /rpc/<Method>?<params>` (the device's HTTP GET form);
+ * digest auth when a password is set.
+ */
+export const SHELLY_GEN2_SIMULATOR: SimulatorKind<z.infer<typeof SHELLY_GEN2_OPTIONS>> = {
   name: "shelly-gen2",
   summary:
-    "Shelly Gen2+ switches: POST /rpc Switch.Set / Switch.GetStatus / Shelly.GetStatus (ids from 0)",
-  options: GEN2_OPTIONS,
+    "Shelly Gen2+ switches: POST /rpc or GET /rpc/Method Switch.Set / Switch.GetStatus / Shelly.GetStatus (ids from 0), digest auth",
+  options: SHELLY_GEN2_OPTIONS,
   start(device, { options, hostname, port }) {
     return Promise.resolve(simulator(
       "shelly-gen2",
@@ -128,22 +152,47 @@ export const SHELLY_GEN2_SIMULATOR: SimulatorKind<z.infer<typeof GEN2_OPTIONS>> 
       { hostname, port },
       async (request) => {
         const url = new URL(request.url);
-        if (request.method !== "POST" || url.pathname !== "/rpc") {
-          return new Response("Not Found", { status: 404 });
+        if (
+          options.password !== undefined &&
+          !verifyDigest(request.headers.get("authorization"), {
+            username: "admin",
+            password: options.password,
+            realm: SHELLY_GEN2_ID,
+            method: request.method,
+          })
+        ) {
+          return new Response("401 Unauthorized", {
+            status: 401,
+            headers: {
+              "www-authenticate": `Digest qop="auth", realm="${SHELLY_GEN2_ID}", nonce="${
+                crypto.randomUUID().replaceAll("-", "")
+              }", algorithm=SHA-256`,
+            },
+          });
         }
+        const get = /^\/rpc\/([A-Za-z]+\.[A-Za-z]+)$/.exec(url.pathname);
         let call: { id?: unknown; method?: unknown; params?: { id?: unknown; on?: unknown } };
-        try {
-          call = await request.json();
-        } catch {
-          return Response.json({
-            id: null,
-            src: "shellyplus",
-            error: { code: -32700, message: "Parse error" },
-          }, { status: 400 });
+        if (get && request.method === "GET") {
+          call = { id: 1, method: get[1], params: queryParams(url.searchParams) };
+        } else if (request.method !== "POST" || url.pathname !== "/rpc") {
+          return new Response("Not Found", { status: 404 });
+        } else {
+          try {
+            call = await request.json();
+          } catch {
+            return Response.json({
+              id: null,
+              src: "shellyplus",
+              error: { code: -32700, message: "Parse error" },
+            }, { status: 400 });
+          }
         }
         device.record(`rpc ${String(call.method)} ${JSON.stringify(call.params)}`);
-        const reply = (body: Record<string, unknown>) =>
-          Response.json({ id: call.id, src: "shellyplus1pm-sim", ...body });
+        // The GET form answers the result (or error) alone; POST the JSON-RPC frame.
+        const reply = (body: { result?: unknown; error?: unknown }) =>
+          get
+            ? Response.json(body.result ?? body.error, { status: body.error ? 400 : 200 })
+            : Response.json({ id: call.id, src: SHELLY_GEN2_ID, ...body });
         if (call.method === "Shelly.GetStatus") {
           return await operate(device, request, () =>
             reply({
