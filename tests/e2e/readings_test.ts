@@ -178,3 +178,27 @@ Deno.test("reads need only read scope, and the audit log records none of them", 
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("tasmota: /metrics exports the strip's power per outlet from one Status 0", async () => {
+  await using sim = await startSimulator("tasmota", { outlets: 2 });
+  sim.device.set(1, "on");
+  sim.device.setLoad(1, 8.5, 250);
+  await using d = await startDaemon({
+    daemon: { "power_scrape_interval": 60 },
+    pdus: { strip: { ...sim.pduConfig(), retries: 1 } },
+  });
+  const before = sim.device.received.length;
+  const body = await (await fetch(`${d.url}/metrics`)).text();
+  assert.deepEqual(sim.device.received.slice(before).map((r) => r.text), [
+    "GET /cm?cmnd=Status 0",
+  ]);
+  const power = body.split("\n").filter((l) => l.startsWith("pdud_outlet_power_watts{")).sort();
+  assert.deepEqual(power, [
+    'pdud_outlet_power_watts{pdu="strip",outlet="1"} 8.5',
+    'pdud_outlet_power_watts{pdu="strip",outlet="2"} 0',
+  ]);
+  assert.match(body, /pdud_outlet_energy_joules_total\{pdu="strip",outlet="1"\} 900000/);
+  const again = await (await fetch(`${d.url}/metrics`)).text();
+  assert.equal(sim.device.received.length - before, 1, "no second read within the interval");
+  assert.match(again, /pdud_outlet_power_watts\{pdu="strip",outlet="1"\} 8.5/);
+});
