@@ -8,6 +8,7 @@ import {
   createSupervisor,
   EventHub,
   type EventHubOptions,
+  isRead,
   type ReloadReport,
   type ShutdownReport,
   ShuttingDownError,
@@ -122,6 +123,11 @@ export async function startDaemon(config: Config, options: DaemonOptions): Promi
     clock,
     deferMs: 1000,
     configured: (pdu) => cluster ? Object.hasOwn(running.pdus, pdu) : supervisor.hasPdu(pdu),
+    // Read at each scrape, so a reload's new values apply to the next one.
+    readings: () => ({
+      intervalMs: running.daemon.power_scrape_interval * 1000,
+      waitMs: running.daemon.power_scrape_wait * 1000,
+    }),
   });
   // Cluster mode is loaded only when configured: a single daemon never loads NATS.
   let cluster: ClusterNode | undefined;
@@ -160,7 +166,8 @@ export async function startDaemon(config: Config, options: DaemonOptions): Promi
     },
     onJob: ({ request, result, ms }) => {
       metrics.job(result);
-      if (request.command.type !== "status") appendAudit(auditRecord(request, result, ms));
+      // Reads change nothing on a device: the audit log records what pdud does to outlets.
+      if (!isRead(request.command)) appendAudit(auditRecord(request, result, ms));
     },
     ...(cluster ? { wrapDriver: cluster.wrapDriver } : {}),
     ...options.supervisor,

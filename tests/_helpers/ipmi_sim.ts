@@ -134,10 +134,12 @@ async function startOnce(): Promise<IpmiSim> {
         Deno.kill(child.pid, "SIGCONT");
       } catch { /* gone */ }
       await child.stdin.close().catch(() => {});
+      let timer: ReturnType<typeof setTimeout> | undefined;
       const ended = await Promise.race([
         child.status.then(() => true),
-        new Promise<false>((resolve) => setTimeout(() => resolve(false), 2000)),
+        new Promise<false>((resolve) => timer = setTimeout(() => resolve(false), 2000)),
       ]);
+      clearTimeout(timer);
       if (!ended) {
         try {
           child.kill("SIGKILL");
