@@ -112,7 +112,7 @@ export function recover(records: Iterable<JournalRecord>): Recovered {
 /**
  * What a new owner runs for an unfinished job, at wall-clock `now`. Not started: the command
  * as accepted. Interrupted on/off or status: the same, without the wait it already served (they
- * are idempotent). A reboot whose `on` had started: `on` again. A reboot interrupted between
+ * are idempotent), as are a delay and every read. A reboot whose `on` had started: `on` again. A reboot interrupted between
  * off and on (its off known done): `on`, after what is left of its delay — a reboot's wait is
  * never skipped. A reboot whose off started but is not known done: the whole reboot again (off
  * is idempotent, and the wait then runs in full).
@@ -133,8 +133,8 @@ export function resumeCommand(job: Unfinished, now: number): PduCommand {
         ? { type: "on", outlet: command.outlet, delayBefore: left }
         : { type: "on", outlet: command.outlet };
     }
-    case "delay":
-    case "status":
+    default:
+      // A delay and the reads (status, power, list) change nothing on the device: again.
       return command;
   }
 }
