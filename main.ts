@@ -387,6 +387,16 @@ async function drive(
   values: Record<string, string | boolean | undefined>,
   log: RootLogger,
 ): Promise<number> {
+  if (config.cluster) {
+    // The PDU's owner node drives it; a second driver here could run beside the owner's.
+    err(
+      usageError(
+        "--drive cannot be used with a cluster config: the PDU's owner node drives it; send " +
+          "the request to any node instead (pdud client --daemon HOST …)",
+      ),
+    );
+    return EXIT.usage;
+  }
   const request = values.request as string | undefined;
   if (!request || !["on", "off", "reboot", "get-port-state"].includes(request)) {
     err(usageError("--drive needs --request on, off, reboot or get-port-state"));

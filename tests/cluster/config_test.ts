@@ -1,6 +1,7 @@
 /** The `cluster` section and the per-PDU `nodes` key (config/schema.ts). */
 import assert from "node:assert/strict";
 import { collectSecrets, ConfigError, loadConfig } from "../../config/mod.ts";
+import { runPdud } from "../_helpers/process.ts";
 
 const PDUS = { pdus: { p1: { driver: "localcmdline", cmd_on: "true", cmd_off: "true" } } };
 
@@ -55,4 +56,30 @@ Deno.test("cluster: a password in a NATS URL and the credentials file's lines ar
   assert.ok(secrets.includes("SUAIBDPBAUTWCWBKIO6XHQNINK5FWJW4OHLXC3HQ2KFE4PEJUA44CNHTC4"));
   assert.ok(secrets.includes(creds.split("\n")[1]!));
   assert.ok(!secrets.some((s) => s.includes("BEGIN") || s.includes("IMPORTANT")));
+});
+
+Deno.test("cluster: pdud --drive refuses a cluster config (the owner node drives the PDU)", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const conf = `${dir}/pdud.json`;
+    await Deno.writeTextFile(
+      conf,
+      JSON.stringify({ cluster: { nats: ["nats://127.0.0.1:1"], node: "a" }, ...PDUS }),
+    );
+    const run = await runPdud([
+      "--conf",
+      conf,
+      "--drive",
+      "--hostname",
+      "p1",
+      "--port",
+      "1",
+      "--request",
+      "on",
+    ]);
+    assert.equal(run.code, 2, run.stderr);
+    assert.match(run.stderr, /--drive cannot be used with a cluster config/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });
