@@ -16,7 +16,14 @@ import {
   type SupervisorOptions,
   SYSTEM_CLOCK,
 } from "../actors/mod.ts";
-import { type Config, ConfigError, pluginChanges, pluginLookup } from "../config/mod.ts";
+import {
+  collectSecrets,
+  type Config,
+  ConfigError,
+  pluginChanges,
+  pluginLookup,
+  type Secrets,
+} from "../config/mod.ts";
 import type { Logger } from "../drivers/mod.ts";
 import { AccessControl, createApp, JobStore } from "../routes/mod.ts";
 import {
@@ -54,10 +61,16 @@ export interface DaemonOptions {
   /** Environment lookup for token secrets. */
   env?: (name: string) => string | undefined;
   /**
-   * Called with a reloaded config once it passed every check, just before it is applied: main
-   * sets the log level (and the secret values the logger scrubs) from it.
+   * The config's secret values, if the caller collected them already (main does, for its
+   * logger); otherwise they are collected here. Either way the supervisor uses this one set.
    */
-  onReload?: (config: Config) => void;
+  secrets?: Secrets;
+  /**
+   * Called with a reloaded config and its secret values once it passed every check, just before
+   * it is applied: main sets the log level and the values the logger scrubs from them. The
+   * supervisor gets the same `secrets`: they are collected once per config.
+   */
+  onReload?: (config: Config, secrets: Secrets) => void;
   /** The config's name in messages (default "config"). */
   source?: string;
   /** Sizes of the event stream's ring and subscriber buffers (tests make them small). */
@@ -127,6 +140,7 @@ export async function startDaemon(config: Config, options: DaemonOptions): Promi
     // Plugins cannot change at reload (pluginChanges), so the first config's lookup stays right.
     findDriver: pluginLookup(config.plugins),
     env,
+    secrets: options.secrets ?? collectSecrets(config, env),
     events,
     onSet: (event) => {
       metrics.operation(event);
@@ -160,8 +174,9 @@ export async function startDaemon(config: Config, options: DaemonOptions): Promi
     if (issues.length > 0) throw new ConfigError(issues, "the new config");
     const nextAccess = await AccessControl.create(next.daemon, env);
     if (stopping) throw new ShuttingDownError();
-    options.onReload?.(next);
-    const report = supervisor.reload(next);
+    const secrets = collectSecrets(next, env);
+    options.onReload?.(next, secrets);
+    const report = supervisor.reload(next, { secrets });
     access = nextAccess;
     const daemon = changedDaemonKeys(running.daemon, next.daemon, options.listen);
     running = next;
