@@ -79,6 +79,10 @@ export const DAEMON_SCHEMA = z.object({
   "tls": z.object({ "cert": z.string().min(1), "key": z.string().min(1) }).strict().optional(),
   /** Seconds an asynchronous job's result stays available at /api/v1/jobs/{id}. */
   "job_ttl": numeric.pipe(z.number().positive().max(86400 * 7)).default(3600),
+  /** Events the event stream keeps for `Last-Event-ID` resume. */
+  "event_ring": numeric.pipe(z.number().int().min(1).max(1_000_000)).default(1000),
+  /** Events one event-stream subscriber may have waiting before it is dropped. */
+  "event_buffer": numeric.pipe(z.number().int().min(1).max(1_000_000)).default(1000),
 }).strict().refine((d) => d.tls === undefined || d.listener === "http", {
   message: "tls needs listener: http (legacy pduclient TCP cannot speak TLS)",
   path: ["tls"],

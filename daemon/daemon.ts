@@ -73,7 +73,7 @@ export interface DaemonOptions {
   onReload?: (config: Config, secrets: Secrets) => void;
   /** The config's name in messages (default "config"). */
   source?: string;
-  /** Sizes of the event stream's ring and subscriber buffers (tests make them small). */
+  /** The event hub's options, over the config's `event_ring` and `event_buffer` (tests). */
   events?: EventHubOptions;
 }
 
@@ -133,7 +133,12 @@ export async function startDaemon(config: Config, options: DaemonOptions): Promi
     deferMs: 1000,
     configured: (pdu) => supervisor.hasPdu(pdu),
   });
-  const events = new EventHub({ clock, ...options.events });
+  const events = new EventHub({
+    clock,
+    ringSize: config.daemon.event_ring,
+    bufferSize: config.daemon.event_buffer,
+    ...options.events,
+  });
   const supervisor = createSupervisor(config, {
     clock,
     log,
