@@ -29,7 +29,7 @@ import type {
   SubmitRequest,
   Supervisor,
 } from "../actors/mod.ts";
-import type { ClusterConfig, Config } from "../config/mod.ts";
+import { type ClusterConfig, collectSecrets, type Config, type Secrets } from "../config/mod.ts";
 import {
   type Driver,
   DriverError,
@@ -155,6 +155,8 @@ export async function startCluster(config: Config, options: ClusterOptions): Pro
 export class ClusterNode implements PowerControl {
   readonly node: string;
   #config: Config;
+  /** The whole config's secret values, handed to the supervisor at each change of PDUs. */
+  #secrets: Secrets;
   readonly #cluster: ClusterConfig;
   readonly #nc: NatsConnection;
   readonly #js: JetStreamClient;
@@ -216,6 +218,7 @@ export class ClusterNode implements PowerControl {
     } & ClusterHooks,
   ) {
     this.#config = config;
+    this.#secrets = collectSecrets(config, (name) => Deno.env.get(name));
     this.#cluster = cluster;
     this.node = cluster.node;
     this.#nc = parts.nc;
@@ -677,7 +680,7 @@ export class ClusterNode implements PowerControl {
     const pdus = Object.fromEntries(
       Object.entries(this.#config.pdus).filter(([name]) => this.#ready.has(name)),
     );
-    this.#supervisor.reload({ ...this.#config, pdus });
+    this.#supervisor.reload({ ...this.#config, pdus }, { secrets: this.#secrets });
   }
 
   async #startWatch(): Promise<void> {
@@ -744,9 +747,10 @@ export class ClusterNode implements PowerControl {
     });
   }
 
-  reload(config: Config): ReloadReport {
+  reload(config: Config, options: { secrets?: Secrets } = {}): ReloadReport {
     const before = this.#config;
     this.#config = config;
+    this.#secrets = options.secrets ?? collectSecrets(config, (name) => Deno.env.get(name));
     for (const pdu of this.#ready.keys()) {
       const now = config.pdus[pdu];
       if (!now || (now.nodes !== undefined && !now.nodes.includes(this.node))) {
@@ -758,7 +762,7 @@ export class ClusterNode implements PowerControl {
     const pdus = Object.fromEntries(
       Object.entries(config.pdus).filter(([name]) => this.#ready.has(name)),
     );
-    this.#supervisor!.reload({ ...config, pdus });
+    this.#supervisor!.reload({ ...config, pdus }, { secrets: this.#secrets });
     const names = (c: Config) => new Set(Object.keys(c.pdus));
     const old = names(before);
     const next = names(config);

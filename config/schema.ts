@@ -86,6 +86,10 @@ export const DAEMON_SCHEMA = z.object({
   "power_scrape_interval": numeric.pipe(z.number().min(0).max(86400)).default(60),
   /** Seconds a scrape waits for the reads it started before it answers with what it has. */
   "power_scrape_wait": numeric.pipe(z.number().min(0).max(60)).default(5),
+  /** Events the event stream keeps for `Last-Event-ID` resume. */
+  "event_ring": numeric.pipe(z.number().int().min(1).max(1_000_000)).default(1000),
+  /** Events one event-stream subscriber may have waiting before it is dropped. */
+  "event_buffer": numeric.pipe(z.number().int().min(1).max(1_000_000)).default(1000),
 }).strict().refine((d) => d.tls === undefined || d.listener === "http", {
   message: "tls needs listener: http (legacy pduclient TCP cannot speak TLS)",
   path: ["tls"],

@@ -17,7 +17,14 @@ import {
   type SupervisorOptions,
   SYSTEM_CLOCK,
 } from "../actors/mod.ts";
-import { type Config, ConfigError, pluginChanges, pluginLookup } from "../config/mod.ts";
+import {
+  collectSecrets,
+  type Config,
+  ConfigError,
+  pluginChanges,
+  pluginLookup,
+  type Secrets,
+} from "../config/mod.ts";
 import type { Logger } from "../drivers/mod.ts";
 import type { ClusterNode } from "../cluster/mod.ts";
 import { AccessControl, createApp, JobStore } from "../routes/mod.ts";
@@ -56,13 +63,19 @@ export interface DaemonOptions {
   /** Environment lookup for token secrets. */
   env?: (name: string) => string | undefined;
   /**
-   * Called with a reloaded config once it passed every check, just before it is applied: main
-   * sets the log level (and the secret values the logger scrubs) from it.
+   * The config's secret values, if the caller collected them already (main does, for its
+   * logger); otherwise they are collected here. Either way the supervisor uses this one set.
    */
-  onReload?: (config: Config) => void;
+  secrets?: Secrets;
+  /**
+   * Called with a reloaded config and its secret values once it passed every check, just before
+   * it is applied: main sets the log level and the values the logger scrubs from them. The
+   * supervisor gets the same `secrets`: they are collected once per config.
+   */
+  onReload?: (config: Config, secrets: Secrets) => void;
   /** The config's name in messages (default "config"). */
   source?: string;
-  /** Sizes of the event stream's ring and subscriber buffers (tests make them small). */
+  /** The event hub's options, over the config's `event_ring` and `event_buffer` (tests). */
   events?: EventHubOptions;
 }
 
@@ -151,13 +164,19 @@ export async function startDaemon(config: Config, options: DaemonOptions): Promi
       }], options.source ?? "config");
     }
   }
-  const events = new EventHub({ clock, ...options.events });
+  const events = new EventHub({
+    clock,
+    ringSize: config.daemon.event_ring,
+    bufferSize: config.daemon.event_buffer,
+    ...options.events,
+  });
   const supervisor = createSupervisor(cluster ? cluster.localConfig(config) : config, {
     clock,
     log,
     // Plugins cannot change at reload (pluginChanges), so the first config's lookup stays right.
     findDriver: pluginLookup(config.plugins),
     env,
+    secrets: options.secrets ?? collectSecrets(config, env),
     events,
     onSet: (event) => {
       metrics.operation(event);
@@ -201,8 +220,9 @@ export async function startDaemon(config: Config, options: DaemonOptions): Promi
     if (issues.length > 0) throw new ConfigError(issues, "the new config");
     const nextAccess = await AccessControl.create(next.daemon, env);
     if (stopping) throw new ShuttingDownError();
-    options.onReload?.(next);
-    const report = control.reload(next);
+    const secrets = collectSecrets(next, env);
+    options.onReload?.(next, secrets);
+    const report = control.reload(next, { secrets });
     access = nextAccess;
     const daemon = changedDaemonKeys(running.daemon, next.daemon, options.listen);
     running = next;
