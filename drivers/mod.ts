@@ -46,6 +46,7 @@ export {
   FAULTS,
   type Received,
   SimulatedDevice,
+  type SimulatedReading,
 } from "./local/device.ts";
 export { PLUGIN_HOST, pluginDescriptors, type PluginHost } from "./plugins.ts";
 export {
