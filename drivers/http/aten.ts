@@ -97,7 +97,11 @@ export const ATEN_PE6216: DriverDescriptor<z.infer<typeof ATEN_OPTIONS>> = {
       },
       async listOutlets({ signal }): Promise<OutletStatus[]> {
         const relays = await read("device/relay", {}, signal);
-        return relays.map((r) => ({ outlet: r.outlet, state: stateOf(r.relay, r.outlet) }));
+        // Only outlets 1–16, once each: anything else is not an outlet the config can switch.
+        const seen = new Set<number>();
+        return relays.filter((r) =>
+          r.outlet >= 1 && r.outlet <= OUTLETS && !seen.has(r.outlet) && seen.add(r.outlet)
+        ).map((r) => ({ outlet: r.outlet, state: stateOf(r.relay, r.outlet) }));
       },
       async close() {},
     };

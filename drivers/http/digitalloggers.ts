@@ -139,7 +139,11 @@ export const DLI_RESTAPI: DriverDescriptor<DliOptions> = {
         if (!Array.isArray(all)) {
           throw new DriverError("protocol", `${device} answered the relay states without a list`);
         }
-        return all.map((v, i) => ({ outlet: i + 1, state: stateOf(v, `relay ${i}`) }));
+        // Only the controller's outlets: a longer list is not a relay the config can switch.
+        return all.slice(0, OUTLETS).map((v, i) => ({
+          outlet: i + 1,
+          state: stateOf(v, `relay ${i}`),
+        }));
       },
       async close() {},
     };

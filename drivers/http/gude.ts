@@ -128,6 +128,9 @@ export function gudeMetaStates(text: string): Map<number, OutletState> {
   return out;
 }
 
+/** The longest outlet name taken from a device (a longer one is cut, ending in "…"). */
+const MAX_NAME = 64;
+
 /** Every port's state (and name) from the JSON status object's `outputs`. */
 export function gudeJsonOutlets(doc: unknown, device: string): OutletStatus[] {
   const outputs = (doc as { outputs?: unknown } | null)?.outputs;
@@ -145,7 +148,8 @@ export function gudeJsonOutlets(doc: unknown, device: string): OutletStatus[] {
     return {
       outlet: i + 1,
       state: state === 1 ? "on" : "off",
-      ...(typeof name === "string" ? { name } : {}),
+      // The device's own text: made printable and bounded like every device string pdud shows.
+      ...(typeof name === "string" ? { name: printable(name, MAX_NAME) } : {}),
     };
   });
 }
