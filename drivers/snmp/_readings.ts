@@ -5,9 +5,12 @@
  * @module
  */
 import type { OutletState, OutletStatus, PowerReading } from "../driver.ts";
-import { DriverError } from "../errors.ts";
+import { DriverError, printable } from "../errors.ts";
 import type { SnmpClient } from "./client.ts";
 import type { OutletIndex, PowerColumn } from "./presets.ts";
+
+/** The longest outlet name taken from an agent (a longer one is cut, ending in "…"). */
+const MAX_NAME = 64;
 
 /** The columns an all-outlet read walks. */
 export interface OutletTable {
@@ -43,7 +46,8 @@ export async function listOutletsOf(
     outlets.push({
       outlet,
       state: stateOf(value, state.on, state.off, device, oid),
-      ...(typeof name === "string" && name !== "" ? { name } : {}),
+      // The agent's own text: made printable and bounded like every device string pdud shows.
+      ...(typeof name === "string" && name !== "" ? { name: printable(name, MAX_NAME) } : {}),
     });
   }
   return outlets.sort((a, b) => a.outlet - b.outlet);
