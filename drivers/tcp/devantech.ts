@@ -22,7 +22,7 @@ import { z } from "zod";
 import { portNumber } from "../_options.ts";
 import type { DriverDescriptor, OutletState } from "../driver.ts";
 import { DriverError } from "../errors.ts";
-import { hex, TcpSession } from "./_session.ts";
+import { hex, Session } from "../_transport/session.ts";
 
 /** Command bytes of the ETH boards. */
 export const ETH = {
@@ -90,8 +90,8 @@ function ethDescriptor(model: EthModel): DriverDescriptor<z.infer<typeof ETH_OPT
           );
         }
       };
-      const session = <T>(signal: AbortSignal, work: (s: TcpSession) => Promise<T>) =>
-        TcpSession.with(target, signal, async (s) => {
+      const session = <T>(signal: AbortSignal, work: (s: Session) => Promise<T>) =>
+        Session.with(target, signal, async (s) => {
           if (password) {
             await s.write(Uint8Array.of(ETH.password, ...password), signal);
             const [answer] = await s.readExactly(1, "the answer to the password", signal);
@@ -163,7 +163,7 @@ function dsDescriptor(
       const device = `Devantech ${model.label} at ${options.ip}:${options.port}`;
       const target = { host: options.ip, port: options.port, device };
       const exchange = (line: string, signal: AbortSignal) =>
-        TcpSession.with(target, signal, async (s) => {
+        Session.with(target, signal, async (s) => {
           await s.write(new TextEncoder().encode(`${line}\r\n`), signal);
           return (await s.readLine(`the answer to "${line}"`, signal)).trim();
         });
