@@ -6,7 +6,10 @@
  *   deno task bench:compare --quick    # smoke run: small P, 1 repeat, prints only
  *
  * Flags: --quick, --repeats N, --out FILE, --only pdud|pdudaemon, --workloads 1,2,3,4,5,
- * --cap N (connections in flight in the burst), --profile DIR (pdud under --cpu-prof).
+ * --cap N (connections in flight in the burst), --profile DIR (pdud under --cpu-prof),
+ * --baseline DIR (also run the pdud checked out in DIR, e.g. a `git worktree` of main, as
+ * "pdud baseline": the burst then alternates the two repeat by repeat and prints pdud ÷ baseline
+ * for makespan and daemon CPU — a before/after comparison in one run, under the same load).
  *
  * Workloads: 1 start to first served request and idle RSS; 2 single-request latency over HTTP
  * and legacy TCP; 3 burst P PDUs × K requests of L ms; 4 sustained keep-alive throughput (wrk);
@@ -46,6 +49,7 @@ const { values: flags } = parseArgs({
     profile: { type: "string" },
     "farm-base": { type: "string", default: "20000" },
     "daemon-port": { type: "string", default: "17421" },
+    baseline: { type: "string" },
   },
 });
 
@@ -66,10 +70,18 @@ const MAIN_TS = new URL("../main.ts", import.meta.url).pathname;
 const FARM_TS = new URL("./farm.ts", import.meta.url).pathname;
 const DEFAULT_OUT = new URL("./RESULTS.md", import.meta.url).pathname;
 
-type DaemonName = "pdud" | "pdudaemon";
+type DaemonName = "pdud" | "pdudaemon" | "pdud baseline";
 const FARM_ALONE = "device farm alone";
+const BASELINE_MAIN_TS = flags.baseline === undefined
+  ? undefined
+  : `${await Deno.realPath(flags.baseline)}/main.ts`;
 const upstreamInstalled = await exists(UPSTREAM_BIN);
-const DAEMONS: DaemonName[] = (["pdud", "pdudaemon"] as DaemonName[]).filter((d) =>
+const DAEMONS: DaemonName[] = ([
+  ...(BASELINE_MAIN_TS ? ["pdud baseline"] : []),
+  "pdud",
+  "pdudaemon",
+] as DaemonName[]).filter((d) =>
+  d === "pdud baseline" ||
   (flags.only === undefined || flags.only === d) && (d === "pdud" || upstreamInstalled)
 );
 const TMP = await Deno.makeTempDir({ prefix: "pdud-bench-" });
@@ -250,7 +262,7 @@ async function writeConfig(ports: number[], tag: string): Promise<string> {
 
 function startDaemonProcess(name: DaemonName, conf: string, listener?: string): Running {
   const extra = listener ? ["--listener", listener] : [];
-  const argv = name === "pdud"
+  const argv = name !== "pdudaemon"
     ? [
       Deno.execPath(),
       "run",
@@ -260,7 +272,7 @@ function startDaemonProcess(name: DaemonName, conf: string, listener?: string): 
       "--allow-run",
       "--allow-write",
       ...(flags.profile ? ["--cpu-prof", `--cpu-prof-dir=${flags.profile}`] : []),
-      MAIN_TS,
+      name === "pdud baseline" ? BASELINE_MAIN_TS! : MAIN_TS,
       "--conf",
       conf,
       ...extra,
@@ -445,14 +457,14 @@ async function workloadLatency(farm: Farm): Promise<LatencyRow[]> {
         add(`${name} HTTP (listener http)`, await sequential(LATENCY_REQUESTS, httpOnce));
       });
       await withDaemon(name, conf, names[0]!, async () => {
-        const label = name === "pdud"
-          ? "pdud legacy TCP (shared port)"
-          : "pdudaemon legacy TCP (listener tcp)";
+        const label = name === "pdudaemon"
+          ? "pdudaemon legacy TCP (listener tcp)"
+          : `${name} legacy TCP (shared port)`;
         add(label, await sequential(LATENCY_REQUESTS, tcpOnce));
-        if (name === "pdud") {
-          add("pdud HTTP (shared port)", await sequential(LATENCY_REQUESTS, httpOnce));
+        if (name !== "pdudaemon") {
+          add(`${name} HTTP (shared port)`, await sequential(LATENCY_REQUESTS, httpOnce));
         }
-      }, name === "pdud" ? "both" : "tcp");
+      }, name === "pdudaemon" ? "tcp" : "both");
     }
   }
   return [...rows.values()];
@@ -620,15 +632,17 @@ async function workloadBurst(farm: Farm): Promise<BurstResult[]> {
       );
       result.runs[FARM_ALONE]!.push(run);
     }
-    for (const name of DAEMONS) {
+    const running = DAEMONS.filter((name) => {
       const reason = gaveUp.get(name);
       if (reason) {
         say(`[3] burst ${name} P=${pdus}: skipped, ${reason}`);
         result.skipped = { ...result.skipped, [name]: reason };
-        continue;
-      }
-      result.runs[name] = [];
-      for (let rep = 0; rep < REPEATS; rep++) {
+      } else result.runs[name] = [];
+      return !reason;
+    });
+    // Repeat by repeat, every daemon in turn: drift on a shared machine falls on all of them.
+    for (let rep = 0; rep < REPEATS; rep++) {
+      for (const name of running) {
         say(`[3] burst ${name} P=${pdus} K=${K} L=${L}, repeat ${rep + 1}`);
         await farm.control("/latency?ms=0");
         const run = await withDaemon(name, conf, names[0]!, (d) => burstOnce(farm, d, names));
@@ -644,6 +658,8 @@ async function workloadBurst(farm: Farm): Promise<BurstResult[]> {
         );
         result.runs[name]!.push(run);
       }
+    }
+    for (const name of running) {
       const failed = result.runs[name]!.reduce((n, r) => n + r.failures, 0);
       if (failed > 0) gaveUp.set(name, `${failed} requests failed already at P=${pdus}`);
     }
@@ -993,6 +1009,20 @@ function report(parts: {
       ],
       rows,
     ));
+    if (DAEMONS.includes("pdud baseline")) {
+      lines.push("", "pdud ÷ pdud baseline (medians over the repeats):", "");
+      for (const b of parts.burst) {
+        const median = (d: string, f: (r: BurstRun) => number) =>
+          spread((b.runs[d] ?? []).map(f)).median;
+        lines.push(
+          `- P=${b.pdus}: makespan ${
+            ratio(median("pdud", (r) => r.makespanMs), median("pdud baseline", (r) => r.makespanMs))
+          }, daemon CPU ${
+            ratio(median("pdud", (r) => r.cpu.daemon), median("pdud baseline", (r) => r.cpu.daemon))
+          }`,
+        );
+      }
+    }
     lines.push("");
     const failures = parts.burst.flatMap((b) =>
       (b.runs.pdud ?? []).filter((r) => r.firstFailure).map((r) => `P=${b.pdus}: ${r.firstFailure}`)
