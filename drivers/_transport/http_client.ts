@@ -13,7 +13,7 @@
  * @module
  */
 import { createHash } from "node:crypto";
-import type { Agent as HttpsAgent } from "node:https";
+import type { Agent as HttpAgent } from "node:http";
 import { DriverError, printable } from "../errors.ts";
 
 /** Credentials and how to present them. */
@@ -152,7 +152,7 @@ async function send(call: HttpCall, auth: string | undefined, what: string): Pro
   const insecure = call.insecure === true && call.url.toLowerCase().startsWith("https:");
   try {
     return insecure
-      ? await sendInsecure(call, headers, body)
+      ? await sendNode(call, headers, body, true)
       : await sendFetch(call, headers, body);
   } catch (error) {
     if (call.signal.aborted) {
@@ -185,33 +185,44 @@ async function sendFetch(
   };
 }
 
-/** One keep-alive agent for every insecure request (its sockets are per host and port). */
-let insecureAgent: HttpsAgent | undefined;
+/** Keep-alive agents of the node:http(s) engine, one per kind (their sockets are per host). */
+const agents = new Map<string, HttpAgent>();
 
-/** The request over node:https without certificate checks; the body read before it settles. */
-async function sendInsecure(
+/**
+ * The request over node:http or node:https (for `insecure`, with `rejectUnauthorized: false`),
+ * through a keep-alive agent; the body is read before it settles.
+ */
+async function sendNode(
   call: HttpCall,
   headers: Record<string, string>,
   body: string | undefined,
+  insecure: boolean,
 ): Promise<Exchange> {
-  // Loaded here: node:https costs ~0.03 s at start, and only this option needs it.
-  const https = (await import("node:https")).default;
-  insecureAgent ??= new https.Agent({ keepAlive: true, rejectUnauthorized: false });
-  const agent = insecureAgent;
-  const { Buffer } = await import("node:buffer");
+  // Loaded here: node:http(s) costs ~0.03 s at start, and only this path needs it.
+  const tls = call.url.toLowerCase().startsWith("https:");
+  const engine = tls ? (await import("node:https")).default : (await import("node:http")).default;
+  const kind = tls ? (insecure ? "https insecure" : "https") : "http";
+  let agent = agents.get(kind);
+  if (!agent) {
+    agent = new engine.Agent({
+      keepAlive: true,
+      ...(insecure ? { rejectUnauthorized: false } : {}),
+    });
+    agents.set(kind, agent);
+  }
   return await new Promise<Exchange>((resolve, reject) => {
-    const request = https.request(call.url, {
+    const request = engine.request(call.url, {
       method: call.method ?? "GET",
       headers,
       agent,
-      rejectUnauthorized: false,
+      ...(insecure ? { rejectUnauthorized: false } : {}),
       signal: call.signal,
     }, (response) => {
-      const chunks: Uint8Array[] = [];
-      response.on("data", (chunk: Uint8Array) => chunks.push(chunk));
+      let text = "";
+      response.setEncoding("utf8");
+      response.on("data", (chunk: string) => text += chunk);
       response.on("error", reject);
       response.on("end", () => {
-        const text = Buffer.concat(chunks).toString("utf8");
         resolve({
           status: response.statusCode ?? 0,
           header: (name) => {

@@ -71,6 +71,15 @@ const DS_OPTIONS = z.object({
   "port": portNumber(17123),
 }).strict();
 
+/** Refuses a relay the board does not have: a config error, asking again cannot help. */
+function relayCheck(device: string, relays: number): (relay: number) => void {
+  return (relay) => {
+    if (!Number.isInteger(relay) || relay < 1 || relay > relays) {
+      throw new DriverError("config", `${device} has relays 1..${relays}, not ${relay}`);
+    }
+  };
+}
+
 function ethDescriptor(model: EthModel): DriverDescriptor<z.infer<typeof ETH_OPTIONS>> {
   return {
     names: [model.driver],
@@ -82,14 +91,7 @@ function ethDescriptor(model: EthModel): DriverDescriptor<z.infer<typeof ETH_OPT
       const device = `Devantech ${model.label} at ${host}:${options.port}`;
       const target = { host, port: options.port, device };
       const password = options.password ? new TextEncoder().encode(options.password) : undefined;
-      const check = (relay: number) => {
-        if (!Number.isInteger(relay) || relay < 1 || relay > model.relays) {
-          throw new DriverError(
-            "config",
-            `${device} has relays 1..${model.relays}, not ${relay}`,
-          );
-        }
-      };
+      const check = relayCheck(device, model.relays);
       const session = <T>(signal: AbortSignal, work: (s: Session) => Promise<T>) =>
         Session.with(target, signal, async (s) => {
           if (password) {
@@ -167,11 +169,7 @@ function dsDescriptor(
           await s.write(new TextEncoder().encode(`${line}\r\n`), signal);
           return (await s.readLine(`the answer to "${line}"`, signal)).trim();
         });
-      const check = (relay: number) => {
-        if (!Number.isInteger(relay) || relay < 1 || relay > model.relays) {
-          throw new DriverError("config", `${device} has relays 1..${model.relays}, not ${relay}`);
-        }
-      };
+      const check = relayCheck(device, model.relays);
       return {
         async setOutlet(relay, state, { signal }) {
           check(relay);

@@ -18,26 +18,22 @@ export const GUDE1202: DriverDescriptor<z.infer<typeof GUDE>> = {
   options: GUDE,
   create(hostname, { options }) {
     const device = `Gude 1202 at ${hostname}:${options.telnetport}`;
+    const target = { host: hostname, port: options.telnetport, device, telnet: true };
     return {
-      async setOutlet(outlet, state, { signal }) {
-        await Session.with(
-          { host: hostname, port: options.telnetport, device, telnet: true },
-          signal,
-          async (s) => {
-            const line = `port ${outlet} state set ${state === "on" ? 1 : 0}`;
-            await s.send(`${line}\r\n`, signal);
-            const m = await s.expect(
-              ["OK.", /(error|invalid|unknown)[^\r\n]*/i],
-              `the answer to "${line}"`,
-              signal,
-            );
-            if (m.index !== 0) {
-              throw new DriverError("device", `${device} refused "${line}": ${m.match}`);
-            }
-            await s.send("quit\r\n", signal).catch(() => {});
-          },
-        );
-      },
+      setOutlet: (outlet, state, { signal }) =>
+        Session.with(target, signal, async (s) => {
+          const line = `port ${outlet} state set ${state === "on" ? 1 : 0}`;
+          await s.send(`${line}\r\n`, signal);
+          const m = await s.expect(
+            ["OK.", /(error|invalid|unknown)[^\r\n]*/i],
+            `the answer to "${line}"`,
+            signal,
+          );
+          if (m.index !== 0) {
+            throw new DriverError("device", `${device} refused "${line}": ${m.match}`);
+          }
+          await s.send("quit\r\n", signal).catch(() => {});
+        }),
       close: () => Promise.resolve(),
     };
   },

@@ -23,38 +23,34 @@ export const SYNNETBOOTER: DriverDescriptor<z.infer<typeof SYN>> = {
   options: SYN,
   create(hostname, { options }) {
     const device = `netBooter at ${hostname}:${options.telnetport}`;
+    const target = { host: hostname, port: options.telnetport, device, telnet: true };
     return {
-      async setOutlet(outlet, state, { signal }) {
-        await Session.with(
-          { host: hostname, port: options.telnetport, device, telnet: true },
-          signal,
-          async (s) => {
-            await s.expect([">"], "the > prompt", signal);
-            await s.send("login\r", signal);
-            await s.expect(["User ID:"], 'the "User ID:" prompt', signal);
-            await s.send(`${options.username}\r`, signal);
-            await s.expect(["Password:"], 'the "Password:" prompt', signal);
-            await s.send(`${options.password}\r`, signal);
-            const login = await s.expect([">"], "the > prompt after login", signal);
-            if (/invalid|denied|incorrect|fail/i.test(login.before)) {
-              throw new DriverError(
-                "auth",
-                `${device} refused the login of user "${options.username}": ${login.before.trim()}`,
-              );
-            }
-            const line = `pset ${outlet} ${state === "on" ? 1 : 0}`;
-            await s.send(`${line}\r`, signal);
-            const answer = await s.expect([">"], `the > prompt after "${line}"`, signal);
-            if (/invalid|denied|error|not logged/i.test(answer.before)) {
-              throw new DriverError(
-                "device",
-                `${device} refused "${line}": ${answer.before.trim()}`,
-              );
-            }
-            await s.send("exit\r", signal).catch(() => {});
-          },
-        );
-      },
+      setOutlet: (outlet, state, { signal }) =>
+        Session.with(target, signal, async (s) => {
+          await s.expect([">"], "the > prompt", signal);
+          await s.send("login\r", signal);
+          await s.expect(["User ID:"], 'the "User ID:" prompt', signal);
+          await s.send(`${options.username}\r`, signal);
+          await s.expect(["Password:"], 'the "Password:" prompt', signal);
+          await s.send(`${options.password}\r`, signal);
+          const login = await s.expect([">"], "the > prompt after login", signal);
+          if (/invalid|denied|incorrect|fail/i.test(login.before)) {
+            throw new DriverError(
+              "auth",
+              `${device} refused the login of user "${options.username}": ${login.before.trim()}`,
+            );
+          }
+          const line = `pset ${outlet} ${state === "on" ? 1 : 0}`;
+          await s.send(`${line}\r`, signal);
+          const answer = await s.expect([">"], `the > prompt after "${line}"`, signal);
+          if (/invalid|denied|error|not logged/i.test(answer.before)) {
+            throw new DriverError(
+              "device",
+              `${device} refused "${line}": ${answer.before.trim()}`,
+            );
+          }
+          await s.send("exit\r", signal).catch(() => {});
+        }),
       close: () => Promise.resolve(),
     };
   },
