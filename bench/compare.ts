@@ -763,9 +763,10 @@ end
       );
     }
   }
-  for (const name of DAEMONS) {
-    result.runs[name] = [];
-    for (let rep = 0; rep < REPEATS; rep++) {
+  for (const name of DAEMONS) result.runs[name] = [];
+  // Repeat by repeat, every daemon in turn (as in the burst).
+  for (let rep = 0; rep < REPEATS; rep++) {
+    for (const name of DAEMONS) {
       say(`[4] throughput ${name}, repeat ${rep + 1}`);
       const r = await withDaemon(name, conf, names[0]!, async () => {
         if (!useWrk) return await denoLoad(names, THROUGHPUT_SECONDS, 50);
@@ -1077,7 +1078,13 @@ function report(parts: {
       ]),
     ));
     lines.push("");
-    if (DAEMONS.length === 2) {
+    if (BASELINE_MAIN_TS) {
+      lines.push(
+        `pdud ÷ pdud baseline: ${ratio(rps("pdud").median, rps("pdud baseline").median)}`,
+        "",
+      );
+    }
+    if (DAEMONS.includes("pdud") && DAEMONS.includes("pdudaemon")) {
       const x = rps("pdud").median / rps("pdudaemon").median;
       lines.push(`pdud ÷ pdudaemon: ${ratio(rps("pdud").median, rps("pdudaemon").median, 1)}`, "");
       targets.push(`| throughput ≥ 20× upstream | ${fmt(x, 1)}× | ${verdict(x >= 20)} |`);

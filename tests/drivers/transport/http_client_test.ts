@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { httpCall, verifyDigest } from "../../../drivers/_transport/http_client.ts";
-import { DriverError } from "../../../drivers/errors.ts";
+import { driverFailure as failure } from "../../_helpers/driver_error.ts";
 
 // The throwaway self-signed certificate of tests/_fixtures (made for these tests only).
 const fixtures = new URL("../../_fixtures/", import.meta.url);
@@ -31,16 +31,6 @@ const ENGINES = [
   { name: "fetch", tls: false, insecure: false },
   { name: "node:https (insecure)", tls: true, insecure: true },
 ] as const;
-
-async function failure(promise: Promise<unknown>): Promise<DriverError> {
-  try {
-    await promise;
-  } catch (error) {
-    assert.ok(error instanceof DriverError, String(error));
-    return error;
-  }
-  assert.fail("expected a DriverError");
-}
 
 Deno.test("httpCall: insecure reaches a self-signed device with digest auth; without it the device is unreachable", async () => {
   const ports = new Set<number>();

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { Session } from "../../../drivers/_transport/session.ts";
-import { DriverError } from "../../../drivers/errors.ts";
+import type { DriverError } from "../../../drivers/errors.ts";
+import { driverFailure as failure } from "../../_helpers/driver_error.ts";
 
 /** A device on 127.0.0.1:0 that runs `script` on the first connection it accepts. */
 function device(script: (conn: Deno.TcpConn) => Promise<void>) {
@@ -38,16 +39,6 @@ async function readSome(conn: Deno.TcpConn, count: number): Promise<number[]> {
     out.push(...buffer.subarray(0, n));
   }
   return out;
-}
-
-async function failure(promise: Promise<unknown>): Promise<DriverError> {
-  try {
-    await promise;
-  } catch (error) {
-    assert.ok(error instanceof DriverError, String(error));
-    return error;
-  }
-  assert.fail("expected a DriverError");
 }
 
 Deno.test("Session: exact reads, lines and expect share one stream; every byte value comes back unchanged", async () => {
