@@ -38,20 +38,30 @@ const fetchGet: Get = async (url, signal) => {
   return await response.text();
 };
 
-function nodeGet(agent: http.Agent | undefined): Get {
+/**
+ * node:http with `agent`. The signal goes to `http.request` as its `signal` option, or, with
+ * `ownAbort`, to one listener of our own that destroys the request (removed when it settles).
+ */
+function nodeGet(agent: http.Agent | undefined, ownAbort = false): Get {
   return (url, signal) =>
     new Promise((resolve, reject) => {
+      const onAbort = () => request.destroy(new Error("aborted"));
+      const settle = (fn: () => void) => {
+        signal?.removeEventListener("abort", onAbort);
+        fn();
+      };
       const request = http.request(url, {
-        ...(signal ? { signal } : {}),
+        ...(signal && !ownAbort ? { signal } : {}),
         ...(agent ? { agent } : {}),
       }, (response) => {
         let text = "";
         response.setEncoding("utf8");
         response.on("data", (chunk: string) => text += chunk);
-        response.on("end", () => resolve(text));
-        response.on("error", reject);
+        response.on("end", () => settle(() => resolve(text)));
+        response.on("error", (error) => settle(() => reject(error)));
       });
-      request.on("error", reject);
+      if (signal && ownAbort) signal.addEventListener("abort", onAbort, { once: true });
+      request.on("error", (error) => settle(() => reject(error)));
       request.end();
     });
 }
@@ -63,6 +73,8 @@ const ENGINES: Record<string, () => Get> = {
   "fetch": () => fetchGet,
   "fetch, no signal": () => unsignalled(fetchGet),
   "node:http keep-alive agent": () => nodeGet(new http.Agent({ keepAlive: true })),
+  "node:http keep-alive agent, own abort listener": () =>
+    nodeGet(new http.Agent({ keepAlive: true }), true),
   "node:http keep-alive agent, no signal": () =>
     unsignalled(nodeGet(new http.Agent({ keepAlive: true }))),
   "node:http default agent": () => nodeGet(undefined),
