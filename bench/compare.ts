@@ -7,9 +7,11 @@
  *
  * Flags: --quick, --repeats N, --out FILE, --only pdud|pdudaemon, --workloads 1,2,3,4,5,
  * --cap N (connections in flight in the burst), --profile DIR (pdud under --cpu-prof),
+ * --burst-sizes P1,P2 (instead of 20,200 with --quick, 50,500,5000 without),
+ * --farm-base PORT and --daemon-port PORT (where the farm and the daemon listen),
  * --baseline DIR (also run the pdud checked out in DIR, e.g. a `git worktree` of main, as
- * "pdud baseline": the burst then alternates the two repeat by repeat and prints pdud ÷ baseline
- * for makespan and daemon CPU — a before/after comparison in one run, under the same load).
+ * "pdud baseline": the burst and the throughput then alternate the two repeat by repeat and
+ * print pdud ÷ baseline — a before/after comparison in one run, under the same load).
  *
  * Workloads: 1 start to first served request and idle RSS; 2 single-request latency over HTTP
  * and legacy TCP; 3 burst P PDUs × K requests of L ms; 4 sustained keep-alive throughput (wrk);
@@ -50,6 +52,7 @@ const { values: flags } = parseArgs({
     "farm-base": { type: "string", default: "20000" },
     "daemon-port": { type: "string", default: "17421" },
     baseline: { type: "string" },
+    "burst-sizes": { type: "string" },
   },
 });
 
@@ -59,7 +62,8 @@ const WORKLOADS = new Set(flags.workloads.split(",").map(Number));
 const CAP = Number(flags.cap);
 const DAEMON_PORT = Number(flags["daemon-port"]);
 const START_SIZES = QUICK ? [1, 100] : [1, 100, 1000, 10000];
-const BURST_SIZES = QUICK ? [20, 200] : [50, 500, 5000];
+const BURST_SIZES = flags["burst-sizes"]?.split(",").map(Number) ??
+  (QUICK ? [20, 200] : [50, 500, 5000]);
 const K = 10;
 const L = 50;
 const LATENCY_REQUESTS = QUICK ? 200 : 1000;
