@@ -9,7 +9,8 @@
  * Two engines carry the bytes, chosen per request and invisible to callers: `fetch` (its
  * connection pool keeps connections alive) for every request it can make, and `node:http(s)`
  * with a keep-alive agent for `insecure: true`, which fetch cannot do per request. Why fetch
- * and not node:http for the rest: docs/notes-transport.md (measured on the Tasmota burst).
+ * and not node:http for the rest: docs/benchmarks.md, "One HTTP client" (measured on the
+ * Tasmota burst: with the abort signal every request carries, node:http is no cheaper).
  * @module
  */
 import { createHash } from "node:crypto";
@@ -85,7 +86,16 @@ export async function httpCall(call: HttpCall): Promise<HttpAnswer> {
     }
     response = await send(call, authorization(call.auth, challenge, call), what);
   }
-  const text = await response.text().catch(() => "");
+  const text = await response.text().catch((error) => {
+    // An abort while the body arrives is a timeout, not an empty answer.
+    if (call.signal.aborted) {
+      throw new DriverError("timeout", `${call.device} did not finish answering ${what} in time`);
+    }
+    throw new DriverError(
+      "protocol",
+      `${call.device} broke off its answer to ${what}: ${fetchFailure(error, call.url)}`,
+    );
+  });
   if (response.status === 401 || response.status === 403) {
     throw new DriverError(
       "auth",
@@ -222,6 +232,10 @@ async function sendNode(
       response.setEncoding("utf8");
       response.on("data", (chunk: string) => text += chunk);
       response.on("error", reject);
+      // Closed before its end (an abort, a reset): settled here, never left pending.
+      response.on("close", () => {
+        if (!response.complete) reject(new Error("the connection closed mid-answer"));
+      });
       response.on("end", () => {
         resolve({
           status: response.statusCode ?? 0,

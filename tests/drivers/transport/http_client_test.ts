@@ -146,6 +146,36 @@ for (const engine of ENGINES) {
     assert.equal(error.message, 'Tasmota at x did not answer "Power1 On" in time');
   });
 
+  Deno.test(`httpCall over ${engine.name}: an abort while the body arrives is a timeout`, async () => {
+    const started = Promise.withResolvers<void>();
+    const release = Promise.withResolvers<void>();
+    await using d = device(engine.tls, () => {
+      const body = new ReadableStream<Uint8Array>({
+        async start(controller) {
+          controller.enqueue(new TextEncoder().encode('{"POWER1":'));
+          started.resolve();
+          await release.promise;
+          controller.close();
+        },
+      });
+      return new Response(body, { headers: { "content-type": "application/json" } });
+    });
+    const controller = new AbortController();
+    const pending = failure(httpCall({
+      url: d.url("/cm"),
+      device: "box",
+      what: '"Power1"',
+      insecure: engine.insecure,
+      signal: controller.signal,
+    }));
+    await started.promise;
+    controller.abort(new Error("operation timeout"));
+    const error = await pending;
+    release.resolve();
+    assert.equal(error.kind, "timeout");
+    assert.match(error.message, /^box did not (finish answering|answer) "Power1" in time$/);
+  });
+
   Deno.test(`httpCall over ${engine.name}: a closed port is unreachable, and the URL's secrets stay out of the message`, async () => {
     const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
     const port = listener.addr.port;
