@@ -79,6 +79,13 @@ export const DAEMON_SCHEMA = z.object({
   "tls": z.object({ "cert": z.string().min(1), "key": z.string().min(1) }).strict().optional(),
   /** Seconds an asynchronous job's result stays available at /api/v1/jobs/{id}. */
   "job_ttl": numeric.pipe(z.number().positive().max(86400 * 7)).default(3600),
+  /**
+   * Seconds between two power reads of a PDU for /metrics (one read job per PDU at most, made
+   * by a scrape that finds the last one older); 0 = /metrics reads no power.
+   */
+  "power_scrape_interval": numeric.pipe(z.number().min(0).max(86400)).default(60),
+  /** Seconds a scrape waits for the reads it started before it answers with what it has. */
+  "power_scrape_wait": numeric.pipe(z.number().min(0).max(60)).default(5),
 }).strict().refine((d) => d.tls === undefined || d.listener === "http", {
   message: "tls needs listener: http (legacy pduclient TCP cannot speak TLS)",
   path: ["tls"],

@@ -8,6 +8,7 @@ import {
   createSupervisor,
   EventHub,
   type EventHubOptions,
+  isRead,
   type ReloadReport,
   type ShutdownReport,
   ShuttingDownError,
@@ -119,6 +120,11 @@ export async function startDaemon(config: Config, options: DaemonOptions): Promi
     clock,
     deferMs: 1000,
     configured: (pdu) => supervisor.hasPdu(pdu),
+    // Read at each scrape, so a reload's new values apply to the next one.
+    readings: () => ({
+      intervalMs: running.daemon.power_scrape_interval * 1000,
+      waitMs: running.daemon.power_scrape_wait * 1000,
+    }),
   });
   const events = new EventHub({ clock, ...options.events });
   const supervisor = createSupervisor(config, {
@@ -135,7 +141,8 @@ export async function startDaemon(config: Config, options: DaemonOptions): Promi
     },
     onJob: ({ request, result, ms }) => {
       metrics.job(result);
-      if (request.command.type !== "status") appendAudit(auditRecord(request, result, ms));
+      // Reads change nothing on a device: the audit log records what pdud does to outlets.
+      if (!isRead(request.command)) appendAudit(auditRecord(request, result, ms));
     },
     ...options.supervisor,
   });

@@ -279,7 +279,8 @@ export const APP_JS = String.raw`"use strict";
       for (const [n, o] of Object.entries(data.outlets)) {
         const old = pdu.outlets.get(Number(n));
         // The snapshot does not say how a state was learned: keep what an event or read said.
-        pdu.outlets.set(Number(n), { state: o.state, source: old && old.state === o.state ? old.source : null });
+        const same = old && old.state === o.state;
+        pdu.outlets.set(Number(n), { state: o.state, source: same ? old.source : null, watts: same ? old.watts : undefined });
       }
       render(pdu);
     }
@@ -411,7 +412,8 @@ export const APP_JS = String.raw`"use strict";
     const o = pdu.outlets.get(n);
     row.state.textContent = o ? o.state : "unknown";
     row.state.className = "badge " + (o ? o.state : "unknown");
-    row.source.textContent = !o ? "" : o.source === "device" ? "read from device" : o.source === "commanded" ? "set by pdud" : "last known";
+    row.source.textContent = (!o ? "" : o.source === "device" ? "read from device" : o.source === "commanded" ? "set by pdud" : "last known") +
+      (o && o.watts !== undefined ? " · " + o.watts + " W" : "");
     row.names.textContent = (view.labels.get(key(pdu.name, n)) || []).join(", ");
     row.tr.hidden = !matches(pdu, n);
   }
@@ -441,10 +443,12 @@ export const APP_JS = String.raw`"use strict";
     const r = await api("/api/v1/pdus/" + enc(pduName) + "/outlets/" + n);
     if (!r.ok) return message("Reading outlet " + n + " of " + pduName + " failed: " + ((r.body && r.body.error) || r.status));
     const pdu = pduView(pduName);
-    pdu.outlets.set(n, { state: r.body.state, source: r.body.source });
+    // The power, where the device reports it, is shown until the outlet's state changes.
+    const watts = typeof r.body.watts === "number" ? r.body.watts : undefined;
+    pdu.outlets.set(n, { state: r.body.state, source: r.body.source, watts });
     render(pdu);
     applyFilter();
-    message("Outlet " + n + " of " + pduName + " is " + (r.body.state || "unknown") + ".", true);
+    message("Outlet " + n + " of " + pduName + " is " + (r.body.state || "unknown") + (watts === undefined ? "" : ", " + watts + " W") + ".", true);
   }
   async function command(pduName, n, cmd) {
     const names = (view.labels.get(key(pduName, n)) || []).join(", ");
@@ -467,6 +471,8 @@ export const APP_JS = String.raw`"use strict";
     let kind, text;
     const where = data.pdu + (data.outlet !== undefined ? " outlet " + data.outlet : "");
     const by = data.principal ? " by " + data.principal : "";
+    // A power reading comes with an outlet read: the read's line says it.
+    if (type === "job.done" && (data.command === "power" || data.command === "list")) return;
     if (type === "job.done" && data.command === "status") {
       kind = "read";
       text = where + " is " + (data.state || "unknown") + by;
@@ -498,7 +504,9 @@ export const APP_JS = String.raw`"use strict";
     if (type === "outlet.state") {
       const pdu = view.pdus.get(data.pdu);
       if (pdu) {
-        pdu.outlets.set(data.outlet, { state: data.state, source: data.source });
+        // A reading stays while the state it was read in does.
+        const old = pdu.outlets.get(data.outlet);
+        pdu.outlets.set(data.outlet, { state: data.state, source: data.source, watts: old && old.state === data.state ? old.watts : undefined });
         render(pdu);
         applyFilter();
       }

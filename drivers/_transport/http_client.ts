@@ -7,14 +7,14 @@
  * Tasmota and ANEL carry passwords) nor a credential.
  *
  * Two engines carry the bytes, chosen per request and invisible to callers: `fetch` (its
- * connection pool keeps connections alive) for every request it can make, and `node:http(s)`
+ * connection pool keeps connections alive) for every request it can make, and `node:https`
  * with a keep-alive agent for `insecure: true`, which fetch cannot do per request. Why fetch
  * and not node:http for the rest: docs/benchmarks.md, "One HTTP client" (measured on the
  * Tasmota burst: with the abort signal every request carries, node:http is no cheaper).
  * @module
  */
 import { createHash } from "node:crypto";
-import type { Agent as HttpAgent } from "node:http";
+import type { Agent as HttpsAgent } from "node:https";
 import { DriverError, printable } from "../errors.ts";
 
 /** Credentials and how to present them. */
@@ -42,10 +42,11 @@ export interface HttpCall {
   /** A client with the device's own CA certificates. */
   client?: Deno.HttpClient | undefined;
   /**
-   * https without any certificate check (self-signed devices whose certificate the operator
-   * cannot give as a CA): the request goes over `node:https` with `rejectUnauthorized: false`,
-   * since fetch has no per-request switch for it. Ignored for http:// URLs; `client` is then not
-   * used (there is nothing left to verify). Default false.
+   * https without any certificate check (a BMC's or a PDU's self-signed certificate the operator
+   * cannot give as a CA): the request goes over `node:https` with `rejectUnauthorized: false`
+   * (fetch has no per-request switch for it), through a keep-alive agent, with the same signal,
+   * headers, body and error mapping, its answer limited to MAX_INSECURE_BODY. Ignored for
+   * http:// URLs; `client` is then not used (there is nothing left to verify). Default false.
    */
   insecure?: boolean | undefined;
   /** Names the request in messages (`"Power1 On"`); default: the method and the URL's path. */
@@ -59,6 +60,8 @@ export interface HttpCall {
 /** A successful (2xx) answer. */
 export interface HttpAnswer {
   status: number;
+  /** The answer's headers (a session token, a Location). */
+  headers: Headers;
   text: string;
   /** The body as JSON; DriverError("protocol") when it is not. */
   json(): unknown;
@@ -76,8 +79,8 @@ export async function httpCall(call: HttpCall): Promise<HttpAnswer> {
   const first = await send(call, authorization(call.auth, undefined, call), what);
   let response = first;
   if (first.status === 401 && call.auth?.scheme === "digest") {
-    const challenge = first.header("www-authenticate") ?? "";
-    await first.discard();
+    const challenge = first.headers.get("www-authenticate") ?? "";
+    await first.body?.cancel();
     if (!/^Digest /i.test(challenge)) {
       throw new DriverError(
         "auth",
@@ -120,6 +123,7 @@ export async function httpCall(call: HttpCall): Promise<HttpAnswer> {
   }
   return {
     status: response.status,
+    headers: response.headers,
     text,
     json() {
       try {
@@ -136,16 +140,7 @@ export async function httpCall(call: HttpCall): Promise<HttpAnswer> {
   };
 }
 
-/** What either engine gives back: the status, one header, the body (read once). */
-interface Exchange {
-  status: number;
-  header(name: string): string | null;
-  text(): Promise<string>;
-  /** Drops the body unread. */
-  discard(): Promise<void>;
-}
-
-async function send(call: HttpCall, auth: string | undefined, what: string): Promise<Exchange> {
+async function send(call: HttpCall, auth: string | undefined, what: string): Promise<Response> {
   const headers: Record<string, string> = {};
   let body: string | undefined = call.body;
   if (call.json !== undefined) {
@@ -159,11 +154,17 @@ async function send(call: HttpCall, auth: string | undefined, what: string): Pro
     headers[name.toLowerCase()] = value;
   }
   if (auth) headers["authorization"] = auth;
-  const insecure = call.insecure === true && call.url.toLowerCase().startsWith("https:");
   try {
-    return insecure
-      ? await sendNode(call, headers, body, true)
-      : await sendFetch(call, headers, body);
+    if (call.insecure && call.url.toLowerCase().startsWith("https:")) {
+      return await insecureFetch(call.url, call.method ?? "GET", headers, body, call.signal);
+    }
+    return await fetch(call.url, {
+      method: call.method ?? "GET",
+      headers,
+      signal: call.signal,
+      ...(body === undefined ? {} : { body }),
+      ...(call.client ? { client: call.client } : {}),
+    });
   } catch (error) {
     if (call.signal.aborted) {
       throw new DriverError("timeout", `${call.device} did not answer ${what} in time`);
@@ -175,81 +176,86 @@ async function send(call: HttpCall, auth: string | undefined, what: string): Pro
   }
 }
 
-async function sendFetch(
-  call: HttpCall,
-  headers: Record<string, string>,
-  body: string | undefined,
-): Promise<Exchange> {
-  const response = await fetch(call.url, {
-    method: call.method ?? "GET",
-    headers,
-    signal: call.signal,
-    ...(body === undefined ? {} : { body }),
-    ...(call.client ? { client: call.client } : {}),
-  });
-  return {
-    status: response.status,
-    header: (name) => response.headers.get(name),
-    text: () => response.text(),
-    discard: async () => await response.body?.cancel(),
-  };
-}
+/** The largest answer an insecure call reads (devices' JSON documents are far smaller). */
+export const MAX_INSECURE_BODY = 4 * 1024 * 1024;
 
-/** Keep-alive agents of the node:http(s) engine, one per kind (their sockets are per host). */
-const agents = new Map<string, HttpAgent>();
+/** Statuses whose Response may have no body (the Fetch standard's null body statuses). */
+const NULL_BODY = new Set([101, 103, 204, 205, 304]);
+
+/** How long a kept-alive insecure socket may wait unused before it is closed. */
+const IDLE_SOCKET_MS = 30_000;
+
+/** The keep-alive agent of every insecure request (its sockets are per host and port). */
+let insecureAgent: HttpsAgent | undefined;
 
 /**
- * The request over node:http or node:https (for `insecure`, with `rejectUnauthorized: false`),
- * through a keep-alive agent; the body is read before it settles.
+ * One request over node:https without certificate checks, answered as a fetch Response once
+ * its whole body has arrived. A kept-alive socket waits in the agent unreferenced (it never keeps
+ * the process alive) and is closed after IDLE_SOCKET_MS unused.
  */
-async function sendNode(
-  call: HttpCall,
+async function insecureFetch(
+  url: string,
+  method: string,
   headers: Record<string, string>,
   body: string | undefined,
-  insecure: boolean,
-): Promise<Exchange> {
-  // Loaded here: node:http(s) costs ~0.03 s at start, and only this path needs it.
-  const tls = call.url.toLowerCase().startsWith("https:");
-  const engine = tls ? (await import("node:https")).default : (await import("node:http")).default;
-  const kind = tls ? (insecure ? "https insecure" : "https") : "http";
-  let agent = agents.get(kind);
-  if (!agent) {
-    agent = new engine.Agent({
-      keepAlive: true,
-      ...(insecure ? { rejectUnauthorized: false } : {}),
-    });
-    agents.set(kind, agent);
-  }
-  return await new Promise<Exchange>((resolve, reject) => {
-    const request = engine.request(call.url, {
-      method: call.method ?? "GET",
-      headers,
+  signal: AbortSignal,
+): Promise<Response> {
+  // Loaded here: node:https costs ~0.03 s at start, and only `insecure` needs it.
+  const https = (await import("node:https")).default;
+  insecureAgent ??= new https.Agent({
+    keepAlive: true,
+    rejectUnauthorized: false,
+    timeout: IDLE_SOCKET_MS,
+  });
+  const agent = insecureAgent;
+  return await new Promise((resolve, reject) => {
+    // A body goes with its length, not chunked: small embedded web servers read Content-Length
+    // only.
+    const length = body === undefined
+      ? {}
+      : { "content-length": String(new TextEncoder().encode(body).length) };
+    const request = https.request(url, {
+      method,
+      headers: { ...headers, ...length },
+      signal,
       agent,
-      ...(insecure ? { rejectUnauthorized: false } : {}),
-      signal: call.signal,
-    }, (response) => {
-      let text = "";
-      response.setEncoding("utf8");
-      response.on("data", (chunk: string) => text += chunk);
-      response.on("error", reject);
-      // Closed before its end (an abort, a reset): settled here, never left pending.
-      response.on("close", () => {
-        if (!response.complete) reject(new Error("the connection closed mid-answer"));
+      rejectUnauthorized: false,
+    }, (answer) => {
+      const chunks: Uint8Array[] = [];
+      let size = 0;
+      answer.on("data", (chunk: Uint8Array) => {
+        size += chunk.length;
+        if (size > MAX_INSECURE_BODY) {
+          request.destroy(new Error(`answer larger than ${MAX_INSECURE_BODY} bytes`));
+        } else chunks.push(chunk);
       });
-      response.on("end", () => {
-        resolve({
-          status: response.statusCode ?? 0,
-          header: (name) => {
-            const value = response.headers[name.toLowerCase()];
-            return value === undefined ? null : Array.isArray(value) ? value.join(", ") : value;
-          },
-          text: () => Promise.resolve(text),
-          discard: () => Promise.resolve(),
-        });
+      answer.on("error", reject);
+      // Closed before its end (an abort, a reset): settled here, never left pending.
+      answer.on("close", () => {
+        if (!answer.complete) reject(new Error("the connection closed mid-answer"));
+      });
+      answer.on("end", () => {
+        const out = new Headers();
+        for (const [name, value] of Object.entries(answer.headers)) {
+          for (const v of Array.isArray(value) ? value : [value ?? ""]) out.append(name, v);
+        }
+        const status = answer.statusCode ?? 0;
+        const bytes = new Uint8Array(size);
+        let at = 0;
+        for (const c of chunks) {
+          bytes.set(c, at);
+          at += c.length;
+        }
+        if (status < 200 || status > 599) {
+          reject(new Error(`the server answered status ${status}`));
+          return;
+        }
+        resolve(new Response(NULL_BODY.has(status) ? null : bytes, { status, headers: out }));
       });
     });
     request.on("error", reject);
-    request.end(body);
+    if (body !== undefined) request.write(body);
+    request.end();
   });
 }
 

@@ -7,7 +7,12 @@
  * @module
  */
 import type { Fault, SimulatedDevice } from "../kind.ts";
-import { serveSimulatorTcp, type SimulatorTcpServer } from "./tcp_server.ts";
+import {
+  serveSimulatorTcp,
+  serveSimulatorTls,
+  type SimulatorTcpServer,
+  type SimulatorTls,
+} from "./tcp_server.ts";
 
 /** What a simulator handler returns: a response, or what to do instead of answering. */
 export type SimulatedReply = Response | "drop" | "hang";
@@ -24,10 +29,13 @@ const MAX_BODY = 1024 * 1024;
  */
 export function serveSimulatorHttp(
   device: SimulatedDevice,
-  options: { hostname: string; port: number },
+  options: { hostname: string; port: number; tls?: SimulatorTls | undefined },
   handler: (request: Request) => Promise<SimulatedReply> | SimulatedReply,
 ): SimulatorHttpServer {
-  return serveSimulatorTcp(device, options, (conn) => serveOne(conn, handler));
+  const { hostname, port, tls } = options;
+  return tls
+    ? serveSimulatorTls(device, { hostname, port, tls }, (conn) => serveOne(conn, handler, "https"))
+    : serveSimulatorTcp(device, { hostname, port }, (conn) => serveOne(conn, handler, "http"));
 }
 
 /** The reply a fault calls for, or undefined when the handler should answer normally. */
@@ -54,6 +62,7 @@ export function faultReply(
 async function serveOne(
   conn: Deno.Conn,
   handler: (request: Request) => Promise<SimulatedReply> | SimulatedReply,
+  scheme: "http" | "https",
 ): Promise<void> {
   const buffer = new Uint8Array(MAX_HEAD + MAX_BODY);
   let length = 0;
@@ -87,7 +96,7 @@ async function serveOne(
   }
   const body = buffer.slice(bodyStart, bodyStart + bodyLength);
   const controller = new AbortController();
-  const request = new Request(`http://${headers.get("host") ?? "device"}${target}`, {
+  const request = new Request(`${scheme}://${headers.get("host") ?? "device"}${target}`, {
     method,
     headers,
     signal: controller.signal,

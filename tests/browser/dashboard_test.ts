@@ -205,6 +205,29 @@ browserTest("a change made behind pdud's back appears after a read", async (brow
   );
 });
 
+browserTest("a read shows the outlet's power where the device reports it", async (browser) => {
+  await using pdud = await startPdud();
+  const device = simulatedDevice("demo-rack-a");
+  device.set(5, "on");
+  device.setLoad(5, 12.5);
+  const page = await open(browser, pdud.url);
+  const tr = await row(page, "demo-rack-a", 5);
+  await page.click(`${tr} button[aria-label^="Read"]`);
+  await page.waitForFunction(
+    (s) => document.querySelector(s)?.textContent?.includes("read from device · 12.5 W"),
+    {},
+    tr,
+  );
+  // The reading is part of the read: the activity list says the read, not a second job.
+  await page.waitForFunction(() =>
+    [...document.querySelectorAll("#activity li")].some((li) =>
+      li.textContent?.includes("demo-rack-a outlet 5 is on")
+    )
+  );
+  const lines = await page.$$eval("#activity li", (lis) => lis.map((li) => li.textContent ?? ""));
+  assert.ok(!lines.some((l) => l.includes("power")), lines.join("\n"));
+});
+
 browserTest(
   "a job failing on another client appears in the activity list within a second",
   async (browser) => {

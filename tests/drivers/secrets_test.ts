@@ -62,6 +62,38 @@ const CASES: Case[] = [
     hostname: (_sim, port) => `127.0.0.1:${port}`,
   },
   {
+    name: "pe6216: wrong password (usr/pwd parameters)",
+    options: DEVICE_SECRET,
+    kind: "aten-pe",
+    config: (sim) => ({ ...sim.pduConfig(), password: CANARY }),
+  },
+  {
+    name: "pe6216: password in the parameters, device unreachable",
+    kind: "aten-pe",
+    config: (sim, port) => ({ ...sim.pduConfig(), port, password: CANARY }),
+  },
+  {
+    name: "netio (NETIO-230 CGI): wrong password (in the query string)",
+    kind: "netio-cgi",
+    config: (sim) => ({ ...sim.pduConfig(), password: CANARY }),
+  },
+  {
+    name: "netio (NETIO-230 CGI): password in the query string, device unreachable",
+    kind: "netio-cgi",
+    config: (sim, port) => ({ ...sim.pduConfig(), port, password: CANARY }),
+  },
+  {
+    name: "eg_pms2_network: wrong web password (form body)",
+    kind: "eg-pms2-web",
+    config: (sim) => ({ ...sim.pduConfig(), password: CANARY }),
+  },
+  {
+    name: "digitalloggers_restapi: wrong digest password",
+    options: DEVICE_SECRET,
+    kind: "dli-restapi",
+    config: (sim) => ({ ...sim.pduConfig(), password: CANARY }),
+  },
+  {
     name: "shelly gen1: wrong basic-auth password",
     options: DEVICE_SECRET,
     kind: "shelly-gen1",
@@ -97,6 +129,21 @@ const CASES: Case[] = [
     name: "telnet (APC menus): wrong password",
     kind: "apc-telnet",
     config: (sim) => ({ ...sim.pduConfig(), password: CANARY }),
+  },
+  {
+    name: "redfish: wrong password at the session log-in",
+    kind: "redfish",
+    config: (sim) => ({ ...sim.pduConfig(), password: CANARY }),
+  },
+  {
+    name: "redfish: wrong basic-auth password",
+    kind: "redfish",
+    config: (sim) => ({ ...sim.pduConfig(), auth: "basic", password: CANARY }),
+  },
+  {
+    name: "redfish: password at hand, service unreachable",
+    kind: "redfish",
+    config: (sim, port) => ({ ...sim.pduConfig(), port, password: CANARY }),
   },
   {
     name: "telnet (Synaccess): wrong password",

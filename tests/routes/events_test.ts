@@ -504,11 +504,9 @@ Deno.test("a real daemon: a device read reports a change made behind pdud's back
     const read = await fetch(`${url}/api/v1/pdus/${pdu}/outlets/3`, { headers });
     assert.equal((await read.json()).state, "on");
     const seen = await sse.until("job.done");
-    assert.deepEqual(types(seen).filter((t) => t.startsWith("job.")), [
-      "job.accepted",
-      "job.started",
-      "job.done",
-    ]);
+    // The simulated driver reads power too: that reading is a job of its own on the stream.
+    const status = seen.filter((e) => e.event.startsWith("job.") && e.data.command === "status");
+    assert.deepEqual(types(status), ["job.accepted", "job.started", "job.done"]);
     assert.equal(seen[0]!.data.command, "status");
     assert.equal(seen[0]!.data.principal, "dash");
     const change = seen.find((e) => e.event === "outlet.state")!;
