@@ -260,6 +260,41 @@ async function insecureFetch(
 }
 
 /**
+ * A device's own CA (a PEM file of its certificate or of the CA that signed it) as the fetch
+ * client `httpCall` takes, made on first use: `client()` gives it (undefined without a file),
+ * `close()` releases it (safe twice, and before first use). A file that cannot be read is a
+ * config error naming the file, never quoting it.
+ */
+export class DeviceCa {
+  #client: Deno.HttpClient | undefined;
+
+  /** `device` names the device in messages; `file` is its `ca_file` (undefined: none). */
+  constructor(readonly device: string, readonly file: string | undefined) {}
+
+  /** The client trusting the file's certificates; undefined when there is no file. */
+  async client(): Promise<Deno.HttpClient | undefined> {
+    if (this.file === undefined || this.#client) return this.#client;
+    let pem: string;
+    try {
+      pem = await Deno.readTextFile(this.file);
+    } catch (error) {
+      throw new DriverError(
+        "config",
+        `${this.device}: cannot read ca_file ${printable(this.file)}: ${(error as Error).name}`,
+      );
+    }
+    this.#client = Deno.createHttpClient({ caCerts: [pem] });
+    return this.#client;
+  }
+
+  /** Releases the client; the next `client()` makes a new one. */
+  close(): void {
+    this.#client?.close();
+    this.#client = undefined;
+  }
+}
+
+/**
  * Why a fetch failed, for a message: Deno says only "fetch failed" and puts the reason (refused,
  * DNS, TLS) in the cause, quoting the whole URL, and devices such as Tasmota and ANEL take the
  * password in its query string: every URL is cut to scheme, host and path.

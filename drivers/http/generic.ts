@@ -14,7 +14,7 @@ import { wholeNumber } from "../_options.ts";
 import type { Driver, DriverDescriptor, OutletState } from "../driver.ts";
 import { DriverError, printable } from "../errors.ts";
 import { scrubError, scrubList } from "../scrub.ts";
-import { type HttpAuth, httpCall, isJson } from "../_transport/http_client.ts";
+import { DeviceCa, type HttpAuth, httpCall, isJson } from "../_transport/http_client.ts";
 
 const METHOD = z.enum(["GET", "POST", "PUT", "PATCH", "DELETE"]);
 /** A value `{value}` becomes: JSON configs write `1`, `true` or `"on"`; all are text here. */
@@ -216,22 +216,8 @@ function genericDriver(hostname: string, o: Options, defaultMethod: "PUT" | "GET
     template.replaceAll("{hostname}", hostname).replaceAll("{index}", String(outlet))
       .replaceAll("{value}", state === undefined ? "" : state === "on" ? o.on_value : o.off_value)
       .replaceAll("{state}", state ?? "");
-  let client: Deno.HttpClient | undefined;
-  const tls = async () => {
-    if (!o.ca_file || o.insecure || client) return client;
-    let pem: string;
-    try {
-      pem = await Deno.readTextFile(o.ca_file);
-    } catch (error) {
-      throw new DriverError(
-        "config",
-        `${device}: cannot read ca_file ${printable(o.ca_file)}: ${(error as Error).name}`,
-        { permanent: true },
-      );
-    }
-    client = Deno.createHttpClient({ caCerts: [pem] });
-    return client;
-  };
+  // insecure checks nothing, so it needs no CA (the config refuses the two together anyway).
+  const ca = new DeviceCa(device, o.insecure ? undefined : o.ca_file);
   const headers = (body: string | undefined) => {
     const out = { ...o.headers };
     if (body !== undefined && !Object.keys(out).some((h) => h.toLowerCase() === "content-type")) {
@@ -271,7 +257,7 @@ function genericDriver(hostname: string, o: Options, defaultMethod: "PUT" | "GET
         auth,
         signal,
         device,
-        client: await tls(),
+        client: await ca.client(),
         insecure: o.insecure,
       });
       // Without reply_regex any 2xx is success, as labgrid takes it; with it, a device that
@@ -286,8 +272,7 @@ function genericDriver(hostname: string, o: Options, defaultMethod: "PUT" | "GET
       }
     }),
     close() {
-      client?.close();
-      client = undefined;
+      ca.close();
       return Promise.resolve();
     },
   };
@@ -303,7 +288,7 @@ function genericDriver(hostname: string, o: Options, defaultMethod: "PUT" | "GET
       signal,
       device,
       acceptStatus: statuses,
-      client: await tls(),
+      client: await ca.client(),
       insecure: o.insecure,
     });
     if (o.status_on && o.status_off) {

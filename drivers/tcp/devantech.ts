@@ -80,13 +80,28 @@ function relayCheck(device: string, relays: number): (relay: number) => void {
   };
 }
 
-function ethDescriptor(model: EthModel): DriverDescriptor<z.infer<typeof ETH_OPTIONS>> {
+/** One board model's descriptor: its driver name, relays 1..N, its keys and `create`. */
+function boardDescriptor<O>(
+  model: { driver: string; relays: number },
+  summary: string,
+  options: z.ZodType<O>,
+  create: DriverDescriptor<O>["create"],
+): DriverDescriptor<O> {
   return {
     names: [model.driver],
-    summary: `Devantech ${model.label} relay board over its binary TCP protocol (port 17494)`,
-    options: ETH_OPTIONS,
+    summary,
+    options,
     outletRange: () => ({ min: 1, max: model.relays }),
-    create(hostname, { options }) {
+    create,
+  };
+}
+
+function ethDescriptor(model: EthModel): DriverDescriptor<z.infer<typeof ETH_OPTIONS>> {
+  return boardDescriptor(
+    model,
+    `Devantech ${model.label} relay board over its binary TCP protocol (port 17494)`,
+    ETH_OPTIONS,
+    (hostname, { options }) => {
       const host = options.ip ?? hostname;
       const device = `Devantech ${model.label} at ${host}:${options.port}`;
       const target = { host, port: options.port, device };
@@ -150,18 +165,17 @@ function ethDescriptor(model: EthModel): DriverDescriptor<z.infer<typeof ETH_OPT
         close: () => Promise.resolve(),
       };
     },
-  };
+  );
 }
 
 function dsDescriptor(
   model: { driver: string; label: string; relays: number },
 ): DriverDescriptor<z.infer<typeof DS_OPTIONS>> {
-  return {
-    names: [model.driver],
-    summary: `Devantech ${model.label} relay module over its ASCII TCP commands (port 17123)`,
-    options: DS_OPTIONS,
-    outletRange: () => ({ min: 1, max: model.relays }),
-    create(_hostname, { options }) {
+  return boardDescriptor(
+    model,
+    `Devantech ${model.label} relay module over its ASCII TCP commands (port 17123)`,
+    DS_OPTIONS,
+    (_hostname, { options }) => {
       const device = `Devantech ${model.label} at ${options.ip}:${options.port}`;
       const target = { host: options.ip, port: options.port, device };
       const exchange = (line: string, signal: AbortSignal) =>
@@ -192,7 +206,7 @@ function dsDescriptor(
         close: () => Promise.resolve(),
       };
     },
-  };
+  );
 }
 
 /** Keeps a device's answer fit for a one-line message. */

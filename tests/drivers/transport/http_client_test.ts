@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { httpCall, verifyDigest } from "../../../drivers/_transport/http_client.ts";
+import { DeviceCa, httpCall, verifyDigest } from "../../../drivers/_transport/http_client.ts";
 import { driverFailure as failure } from "../../_helpers/driver_error.ts";
 
 // The throwaway self-signed certificate of tests/_fixtures (made for these tests only).
@@ -193,3 +193,25 @@ for (const engine of ENGINES) {
     assert.doesNotMatch(error.message, /canary/);
   });
 }
+
+Deno.test("DeviceCa: the device's own CA is trusted, made once and released; an unreadable file is a permanent config error", async () => {
+  await using d = device(true, () => new Response("ok"));
+  const ca = new DeviceCa("box", new URL("selfsigned.crt", fixtures).pathname);
+  const client = await ca.client();
+  assert.ok(client);
+  assert.equal(await ca.client(), client, "made once");
+  const answer = await httpCall({
+    url: d.url("/"),
+    client,
+    device: "box",
+    signal: AbortSignal.timeout(10_000),
+  });
+  assert.equal(answer.text, "ok");
+  ca.close();
+  ca.close();
+  assert.equal(await new DeviceCa("box", undefined).client(), undefined);
+  const missing = await failure(new DeviceCa("box", "/nonexistent/ca.pem").client());
+  assert.equal(missing.kind, "config");
+  assert.equal(missing.permanent, true);
+  assert.equal(missing.message, "box: cannot read ca_file /nonexistent/ca.pem: NotFound");
+});
