@@ -167,6 +167,11 @@ export interface SlotContext {
   /** When a job's first device operation begins, if `wantStarts()` (the event stream). */
   onStart?: (job: Job) => void;
   wantStarts?: () => boolean;
+  /**
+   * Put around each new driver of a PDU (cluster mode: the lease check before every device
+   * operation). Innermost, so what it throws is scrubbed and counted like the driver's own.
+   */
+  wrapDriver?: (pdu: string, driver: Driver) => Driver;
 }
 
 /** What a slot shows. */
@@ -483,11 +488,19 @@ export class Slot {
     const secrets = scrubList(this.#context.secrets?.(config.name) ?? []);
     const log = scrubbedLogger(this.#log.child({ driver: config.driver }), secrets);
     let driver: Driver;
+    const wrapNew = this.#context.wrapDriver ?? ((_: string, made: Driver) => made);
     try {
       if (descriptor === undefined) throw new Error(`no driver named "${config.driver}"`);
       driver = noticeStarts(
         scrubbedDriver(
-          descriptor.create(config.address ?? config.name, { options: config.options, log, clock }),
+          wrapNew(
+            config.name,
+            descriptor.create(config.address ?? config.name, {
+              options: config.options,
+              log,
+              clock,
+            }),
+          ),
           secrets,
         ),
         () => this.#mailbox.entries(),

@@ -15,6 +15,7 @@ import {
 } from "../config/mod.ts";
 import {
   type AnyDriverDescriptor,
+  type Driver,
   findDriver,
   type Logger,
   type OutletId,
@@ -103,8 +104,11 @@ export interface PowerControl {
    * unknown or has no driver right now; lets a route skip a read the driver cannot make.
    */
   capabilities?(pdu: string): DriverCapabilities | undefined;
-  /** Applies a new config; queues are kept. Throws ShuttingDownError once shutdown began. */
-  reload(config: Config): ReloadReport;
+  /**
+   * Applies a new config; queues are kept. Throws ShuttingDownError once shutdown began.
+   * `secrets`: the new config's, when the caller collected them already (see SupervisorOptions).
+   */
+  reload(config: Config, options?: { secrets?: Secrets }): ReloadReport;
   /** Stops accepting, finishes what was started, answers the rest. */
   shutdown(options?: { graceMs?: number }): Promise<ShutdownReport>;
   /** Whether shutdown has begun. */
@@ -129,8 +133,15 @@ export interface SupervisorOptions {
   onJob?: (event: JobEvent) => void;
   /** Where token `secret_env` values are read (default the process environment). */
   env?: SecretEnv;
+  /**
+   * The config's secret values, when the caller has collected them already (the daemon collects
+   * them once, for the root logger and the supervisor); default: collected here from `env`.
+   */
+  secrets?: Secrets;
   /** The event stream's hub: jobs, outlet and PDU state changes are published to it. */
   events?: EventHub;
+  /** Put around each new driver (cluster mode: fencing by lease); see SlotContext. */
+  wrapDriver?: (pdu: string, driver: Driver) => Driver;
 }
 
 /** A request and its one definite result. */
@@ -223,6 +234,7 @@ export class Supervisor implements PowerControl, AsyncDisposable {
   #shuttingDown = false;
   #onSet: ((event: SetEvent) => void) | undefined;
   #onJob: ((event: JobEvent) => void) | undefined;
+  #wrapDriver: ((pdu: string, driver: Driver) => Driver) | undefined;
   #events: EventHub | undefined;
   /** The PDU state last published per PDU, so only changes are. */
   #published = new Map<string, string>();
@@ -244,12 +256,13 @@ export class Supervisor implements PowerControl, AsyncDisposable {
     this.#random = options.random ?? Math.random;
     this.#onSet = options.onSet;
     this.#onJob = options.onJob;
+    this.#wrapDriver = options.wrapDriver;
     this.#events = options.events;
     this.#aliases = config.aliases;
     this.#groups = config.groups;
     this.#groupMembers = configGroups(config);
     this.#env = options.env ?? ((name) => Deno.env.get(name));
-    this.#secrets = collectSecrets(config, this.#env);
+    this.#secrets = options.secrets ?? collectSecrets(config, this.#env);
     for (const pdu of Object.values(config.pdus)) this.#addSlot(pdu);
   }
 
@@ -552,14 +565,14 @@ export class Supervisor implements PowerControl, AsyncDisposable {
     });
   }
 
-  reload(config: Config): ReloadReport {
+  reload(config: Config, options: { secrets?: Secrets } = {}): ReloadReport {
     // A reload during shutdown would hand stopping slots new work (issue: SIGHUP at SIGTERM).
     if (this.#shuttingDown) throw new ShuttingDownError();
     const report: ReloadReport = { added: [], removed: [], changed: [] };
     this.#aliases = config.aliases;
     this.#groups = config.groups;
     this.#groupMembers = configGroups(config);
-    this.#secrets = collectSecrets(config, this.#env);
+    this.#secrets = options.secrets ?? collectSecrets(config, this.#env);
     for (const [name, slot] of this.#slots) {
       if (!(name in config.pdus) && slot.dispatch({ type: "remove" })) {
         report.removed.push(name);
@@ -653,6 +666,7 @@ export class Supervisor implements PowerControl, AsyncDisposable {
           );
         },
         wantStarts: () => this.#events?.wanted ?? false,
+        ...(this.#wrapDriver ? { wrapDriver: this.#wrapDriver } : {}),
       }),
     );
   }

@@ -21,6 +21,8 @@ interface Pdu {
   restarts: number;
   lastError: string | null;
   outlets: Record<string, { state: string }>;
+  /** Cluster mode: the node that owns the PDU (null while none does). */
+  owner?: string | null;
 }
 
 /** Runs `pdud status`; exit 0 when every PDU is usable, 1 when one failed, 2 when unreachable. */
@@ -71,13 +73,26 @@ export async function runStatus(args: string[], io: Io): Promise<number> {
   if (values.json) {
     io.out(JSON.stringify(pdus, null, 2));
   } else {
-    const rows = [["PDU", "DRIVER", "STATE", "QUEUE", "RESTARTS", "OUTLETS ON", "LAST ERROR"]];
+    // Cluster mode: each PDU's owner node (a PDU owned elsewhere shows its queue and outlets
+    // on its owner).
+    const cluster = pdus.some((p) => "owner" in p);
+    const rows = [[
+      "PDU",
+      ...(cluster ? ["OWNER"] : []),
+      "DRIVER",
+      "STATE",
+      "QUEUE",
+      "RESTARTS",
+      "OUTLETS ON",
+      "LAST ERROR",
+    ]];
     for (const p of pdus) {
       const on = Object.entries(p.outlets).filter(([, o]) => o.state === "on").map(([n]) => n).join(
         ",",
       );
       rows.push([
         p.name,
+        ...(cluster ? [p.owner ?? "(none)"] : []),
         p.driver,
         p.state,
         String(p.queueDepth),

@@ -40,6 +40,8 @@ interface Instruments {
   requests: Client.Counter<"transport" | "status">;
   jobs: Client.Counter<"pdu" | "outcome" | "kind">;
   operations: Client.Histogram<"driver">;
+  ownership: Client.Counter<"pdu" | "change">;
+  forward: Client.Histogram;
 }
 
 /** How often /metrics reads power, and how long a scrape waits for it (ms; 0 = off). */
@@ -151,6 +153,18 @@ function instruments(
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
       registers: [registry],
     }),
+    ownership: new client.Counter({
+      name: "pdud_cluster_ownership_changes_total",
+      help: "Cluster mode: PDUs this node took over (acquired) or gave up (lost), per PDU",
+      labelNames: ["pdu", "change"] as const,
+      registers: [registry],
+    }),
+    forward: new client.Histogram({
+      name: "pdud_cluster_forward_seconds",
+      help: "Cluster mode: requests forwarded to the owner node, from forwarding to its answer",
+      buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers: [registry],
+    }),
   };
 }
 
@@ -252,6 +266,18 @@ export class Metrics {
   operation(event: SetEvent): void {
     const seconds = event.ms / 1000;
     this.#record((i) => i.operations.observe({ driver: event.driver }, seconds));
+  }
+
+  /** Counts one change of ownership of a configured PDU (cluster mode). */
+  ownership(pdu: string, owned: boolean): void {
+    if (!this.#configured(pdu)) return;
+    const change = owned ? "acquired" : "lost";
+    this.#record((i) => i.ownership.inc({ pdu, change }));
+  }
+
+  /** Records one forwarded request's round trip (cluster mode). */
+  forward(ms: number): void {
+    this.#record((i) => i.forward.observe(ms / 1000));
   }
 
   /** The text exposition. */

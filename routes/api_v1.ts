@@ -588,6 +588,13 @@ export function apiV1Routes(control: PowerControl, options: ApiOptions): OpenAPI
       "behind (reconnect with Last-Event-ID); `closed` at shutdown or when access rules change. " +
       "A comment line (`: ping`) is sent when nothing happened for 25 s.",
     request: {
+      query: z.object({
+        pdu: z.string().optional().openapi({
+          description: "only events about these PDUs (job.*, outlet.state, pdu.state), in a " +
+            "resume too: repeat it or separate names with commas; an unknown PDU is a 404",
+          example: "apc01,apc02",
+        }),
+      }),
       headers: z.object({
         "last-event-id": z.string().optional().openapi({
           description: "resume after this event (EventSource sends it when it reconnects)",
@@ -606,10 +613,10 @@ export function apiV1Routes(control: PowerControl, options: ApiOptions): OpenAPI
           },
         },
       },
-      400: json(ErrorBody, "Last-Event-ID is not an id this stream sends"),
+      400: json(ErrorBody, "Last-Event-ID is not an id this stream sends, or an empty `pdu`"),
       401: errors[401],
       403: errors[403],
-      404: json(ErrorBody, "this pdud has no event stream"),
+      404: json(ErrorBody, "a `pdu` that is not configured, or this pdud has no event stream"),
       503: json(ErrorBody, "too many subscribers"),
     },
   }));
