@@ -20,7 +20,7 @@ import { z } from "zod";
 import { wholeNumber } from "../_options.ts";
 import type { DriverDescriptor, OutletState, PowerReading } from "../driver.ts";
 import { DriverError, printable } from "../errors.ts";
-import { type HttpAnswer, httpCall, withoutSecrets } from "../_transport/http_client.ts";
+import { DeviceCa, type HttpAnswer, httpCall, withoutSecrets } from "../_transport/http_client.ts";
 
 /** The ResetType values of ComputerSystem.Reset (Resource.ResetType) pdud may send. */
 export const REDFISH_RESET_TYPES = [
@@ -124,26 +124,11 @@ export const REDFISH: DriverDescriptor<RedfishOptions> = {
     const base = `${options.protocol}://${authority}`;
     const device = `Redfish service at ${authority}`;
     const origin = new URL(base).origin;
-    let client: Deno.HttpClient | undefined;
+    const ca = new DeviceCa(device, options.ca_file);
     let root: Root | undefined;
     let token: string | undefined;
     let session: string | undefined;
     let onlySystem: string | undefined;
-
-    const tls = async () => {
-      if (!options.ca_file || client) return client;
-      let pem: string;
-      try {
-        pem = await Deno.readTextFile(options.ca_file);
-      } catch (error) {
-        throw new DriverError(
-          "config",
-          `${device}: cannot read ca_file ${printable(options.ca_file)}: ${(error as Error).name}`,
-        );
-      }
-      client = Deno.createHttpClient({ caCerts: [pem] });
-      return client;
-    };
 
     /** One request; statuses other than 2xx, 401 and 403 come back for the caller to word. */
     const send = async (
@@ -182,7 +167,7 @@ export const REDFISH: DriverDescriptor<RedfishOptions> = {
           ...(extra.json === undefined ? {} : { json: extra.json }),
           acceptStatus: ERROR_STATUSES,
           insecure: options.insecure,
-          client: await tls(),
+          client: await ca.client(),
           signal,
           device,
         });
@@ -397,8 +382,7 @@ export const REDFISH: DriverDescriptor<RedfishOptions> = {
             token = undefined;
           }
         }
-        client?.close();
-        client = undefined;
+        ca.close();
       },
     };
   },

@@ -16,8 +16,8 @@
 import { z } from "zod";
 import { wholeNumber } from "../_options.ts";
 import type { DriverDescriptor, OutletState, OutletStatus, PowerReading } from "../driver.ts";
-import { DriverError, printable } from "../errors.ts";
-import { fetchFailure } from "../_transport/http_client.ts";
+import { DriverError } from "../errors.ts";
+import { httpCall } from "../_transport/http_client.ts";
 
 const OPTIONS = z.object({
   "ip": z.string().min(1).optional(),
@@ -74,40 +74,13 @@ async function command(
     query.set("user", options.username);
     query.set("password", options.password);
   }
-  const url = `http://${host}/cm?${query}`;
-  let response: Response;
-  try {
-    response = await fetch(url, { signal });
-  } catch (error) {
-    if (signal.aborted) {
-      throw new DriverError("timeout", `Tasmota at ${host} did not answer "${cmnd}"`);
-    }
-    throw new DriverError(
-      "unreachable",
-      `cannot reach Tasmota at ${host}: ${fetchFailure(error, url)}`,
-    );
-  }
-  const text = await response.text().catch(() => "");
-  if (response.status === 401) {
-    throw new DriverError("auth", `Tasmota at ${host} refused the credentials (HTTP 401)`);
-  }
-  if (!response.ok) {
-    throw new DriverError(
-      "device",
-      `Tasmota at ${host} answered HTTP ${response.status} to "${cmnd}": ${printable(text, 120)}`,
-      { permanent: response.status === 403 || response.status === 404 },
-    );
-  }
-  try {
-    return JSON.parse(text);
-  } catch {
-    throw new DriverError(
-      "protocol",
-      `Tasmota at ${host} answered "${cmnd}" with something that is not JSON: ${
-        printable(text, 60)
-      }`,
-    );
-  }
+  const answer = await httpCall({
+    url: `http://${host}/cm?${query}`,
+    signal,
+    device: `Tasmota at ${host}`,
+    what: `"${cmnd}"`,
+  });
+  return answer.json();
 }
 
 function tasmota(name: string, fixedCount: number | undefined): DriverDescriptor<TasmotaOptions> {
