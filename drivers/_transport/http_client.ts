@@ -322,9 +322,7 @@ export function withoutSecrets(url: string): string {
 function authorization(auth: HttpAuth | undefined, challenge: string | undefined, call: HttpCall) {
   if (!auth) return undefined;
   if (auth.scheme === "bearer") return `Bearer ${auth.token ?? ""}`;
-  if (auth.scheme === "basic") {
-    return `Basic ${btoa(`${auth.username ?? ""}:${auth.password ?? ""}`)}`;
-  }
+  if (auth.scheme === "basic") return `Basic ${basicCredentials(auth)}`;
   if (challenge === undefined) return undefined; // digest: wait for the server's challenge
   const params = parseChallenge(challenge);
   const algorithm = (params.algorithm ?? "MD5").toUpperCase();
@@ -351,6 +349,17 @@ function authorization(auth: HttpAuth | undefined, challenge: string | undefined
     ...(qop ? [`qop=${qop}`, `nc=${nc}`, `cnonce="${cnonce}"`] : []),
   ];
   return `Digest ${fields.join(", ")}`;
+}
+
+/**
+ * `user:password` as RFC 7617's charset=UTF-8 asks (what curl and browsers send): UTF-8 bytes,
+ * then base64. `btoa` alone takes only Latin-1 and throws for a password such as `p€ss`.
+ */
+function basicCredentials(auth: HttpAuth): string {
+  const bytes = new TextEncoder().encode(`${auth.username ?? ""}:${auth.password ?? ""}`);
+  let binary = "";
+  for (const byte of bytes) binary += String.fromCharCode(byte);
+  return btoa(binary);
 }
 
 /** Parses `Digest realm="x", nonce="y", qop="auth"` into its fields. */

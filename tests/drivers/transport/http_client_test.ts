@@ -204,3 +204,25 @@ Deno.test("DeviceCa: the device's own CA is trusted, made once and released; an 
   assert.equal(missing.permanent, true);
   assert.equal(missing.message, "box: cannot read ca_file /nonexistent/ca.pem: NotFound");
 });
+
+for (const engine of ENGINES) {
+  Deno.test(`httpCall over ${engine.name}: basic credentials outside Latin-1 go as UTF-8 (RFC 7617)`, async () => {
+    const seen: string[] = [];
+    await using d = device(engine.tls, (request) => {
+      const header = request.headers.get("authorization") ?? "";
+      const m = /^Basic (.*)$/.exec(header);
+      const bytes = Uint8Array.from(atob(m?.[1] ?? ""), (c) => c.charCodeAt(0));
+      seen.push(new TextDecoder("utf-8", { fatal: true }).decode(bytes));
+      return new Response("ok");
+    });
+    const answer = await httpCall({
+      url: d.url("/relay"),
+      auth: { scheme: "basic", username: "Jürgen", password: "p€ss é:✓" },
+      device: "box",
+      insecure: engine.insecure,
+      signal: AbortSignal.timeout(10_000),
+    });
+    assert.equal(answer.text, "ok");
+    assert.deepEqual(seen, ["Jürgen:p€ss é:✓"]);
+  });
+}
