@@ -45,7 +45,7 @@ export interface HttpCall {
    * https without any certificate check (a BMC's or a PDU's self-signed certificate the operator
    * cannot give as a CA): the request goes over `node:https` with `rejectUnauthorized: false`
    * (fetch has no per-request switch for it), through a keep-alive agent, with the same signal,
-   * headers, body and error mapping, its answer limited to MAX_INSECURE_BODY. Ignored for
+   * headers, body and error mapping, its answer limited to MAX_ANSWER_BYTES as fetch's is. Ignored for
    * http:// URLs; `client` is then not used (there is nothing left to verify). Default false.
    */
   insecure?: boolean | undefined;
@@ -89,16 +89,7 @@ export async function httpCall(call: HttpCall): Promise<HttpAnswer> {
     }
     response = await send(call, authorization(call.auth, challenge, call), what);
   }
-  const text = await response.text().catch((error) => {
-    // An abort while the body arrives is a timeout, not an empty answer.
-    if (call.signal.aborted) {
-      throw new DriverError("timeout", `${call.device} did not finish answering ${what} in time`);
-    }
-    throw new DriverError(
-      "protocol",
-      `${call.device} broke off its answer to ${what}: ${fetchFailure(error, call.url)}`,
-    );
-  });
+  const text = await readAnswer(response, call, what);
   if (response.status === 401 || response.status === 403) {
     throw new DriverError(
       "auth",
@@ -140,6 +131,59 @@ export async function httpCall(call: HttpCall): Promise<HttpAnswer> {
   };
 }
 
+/**
+ * The answer's body as text, read through its stream and counted: past MAX_ANSWER_BYTES the
+ * stream is cancelled (the connection closed) and the call fails, so a device sending an endless
+ * body costs at most that much memory, never what it sends until the timeout.
+ */
+async function readAnswer(response: Response, call: HttpCall, what: string): Promise<string> {
+  if (!response.body) return "";
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      size += value.length;
+      if (size > MAX_ANSWER_BYTES) {
+        await reader.cancel().catch(() => {});
+        throw tooLarge(call, what);
+      }
+      chunks.push(value);
+    }
+  } catch (error) {
+    if (error instanceof DriverError) throw error;
+    // An abort while the body arrives is a timeout, not an empty answer.
+    if (call.signal.aborted) {
+      throw new DriverError("timeout", `${call.device} did not finish answering ${what} in time`);
+    }
+    throw new DriverError(
+      "protocol",
+      `${call.device} broke off its answer to ${what}: ${fetchFailure(error, call.url)}`,
+    );
+  }
+  const bytes = new Uint8Array(size);
+  let at = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, at);
+    at += chunk.length;
+  }
+  return new TextDecoder().decode(bytes);
+}
+
+/** The error of an answer longer than MAX_ANSWER_BYTES (either engine). */
+function tooLarge(call: HttpCall, what: string): DriverError {
+  return new DriverError(
+    "protocol",
+    `${call.device} answered ${what} with more than ${MAX_ANSWER_BYTES} bytes ` +
+      `(4 MiB, the most pdud reads of an answer); the rest was not read`,
+  );
+}
+
+/** Raised inside the insecure engine when its answer passes MAX_ANSWER_BYTES. */
+class AnswerTooLarge extends Error {}
+
 async function send(call: HttpCall, auth: string | undefined, what: string): Promise<Response> {
   const headers: Record<string, string> = {};
   let body: string | undefined = call.body;
@@ -166,6 +210,7 @@ async function send(call: HttpCall, auth: string | undefined, what: string): Pro
       ...(call.client ? { client: call.client } : {}),
     });
   } catch (error) {
+    if (error instanceof AnswerTooLarge) throw tooLarge(call, what);
     if (call.signal.aborted) {
       throw new DriverError("timeout", `${call.device} did not answer ${what} in time`);
     }
@@ -176,8 +221,13 @@ async function send(call: HttpCall, auth: string | undefined, what: string): Pro
   }
 }
 
-/** The largest answer an insecure call reads (devices' JSON documents are far smaller). */
-export const MAX_INSECURE_BODY = 4 * 1024 * 1024;
+/**
+ * The largest answer body `httpCall` reads, on either engine: 4 MiB. Devices' pages and JSON
+ * documents are far smaller (a Redfish system, a Gude status page: a few KiB); an answer past it
+ * is cut off there (the connection closed, nothing more buffered) and the call fails with a
+ * `protocol` error naming the limit.
+ */
+export const MAX_ANSWER_BYTES = 4 * 1024 * 1024;
 
 /** Statuses whose Response may have no body (the Fetch standard's null body statuses). */
 const NULL_BODY = new Set([101, 103, 204, 205, 304]);
@@ -225,8 +275,10 @@ async function insecureFetch(
       let size = 0;
       answer.on("data", (chunk: Uint8Array) => {
         size += chunk.length;
-        if (size > MAX_INSECURE_BODY) {
-          request.destroy(new Error(`answer larger than ${MAX_INSECURE_BODY} bytes`));
+        if (size > MAX_ANSWER_BYTES) {
+          // Settled first, so the close that follows is not taken for a broken-off answer.
+          reject(new AnswerTooLarge());
+          request.destroy();
         } else chunks.push(chunk);
       });
       answer.on("error", reject);

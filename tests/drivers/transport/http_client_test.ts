@@ -1,5 +1,10 @@
 import assert from "node:assert/strict";
-import { DeviceCa, httpCall, verifyDigest } from "../../../drivers/_transport/http_client.ts";
+import {
+  DeviceCa,
+  httpCall,
+  MAX_ANSWER_BYTES,
+  verifyDigest,
+} from "../../../drivers/_transport/http_client.ts";
 import { driverFailure as failure } from "../../_helpers/driver_error.ts";
 
 // The throwaway self-signed certificate of tests/_fixtures (made for these tests only).
@@ -224,5 +229,51 @@ for (const engine of ENGINES) {
     });
     assert.equal(answer.text, "ok");
     assert.deepEqual(seen, ["Jürgen:p€ss é:✓"]);
+  });
+}
+
+for (const engine of ENGINES) {
+  Deno.test(`httpCall over ${engine.name}: an endless answer is cut off at MAX_ANSWER_BYTES with a protocol error`, async () => {
+    const cancelled = Promise.withResolvers<void>();
+    let sent = 0;
+    const chunk = new Uint8Array(64 * 1024).fill(0x61);
+    await using d = device(engine.tls, () =>
+      new Response(
+        new ReadableStream<Uint8Array>({
+          pull(controller) {
+            sent += chunk.length;
+            controller.enqueue(chunk);
+          },
+          cancel() {
+            cancelled.resolve();
+          },
+        }),
+      ));
+    const error = await failure(httpCall({
+      url: d.url("/status?password=canary"),
+      device: "box",
+      insecure: engine.insecure,
+      signal: AbortSignal.timeout(30_000),
+    }));
+    assert.equal(error.kind, "protocol");
+    assert.equal(error.permanent, false);
+    assert.equal(
+      error.message,
+      `box answered GET /status with more than ${MAX_ANSWER_BYTES} bytes (4 MiB, the most pdud reads of an answer); the rest was not read`,
+    );
+    // The connection was closed: the device stops being asked for more.
+    await cancelled.promise;
+    assert.ok(sent < 64 * MAX_ANSWER_BYTES, `sent ${sent}`);
+  });
+
+  Deno.test(`httpCall over ${engine.name}: an answer of exactly MAX_ANSWER_BYTES is read whole`, async () => {
+    await using d = device(engine.tls, () => new Response("b".repeat(MAX_ANSWER_BYTES)));
+    const answer = await httpCall({
+      url: d.url("/big"),
+      device: "box",
+      insecure: engine.insecure,
+      signal: AbortSignal.timeout(30_000),
+    });
+    assert.equal(answer.text.length, MAX_ANSWER_BYTES);
   });
 }
