@@ -72,22 +72,31 @@ let nonceCount = 0;
 /**
  * Performs `call`. Throws DriverError: "timeout" when `signal` aborts, "unreachable" when no
  * connection (or TLS session) could be made, "auth" for 401/403, "device" for other non-2xx
- * answers (permanent for a 4xx other than 408/425/429: asking again gets the same answer).
+ * answers (permanent for a 4xx other than 408/425/429: asking again gets the same answer),
+ * "protocol" for an answer longer than MAX_ANSWER_BYTES, a redirect to another origin
+ * (permanent) or more than MAX_REDIRECTS redirects.
+ *
+ * Redirects (301, 302, 303, 307, 308 with a Location) are followed by this function, on both
+ * engines, only within the request's origin (same scheme, host and port): the request's
+ * credentials and extra headers (session tokens, CSRF tokens, the generic driver's `headers`)
+ * never go to another host. Methods change as fetch changes them (303, and 301/302 after a
+ * POST, become a GET without body). A status in `acceptStatus` is an answer, not followed.
  */
 export async function httpCall(call: HttpCall): Promise<HttpAnswer> {
   const what = call.what ?? `${call.method ?? "GET"} ${printable(new URL(call.url).pathname, 100)}`;
-  const first = await send(call, authorization(call.auth, undefined, call), what);
-  let response = first;
-  if (first.status === 401 && call.auth?.scheme === "digest") {
-    const challenge = first.headers.get("www-authenticate") ?? "";
-    await first.body?.cancel();
-    if (!/^Digest /i.test(challenge)) {
+  let hop = call;
+  let response = await exchange(hop, what);
+  for (let hops = 0; isRedirect(response, call); hops++) {
+    const location = response.headers.get("location") ?? "";
+    await response.body?.cancel().catch(() => {});
+    if (hops === MAX_REDIRECTS) {
       throw new DriverError(
-        "auth",
-        `${call.device} refused the request (HTTP 401) without a digest challenge`,
+        "protocol",
+        `${call.device} redirected ${what} more than ${MAX_REDIRECTS} times; not followed further`,
       );
     }
-    response = await send(call, authorization(call.auth, challenge, call), what);
+    hop = redirected(hop, location, response.status, call, what);
+    response = await exchange(hop, what);
   }
   const text = await readAnswer(response, call, what);
   if (response.status === 401 || response.status === 403) {
@@ -129,6 +138,90 @@ export async function httpCall(call: HttpCall): Promise<HttpAnswer> {
       }
     },
   };
+}
+
+/** The most redirects one call follows (each within the request's origin). */
+export const MAX_REDIRECTS = 5;
+
+/** Statuses that redirect when they carry a Location (as fetch follows them). */
+const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+
+/** Headers that describe a body, dropped with it when a redirect turns the request into a GET. */
+const BODY_HEADERS = new Set([
+  "content-type",
+  "content-encoding",
+  "content-language",
+  "content-location",
+]);
+
+/** One request, and its digest challenge answered when the device asks for one. */
+async function exchange(call: HttpCall, what: string): Promise<Response> {
+  const first = await send(call, authorization(call.auth, undefined, call), what);
+  if (first.status !== 401 || call.auth?.scheme !== "digest") return first;
+  const challenge = first.headers.get("www-authenticate") ?? "";
+  await first.body?.cancel().catch(() => {});
+  if (!/^Digest /i.test(challenge)) {
+    throw new DriverError(
+      "auth",
+      `${call.device} refused the request (HTTP 401) without a digest challenge`,
+    );
+  }
+  return await send(call, authorization(call.auth, challenge, call), what);
+}
+
+function isRedirect(response: Response, call: HttpCall): boolean {
+  return REDIRECTS.has(response.status) && response.headers.has("location") &&
+    !call.acceptStatus?.includes(response.status);
+}
+
+/**
+ * The request a redirect asks for: the same call at `location` (resolved against the hop's URL),
+ * as a GET without body after a 303 or a POST's 301/302. A Location on another origin than the
+ * call's is refused (permanent): the request's credentials and headers would go there. The
+ * message names the target's scheme, host and port only (a query may carry anything).
+ */
+function redirected(
+  hop: HttpCall,
+  location: string,
+  status: number,
+  call: HttpCall,
+  what: string,
+): HttpCall {
+  const from = new URL(call.url);
+  let target: URL;
+  try {
+    target = new URL(location, hop.url);
+  } catch {
+    throw new DriverError(
+      "protocol",
+      `${call.device} redirected ${what} (HTTP ${status}) to something that is not a URL`,
+    );
+  }
+  if (target.origin !== from.origin) {
+    const where = /^https?:$/.test(target.protocol)
+      ? `${target.protocol}//${target.host}`
+      : `a ${target.protocol} URL`;
+    throw new DriverError(
+      "protocol",
+      `${call.device} redirected ${what} (HTTP ${status}) to ${printable(where, 100)}, ` +
+        `not ${from.protocol}//${from.host}: not followed (the request's credentials and ` +
+        `headers would go there)`,
+      { permanent: true },
+    );
+  }
+  target.username = "";
+  target.password = "";
+  target.hash = "";
+  const method = (hop.method ?? "GET").toUpperCase();
+  const toGet = status === 303
+    ? method !== "HEAD"
+    : (status === 301 || status === 302) && method === "POST";
+  if (!toGet) return { ...hop, url: target.href };
+  const { json: _json, form: _form, body: _body, ...rest } = hop;
+  const headers = Object.fromEntries(
+    Object.entries(hop.headers ?? {}).filter(([name]) => !BODY_HEADERS.has(name.toLowerCase())),
+  );
+  return { ...rest, method: "GET", url: target.href, headers };
 }
 
 /**
@@ -205,6 +298,8 @@ async function send(call: HttpCall, auth: string | undefined, what: string): Pro
     return await fetch(call.url, {
       method: call.method ?? "GET",
       headers,
+      // Redirects are httpCall's to follow (same origin only), never fetch's.
+      redirect: "manual",
       signal: call.signal,
       ...(body === undefined ? {} : { body }),
       ...(call.client ? { client: call.client } : {}),

@@ -3,6 +3,7 @@ import {
   DeviceCa,
   httpCall,
   MAX_ANSWER_BYTES,
+  MAX_REDIRECTS,
   verifyDigest,
 } from "../../../drivers/_transport/http_client.ts";
 import { driverFailure as failure } from "../../_helpers/driver_error.ts";
@@ -275,5 +276,118 @@ for (const engine of ENGINES) {
       signal: AbortSignal.timeout(30_000),
     });
     assert.equal(answer.text.length, MAX_ANSWER_BYTES);
+  });
+}
+
+for (const engine of ENGINES) {
+  Deno.test(`httpCall over ${engine.name}: redirects within the origin are followed with the request's headers and credentials, as fetch changes methods`, async () => {
+    const seen: string[] = [];
+    await using d = device(engine.tls, async (request) => {
+      const url = new URL(request.url);
+      const body = await request.text();
+      seen.push(
+        `${request.method} ${url.pathname}${url.search} token=${
+          request.headers.get("x-auth-token")
+        } ` +
+          `auth=${request.headers.get("authorization")} type=${
+            request.headers.get("content-type")
+          } ${body}`,
+      );
+      const status = Number(url.searchParams.get("status") ?? 0);
+      if (url.pathname === "/start") {
+        // Relative, absolute with the same origin: both are the same device.
+        const next = status === 307 ? `${url.origin}/final` : "/final?x=1";
+        return new Response("moved", { status, headers: { location: next } });
+      }
+      return Response.json({ at: url.pathname });
+    });
+    for (const [status, method] of [[302, "GET"], [303, "GET"], [307, "POST"]] as const) {
+      seen.length = 0;
+      const answer = await httpCall({
+        method: "POST",
+        url: d.url(`/start?status=${status}`),
+        form: { relay: "1" },
+        headers: { "X-Auth-Token": "t0k" },
+        auth: { scheme: "basic", username: "u", password: "p" },
+        device: "box",
+        insecure: engine.insecure,
+        signal: AbortSignal.timeout(10_000),
+      });
+      assert.deepEqual(answer.json(), { at: "/final" });
+      const basic = `Basic ${btoa("u:p")}`;
+      const form = "application/x-www-form-urlencoded";
+      assert.deepEqual(seen, [
+        `POST /start?status=${status} token=t0k auth=${basic} type=${form} relay=1`,
+        method === "GET"
+          ? `GET /final?x=1 token=t0k auth=${basic} type=null `
+          : `POST /final token=t0k auth=${basic} type=${form} relay=1`,
+      ], `HTTP ${status}`);
+    }
+  });
+
+  Deno.test(`httpCall over ${engine.name}: a redirect to another host is refused, permanent, and nothing reaches that host`, async () => {
+    const collected: string[] = [];
+    await using other = device(engine.tls, (request) => {
+      collected.push(`${request.url} ${request.headers.get("x-auth-token")}`);
+      return new Response("thanks");
+    });
+    const target = other.url("/collect?token=canary");
+    const otherHost = new URL(target).host;
+    await using d = device(
+      engine.tls,
+      () => new Response(null, { status: 307, headers: { location: target } }),
+    );
+    const error = await failure(httpCall({
+      url: d.url("/redfish/v1/Systems"),
+      headers: { "X-Auth-Token": "session-secret" },
+      device: "BMC",
+      insecure: engine.insecure,
+      signal: AbortSignal.timeout(10_000),
+    }));
+    assert.equal(error.kind, "protocol");
+    assert.equal(error.permanent, true);
+    const scheme = engine.tls ? "https" : "http";
+    assert.equal(
+      error.message,
+      `BMC redirected GET /redfish/v1/Systems (HTTP 307) to ${scheme}://${otherHost}, not ${
+        new URL(d.url("/")).origin
+      }: not followed (the request's credentials and headers would go there)`,
+    );
+    assert.doesNotMatch(error.message, /canary|collect|session-secret/);
+    assert.deepEqual(collected, [], "the other host was never asked");
+  });
+
+  Deno.test(`httpCall over ${engine.name}: a redirect loop ends after MAX_REDIRECTS; a redirect status the caller accepts is an answer`, async () => {
+    let requests = 0;
+    await using d = device(engine.tls, (request) => {
+      requests++;
+      const url = new URL(request.url);
+      return new Response("again", {
+        status: url.pathname === "/state" ? 302 : 301,
+        headers: { location: url.pathname },
+      });
+    });
+    const loop = await failure(httpCall({
+      url: d.url("/loop"),
+      device: "box",
+      insecure: engine.insecure,
+      signal: AbortSignal.timeout(10_000),
+    }));
+    assert.equal(loop.kind, "protocol");
+    assert.equal(
+      loop.message,
+      `box redirected GET /loop more than ${MAX_REDIRECTS} times; not followed further`,
+    );
+    assert.equal(requests, MAX_REDIRECTS + 1);
+    const accepted = await httpCall({
+      url: d.url("/state"),
+      acceptStatus: [302],
+      device: "box",
+      insecure: engine.insecure,
+      signal: AbortSignal.timeout(10_000),
+    });
+    assert.equal(accepted.status, 302);
+    assert.equal(accepted.headers.get("location"), "/state");
+    assert.equal(requests, MAX_REDIRECTS + 2);
   });
 }
