@@ -270,7 +270,9 @@ function tooLarge(call: HttpCall, what: string): DriverError {
   return new DriverError(
     "protocol",
     `${call.device} answered ${what} with more than ${MAX_ANSWER_BYTES} bytes ` +
-      `(4 MiB, the most pdud reads of an answer); the rest was not read`,
+      `(${
+        MAX_ANSWER_BYTES / 1024 / 1024
+      } MiB, the most pdud reads of an answer); the rest was not read`,
   );
 }
 

@@ -325,6 +325,48 @@ for (const engine of ENGINES) {
     }
   });
 
+  Deno.test(`httpCall over ${engine.name}: a digest call redirected within the origin answers the new URL's challenge`, async () => {
+    const seen: string[] = [];
+    await using d = device(engine.tls, (request) => {
+      const path = new URL(request.url).pathname;
+      const header = request.headers.get("authorization");
+      const ok = verifyDigest(header, {
+        username: "admin",
+        password: "s3cret",
+        realm: "dli",
+        method: request.method,
+      });
+      const uri = header ? /uri="([^"]*)"/.exec(header)?.[1] : undefined;
+      seen.push(`${request.method} ${path} ${ok ? `ok uri=${uri}` : "challenge"}`);
+      if (!ok || uri !== path) {
+        return new Response("who?", {
+          status: 401,
+          headers: { "www-authenticate": 'Digest realm="dli", nonce="n2", qop="auth"' },
+        });
+      }
+      if (path === "/restapi/relay/outlets/0/state") {
+        return new Response(null, { status: 308, headers: { location: `${path}/` } });
+      }
+      return Response.json(true);
+    });
+    const answer = await httpCall({
+      method: "PUT",
+      url: d.url("/restapi/relay/outlets/0/state"),
+      form: { value: "true" },
+      auth: { scheme: "digest", username: "admin", password: "s3cret" },
+      device: "DLI",
+      insecure: engine.insecure,
+      signal: AbortSignal.timeout(10_000),
+    });
+    assert.equal(answer.json(), true);
+    assert.deepEqual(seen, [
+      "PUT /restapi/relay/outlets/0/state challenge",
+      "PUT /restapi/relay/outlets/0/state ok uri=/restapi/relay/outlets/0/state",
+      "PUT /restapi/relay/outlets/0/state/ challenge",
+      "PUT /restapi/relay/outlets/0/state/ ok uri=/restapi/relay/outlets/0/state/",
+    ]);
+  });
+
   Deno.test(`httpCall over ${engine.name}: a redirect to another host is refused, permanent, and nothing reaches that host`, async () => {
     const collected: string[] = [];
     await using other = device(engine.tls, (request) => {
