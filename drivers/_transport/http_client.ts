@@ -2,9 +2,10 @@
  * The one HTTP client of the drivers (and of the XML-RPC codec): methods, JSON, form and raw
  * bodies, basic, digest (RFC 7616, MD5/SHA-256, qop=auth) and bearer authentication, https with
  * the device's own CA (`client`) or without certificate checks (`insecure`), connections kept
- * alive between requests, the operation's abort signal, and one mapping of every failure to a
- * DriverError whose message names the device and what it answered — never a URL's query (where
- * Tasmota and ANEL carry passwords) nor a credential.
+ * alive between requests, redirects followed within the request's origin only (MAX_REDIRECTS),
+ * answers read up to MAX_ANSWER_BYTES, the operation's abort signal, and one mapping of every
+ * failure to a DriverError whose message names the device and what it answered — never a URL's
+ * query (where Tasmota and ANEL carry passwords) nor a credential.
  *
  * Two engines carry the bytes, chosen per request and invisible to callers: `fetch` (its
  * connection pool keeps connections alive) for every request it can make, and `node:https`
