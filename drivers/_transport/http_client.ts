@@ -46,8 +46,9 @@ export interface HttpCall {
    * https without any certificate check (a BMC's or a PDU's self-signed certificate the operator
    * cannot give as a CA): the request goes over `node:https` with `rejectUnauthorized: false`
    * (fetch has no per-request switch for it), through a keep-alive agent, with the same signal,
-   * headers, body and error mapping, its answer limited to MAX_ANSWER_BYTES as fetch's is. Ignored for
-   * http:// URLs; `client` is then not used (there is nothing left to verify). Default false.
+   * headers, body and error mapping, its answer limited to MAX_ANSWER_BYTES as fetch's is.
+   * Ignored for http:// URLs; `client` is then not used (there is nothing left to verify).
+   * Default false.
    */
   insecure?: boolean | undefined;
   /** Names the request in messages (`"Power1 On"`); default: the method and the URL's path. */
