@@ -381,8 +381,8 @@ export class ClusterNode implements PowerControl {
       (error): JobResult => ({
         status: "refused",
         pdu,
-        kind: "queue_full",
-        reason: `cannot record the job in the cluster journal: ${message(error)}`,
+        kind: "cluster_unavailable",
+        reason: `cannot record the job in the cluster journal, not run: ${message(error)}`,
       }),
     );
     this.#tails.set(pdu, admitted.catch(() => {}));

@@ -144,3 +144,45 @@ Deno.test({
     assert.equal(response.status, 200, await response.text());
   },
 });
+
+Deno.test({
+  name: "cluster: a job the journal cannot record is refused cluster_unavailable and not run" +
+    SKIPPED,
+  ignore: NATS_SERVER === undefined,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    await using nats = await startNatsCluster(NATS_SERVER!, 3);
+    const name = `nojournal${crypto.randomUUID().slice(0, 6)}`;
+    const config = await loadConfig({
+      cluster: { nats: nats.urls, name, node: "solo", lease_seconds: 5 },
+      pdus: { s: { driver: "simulated", outlets: 4 } },
+    });
+    const node = await startCluster(config, { log: SILENT_LOGGER });
+    const supervisor = createSupervisor(node.localConfig(), {
+      log: SILENT_LOGGER,
+      wrapDriver: node.wrapDriver,
+    });
+    node.attach(supervisor);
+    const nc = await connect({ servers: nats.urls });
+    try {
+      await until(30_000, () => Promise.resolve(node.owns("s")));
+      const on = await node.submit({ pdu: "s", command: { type: "on", outlet: 1 } });
+      assert.equal(on.status, "done", JSON.stringify(on));
+      // The journal goes away (as when JetStream has lost its quorum): the lease is still held.
+      await (await jetstreamManager(nc)).streams.delete(namesOf(name).stream);
+      const off = await node.submit({ pdu: "s", command: { type: "off", outlet: 1 } });
+      assert.ok(off.status === "refused", JSON.stringify(off));
+      assert.equal(off.kind, "cluster_unavailable");
+      assert.match(off.reason, /cannot record the job in the cluster journal, not run/);
+      assert.ok(node.owns("s"));
+      // Not run: the outlet stays on.
+      assert.equal(supervisor.snapshot().find((p) => p.name === "s")?.outlets["1"]?.state, "on");
+      const status = await supervisor.submit({ pdu: "s", command: { type: "status", outlet: 1 } });
+      assert.ok(status.status === "done" && status.state === "on", JSON.stringify(status));
+    } finally {
+      await node.shutdown({ graceMs: 0 });
+      await nc.close();
+    }
+  },
+});
