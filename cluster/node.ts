@@ -44,6 +44,7 @@ import {
   type JournalRecord,
   recover,
   resumeCommand,
+  type StatesRecord,
 } from "./journal.ts";
 import { isRetryable, Leases } from "./leases.ts";
 import { type Names, namesOf, pduFromToken, pduToken } from "./subjects.ts";
@@ -163,12 +164,13 @@ export class ClusterNode implements PowerControl {
   readonly #jsm: JetStreamManager;
   readonly #journalKeepMs: number;
   /**
-   * Per owned PDU: jobs not settled, the last record's sequence, and a point up to which every
-   * job had settled (purged once it is older than journalKeepMs): the journal stays bounded.
+   * Per owned PDU: jobs not settled, the last record's sequence, a point up to which every job
+   * had settled (purged once it is older than journalKeepMs): the journal stays bounded; and the
+   * sequence of the last `states` record written (nothing newer: nothing to purge).
    */
   #books = new Map<
     string,
-    { pending: number; lastSeq: number; mark?: { seq: number; at: number } }
+    { pending: number; lastSeq: number; mark?: { seq: number; at: number }; statesSeq?: number }
   >();
   readonly #kv: KV;
   readonly #names: Names;
@@ -411,12 +413,13 @@ export class ClusterNode implements PowerControl {
     }
   }
 
-  async #append(pdu: string, record: JournalRecord): Promise<void> {
+  async #append(pdu: string, record: JournalRecord): Promise<number> {
     const ack = await this.#js.publish(this.#names.jobs(pdu), encodeRecord(record), {
       timeout: 5000,
     });
     const book = this.#books.get(pdu);
     if (book) book.lastSeq = Math.max(book.lastSeq, ack.seq);
+    return ack.seq;
   }
 
   #book(pdu: string) {
@@ -431,15 +434,37 @@ export class ClusterNode implements PowerControl {
     for (const pdu of this.#ready.keys()) {
       const book = this.#book(pdu);
       if (book.mark && now - book.mark.at >= this.#journalKeepMs) {
+        // The purged switches' outcome first: the last state of each outlet outlives them.
+        const states = await this.#append(pdu, this.#states(pdu)).catch((error) => {
+          this.#log.debug("cannot record the outlet states; journal not purged", { pdu, error });
+          return undefined;
+        });
+        if (states === undefined) continue;
+        book.statesSeq = states;
         const seq = book.mark.seq + 1;
         delete book.mark;
         await this.#jsm.streams.purge(this.#names.stream, { filter: this.#names.jobs(pdu), seq })
           .catch((error) => this.#log.debug("cannot purge the journal", { pdu, error }));
       }
-      if (!book.mark && book.pending === 0 && book.lastSeq > 0) {
+      if (
+        !book.mark && book.pending === 0 && book.lastSeq > 0 &&
+        book.lastSeq > (book.statesSeq ?? 0)
+      ) {
         book.mark = { seq: book.lastSeq, at: now };
       }
     }
+  }
+
+  /** The last state set on each outlet of `pdu` as the local actor remembers it. */
+  #states(pdu: string): StatesRecord {
+    const here = this.#supervisor?.snapshot().find((p) => p.name === pdu);
+    const outlets = Object.fromEntries(
+      Object.entries(here?.outlets ?? {}).map(([outlet, v]) => [
+        outlet,
+        { state: v.state, at: Date.parse(v.at) },
+      ]),
+    );
+    return { t: "states", pdu, outlets, node: this.node, at: Date.now() };
   }
 
   /**
@@ -569,10 +594,12 @@ export class ClusterNode implements PowerControl {
       if (!held) return;
       if (this.#stopping) return await this.#leases.release(pduToken(pdu));
       const records = await this.#read(pdu);
-      const { unfinished, settled } = recover(records);
+      const { unfinished, settled, outlets } = recover(records);
       for (const [id, result] of settled) this.#remember(id, Promise.resolve(result));
       this.#ready.set(pdu, { epoch: held.epoch, sub: this.#subscribe(pdu) });
       this.#applyLocal();
+      // What any owner set last (the shared journal's), before any resumed job sets more.
+      if (outlets.size > 0) this.#supervisor!.restoreOutlets(pdu, outlets);
       this.#log.info("PDU owned", {
         pdu,
         node: this.node,

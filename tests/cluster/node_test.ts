@@ -7,15 +7,16 @@ import assert from "node:assert/strict";
 import { connect } from "@nats-io/transport-node";
 import { jetstreamManager } from "@nats-io/jetstream";
 import { createSupervisor, SILENT_LOGGER } from "../../actors/mod.ts";
-import { startCluster } from "../../cluster/mod.ts";
-import { namesOf } from "../../cluster/mod.ts";
+import { Kvm } from "@nats-io/kv";
+import { type JournalRecord, namesOf, pduToken, startCluster } from "../../cluster/mod.ts";
 import { ConfigError, loadConfig } from "../../config/mod.ts";
 import { startDaemon } from "../../daemon/mod.ts";
 import { freePort, startNatsCluster } from "../_helpers/nats.ts";
 import { NATS_SERVER, SKIPPED, until } from "./_cluster.ts";
 
 Deno.test({
-  name: "cluster: a PDU's journal records are purged once its jobs have settled" + SKIPPED,
+  name: "cluster: a PDU's journal records are purged once its jobs have settled, but for " +
+    "one record of its outlet states" + SKIPPED,
   ignore: NATS_SERVER === undefined,
   sanitizeResources: false, // the NATS client's sockets close in the background after drain
   sanitizeOps: false,
@@ -47,7 +48,23 @@ Deno.test({
       }
       // Five jobs: accepted, off, on and settled each.
       assert.ok((await messages()) >= 20, String(await messages()));
-      await until(20_000, async () => (await messages()) === 0);
+      // All purged but one `states` record: the last state pdud set on each outlet outlives
+      // the switches that set it.
+      await until(20_000, async () => (await messages()) === 1);
+      const last = await jsm.streams.getMessage(stream, {
+        last_by_subj: namesOf(name).jobs("s"),
+      });
+      const record = last?.json<JournalRecord>();
+      assert.ok(record?.t === "states", JSON.stringify(record));
+      assert.equal(record.outlets["1"]?.state, "on");
+      // Nothing new to purge: no further states record is written, round after round (each
+      // round renews the lease: its key's revision counts the rounds).
+      const lastSeq = (await jsm.streams.info(stream)).state.last_seq;
+      const leases = await new Kvm(nc).open(namesOf(name).bucket);
+      const revision = async () => (await leases.get(pduToken("s")))?.revision ?? 0;
+      const from = await revision();
+      await until(20_000, async () => (await revision()) >= from + 4);
+      assert.equal((await jsm.streams.info(stream)).state.last_seq, lastSeq);
     } finally {
       await node.shutdown({ graceMs: 0 });
       await nc.close();
@@ -182,6 +199,63 @@ Deno.test({
       assert.ok(status.status === "done" && status.state === "on", JSON.stringify(status));
     } finally {
       await node.shutdown({ graceMs: 0 });
+      await nc.close();
+    }
+  },
+});
+
+Deno.test({
+  name: "cluster: a node taking a PDU over knows the last state any owner set on each outlet, " +
+    "after the journal was purged" + SKIPPED,
+  ignore: NATS_SERVER === undefined,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    await using nats = await startNatsCluster(NATS_SERVER!, 3);
+    const name = `states${crypto.randomUUID().slice(0, 6)}`;
+    const config = (node: string) =>
+      loadConfig({
+        cluster: { nats: nats.urls, name, node, lease_seconds: 2 },
+        pdus: { s: { driver: "simulated", outlets: 4 } },
+      });
+    const start = async (node: string) => {
+      const cluster = await startCluster(await config(node), {
+        log: SILENT_LOGGER,
+        journalKeepMs: 0,
+      });
+      const supervisor = createSupervisor(cluster.localConfig(), {
+        log: SILENT_LOGGER,
+        wrapDriver: cluster.wrapDriver,
+      });
+      cluster.attach(supervisor);
+      return { cluster, supervisor };
+    };
+    const nc = await connect({ servers: nats.urls });
+    const a = await start("a");
+    let b: Awaited<ReturnType<typeof start>> | undefined;
+    try {
+      await until(30_000, () => Promise.resolve(a.cluster.owns("s")));
+      for (const [outlet, type] of [[2, "on"], [3, "off"], [2, "off"], [4, "on"]] as const) {
+        const result = await a.cluster.submit({ pdu: "s", command: { type, outlet } });
+        assert.equal(result.status, "done", JSON.stringify(result));
+      }
+      const stream = namesOf(name).stream;
+      const jsm = await jetstreamManager(nc);
+      // Purged down to the states record: the switches themselves are gone.
+      await until(20_000, async () => (await jsm.streams.info(stream)).state.messages === 1);
+      b = await start("b");
+      await until(30_000, () => Promise.resolve(b!.cluster.ownerOf("s") === "a"));
+      await a.cluster.shutdown({ graceMs: 0 });
+      await until(10_000, () => Promise.resolve(b!.cluster.owns("s")));
+      // b's device was never switched: these states come from the journal alone.
+      const outlets = b.supervisor.snapshot().find((p) => p.name === "s")?.outlets ?? {};
+      assert.deepEqual(
+        Object.fromEntries(Object.entries(outlets).map(([o, v]) => [o, v.state])),
+        { "2": "off", "3": "off", "4": "on" },
+      );
+    } finally {
+      if (!a.cluster.stopping) await a.cluster.shutdown({ graceMs: 0 });
+      await b?.cluster.shutdown({ graceMs: 0 });
       await nc.close();
     }
   },
