@@ -67,6 +67,11 @@ export interface ClusterOptions extends ClusterHooks {
    * leases and 10 s: longer than a forwarding node waits before asking the next owner again).
    */
   journalKeepMs?: number;
+  /**
+   * How old a PDU's `states` record may grow, with nothing new to record, before its owner
+   * writes it again (default 12 h: the stream drops records after 24 h).
+   */
+  statesRefreshMs?: number;
 }
 
 /** A forwarded request as it travels. */
@@ -163,14 +168,23 @@ export class ClusterNode implements PowerControl {
   readonly #js: JetStreamClient;
   readonly #jsm: JetStreamManager;
   readonly #journalKeepMs: number;
+  readonly #statesRefreshMs: number;
   /**
    * Per owned PDU: jobs not settled, the last record's sequence, a point up to which every job
-   * had settled (purged once it is older than journalKeepMs): the journal stays bounded; and the
-   * sequence of the last `states` record written (nothing newer: nothing to purge).
+   * had settled (purged once it is older than journalKeepMs): the journal stays bounded; the
+   * sequence of the last `states` record written (nothing newer: nothing to purge), and the
+   * wall-clock time of the newest record known (to write the states again before the stream's
+   * max_age drops them).
    */
   #books = new Map<
     string,
-    { pending: number; lastSeq: number; mark?: { seq: number; at: number }; statesSeq?: number }
+    {
+      pending: number;
+      lastSeq: number;
+      mark?: { seq: number; at: number };
+      statesSeq?: number;
+      newestAt?: number;
+    }
   >();
   readonly #kv: KV;
   readonly #names: Names;
@@ -217,6 +231,7 @@ export class ClusterNode implements PowerControl {
       ttlMs: number;
       log: Logger;
       journalKeepMs?: number;
+      statesRefreshMs?: number;
     } & ClusterHooks,
   ) {
     this.#config = config;
@@ -227,6 +242,7 @@ export class ClusterNode implements PowerControl {
     this.#js = parts.js;
     this.#jsm = parts.jsm;
     this.#journalKeepMs = parts.journalKeepMs ?? 2 * parts.ttlMs + 10_000;
+    this.#statesRefreshMs = parts.statesRefreshMs ?? 12 * 3600_000;
     this.#kv = parts.kv;
     this.#names = parts.names;
     this.#ttlMs = parts.ttlMs;
@@ -418,7 +434,10 @@ export class ClusterNode implements PowerControl {
       timeout: 5000,
     });
     const book = this.#books.get(pdu);
-    if (book) book.lastSeq = Math.max(book.lastSeq, ack.seq);
+    if (book) {
+      book.lastSeq = Math.max(book.lastSeq, ack.seq);
+      book.newestAt = Math.max(book.newestAt ?? 0, record.at);
+    }
     return ack.seq;
   }
 
@@ -433,15 +452,24 @@ export class ClusterNode implements PowerControl {
     const now = performance.now();
     for (const pdu of this.#ready.keys()) {
       const book = this.#book(pdu);
-      if (book.mark && now - book.mark.at >= this.#journalKeepMs) {
+      const due = book.mark && now - book.mark.at >= this.#journalKeepMs;
+      // Nothing new since the last states record (every job settled long ago), but it nears
+      // the stream's max_age: written again, and everything older purged.
+      const stale = !book.mark && book.pending === 0 &&
+        book.lastSeq <= (book.statesSeq ?? 0) && book.newestAt !== undefined &&
+        Date.now() - book.newestAt >= this.#statesRefreshMs;
+      if (due || stale) {
+        const record = this.#states(pdu);
+        if (!due && Object.keys(record.outlets).length === 0) continue;
         // The purged switches' outcome first: the last state of each outlet outlives them.
-        const states = await this.#append(pdu, this.#states(pdu)).catch((error) => {
+        const states = await this.#append(pdu, record).catch((error) => {
           this.#log.debug("cannot record the outlet states; journal not purged", { pdu, error });
           return undefined;
         });
         if (states === undefined) continue;
         book.statesSeq = states;
-        const seq = book.mark.seq + 1;
+        book.newestAt = record.at;
+        const seq = book.mark ? book.mark.seq + 1 : states;
         delete book.mark;
         await this.#jsm.streams.purge(this.#names.stream, { filter: this.#names.jobs(pdu), seq })
           .catch((error) => this.#log.debug("cannot purge the journal", { pdu, error }));
@@ -595,6 +623,9 @@ export class ClusterNode implements PowerControl {
       if (this.#stopping) return await this.#leases.release(pduToken(pdu));
       const records = await this.#read(pdu);
       const { unfinished, settled, outlets } = recover(records);
+      if (records.length > 0) {
+        this.#book(pdu).newestAt = records.reduce((newest, r) => Math.max(newest, r.at), 0);
+      }
       for (const [id, result] of settled) this.#remember(id, Promise.resolve(result));
       this.#ready.set(pdu, { epoch: held.epoch, sub: this.#subscribe(pdu) });
       this.#applyLocal();

@@ -218,10 +218,11 @@ Deno.test({
         cluster: { nats: nats.urls, name, node, lease_seconds: 2 },
         pdus: { s: { driver: "simulated", outlets: 4 } },
       });
-    const start = async (node: string) => {
+    const start = async (node: string, statesRefreshMs?: number) => {
       const cluster = await startCluster(await config(node), {
         log: SILENT_LOGGER,
         journalKeepMs: 0,
+        ...(statesRefreshMs === undefined ? {} : { statesRefreshMs }),
       });
       const supervisor = createSupervisor(cluster.localConfig(), {
         log: SILENT_LOGGER,
@@ -243,7 +244,8 @@ Deno.test({
       const jsm = await jetstreamManager(nc);
       // Purged down to the states record: the switches themselves are gone.
       await until(20_000, async () => (await jsm.streams.info(stream)).state.messages === 1);
-      b = await start("b");
+      // b writes the states again once they are a second old (12 h in production).
+      b = await start("b", 1000);
       await until(30_000, () => Promise.resolve(b!.cluster.ownerOf("s") === "a"));
       await a.cluster.shutdown({ graceMs: 0 });
       await until(10_000, () => Promise.resolve(b!.cluster.owns("s")));
@@ -253,6 +255,19 @@ Deno.test({
         Object.fromEntries(Object.entries(outlets).map(([o, v]) => [o, v.state])),
         { "2": "off", "3": "off", "4": "on" },
       );
+      // Nothing new happens, yet the states record is written again (before the stream's
+      // max_age would drop it) by b, and the old one purged.
+      const subject = namesOf(name).jobs("s");
+      const last = async () =>
+        (await jsm.streams.getMessage(stream, { last_by_subj: subject }))?.json<JournalRecord>();
+      await until(20_000, async () => (await last())?.node === "b");
+      const record = await last();
+      assert.ok(record?.t === "states", JSON.stringify(record));
+      assert.deepEqual(
+        Object.fromEntries(Object.entries(record.outlets).map(([o, v]) => [o, v.state])),
+        { "2": "off", "3": "off", "4": "on" },
+      );
+      await until(20_000, async () => (await jsm.streams.info(stream)).state.messages === 1);
     } finally {
       if (!a.cluster.stopping) await a.cluster.shutdown({ graceMs: 0 });
       await b?.cluster.shutdown({ graceMs: 0 });
