@@ -711,9 +711,14 @@ async function runWrk(port: number, path: string, script: string | undefined): P
   return parseWrk(decoder.decode(out.stdout));
 }
 
+interface ThroughputRun extends WrkResult {
+  /** The daemon's CPU seconds (utime + stime, /proc) over the load, divided by its requests. */
+  cpuPerRequestUs?: number;
+}
+
 interface ThroughputResult {
   tool: string;
-  runs: Record<string, WrkResult[]>;
+  runs: Record<string, ThroughputRun[]>;
 }
 
 async function workloadThroughput(farm: Farm): Promise<ThroughputResult> {
@@ -751,11 +756,18 @@ end
     result.runs[name] = [];
     for (let rep = 0; rep < REPEATS; rep++) {
       say(`[4] throughput ${name}, repeat ${rep + 1}`);
-      const r = await withDaemon(name, conf, names[0]!, async () => {
-        if (!useWrk) return await denoLoad(names, THROUGHPUT_SECONDS, 50);
-        return await runWrk(DAEMON_PORT, "/", script);
+      const r = await withDaemon(name, conf, names[0]!, async (d): Promise<ThroughputRun> => {
+        const cpu0 = await cpuSeconds(d.pid);
+        const load = useWrk
+          ? await runWrk(DAEMON_PORT, "/", script)
+          : await denoLoad(names, THROUGHPUT_SECONDS, 50);
+        const cpu = (await cpuSeconds(d.pid)) - cpu0;
+        return { ...load, cpuPerRequestUs: (cpu / load.requests) * 1e6 };
       });
-      say(`    ${r.rps.toFixed(0)} req/s, ${r.non2xx} non-2xx, ${r.socketErrors} socket errors`);
+      say(
+        `    ${r.rps.toFixed(0)} req/s, ${r.non2xx} non-2xx, ${r.socketErrors} socket errors, ` +
+          `daemon CPU ${fmt(r.cpuPerRequestUs, 0)} µs/request`,
+      );
       result.runs[name]!.push(r);
     }
   }
