@@ -220,12 +220,13 @@ try {
   await Deno.remove(dir, { recursive: true });
 }
 const keys = ["keepAliveRps", "keepAliveUs", "perConnUs", "p50", "p99", "rss", "failed"] as const;
-console.log(`| median of ${REPEATS} | A | B | B ÷ A |`);
-console.log("|---|---|---|---|");
+const out = (line: string) => Deno.stdout.writeSync(encoder.encode(line + "\n"));
+out(`| median of ${REPEATS} | A | B | B ÷ A |`);
+out("|---|---|---|---|");
 for (const k of keys) {
   const a = spread(runs.A!.map((r) => r[k])).median;
   const b = spread(runs.B!.map((r) => r[k])).median;
-  console.log(
+  out(
     `| ${k} | ${a.toFixed(k === "p50" || k === "p99" ? 3 : 1)} | ${
       b.toFixed(k === "p50" || k === "p99" ? 3 : 1)
     } | ${(b / a).toFixed(2)} |`,
