@@ -30,7 +30,7 @@ export { SLOT_EVENTS, SLOT_STATES, type SlotState } from "./slot.ts";
 export type { FailureKind, JobResult, PduCommand, RefusalKind } from "./messages.ts";
 export type { Requester } from "./job.ts";
 export type { GroupMember } from "../config/mod.ts";
-export { type Clock, sleep, SYSTEM_CLOCK, type Timer } from "./clock.ts";
+export { type Clock, sleep, SYSTEM_CLOCK, type Timer, Watchdog } from "./clock.ts";
 export {
   createLogger,
   type LogFormat,

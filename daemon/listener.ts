@@ -9,7 +9,7 @@
  * @module
  */
 import type { Hono } from "hono";
-import type { Clock, Timer } from "../actors/mod.ts";
+import { type Clock, Watchdog } from "../actors/mod.ts";
 import type { Logger } from "../drivers/mod.ts";
 import type { AppEnv, Transport } from "../routes/mod.ts";
 import { LEGACY_MAX_BYTES, legacyFrame, legacyLineToRequest, legacyReply } from "../routes/mod.ts";
@@ -618,55 +618,6 @@ function serve(
     abort,
     [Symbol.asyncDispose]: close,
   };
-}
-
-/**
- * A timeout that is re-armed far more often than it fires (each request's head, each idle
- * wait): one clock timer, kept while the deadline only moves later and re-armed for what is
- * left when it fires early. Setting and clearing a timer per request cost a few µs each.
- */
-class Watchdog {
-  /** When `fire` is due; Infinity while disarmed. */
-  #deadline = Infinity;
-  /** When the clock timer goes off. */
-  #at = Infinity;
-  #timer: Timer | undefined;
-
-  constructor(private readonly clock: Clock, private readonly fire: () => void) {}
-
-  /** Fires `ms` from now unless re-armed or disarmed before. */
-  arm(ms: number): void {
-    const deadline = this.clock.now() + ms;
-    this.#deadline = deadline;
-    if (this.#timer && this.#at <= deadline) return;
-    this.#timer?.cancel();
-    this.#set(deadline, ms);
-  }
-
-  disarm(): void {
-    this.#deadline = Infinity;
-  }
-
-  /** Disarms and releases the clock timer. */
-  stop(): void {
-    this.#deadline = Infinity;
-    this.#timer?.cancel();
-    this.#timer = undefined;
-    this.#at = Infinity;
-  }
-
-  #set(at: number, ms: number): void {
-    this.#at = at;
-    this.#timer = this.clock.setTimer(ms, () => {
-      this.#timer = undefined;
-      this.#at = Infinity;
-      if (this.#deadline === Infinity) return;
-      const left = this.#deadline - this.clock.now();
-      if (left > 0) return this.#set(this.#deadline, left);
-      this.#deadline = Infinity;
-      this.fire();
-    });
-  }
 }
 
 async function copy(from: Deno.Conn, to: Deno.Conn): Promise<void> {
