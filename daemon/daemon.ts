@@ -131,11 +131,13 @@ export async function startDaemon(config: Config, options: DaemonOptions): Promi
     onSet: (event) => {
       metrics.operation(event);
       // Before the job goes on: a reboot's off is on record while it waits out its delay.
-      appendAudit(setRecord(event));
+      if (audit) appendAudit(setRecord(event));
     },
     onJob: ({ request, result, ms }) => {
       metrics.job(result);
-      if (request.command.type !== "status") appendAudit(auditRecord(request, result, ms));
+      if (audit && request.command.type !== "status") {
+        appendAudit(auditRecord(request, result, ms));
+      }
     },
     ...options.supervisor,
   });
