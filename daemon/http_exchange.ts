@@ -137,7 +137,7 @@ export function requestOf(
     }, { highWaterMark: 0 });
   }
   // A body on a GET or HEAD is not read by any route; the connection cannot be reused after.
-  return { request: new Request(new URL(url), init), body };
+  return { request: new Request(url, init), body };
 }
 
 /** Reads a Content-Length body: chunks until `length` bytes, then null. */
@@ -233,8 +233,12 @@ export async function writeResponse(
   const status = response.status;
   const noBody = options.method === "HEAD" || status === 204 || status === 304 ||
     (status >= 100 && status < 200);
-  const streamed = !noBody && response.body !== null &&
-    (response.headers.get("content-type") ?? "").startsWith("text/event-stream");
+  // `response.body` is not touched unless the response is a stream: the getter turns a body
+  // given as a string into a ReadableStream, which then has to be read back chunk by chunk.
+  const eventStream = (response.headers.get("content-type") ?? "").startsWith(
+    "text/event-stream",
+  );
+  const streamed = !noBody && eventStream && response.body !== null;
   let head = `HTTP/1.1 ${status} ${response.statusText || STATUS_TEXT[status] || ""}\r\n`;
   for (const [name, value] of response.headers) {
     if (name === "connection" || name === "transfer-encoding" || name === "keep-alive") continue;
@@ -253,11 +257,11 @@ export async function writeResponse(
     return false;
   }
   if (noBody) {
-    await response.body?.cancel().catch(() => {});
+    if (eventStream) await response.body?.cancel().catch(() => {});
     await options.write(encoder.encode(head + "\r\n"));
     return !close;
   }
-  const body = response.body ? new Uint8Array(await response.arrayBuffer()) : new Uint8Array(0);
+  const body = new Uint8Array(await response.arrayBuffer());
   const top = encoder.encode(`${head}content-length: ${body.length}\r\n\r\n`);
   const bytes = new Uint8Array(top.length + body.length);
   bytes.set(top);
