@@ -17,6 +17,8 @@ import { ConnReader, requestOf, writeResponse } from "./http_exchange.ts";
 import { httpShape, parseHead, plainResponse } from "./http_head.ts";
 import {
   defaultMaxConnections,
+  DESCRIPTORS_PER_CONNECTION,
+  DESCRIPTORS_PER_TLS_CONNECTION,
   isDescriptorExhaustion,
   RateLimitedLog,
   softFileLimit,
@@ -127,7 +129,10 @@ function serve(
   const { log, clock } = options;
   const limited = new RateLimitedLog(log, clock);
   const descriptorLimit = softFileLimit();
-  const safeMaxConnections = defaultMaxConnections(descriptorLimit);
+  const safeMaxConnections = defaultMaxConnections(
+    descriptorLimit,
+    tls ? DESCRIPTORS_PER_TLS_CONNECTION : DESCRIPTORS_PER_CONNECTION,
+  );
   const maxConnections = options.maxConnections ?? safeMaxConnections;
   if (maxConnections > safeMaxConnections) {
     log.warn("max_connections is above what the descriptor limit leaves room for", {

@@ -139,10 +139,14 @@ Deno.test("the default cap follows the descriptor limit", () => {
     softFileLimit("Max open files            1024                 4096      files\n"),
     1024,
   );
-  assert.equal(defaultMaxConnections(1024), 234);
-  assert.equal(defaultMaxConnections(256), 42);
-  assert.equal(defaultMaxConnections(524288), 131_050);
+  assert.equal(defaultMaxConnections(1024), 704);
+  assert.equal(defaultMaxConnections(256), 128);
+  assert.equal(defaultMaxConnections(524288), 393_152);
   assert.equal(defaultMaxConnections(10), 1);
+  // A TLS client costs three: its socket, the relay to the internal TLS listener, its end.
+  assert.equal(defaultMaxConnections(1024, 3), 234);
+  assert.equal(defaultMaxConnections(256, 3), 42);
+  assert.equal(defaultMaxConnections(524288, 3), 131_050);
 });
 
 Deno.test("HTTP has no internal hop: the daemon listens on its own port and nowhere else", async (t) => {
