@@ -27,6 +27,7 @@ import {
   parseOutlet,
   pluginLookup,
   readConfigFile,
+  type Secrets,
 } from "./config/mod.ts";
 import { ListenError, type ListenOverrides, preflight, startDaemon } from "./daemon/mod.ts";
 import { toPduCommand } from "./routes/mod.ts";
@@ -200,10 +201,12 @@ async function serveOrDrive(args: string[]): Promise<number> {
     format: (format as LogFormat | undefined) ?? (sink.terminal ? "text" : "json"),
     ...(sink.write ? { write: sink.write } : {}),
   });
-  applyConfigToLogger(log, config, level);
+  // Collected once per config: the root logger and the supervisor scrub the same values.
+  const secrets = collectSecrets(config, (name) => Deno.env.get(name));
+  applyConfigToLogger(log, config, level, secrets);
   if (values.drive) {
     await dropUnneededPermissions(config);
-    return await drive(config, values, log);
+    return await drive(config, values, log, secrets);
   }
 
   const confPath = values.conf;
@@ -214,7 +217,8 @@ async function serveOrDrive(args: string[]): Promise<number> {
       log,
       listen,
       source,
-      onReload: (next) => applyConfigToLogger(log, next, level),
+      secrets,
+      onReload: (next, nextSecrets) => applyConfigToLogger(log, next, level, nextSecrets),
       ...(confPath
         ? {
           readConfig: async () => {
@@ -318,9 +322,14 @@ const loadedSecrets = new Set<string>();
  * The logger settings a config carries: its level (unless --loglevel fixed one) and the secret
  * values it scrubs (docs/configuration.md#secrets).
  */
-function applyConfigToLogger(log: RootLogger, config: Config, fixed: LogLevel | undefined): void {
+function applyConfigToLogger(
+  log: RootLogger,
+  config: Config,
+  fixed: LogLevel | undefined,
+  secrets: Secrets,
+): void {
   log.setLevel(fixed ?? parseLogLevel(config.daemon.logging_level) ?? "info");
-  for (const value of collectSecrets(config, (name) => Deno.env.get(name)).all) {
+  for (const value of secrets.all) {
     loadedSecrets.add(value);
   }
   log.setSecrets([...loadedSecrets]);
@@ -386,7 +395,18 @@ async function drive(
   config: Config,
   values: Record<string, string | boolean | undefined>,
   log: RootLogger,
+  secrets: Secrets,
 ): Promise<number> {
+  if (config.cluster) {
+    // The PDU's owner node drives it; a second driver here could run beside the owner's.
+    err(
+      usageError(
+        "--drive cannot be used with a cluster config: the PDU's owner node drives it; send " +
+          "the request to any node instead (pdud client --daemon HOST …)",
+      ),
+    );
+    return EXIT.usage;
+  }
   const request = values.request as string | undefined;
   if (!request || !["on", "off", "reboot", "get-port-state"].includes(request)) {
     err(usageError("--drive needs --request on, off, reboot or get-port-state"));
@@ -440,7 +460,11 @@ async function drive(
     section[key] = Number(v);
   }
   const only: Config = { ...config, pdus: { [pdu]: section } };
-  await using supervisor = createSupervisor(only, { log, findDriver: pluginLookup(only.plugins) });
+  await using supervisor = createSupervisor(only, {
+    log,
+    findDriver: pluginLookup(only.plugins),
+    secrets,
+  });
   const result = await supervisor.submit({
     pdu,
     command: toPduCommand(request, outlet, delay === undefined ? undefined : Number(delay)),

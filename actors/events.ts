@@ -34,6 +34,17 @@ export interface HubEvent {
   readonly id: string;
   readonly type: EventType | "ready" | "reset" | "dropped" | "closed";
   readonly data: string;
+  /** The PDU the event is about (every numbered event names one), for subscribers' filters. */
+  readonly pdu?: string;
+}
+
+/** Options of EventHub.subscribe. */
+export interface SubscribeOptions {
+  /**
+   * Only events about these PDUs (job.*, outlet.state, pdu.state), in the replay too; stream
+   * control events (reset, dropped, closed) always. Default: every PDU.
+   */
+  pdus?: ReadonlySet<string>;
 }
 
 /** Options of EventHub (sizes in events, times in ms). */
@@ -69,11 +80,18 @@ export class Subscription {
   #final: HubEvent | null = null;
   #abandon: Timer | null = null;
   #onAbandon: (() => void) | null = null;
+  #pdus: ReadonlySet<string> | null;
 
   /** @internal made by EventHub.subscribe */
-  constructor(hub: EventHub, first: HubEvent[]) {
+  constructor(hub: EventHub, first: HubEvent[], pdus: ReadonlySet<string> | null = null) {
     this.#hub = hub;
     this.#buffer = first;
+    this.#pdus = pdus;
+  }
+
+  /** Whether this subscriber wants `event` (its PDU filter). */
+  wants(event: HubEvent): boolean {
+    return this.#pdus === null || (event.pdu !== undefined && this.#pdus.has(event.pdu));
   }
 
   /** Events waiting to be written. */
@@ -132,7 +150,7 @@ export class Subscription {
 
   /** @internal */
   push(event: HubEvent): void {
-    if (this.#ended) return;
+    if (this.#ended || !this.wants(event)) return;
     if (this.#buffer.length >= this.#hub.bufferSize) {
       this.end("dropped", {
         reason: `this subscriber fell ${this.#hub.bufferSize} events behind and was dropped; ` +
@@ -225,6 +243,7 @@ export class EventHub {
       id: `${this.boot}-${seq}`,
       type,
       data: JSON.stringify({ time: new Date(this.#wall()).toISOString(), ...data }),
+      ...(typeof data.pdu === "string" ? { pdu: data.pdu } : {}),
     };
     this.#ring[seq % this.ringSize] = event;
     for (const s of this.#subscribers) s.push(event);
@@ -264,9 +283,13 @@ export class EventHub {
 
   /**
    * Subscribes, replaying what the ring holds after `lastEventId`; an id the ring no longer
-   * holds (or of another run) gets a `reset` event first, saying what was missed.
+   * holds (or of another run) gets a `reset` event first, saying what was missed. A `pdus`
+   * filter applies to the replay as to what comes after.
    */
-  subscribe(lastEventId?: string): Subscription | SubscribeRefusal {
+  subscribe(
+    lastEventId?: string,
+    options: SubscribeOptions = {},
+  ): Subscription | SubscribeRefusal {
     const m = lastEventId ? /^([0-9a-z]{1,20})-(\d{1,15})$/.exec(lastEventId) : null;
     if (lastEventId && !m) {
       return {
@@ -282,9 +305,14 @@ export class EventHub {
         message: `the event stream has ${this.maxSubscribers} subscribers, its limit; retry later`,
       };
     }
-    const first = m ? this.#replay(lastEventId!, m[1]!, Number(m[2])) : [];
+    const pdus = options.pdus ?? null;
+    const replay = m ? this.#replay(lastEventId!, m[1]!, Number(m[2])) : [];
+    // The reset (unnumbered) always; numbered events as the filter says.
+    const first = pdus === null
+      ? replay
+      : replay.filter((e) => e.seq === 0 || (e.pdu !== undefined && pdus.has(e.pdu)));
     this.#wanted = true;
-    const subscription = new Subscription(this, first);
+    const subscription = new Subscription(this, first, pdus);
     this.#subscribers.add(subscription);
     return subscription;
   }

@@ -2,8 +2,8 @@
  * Job: an accepted request as the actor tracks it through its steps. Private to `actors/`.
  * @module
  */
-import type { OutletState } from "../drivers/mod.ts";
-import type { JobResult, PduCommand, Step } from "./messages.ts";
+import type { OutletState, PowerReading } from "../drivers/mod.ts";
+import type { JobResult, OutletReport, PduCommand, Step } from "./messages.ts";
 
 /** Who asked, for logs and audit. */
 export interface Requester {
@@ -24,9 +24,12 @@ export interface Job {
   readonly seq: number;
   readonly pdu: string;
   readonly command: PduCommand;
-  readonly steps: readonly Step[];
+  /** Replaced once, when a list step becomes per-outlet reads (the driver cannot list). */
+  steps: readonly Step[];
   readonly requester: Requester;
   readonly acceptedAt: number;
+  /** pdud's own read (SubmitRequest.background): kept off the event stream. */
+  readonly background?: boolean;
   /** Index of the current step. */
   stepIndex: number;
   /** Attempts made at the current set step. */
@@ -41,6 +44,13 @@ export interface Job {
   lastState: OutletState | null;
   /** Whether lastState was read from the device (a status job). */
   readFromDevice?: boolean;
+  /** A power job's reading. */
+  power?: PowerReading;
+  /** A list job's outlets so far, by outlet number. */
+  report?: Map<number, OutletReport>;
+  /** A list job: device exchanges made, and how. */
+  exchanges?: number;
+  via?: "list" | "per-outlet";
   /** The last failure's words, for the final reason. */
   lastError?: string;
   /** Settles the job's promise; called once, by the mailbox. */

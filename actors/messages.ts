@@ -2,7 +2,13 @@
  * Commands, jobs and results: plain data passed between routes, the supervisor and actors.
  * @module
  */
-import type { DriverErrorKind, OutletId, OutletState } from "../drivers/mod.ts";
+import type { DriverErrorKind, OutletId, OutletState, PowerReading } from "../drivers/mod.ts";
+
+/**
+ * The queue key of a list job: not an outlet number, and not an outlet name (OUTLET_NAME begins
+ * with a letter or digit), so a list is queued behind no outlet and holds none.
+ */
+export const ALL_OUTLETS = "*";
 
 /**
  * What a client asks of one outlet, by number or, for drivers that name outlets, by name. Delays
@@ -13,7 +19,24 @@ export type PduCommand =
   | { type: "off"; outlet: OutletId; delayBefore?: number }
   | { type: "reboot"; outlet: OutletId; delay: number }
   | { type: "delay"; outlet: OutletId; seconds: number }
-  | { type: "status"; outlet: OutletId };
+  | { type: "status"; outlet: OutletId }
+  /** Reads what the device reports of one outlet's power (driver readPower). */
+  | { type: "power"; outlet: number }
+  /**
+   * Reads every outlet: in one exchange where the driver can (listOutlets), else outlet by
+   * outlet over `outlets` (the supervisor fills them from the descriptor's outletRange). With
+   * `power`, the readings are wanted rather than the states (the metrics' refresh).
+   */
+  | { type: "list"; outlet: typeof ALL_OUTLETS; outlets?: readonly number[]; power?: boolean };
+
+/** One outlet as a list job reports it. */
+export interface OutletReport {
+  outlet: number;
+  /** Absent only in a power-only list of a driver that reads power but not states. */
+  state?: OutletState;
+  name?: string;
+  power?: PowerReading;
+}
 
 /**
  * Why an accepted job failed: a device-side kind as the driver named it, or pdud's own (a
@@ -29,7 +52,9 @@ export type RefusalKind =
   | "pdu_failed"
   | "shutting_down"
   | "driver_unavailable"
-  | "removed";
+  | "removed"
+  /** The driver cannot do what was asked (read power, list outlets): HTTP 501. */
+  | "not_supported";
 
 /** The one definite answer every request gets. */
 export type JobResult =
@@ -42,6 +67,14 @@ export type JobResult =
     state: OutletState | null;
     /** Where `state` comes from: read from the device, or the last state pdud set. */
     source: "device" | "commanded";
+    /** A power job's reading (only the fields the device reports). */
+    power?: PowerReading;
+    /** A list job's outlets, in outlet order. */
+    outlets?: OutletReport[];
+    /** A list job: how many device exchanges it took. */
+    exchanges?: number;
+    /** A list job: one all-outlet exchange, or outlet by outlet. */
+    via?: "list" | "per-outlet";
   }
   | { status: "failed"; jobId: string; pdu: string; kind: FailureKind; reason: string }
   | { status: "refused"; jobId?: string; pdu: string; kind: RefusalKind; reason: string };
@@ -49,7 +82,12 @@ export type JobResult =
 /** One step of a job: a driver operation or a wait that holds the outlet. */
 export type Step =
   | { kind: "set"; state: OutletState }
-  | { kind: "get" }
+  /** Reads the job's outlet, or `outlet` (a list read outlet by outlet). */
+  | { kind: "get"; outlet?: number }
+  /** Reads power of the job's outlet, or of `outlet` (a list). */
+  | { kind: "power"; outlet?: number }
+  /** Reads every outlet at once; becomes per-outlet steps when the driver cannot. */
+  | { kind: "list" }
   | { kind: "wait"; ms: number };
 
 /** Compiles a command into the steps the scheduler runs. */
@@ -70,10 +108,19 @@ export function stepsOf(command: PduCommand): Step[] {
       return [{ kind: "wait", ms: command.seconds * 1000 }];
     case "status":
       return [{ kind: "get" }];
+    case "power":
+      return [{ kind: "power" }];
+    case "list":
+      return [{ kind: "list" }];
   }
+}
+
+/** Whether a command only reads (no outlet changes; never audited as an action). */
+export function isRead(command: PduCommand): boolean {
+  return command.type === "status" || command.type === "power" || command.type === "list";
 }
 
 /** Human words for a command, for logs and reasons ("reboot outlet 3"). */
 export function describeCommand(command: PduCommand): string {
-  return `${command.type} outlet ${command.outlet}`;
+  return command.type === "list" ? "list outlets" : `${command.type} outlet ${command.outlet}`;
 }

@@ -6,6 +6,7 @@
  */
 export {
   createSupervisor,
+  type DriverCapabilities,
   type JobEvent,
   type PduSnapshot,
   type PowerControl,
@@ -27,7 +28,8 @@ export {
   Subscription,
 } from "./events.ts";
 export { SLOT_EVENTS, SLOT_STATES, type SlotState } from "./slot.ts";
-export type { FailureKind, JobResult, PduCommand, RefusalKind } from "./messages.ts";
+export type { FailureKind, JobResult, OutletReport, PduCommand, RefusalKind } from "./messages.ts";
+export { ALL_OUTLETS, isRead } from "./messages.ts";
 export type { Requester } from "./job.ts";
 export type { GroupMember } from "../config/mod.ts";
 export { type Clock, sleep, SYSTEM_CLOCK, type Timer, Watchdog } from "./clock.ts";

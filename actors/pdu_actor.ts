@@ -11,11 +11,12 @@ import {
   type Logger,
   type OutletId,
   type OutletState,
+  type OutletStatus,
 } from "../drivers/mod.ts";
 import { type Clock, type Timer, Watchdog } from "./clock.ts";
 import type { Job } from "./job.ts";
 import type { Mailbox } from "./mailbox.ts";
-import type { FailureKind, JobResult } from "./messages.ts";
+import type { FailureKind, JobResult, OutletReport, Step } from "./messages.ts";
 import { decide, heads, type JobView } from "./scheduler.ts";
 
 /** The settings an incarnation runs with (times in milliseconds). */
@@ -174,7 +175,15 @@ export class PduActor {
         readyAt: job.waitUntil ?? 0,
       };
     }
-    return { seq: job.seq, outlet: job.command.outlet, step: "set", readyAt: job.retryAt ?? 0 };
+    const view: JobView = {
+      seq: job.seq,
+      outlet: job.command.outlet,
+      step: "set",
+      readyAt: job.retryAt ?? 0,
+    };
+    // Readings yield to switching (scheduler.ts); a status read keeps its place.
+    if (job.command.type === "power" || job.command.type === "list") view.background = true;
+    return view;
   }
 
   /** A wait starts when its job reaches the head of its outlet's line (`front`). */
@@ -203,14 +212,21 @@ export class PduActor {
     delete job.retryAt;
     job.attempts = 0;
     if (job.stepIndex >= job.steps.length) {
-      this.parts.mailbox.settle(job, {
+      const result: JobResult = {
         status: "done",
         jobId: job.id,
         pdu: this.pdu,
         outlet: job.command.outlet,
         state: job.lastState ?? this.parts.memory.outlets.get(job.command.outlet)?.state ?? null,
-        source: job.readFromDevice ? "device" : "commanded",
-      });
+        source: job.readFromDevice || job.report ? "device" : "commanded",
+      };
+      if (job.power) result.power = job.power;
+      if (job.report) {
+        result.outlets = [...job.report.values()].sort((a, b) => a.outlet - b.outlet);
+        result.exchanges = job.exchanges ?? 0;
+        result.via = job.via ?? "list";
+      }
+      this.parts.mailbox.settle(job, result);
     }
   }
 
@@ -230,7 +246,13 @@ export class PduActor {
     if (step === undefined || step.kind === "wait") {
       throw new ActorCrash("scheduling", "asked to run a wait step");
     }
-    const outlet = job.command.outlet;
+    if (step.kind === "list" && driver.listOutlets === undefined) return this.#perOutlet(job);
+    if (step.kind === "power" && driver.readPower === undefined) {
+      return this.#notSupported(job, `the driver of "${this.pdu}" reads no power`);
+    }
+    const outlet = step.kind === "get" || step.kind === "power"
+      ? step.outlet ?? job.command.outlet
+      : job.command.outlet;
     const canRead = typeof outlet === "string"
       ? driver.getNamedOutlet !== undefined
       : driver.getOutlet !== undefined;
@@ -241,9 +263,14 @@ export class PduActor {
     }
     const what = step.kind === "get"
       ? `read outlet ${outlet}`
+      : step.kind === "power"
+      ? `read power of outlet ${outlet}`
+      : step.kind === "list"
+      ? "list outlets"
       : `set outlet ${outlet} ${step.state}`;
     job.attempts++;
     job.started = true;
+    if (job.command.type === "list") job.exchanges = (job.exchanges ?? 0) + 1;
     const attempt = `attempt ${job.attempts} of ${settings.retries}`;
     const controller = new AbortController();
     const watchdog = this.#watchdog ??= new Watchdog(clock, () => this.#timedOut?.());
@@ -270,10 +297,23 @@ export class PduActor {
           (typeof outlet === "string"
             ? driver.getNamedOutlet!(outlet, { signal })
             : driver.getOutlet!(outlet, { signal })).then((state) => {
-              job.lastState = state;
-              job.readFromDevice = true;
+              if (step.outlet === undefined) {
+                job.lastState = state;
+                job.readFromDevice = true;
+              } else reportOf(job, step.outlet).state = state;
               resolve();
             }, reject);
+        } else if (step.kind === "power") {
+          driver.readPower!(outlet as number, { signal }).then((reading) => {
+            if (step.outlet === undefined) job.power = reading;
+            else reportOf(job, step.outlet).power = reading;
+            resolve();
+          }, reject);
+        } else if (step.kind === "list") {
+          driver.listOutlets!({ signal }).then((list) => {
+            this.#listed(job, list);
+            resolve();
+          }, reject);
         } else if (typeof outlet === "string") {
           // The supervisor lets a name through only for a descriptor with namedOutlets.
           if (driver.setNamedOutlet === undefined) {
@@ -319,14 +359,27 @@ export class PduActor {
       // trying again; the reply says why it was not.
       const permanent = !timedOut && driverError!.permanent;
       const tail = permanent ? `${attempt}; not retried: the error is permanent` : attempt;
-      const reason = step.kind === "get"
-        ? `Cannot read outlet ${outlet} of "${this.pdu}": ${detail} (${tail})`
-        : `Cannot switch outlet ${outlet} of "${this.pdu}" ${step.state}: ${detail} (${tail})`;
-      memory.lastError = reason;
-      job.lastError = reason;
-      log.warn("operation failed", { outlet, kind, reason, job: job.id, permanent });
+      const reason = step.kind === "set"
+        ? `Cannot switch outlet ${outlet} of "${this.pdu}" ${step.state}: ${detail} (${tail})`
+        : step.kind === "list"
+        ? `Cannot list the outlets of "${this.pdu}": ${detail} (${tail})`
+        : step.kind === "power"
+        ? `Cannot read the power of outlet ${outlet} of "${this.pdu}": ${detail} (${tail})`
+        : `Cannot read outlet ${outlet} of "${this.pdu}": ${detail} (${tail})`;
+      // A list's reading of an outlet the device does not meter: skipped, the others still
+      // count, and it is no error of the PDU's (a metrics read meets it at every interval).
+      const unmetered = permanent && step.kind === "power" && step.outlet !== undefined;
+      if (unmetered) {
+        log.debug("outlet not metered", { outlet, reason, job: job.id });
+      } else {
+        memory.lastError = reason;
+        job.lastError = reason;
+        log.warn("operation failed", { outlet, kind, reason, job: job.id, permanent });
+      }
       await this.#closeDriver();
-      if (permanent || job.attempts >= settings.retries) {
+      if (unmetered) {
+        this.#advance(job);
+      } else if (permanent || job.attempts >= settings.retries) {
         this.#settleFailed(job, kind, reason);
       } else {
         job.retryAt = clock.now() + settings.retryDelayMs;
@@ -338,6 +391,66 @@ export class PduActor {
       memory.inFlight--;
       memory.lastOperationAt = clock.now();
     }
+  }
+
+  /** What one all-outlet exchange reported; a power list of outlets it gave none is read on. */
+  #listed(job: Job, list: readonly OutletStatus[]): void {
+    job.via = "list";
+    for (const status of list) {
+      const entry = reportOf(job, status.outlet);
+      entry.state = status.state;
+      if (status.name !== undefined) entry.name = status.name;
+      if (status.power !== undefined) entry.power = status.power;
+    }
+    const command = job.command;
+    if (command.type !== "list" || !command.power || this.parts.driver.readPower === undefined) {
+      return;
+    }
+    // A listing that carries power for no outlet does not carry it at all (a state walk):
+    // the readings follow, outlet by outlet, in the same job.
+    if (list.some((s) => s.power !== undefined)) return;
+    const outlets = command.outlets?.length ? command.outlets : list.map((s) => s.outlet);
+    job.steps = [
+      ...job.steps.slice(0, job.stepIndex + 1),
+      ...outlets.map((outlet): Step => ({ kind: "power", outlet })),
+    ];
+  }
+
+  /**
+   * A list the driver cannot make in one exchange: read outlet by outlet over the PDU's range,
+   * each read a step of its own (timeout, retries, command_gap, switching first).
+   */
+  #perOutlet(job: Job): void {
+    const { driver } = this.parts;
+    const command = job.command;
+    const outlets = command.type === "list" ? command.outlets ?? [] : [];
+    const power = command.type === "list" && command.power === true;
+    const can = power ? driver.readPower !== undefined : driver.getOutlet !== undefined;
+    if (!can || outlets.length === 0) {
+      return this.#notSupported(
+        job,
+        !can
+          ? `the driver of "${this.pdu}" can neither list its outlets nor read ${
+            power ? "their power" : "them"
+          } one by one`
+          : `the driver of "${this.pdu}" cannot list its outlets and declares no outlet range`,
+      );
+    }
+    job.via = "per-outlet";
+    job.exchanges = 0;
+    job.steps = outlets.map((outlet): Step => ({ kind: power ? "power" : "get", outlet }));
+    job.stepIndex = 0;
+    for (const outlet of outlets) reportOf(job, outlet);
+  }
+
+  #notSupported(job: Job, reason: string): void {
+    this.parts.mailbox.settle(job, {
+      status: "refused",
+      jobId: job.id,
+      pdu: this.pdu,
+      kind: "not_supported",
+      reason,
+    });
   }
 
   /** A job whose attempts are used up is not re-run by the next incarnation. */
@@ -382,4 +495,12 @@ export class PduActor {
       }
     }).finally(() => this.#wake = null);
   }
+}
+
+/** A list job's entry for `outlet`, made on first use. */
+function reportOf(job: Job, outlet: number): OutletReport {
+  job.report ??= new Map();
+  let entry = job.report.get(outlet);
+  if (entry === undefined) job.report.set(outlet, entry = { outlet });
+  return entry;
 }

@@ -1,7 +1,8 @@
 /**
  * The scheduling rules of DESIGN §2 as one pure function: per-outlet FIFO (only the oldest job
  * of an outlet may act), a wait holds only its outlet, oldest runnable first, and `command_gap`
- * between two driver operations of one PDU.
+ * between two driver operations of one PDU. Readings (power, list) yield to every other
+ * runnable step, so they never delay switching.
  * @module
  */
 
@@ -14,6 +15,8 @@ export interface JobView {
   step: "set" | "wait";
   /** For a wait: when it ends. For a set: not before this time (retry delay), or 0. */
   readyAt: number;
+  /** A reading (power, list): it runs only when no other runnable step is waiting. */
+  background?: boolean;
 }
 
 /** The scheduler's answer. */
@@ -65,15 +68,18 @@ export function decide(
   if (expired.length > 0) return { type: "advance", seqs: expired };
   const gapEnds = lastOperationAt + gapMs;
   let wake = Infinity;
+  let reading: number | undefined;
   for (const job of front) {
     if (job.step === "wait") {
       wake = Math.min(wake, job.readyAt);
     } else if (job.readyAt <= now) {
-      if (now >= gapEnds || gapMs <= 0) return { type: "run", seq: job.seq };
-      wake = Math.min(wake, gapEnds);
+      if (now < gapEnds && gapMs > 0) wake = Math.min(wake, gapEnds);
+      else if (!job.background) return { type: "run", seq: job.seq };
+      else reading ??= job.seq;
     } else {
       wake = Math.min(wake, Math.max(job.readyAt, gapEnds));
     }
   }
+  if (reading !== undefined) return { type: "run", seq: reading };
   return wake === Infinity ? { type: "idle" } : { type: "sleep", until: wake };
 }

@@ -31,6 +31,13 @@ import {
 } from "./pdu_actor.ts";
 import { RestartWindow } from "./restart_window.ts";
 
+/** Which reads a driver offers (its optional methods). */
+export interface DriverCapabilities {
+  readonly getOutlet: boolean;
+  readonly readPower: boolean;
+  readonly listOutlets: boolean;
+}
+
 /** The states of a slot. */
 export const SLOT_STATES = [
   /** An incarnation serves the mailbox. */
@@ -160,6 +167,11 @@ export interface SlotContext {
   /** When a job's first device operation begins, if `wantStarts()` (the event stream). */
   onStart?: (job: Job) => void;
   wantStarts?: () => boolean;
+  /**
+   * Put around each new driver of a PDU (cluster mode: the lease check before every device
+   * operation). Innermost, so what it throws is scrubbed and counted like the driver's own.
+   */
+  wrapDriver?: (pdu: string, driver: Driver) => Driver;
 }
 
 /** What a slot shows. */
@@ -185,7 +197,13 @@ export class Slot {
   #restarts = 0;
   #shutdownRestarts = 0;
   /** The incarnation that owns the slot; no actor when its driver could not be created. */
-  #incarnation: { id: number; actor?: PduActor; driver?: Driver } | null = null;
+  #incarnation: {
+    id: number;
+    actor?: PduActor;
+    driver?: Driver;
+    /** What the driver can read, worked out once per incarnation (routes ask per request). */
+    can?: DriverCapabilities;
+  } | null = null;
   #incarnations = 0;
   #failure: { reason: string; timer: Timer; generation: number } | null = null;
   #generation = 0;
@@ -239,6 +257,14 @@ export class Slot {
   /** The running incarnation's number (each is counted from 1), or null. */
   get incarnation(): number | null {
     return this.#incarnation?.id ?? null;
+  }
+
+  /**
+   * What the running incarnation's driver can read (its optional methods), or undefined while
+   * no driver runs (failed, between incarnations).
+   */
+  capabilities(): DriverCapabilities | undefined {
+    return this.#incarnation?.can;
   }
 
   /** What the slot looks like now. */
@@ -462,11 +488,19 @@ export class Slot {
     const secrets = scrubList(this.#context.secrets?.(config.name) ?? []);
     const log = scrubbedLogger(this.#log.child({ driver: config.driver }), secrets);
     let driver: Driver;
+    const wrapNew = this.#context.wrapDriver ?? ((_: string, made: Driver) => made);
     try {
       if (descriptor === undefined) throw new Error(`no driver named "${config.driver}"`);
       driver = noticeStarts(
         scrubbedDriver(
-          descriptor.create(config.address ?? config.name, { options: config.options, log, clock }),
+          wrapNew(
+            config.name,
+            descriptor.create(config.address ?? config.name, {
+              options: config.options,
+              log,
+              clock,
+            }),
+          ),
           secrets,
         ),
         () => this.#mailbox.entries(),
@@ -500,7 +534,16 @@ export class Slot {
         onSet?.(job, outlet, state, ms);
       },
     });
-    this.#incarnation = { id, actor, driver };
+    this.#incarnation = {
+      id,
+      actor,
+      driver,
+      can: {
+        getOutlet: driver.getOutlet !== undefined,
+        readPower: driver.readPower !== undefined,
+        listOutlets: driver.listOutlets !== undefined,
+      },
+    };
     if (mode) actor.stop(mode);
     actor.run().then(
       async () => {

@@ -15,6 +15,7 @@ import {
 } from "../config/mod.ts";
 import {
   type AnyDriverDescriptor,
+  type Driver,
   findDriver,
   type Logger,
   type OutletId,
@@ -22,8 +23,10 @@ import {
 import { type Clock, sleep, SYSTEM_CLOCK } from "./clock.ts";
 import type { EventHub } from "./events.ts";
 import type { Job, Requester } from "./job.ts";
-import { describeCommand, type JobResult, type PduCommand, stepsOf } from "./messages.ts";
-import { Slot, type SlotSnapshot, type SlotState } from "./slot.ts";
+import { describeCommand, isRead, type JobResult, type PduCommand, stepsOf } from "./messages.ts";
+import { type DriverCapabilities, Slot, type SlotSnapshot, type SlotState } from "./slot.ts";
+
+export type { DriverCapabilities };
 
 /** What a PDU looks like from outside. */
 export interface PduSnapshot {
@@ -62,6 +65,11 @@ export interface SubmitRequest {
   pdu: string;
   command: PduCommand;
   requester?: Requester;
+  /**
+   * pdud's own request (the metrics' power refresh): not published on the event stream and not
+   * passed to `onJob`, so dashboards and request counts see what clients asked, not scrapes.
+   */
+  background?: boolean;
 }
 
 /**
@@ -91,8 +99,16 @@ export interface PowerControl {
   listAliases(): { name: string; pdu: string; outlet: OutletId }[];
   /** Every PDU's state. */
   snapshot(): PduSnapshot[];
-  /** Applies a new config; queues are kept. Throws ShuttingDownError once shutdown began. */
-  reload(config: Config): ReloadReport;
+  /**
+   * What the PDU's running driver can read (its optional methods), or undefined when the PDU is
+   * unknown or has no driver right now; lets a route skip a read the driver cannot make.
+   */
+  capabilities?(pdu: string): DriverCapabilities | undefined;
+  /**
+   * Applies a new config; queues are kept. Throws ShuttingDownError once shutdown began.
+   * `secrets`: the new config's, when the caller collected them already (see SupervisorOptions).
+   */
+  reload(config: Config, options?: { secrets?: Secrets }): ReloadReport;
   /** Stops accepting, finishes what was started, answers the rest. */
   shutdown(options?: { graceMs?: number }): Promise<ShutdownReport>;
   /** Whether shutdown has begun. */
@@ -117,8 +133,15 @@ export interface SupervisorOptions {
   onJob?: (event: JobEvent) => void;
   /** Where token `secret_env` values are read (default the process environment). */
   env?: SecretEnv;
+  /**
+   * The config's secret values, when the caller has collected them already (the daemon collects
+   * them once, for the root logger and the supervisor); default: collected here from `env`.
+   */
+  secrets?: Secrets;
   /** The event stream's hub: jobs, outlet and PDU state changes are published to it. */
   events?: EventHub;
+  /** Put around each new driver (cluster mode: fencing by lease); see SlotContext. */
+  wrapDriver?: (pdu: string, driver: Driver) => Driver;
 }
 
 /** A request and its one definite result. */
@@ -150,6 +173,18 @@ export class ShuttingDownError extends Error {
 }
 
 let jobCounter = 0;
+
+/**
+ * The most outlets a list reads one by one (a driver that cannot list in one exchange): a
+ * Modbus device's 65536 coils must not become one job of 65536 reads.
+ */
+const MAX_ONE_BY_ONE = 256;
+
+/** Every outlet number of a range, in order (empty without one, or beyond MAX_ONE_BY_ONE). */
+function rangeOf(range: { min: number; max: number } | undefined): number[] {
+  if (range === undefined || range.max - range.min + 1 > MAX_ONE_BY_ONE) return [];
+  return Array.from({ length: range.max - range.min + 1 }, (_, i) => range.min + i);
+}
 
 /** A PDU's state as clients see it, from its slot's. */
 function pduState(s: SlotSnapshot): PduSnapshot["state"] {
@@ -199,6 +234,7 @@ export class Supervisor implements PowerControl, AsyncDisposable {
   #shuttingDown = false;
   #onSet: ((event: SetEvent) => void) | undefined;
   #onJob: ((event: JobEvent) => void) | undefined;
+  #wrapDriver: ((pdu: string, driver: Driver) => Driver) | undefined;
   #events: EventHub | undefined;
   /** The PDU state last published per PDU, so only changes are. */
   #published = new Map<string, string>();
@@ -220,12 +256,13 @@ export class Supervisor implements PowerControl, AsyncDisposable {
     this.#random = options.random ?? Math.random;
     this.#onSet = options.onSet;
     this.#onJob = options.onJob;
+    this.#wrapDriver = options.wrapDriver;
     this.#events = options.events;
     this.#aliases = config.aliases;
     this.#groups = config.groups;
     this.#groupMembers = configGroups(config);
     this.#env = options.env ?? ((name) => Deno.env.get(name));
-    this.#secrets = collectSecrets(config, this.#env);
+    this.#secrets = options.secrets ?? collectSecrets(config, this.#env);
     for (const pdu of Object.values(config.pdus)) this.#addSlot(pdu);
   }
 
@@ -234,8 +271,9 @@ export class Supervisor implements PowerControl, AsyncDisposable {
     return this.#submit(request).then((result) => {
       this.#logOutcome(request, result);
       const ms = this.#clock.now() - started;
-      this.#onJob?.({ request, result, ms });
-      if (this.#events?.wanted) this.#publishResult(request, result, ms);
+      // pdud's own reads are not requests: metrics count them apart, audit has nothing to say.
+      if (!request.background) this.#onJob?.({ request, result, ms });
+      if (this.#events?.wanted && !request.background) this.#publishResult(request, result, ms);
       return result;
     });
   }
@@ -255,7 +293,7 @@ export class Supervisor implements PowerControl, AsyncDisposable {
       principal: token ?? "anonymous",
     };
     if (result.status === "done") {
-      const at = request.command.type === "status" ? this.#log.debug : this.#log.info;
+      const at = isRead(request.command) ? this.#log.debug : this.#log.info;
       at("job done", { ...fields, ...(result.state ? { state: result.state } : {}) });
     } else {
       this.#log.warn(`job ${result.status}`, {
@@ -267,7 +305,8 @@ export class Supervisor implements PowerControl, AsyncDisposable {
   }
 
   #submit(request: SubmitRequest): Promise<JobResult> {
-    const { pdu, command } = request;
+    const { pdu } = request;
+    let { command } = request;
     const slot = this.#slots.get(pdu);
     const refuse = (kind: Extract<JobResult, { status: "refused" }>["kind"], reason: string) =>
       Promise.resolve<JobResult>({ status: "refused", pdu, kind, reason });
@@ -292,7 +331,14 @@ export class Supervisor implements PowerControl, AsyncDisposable {
     }
     const descriptor = this.#find(slot.config.driver);
     const range = this.#outletRange(slot);
-    if (typeof command.outlet === "string" && !descriptor?.namedOutlets) {
+    if (command.type === "list" || command.type === "power") {
+      const refusal = this.#readable(slot, command, range);
+      if (refusal) return refuse(refusal.kind, refusal.reason);
+    }
+    if (command.type === "list") {
+      // The range the actor reads outlet by outlet when the driver cannot list in one exchange.
+      command = { ...command, outlets: rangeOf(range) };
+    } else if (typeof command.outlet === "string" && !descriptor?.namedOutlets) {
       return refuse(
         "bad_outlet",
         `PDU "${pdu}" (driver ${slot.config.driver}) cannot name outlets: port ` +
@@ -317,6 +363,7 @@ export class Supervisor implements PowerControl, AsyncDisposable {
         steps: stepsOf(command),
         requester: request.requester ?? {},
         acceptedAt: this.#clock.now(),
+        ...(request.background ? { background: true } : {}),
         stepIndex: 0,
         attempts: 0,
         started: false,
@@ -338,7 +385,7 @@ export class Supervisor implements PowerControl, AsyncDisposable {
         command: describeCommand(command),
         requestId: job.requester.requestId,
       });
-      if (this.#events?.wanted) {
+      if (this.#events?.wanted && !request.background) {
         this.#events.publish("job.accepted", jobData(pdu, job.id, command, job.requester));
         this.#publishPdu(slot, "job");
       }
@@ -352,6 +399,14 @@ export class Supervisor implements PowerControl, AsyncDisposable {
       // As for a set, the outlet's change comes before the job's end.
       if (result.source === "device" && result.state) {
         events.outletState(request.pdu, result.outlet, result.state, "device", {
+          job: result.jobId,
+          principal: data.principal,
+        });
+      }
+      // A list read is a device read of every outlet: the changes it finds are reported too.
+      for (const o of result.outlets ?? []) {
+        if (o.state === undefined) continue;
+        events.outletState(request.pdu, o.outlet, o.state, "device", {
           job: result.jobId,
           principal: data.principal,
         });
@@ -420,6 +475,53 @@ export class Supervisor implements PowerControl, AsyncDisposable {
     }));
   }
 
+  /**
+   * Whether the PDU's driver can do a read (power, list) at all, as far as its running driver
+   * tells: a refusal when it cannot, so the client hears "not supported" without queueing.
+   */
+  #readable(
+    slot: Slot,
+    command: Extract<PduCommand, { type: "list" | "power" }>,
+    range: { min: number; max: number } | undefined,
+  ): { kind: "bad_outlet" | "not_supported"; reason: string } | undefined {
+    const pdu = slot.name;
+    const driver = slot.config.driver;
+    if (command.type === "power" && typeof command.outlet !== "number") {
+      return { kind: "bad_outlet", reason: `power is read by outlet number, not by name` };
+    }
+    const can = slot.capabilities();
+    if (can === undefined) return undefined; // No driver right now: the actor decides.
+    if (command.type === "power") {
+      return can.readPower ? undefined : {
+        kind: "not_supported",
+        reason: `PDU "${pdu}" (driver ${driver}) does not report power`,
+      };
+    }
+    if (can.listOutlets) return undefined;
+    const oneByOne = command.power ? can.readPower : can.getOutlet;
+    if (!oneByOne) {
+      return {
+        kind: "not_supported",
+        reason: command.power
+          ? `PDU "${pdu}" (driver ${driver}) does not report power`
+          : `PDU "${pdu}" (driver ${driver}) cannot read its outlets' states`,
+      };
+    }
+    if (range === undefined) {
+      return {
+        kind: "not_supported",
+        reason: `PDU "${pdu}" (driver ${driver}) cannot list its outlets in one exchange and ` +
+          `declares no outlet range to read one by one`,
+      };
+    }
+    const count = range.max - range.min + 1;
+    return count <= MAX_ONE_BY_ONE ? undefined : {
+      kind: "not_supported",
+      reason: `PDU "${pdu}" (driver ${driver}) cannot list its outlets in one exchange, and ` +
+        `its ${count} outlets are more than ${MAX_ONE_BY_ONE} to read one by one`,
+    };
+  }
+
   #outletRange(slot: Slot): { min: number; max: number } | undefined {
     return this.#find(slot.config.driver)?.outletRange?.(slot.config.options);
   }
@@ -430,6 +532,10 @@ export class Supervisor implements PowerControl, AsyncDisposable {
    */
   restoreOutlets(pdu: string, outlets: Map<OutletId, { state: "on" | "off"; at: number }>): void {
     this.#slots.get(pdu)?.restoreOutlets(outlets);
+  }
+
+  capabilities(pdu: string): DriverCapabilities | undefined {
+    return this.#slots.get(pdu)?.capabilities();
   }
 
   /** Whether a PDU of this name is configured. */
@@ -459,14 +565,14 @@ export class Supervisor implements PowerControl, AsyncDisposable {
     });
   }
 
-  reload(config: Config): ReloadReport {
+  reload(config: Config, options: { secrets?: Secrets } = {}): ReloadReport {
     // A reload during shutdown would hand stopping slots new work (issue: SIGHUP at SIGTERM).
     if (this.#shuttingDown) throw new ShuttingDownError();
     const report: ReloadReport = { added: [], removed: [], changed: [] };
     this.#aliases = config.aliases;
     this.#groups = config.groups;
     this.#groupMembers = configGroups(config);
-    this.#secrets = collectSecrets(config, this.#env);
+    this.#secrets = options.secrets ?? collectSecrets(config, this.#env);
     for (const [name, slot] of this.#slots) {
       if (!(name in config.pdus) && slot.dispatch({ type: "remove" })) {
         report.removed.push(name);
@@ -552,12 +658,15 @@ export class Supervisor implements PowerControl, AsyncDisposable {
         onState: (slot, from, event) => {
           if (this.#events?.wanted) this.#publishPdu(slot, event, from);
         },
-        onStart: (job) =>
+        onStart: (job) => {
+          if (job.background) return;
           this.#events?.publish(
             "job.started",
             jobData(job.pdu, job.id, job.command, job.requester),
-          ),
+          );
+        },
         wantStarts: () => this.#events?.wanted ?? false,
+        ...(this.#wrapDriver ? { wrapDriver: this.#wrapDriver } : {}),
       }),
     );
   }

@@ -6,7 +6,12 @@
  *   deno task bench:compare --quick    # smoke run: small P, 1 repeat, prints only
  *
  * Flags: --quick, --repeats N, --out FILE, --only pdud|pdudaemon, --workloads 1,2,3,4,5,
- * --cap N (connections in flight in the burst), --profile DIR (pdud under --cpu-prof).
+ * --cap N (connections in flight in the burst), --profile DIR (pdud under --cpu-prof),
+ * --burst-sizes P1,P2 (instead of 20,200 with --quick, 50,500,5000 without),
+ * --farm-base PORT and --daemon-port PORT (where the farm and the daemon listen),
+ * --baseline DIR (also run the pdud checked out in DIR, e.g. a `git worktree` of main, as
+ * "pdud baseline": the burst and the throughput then alternate the two repeat by repeat and
+ * print pdud ÷ baseline — a before/after comparison in one run, under the same load).
  *
  * Workloads: 1 start to first served request and idle RSS; 2 single-request latency over HTTP
  * and legacy TCP; 3 burst P PDUs × K requests of L ms; 4 sustained keep-alive throughput (wrk);
@@ -47,6 +52,8 @@ const { values: flags } = parseArgs({
     // Devices listen on BASE… (fetch refuses some ports, 10080 among them: keep clear of it).
     "farm-base": { type: "string", default: "20000" },
     "daemon-port": { type: "string", default: "17421" },
+    baseline: { type: "string" },
+    "burst-sizes": { type: "string" },
   },
 });
 
@@ -56,7 +63,8 @@ const WORKLOADS = new Set(flags.workloads.split(",").map(Number));
 const CAP = Number(flags.cap);
 const DAEMON_PORT = Number(flags["daemon-port"]);
 const START_SIZES = QUICK ? [1, 100] : [1, 100, 1000, 10000];
-const BURST_SIZES = QUICK ? [20, 200] : [50, 500, 5000];
+const BURST_SIZES = flags["burst-sizes"]?.split(",").map(Number) ??
+  (QUICK ? [20, 200] : [50, 500, 5000]);
 const K = 10;
 const L = 50;
 const LATENCY_REQUESTS = QUICK ? 200 : 1000;
@@ -67,10 +75,18 @@ const MAIN_TS = new URL("../main.ts", import.meta.url).pathname;
 const FARM_TS = new URL("./farm.ts", import.meta.url).pathname;
 const DEFAULT_OUT = new URL("./RESULTS.md", import.meta.url).pathname;
 
-type DaemonName = "pdud" | "pdudaemon";
+type DaemonName = "pdud" | "pdudaemon" | "pdud baseline";
 const FARM_ALONE = "device farm alone";
+const BASELINE_MAIN_TS = flags.baseline === undefined
+  ? undefined
+  : `${await Deno.realPath(flags.baseline)}/main.ts`;
 const upstreamInstalled = await exists(UPSTREAM_BIN);
-const DAEMONS: DaemonName[] = (["pdud", "pdudaemon"] as DaemonName[]).filter((d) =>
+const DAEMONS: DaemonName[] = ([
+  ...(BASELINE_MAIN_TS ? ["pdud baseline"] : []),
+  "pdud",
+  "pdudaemon",
+] as DaemonName[]).filter((d) =>
+  d === "pdud baseline" ||
   (flags.only === undefined || flags.only === d) && (d === "pdud" || upstreamInstalled)
 );
 const TMP = await Deno.makeTempDir({ prefix: "pdud-bench-" });
@@ -251,7 +267,7 @@ async function writeConfig(ports: number[], tag: string): Promise<string> {
 
 function startDaemonProcess(name: DaemonName, conf: string, listener?: string): Running {
   const extra = listener ? ["--listener", listener] : [];
-  const argv = name === "pdud"
+  const argv = name !== "pdudaemon"
     ? [
       Deno.execPath(),
       "run",
@@ -261,7 +277,7 @@ function startDaemonProcess(name: DaemonName, conf: string, listener?: string): 
       "--allow-run",
       "--allow-write",
       ...(flags.profile ? ["--cpu-prof", `--cpu-prof-dir=${flags.profile}`] : []),
-      MAIN_TS,
+      name === "pdud baseline" ? BASELINE_MAIN_TS! : MAIN_TS,
       "--conf",
       conf,
       ...extra,
@@ -452,14 +468,14 @@ async function workloadLatency(farm: Farm): Promise<LatencyRow[]> {
         add(`${name} HTTP (listener http)`, await sequential(LATENCY_REQUESTS, httpOnce));
       });
       await withDaemon(name, conf, names[0]!, async () => {
-        const label = name === "pdud"
-          ? "pdud legacy TCP (shared port)"
-          : "pdudaemon legacy TCP (listener tcp)";
+        const label = name === "pdudaemon"
+          ? "pdudaemon legacy TCP (listener tcp)"
+          : `${name} legacy TCP (shared port)`;
         add(label, await sequential(LATENCY_REQUESTS, tcpOnce));
-        if (name === "pdud") {
-          add("pdud HTTP (shared port)", await sequential(LATENCY_REQUESTS, httpOnce));
+        if (name !== "pdudaemon") {
+          add(`${name} HTTP (shared port)`, await sequential(LATENCY_REQUESTS, httpOnce));
         }
-      }, name === "pdud" ? "both" : "tcp");
+      }, name === "pdudaemon" ? "tcp" : "both");
     }
   }
   return [...rows.values()];
@@ -627,15 +643,17 @@ async function workloadBurst(farm: Farm): Promise<BurstResult[]> {
       );
       result.runs[FARM_ALONE]!.push(run);
     }
-    for (const name of DAEMONS) {
+    const running = DAEMONS.filter((name) => {
       const reason = gaveUp.get(name);
       if (reason) {
         say(`[3] burst ${name} P=${pdus}: skipped, ${reason}`);
         result.skipped = { ...result.skipped, [name]: reason };
-        continue;
-      }
-      result.runs[name] = [];
-      for (let rep = 0; rep < REPEATS; rep++) {
+      } else result.runs[name] = [];
+      return !reason;
+    });
+    // Repeat by repeat, every daemon in turn: drift on a shared machine falls on all of them.
+    for (let rep = 0; rep < REPEATS; rep++) {
+      for (const name of running) {
         say(`[3] burst ${name} P=${pdus} K=${K} L=${L}, repeat ${rep + 1}`);
         await farm.control("/latency?ms=0");
         const run = await withDaemon(name, conf, names[0]!, (d) => burstOnce(farm, d, names));
@@ -651,6 +669,8 @@ async function workloadBurst(farm: Farm): Promise<BurstResult[]> {
         );
         result.runs[name]!.push(run);
       }
+    }
+    for (const name of running) {
       const failed = result.runs[name]!.reduce((n, r) => n + r.failures, 0);
       if (failed > 0) gaveUp.set(name, `${failed} requests failed already at P=${pdus}`);
     }
@@ -759,9 +779,10 @@ end
       );
     }
   }
-  for (const name of DAEMONS) {
-    result.runs[name] = [];
-    for (let rep = 0; rep < REPEATS; rep++) {
+  for (const name of DAEMONS) result.runs[name] = [];
+  // Repeat by repeat, every daemon in turn (as in the burst).
+  for (let rep = 0; rep < REPEATS; rep++) {
+    for (const name of DAEMONS) {
       say(`[4] throughput ${name}, repeat ${rep + 1}`);
       const r = await withDaemon(name, conf, names[0]!, async (d): Promise<ThroughputRun> => {
         const cpu0 = await cpuSeconds(d.pid);
@@ -1029,6 +1050,20 @@ function report(parts: {
       ],
       rows,
     ));
+    if (DAEMONS.includes("pdud baseline")) {
+      lines.push("", "pdud ÷ pdud baseline (medians over the repeats):", "");
+      for (const b of parts.burst) {
+        const median = (d: string, f: (r: BurstRun) => number) =>
+          spread((b.runs[d] ?? []).map(f)).median;
+        lines.push(
+          `- P=${b.pdus}: makespan ${
+            ratio(median("pdud", (r) => r.makespanMs), median("pdud baseline", (r) => r.makespanMs))
+          }, daemon CPU ${
+            ratio(median("pdud", (r) => r.cpu.daemon), median("pdud baseline", (r) => r.cpu.daemon))
+          }`,
+        );
+      }
+    }
     lines.push("");
     const failures = parts.burst.flatMap((b) =>
       (b.runs.pdud ?? []).filter((r) => r.firstFailure).map((r) => `P=${b.pdus}: ${r.firstFailure}`)
@@ -1097,7 +1132,13 @@ function report(parts: {
       ]),
     ));
     lines.push("");
-    if (DAEMONS.length === 2) {
+    if (BASELINE_MAIN_TS) {
+      lines.push(
+        `pdud ÷ pdud baseline: ${ratio(rps("pdud").median, rps("pdud baseline").median)}`,
+        "",
+      );
+    }
+    if (DAEMONS.includes("pdud") && DAEMONS.includes("pdudaemon")) {
       const x = rps("pdud").median / rps("pdudaemon").median;
       lines.push(`pdud ÷ pdudaemon: ${ratio(rps("pdud").median, rps("pdudaemon").median, 1)}`, "");
       targets.push(`| throughput ≥ 25× upstream | ${fmt(x, 1)}× | ${verdict(x >= 25)} |`);

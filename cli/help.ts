@@ -10,7 +10,7 @@ Usage:
   pdud --drive [--conf FILE] (--hostname PDU --port OUTLET | --alias ALIAS) --request on|off|reboot|get-port-state
        [--delay SECONDS] [--retries N] [--retry-delay SECONDS]
   pdud client --daemon HOST[:PORT] --hostname PDU --port OUTLET --command on|off|reboot|get-port-state [--delay S] [--http]
-  pdud status [--daemon HOST[:PORT]] [--token TOKEN] [--json]
+  pdud status [--daemon HOST[:PORT]] [--token TOKEN] [--json] [--pdu NAME]
   pdud simulate --config FILE [--listen HOST:PORT]
   pdud check-config FILE
 
@@ -83,11 +83,14 @@ daemon section listens on 127.0.0.1:16421, or where --listen says.`,
   status: `pdud status — the PDUs of a running pdud
 
 Usage:
-  pdud status [--daemon HOST[:PORT]] [--daemon-port N] [--token TOKEN] [--json]
+  pdud status [--daemon HOST[:PORT]] [--daemon-port N] [--token TOKEN] [--json] [--pdu NAME]
 
 Prints each PDU's driver, state (idle, busy, failed, unavailable, stopping), queue depth,
-restarts, the outlets pdud has switched on, and the last error. The token may also come from
-PDUD_TOKEN. Exit codes: 0 all usable, 1 a PDU has failed, 2 pdud unreachable or refused.`,
+restarts, the outlets pdud has switched on, and the last error. With --pdu NAME, reads every
+outlet of that PDU from the device (one exchange where its protocol allows) and prints its
+state, and its name and power where the device reports them. The token may also come from
+PDUD_TOKEN. Exit codes: 0 all usable (or read), 1 a PDU has failed (or could not be read),
+2 pdud unreachable or refused.`,
   "check-config": `pdud check-config — validate a config file
 
 Usage:

@@ -15,6 +15,7 @@ import { didYouMean } from "./_suggest.ts";
 import { ConfigError, type ConfigIssue } from "./errors.ts";
 import {
   ALIAS_SCHEMA,
+  CLUSTER_SCHEMA,
   type Config,
   DAEMON_SCHEMA,
   GROUP_SCHEMA,
@@ -32,7 +33,13 @@ import {
 } from "./plugins.ts";
 
 export { ConfigError, type ConfigIssue, formatIssue, issueLines } from "./errors.ts";
-export { type Config, type DaemonConfig, isCidr, type PduConfig } from "./schema.ts";
+export {
+  type ClusterConfig,
+  type Config,
+  type DaemonConfig,
+  isCidr,
+  type PduConfig,
+} from "./schema.ts";
 export { UPSTREAM_DEFAULTS } from "./upstream.ts";
 export { type DriversConfig, type LoadedPlugin, pluginChanges, pluginLookup } from "./plugins.ts";
 export { parseLogLevel } from "./_log_level.ts";
@@ -241,7 +248,7 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
-const SECTIONS = ["daemon", "pdus", "aliases", "groups", "drivers"];
+const SECTIONS = ["daemon", "pdus", "aliases", "groups", "drivers", "cluster"];
 
 type ZodIssues = (
   prefix: (string | number)[],
@@ -332,7 +339,7 @@ async function validate(
         [key],
         `unknown section${
           didYouMean(key, SECTIONS)
-        }; expected daemon, pdus, aliases, groups or drivers`,
+        }; expected daemon, pdus, aliases, groups, drivers or cluster`,
       );
     }
   }
@@ -348,6 +355,9 @@ async function validate(
   };
   const daemon = DAEMON_SCHEMA.safeParse(data.daemon ?? {});
   if (!daemon.success) zodIssues(["daemon"], daemon.error, DAEMON_SCHEMA);
+
+  const cluster = data.cluster === undefined ? undefined : CLUSTER_SCHEMA.safeParse(data.cluster);
+  if (cluster && !cluster.success) zodIssues(["cluster"], cluster.error, CLUSTER_SCHEMA);
 
   const pdus: Record<string, PduConfig> = {};
   const rawPdus = data.pdus ?? {};
@@ -404,6 +414,7 @@ async function validate(
     pdus,
     aliases,
     groups,
+    ...(cluster?.success ? { cluster: cluster.data } : {}),
     ...(plugins.length > 0 ? { plugins } : {}),
   };
 }

@@ -12,7 +12,12 @@ import type { OutletId } from "../drivers/mod.ts";
 import type { LoadedPlugin } from "./plugins.ts";
 
 /** A number, or a string holding one (upstream configs write both). */
-const numeric = z.union([z.number(), z.string().trim().regex(/^-?\d+(\.\d+)?$/).transform(Number)]);
+const numeric = z.union(
+  [z.number(), z.string().trim().regex(/^-?\d+(\.\d+)?$/).transform(Number)],
+  {
+    error: "expected a number",
+  },
+);
 
 /** One bearer token: a name for logs and audit, its secret (inline or from the environment). */
 export const TOKEN_SCHEMA = z.object({
@@ -79,6 +84,17 @@ export const DAEMON_SCHEMA = z.object({
   "tls": z.object({ "cert": z.string().min(1), "key": z.string().min(1) }).strict().optional(),
   /** Seconds an asynchronous job's result stays available at /api/v1/jobs/{id}. */
   "job_ttl": numeric.pipe(z.number().positive().max(86400 * 7)).default(3600),
+  /**
+   * Seconds between two power reads of a PDU for /metrics (one read job per PDU at most, made
+   * by a scrape that finds the last one older); 0 = /metrics reads no power.
+   */
+  "power_scrape_interval": numeric.pipe(z.number().min(0).max(86400)).default(60),
+  /** Seconds a scrape waits for the reads it started before it answers with what it has. */
+  "power_scrape_wait": numeric.pipe(z.number().min(0).max(60)).default(5),
+  /** Events the event stream keeps for `Last-Event-ID` resume. */
+  "event_ring": numeric.pipe(z.number().int().min(1).max(1_000_000)).default(1000),
+  /** Events one event-stream subscriber may have waiting before it is dropped. */
+  "event_buffer": numeric.pipe(z.number().int().min(1).max(1_000_000)).default(1000),
 }).strict().refine((d) => d.tls === undefined || d.listener === "http", {
   message: "tls needs listener: http (legacy pduclient TCP cannot speak TLS)",
   path: ["tls"],
@@ -99,6 +115,8 @@ export const PDU_COMMON_SCHEMA = z.object({
   "queue_limit": numeric.pipe(z.number().int().min(1).max(1_000_000)).default(1000),
   "max_restarts": numeric.pipe(z.number().int().min(0).max(1000)).default(3),
   "restart_window": numeric.pipe(z.number().positive().max(86400)).default(60),
+  /** Cluster mode: the nodes that can reach this PDU (default: every node). */
+  "nodes": z.array(z.string().min(1)).min(1).optional(),
 });
 
 /** The names of the common keys. */
@@ -161,9 +179,39 @@ export interface PduConfig {
   "max_restarts": number;
   /** Seconds. */
   "restart_window": number;
+  /** Cluster mode: the nodes that can reach this PDU (absent: every node). */
+  nodes?: string[] | undefined;
   /** The PDU's section as written, to tell a changed PDU on reload. */
   raw: Record<string, unknown>;
 }
+
+/** A node or cluster name: it becomes a NATS subject token and a stream name. */
+const CLUSTER_NAME = z.string().regex(
+  /^[A-Za-z0-9_-]{1,64}$/,
+  "expected 1 to 64 letters, digits, '-' or '_'",
+);
+
+/** The `cluster` section: several pdud daemons as one, on NATS JetStream (docs/cluster.md). */
+export const CLUSTER_SCHEMA = z.object({
+  /** NATS server URLs (nats://host:port); the client fails over between them. */
+  "nats": z.array(z.string().regex(/^(nats|tls):\/\/\S+$/, "expected nats://host:port")).min(1),
+  /** The cluster's name: several clusters may share one NATS system. */
+  "name": CLUSTER_NAME.default("pdud"),
+  /** This daemon's node name, unique in the cluster. */
+  "node": CLUSTER_NAME,
+  /** A NATS credentials file (.creds), read at start. */
+  "credentials": z.string().min(1).optional(),
+  /**
+   * Seconds a PDU's lease lasts without renewal: the KV bucket's TTL. A dead owner's PDUs move
+   * after at most this plus one acquisition round.
+   */
+  "lease_seconds": numeric.pipe(z.number().min(1).max(3600)).default(10),
+  /** Replicas of the lease bucket and job stream (default: the number of NATS URLs, at most 3). */
+  "replicas": numeric.pipe(z.number().int().min(1).max(5)).optional(),
+}).strict();
+
+/** The cluster section, parsed. */
+export type ClusterConfig = z.infer<typeof CLUSTER_SCHEMA>;
 
 /** A validated config. */
 export interface Config {
@@ -171,6 +219,8 @@ export interface Config {
   pdus: Record<string, PduConfig>;
   aliases: Record<string, { hostname: string; port: OutletId; group?: string | undefined }>;
   groups: Record<string, { hostname: string; ports: string }>;
+  /** Cluster mode (absent: one daemon on its own, the default). */
+  cluster?: ClusterConfig;
   /** Out-of-tree drivers of the `drivers:` section, imported (absent when there are none). */
   plugins?: readonly LoadedPlugin[];
 }

@@ -70,6 +70,19 @@ export function collectSecrets(
       }
     } catch { /* unreadable: the pre-flight reports that; nothing here can leak it */ }
   }
+  if (config.cluster) {
+    // A password in a NATS URL, and the JWT and nkey seed of a credentials file.
+    walk(config.cluster.nats, add);
+    if (config.cluster.credentials) {
+      const read = options.readFile ?? ((path: string) => Deno.readTextFileSync(path));
+      try {
+        for (const line of read(config.cluster.credentials).split(/\r?\n/)) {
+          const text = line.trim();
+          if (text.length >= 16 && !text.startsWith("---") && !text.startsWith("*")) add(text);
+        }
+      } catch { /* unreadable: joining the cluster fails and says so; nothing can leak */ }
+    }
+  }
   const commandWords = new Map<string, string[]>();
   for (const [name, pdu] of Object.entries(config.pdus)) {
     walk(pdu.options, add);

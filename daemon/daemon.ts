@@ -8,6 +8,7 @@ import {
   createSupervisor,
   EventHub,
   type EventHubOptions,
+  isRead,
   type ReloadReport,
   type ShutdownReport,
   ShuttingDownError,
@@ -16,8 +17,16 @@ import {
   type SupervisorOptions,
   SYSTEM_CLOCK,
 } from "../actors/mod.ts";
-import { type Config, ConfigError, pluginChanges, pluginLookup } from "../config/mod.ts";
+import {
+  collectSecrets,
+  type Config,
+  ConfigError,
+  pluginChanges,
+  pluginLookup,
+  type Secrets,
+} from "../config/mod.ts";
 import type { Logger } from "../drivers/mod.ts";
+import type { ClusterNode } from "../cluster/mod.ts";
 import { AccessControl, createApp, JobStore } from "../routes/mod.ts";
 import {
   AuditLog,
@@ -54,13 +63,19 @@ export interface DaemonOptions {
   /** Environment lookup for token secrets. */
   env?: (name: string) => string | undefined;
   /**
-   * Called with a reloaded config once it passed every check, just before it is applied: main
-   * sets the log level (and the secret values the logger scrubs) from it.
+   * The config's secret values, if the caller collected them already (main does, for its
+   * logger); otherwise they are collected here. Either way the supervisor uses this one set.
    */
-  onReload?: (config: Config) => void;
+  secrets?: Secrets;
+  /**
+   * Called with a reloaded config and its secret values once it passed every check, just before
+   * it is applied: main sets the log level and the values the logger scrubs from them. The
+   * supervisor gets the same `secrets`: they are collected once per config.
+   */
+  onReload?: (config: Config, secrets: Secrets) => void;
   /** The config's name in messages (default "config"). */
   source?: string;
-  /** Sizes of the event stream's ring and subscriber buffers (tests make them small). */
+  /** The event hub's options, over the config's `event_ring` and `event_buffer` (tests). */
   events?: EventHubOptions;
 }
 
@@ -73,6 +88,8 @@ export interface DaemonReloadReport extends ReloadReport {
 /** A running daemon. */
 export interface Daemon extends AsyncDisposable {
   supervisor: Supervisor;
+  /** This node of the cluster, when the config has a `cluster` section. */
+  cluster?: ClusterNode;
   /** What GET /api/v1/events streams. */
   events: EventHub;
   listeners: Listeners;
@@ -113,18 +130,53 @@ export async function startDaemon(config: Config, options: DaemonOptions): Promi
     const failure = audit?.append(record);
     if (failure) log.error("cannot append to the audit log", { path: audit?.path, error: failure });
   };
-  // Sampled at scrape time only, after the supervisor exists; the library loads at the first
-  // scrape.
+  // Sampled at scrape time only, after the supervisor exists. The library loads a second
+  // after start, once the first requests (and their JIT warm-up) are out of the way.
   const metrics: Metrics = new Metrics(() => supervisor, {
-    configured: (pdu) => supervisor.hasPdu(pdu),
+    clock,
+    deferMs: 1000,
+    configured: (pdu) => cluster ? Object.hasOwn(running.pdus, pdu) : supervisor.hasPdu(pdu),
+    // Read at each scrape, so a reload's new values apply to the next one.
+    readings: () => ({
+      intervalMs: running.daemon.power_scrape_interval * 1000,
+      waitMs: running.daemon.power_scrape_wait * 1000,
+    }),
   });
-  const events = new EventHub({ clock, ...options.events });
-  const supervisor = createSupervisor(config, {
+  // Cluster mode is loaded only when configured: a single daemon never loads NATS.
+  let cluster: ClusterNode | undefined;
+  if (config.cluster) {
+    const { startCluster } = await import("../cluster/mod.ts");
+    try {
+      cluster = await startCluster(config, {
+        log,
+        onOwnership: (pdu, owned) => metrics.ownership(pdu, owned),
+        onForward: (ms) => metrics.forward(ms),
+      });
+    } catch (error) {
+      metrics.close();
+      audit?.close();
+      throw new ConfigError([{
+        path: "cluster.nats",
+        // Without the user information a NATS URL may carry.
+        message: `cannot join cluster "${config.cluster.name}": ${
+          (error instanceof Error ? error.message : String(error)).replace(/\/\/[^@\s/]+@/g, "//")
+        }`,
+      }], options.source ?? "config");
+    }
+  }
+  const events = new EventHub({
+    clock,
+    ringSize: config.daemon.event_ring,
+    bufferSize: config.daemon.event_buffer,
+    ...options.events,
+  });
+  const supervisor = createSupervisor(cluster ? cluster.localConfig(config) : config, {
     clock,
     log,
     // Plugins cannot change at reload (pluginChanges), so the first config's lookup stays right.
     findDriver: pluginLookup(config.plugins),
     env,
+    secrets: options.secrets ?? collectSecrets(config, env),
     events,
     onSet: (event) => {
       metrics.operation(event);
@@ -133,13 +185,16 @@ export async function startDaemon(config: Config, options: DaemonOptions): Promi
     },
     onJob: ({ request, result, ms }) => {
       metrics.job(result);
-      if (audit && request.command.type !== "status") {
-        appendAudit(auditRecord(request, result, ms));
-      }
+      // Reads change nothing on a device: the audit log records what pdud does to outlets.
+      if (audit && !isRead(request.command)) appendAudit(auditRecord(request, result, ms));
     },
+    ...(cluster ? { wrapDriver: cluster.wrapDriver } : {}),
     ...options.supervisor,
   });
   for (const [pdu, outlets] of restored ?? []) supervisor.restoreOutlets(pdu, outlets);
+  // What the routes see: in cluster mode every PDU of the cluster, forwarded where not owned.
+  const control = cluster ?? supervisor;
+  cluster?.attach(supervisor);
   const readConfig = options.readConfig;
   let stopping: Promise<ShutdownReport> | undefined;
   const reload = async (): Promise<DaemonReloadReport> => {
@@ -155,13 +210,19 @@ export async function startDaemon(config: Config, options: DaemonOptions): Promi
     const issues = [
       ...restartNeeded(running.daemon, next.daemon, options.listen),
       ...pluginChanges(running.plugins, next.plugins),
+      ...(JSON.stringify(running.cluster) === JSON.stringify(next.cluster) ? [] : [{
+        path: "cluster",
+        message: "changed; cluster settings take effect only when pdud restarts " +
+          "(the running config stays)",
+      }]),
       ...problems,
     ];
     if (issues.length > 0) throw new ConfigError(issues, "the new config");
     const nextAccess = await AccessControl.create(next.daemon, env);
     if (stopping) throw new ShuttingDownError();
-    options.onReload?.(next);
-    const report = supervisor.reload(next);
+    const secrets = collectSecrets(next, env);
+    options.onReload?.(next, secrets);
+    const report = control.reload(next, { secrets });
     access = nextAccess;
     const daemon = changedDaemonKeys(running.daemon, next.daemon, options.listen);
     running = next;
@@ -177,7 +238,7 @@ export async function startDaemon(config: Config, options: DaemonOptions): Promi
   const preflightOf = (next: Config) =>
     preflight(next, { env, ...(options.listen ? { listen: options.listen } : {}) });
   let listening = false;
-  const app = createApp(supervisor, {
+  const app = createApp(control, {
     log,
     countRequest: (transport, status) => metrics.request(transport, status),
     metricsText: () => metrics.text(),
@@ -207,7 +268,7 @@ export async function startDaemon(config: Config, options: DaemonOptions): Promi
     });
   } catch (error) {
     metrics.close();
-    await supervisor.shutdown({ graceMs: 0 });
+    await control.shutdown({ graceMs: 0 });
     audit?.close();
     throw listenError(error, hostname, port);
   }
@@ -221,7 +282,7 @@ export async function startDaemon(config: Config, options: DaemonOptions): Promi
       // Stop accepting first, but keep open connections: clients whose jobs are in flight are
       // answered once the supervisor has settled those jobs (DESIGN.md §3).
       const closing = listeners.close();
-      const report = await supervisor.shutdown({ graceMs });
+      const report = await control.shutdown({ graceMs });
       const flushWait = new AbortController();
       const flushed = await Promise.race([
         closing.then(() => true),
@@ -240,6 +301,7 @@ export async function startDaemon(config: Config, options: DaemonOptions): Promi
   };
   return {
     supervisor,
+    ...(cluster ? { cluster } : {}),
     events,
     listeners,
     metrics,

@@ -16,7 +16,7 @@ export {
   RESTART_KEYS,
 } from "./preflight.ts";
 export { LISTEN_BACKLOG, type Listeners, type ListenOptions, startListeners } from "./listener.ts";
-export { Metrics } from "./metrics.ts";
+export { Metrics, type ReadingSettings } from "./metrics.ts";
 export {
   AuditLog,
   type AuditRecord,

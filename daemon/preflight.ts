@@ -207,6 +207,8 @@ export const RESTART_KEYS = [
   "max_connections",
   "audit_log",
   "job_ttl",
+  "event_ring",
+  "event_buffer",
 ] as const satisfies readonly (keyof DaemonConfig)[];
 
 /**

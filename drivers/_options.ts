@@ -13,7 +13,9 @@ export type WholeNumber = z.ZodPipe<
 
 /** An integer in [min, max], given as a number or a string of digits. */
 export function wholeNumber(min: number, max: number): WholeNumber {
-  return z.union([z.number(), z.string().regex(/^\d+$/).transform(Number)]).pipe(
+  return z.union([z.number(), z.string().regex(/^\d+$/).transform(Number)], {
+    error: `expected a whole number from ${min} to ${max}`,
+  }).pipe(
     z.number().int().min(min).max(max),
   );
 }

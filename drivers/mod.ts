@@ -13,6 +13,7 @@ import { TCP_DRIVERS } from "./tcp/mod.ts";
 import { MODBUS_DRIVERS } from "./modbus/mod.ts";
 import { XMLRPC_DRIVERS } from "./xmlrpc/mod.ts";
 import { USB_DRIVERS } from "./usb/mod.ts";
+import { BMC_DRIVERS } from "./bmc/mod.ts";
 
 export type {
   AnyDriverDescriptor,
@@ -24,6 +25,8 @@ export type {
   OperationOptions,
   OutletId,
   OutletState,
+  OutletStatus,
+  PowerReading,
 } from "./driver.ts";
 export { OUTLET_NAME, OUTLET_NAME_RULE } from "./driver.ts";
 export { SYSTEM_DRIVER_CLOCK } from "./driver.ts";
@@ -43,6 +46,7 @@ export {
   FAULTS,
   type Received,
   SimulatedDevice,
+  type SimulatedReading,
 } from "./local/device.ts";
 export { PLUGIN_HOST, pluginDescriptors, type PluginHost } from "./plugins.ts";
 export {
@@ -63,6 +67,7 @@ export const DRIVERS: readonly AnyDriverDescriptor[] = [
   ...MODBUS_DRIVERS,
   ...XMLRPC_DRIVERS,
   ...USB_DRIVERS,
+  ...BMC_DRIVERS,
 ];
 
 const BY_NAME = new Map<string, AnyDriverDescriptor>();

@@ -23,13 +23,49 @@ export function scrubList(secrets: Iterable<string>): string[] {
     .sort((a, b) => b.length - a.length);
 }
 
-/** `text` with every secret replaced by "***" (also in its URL-encoded form). */
+/**
+ * The shortest piece of a secret replaced where a message was cut inside it (`…`, a quoted
+ * excerpt's closing `"`, or the end): a longer prefix would say most of the secret.
+ */
+export const MIN_CUT_SECRET = 3;
+
+/**
+ * The ways a secret is written on its way to a device and back in an echo: as it is, percent-
+ * encoded (encodeURIComponent), form-encoded (URLSearchParams: `+` for a space, `'()!~`
+ * encoded), with `+` for its spaces (a form value decoded by a server that leaves `+`), and
+ * JSON-escaped (a quoted excerpt of a reply).
+ */
+export function secretForms(secret: string): string[] {
+  return [
+    ...new Set([
+      secret,
+      encodeURIComponent(secret),
+      new URLSearchParams({ s: secret }).toString().slice(2),
+      secret.replaceAll(" ", "+"),
+      JSON.stringify(secret).slice(1, -1),
+    ]),
+  ];
+}
+
+const CUT_MARK = '(?=…|"|$)';
+const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+
+/**
+ * `text` with every secret replaced by "***", in each of its written forms (see secretForms),
+ * and also where the text was cut inside one (a prefix of at least MIN_CUT_SECRET characters
+ * just before `…`, `"` or the end): messages quote devices' answers cut to a length, and an
+ * echoed secret may straddle the cut.
+ */
 export function scrubText(text: string, secrets: readonly string[]): string {
   let out = text;
-  for (const secret of secrets) {
-    out = out.replaceAll(secret, REDACTED);
-    const encoded = encodeURIComponent(secret);
-    if (encoded !== secret) out = out.replaceAll(encoded, REDACTED);
+  const forms = secrets.flatMap(secretForms).sort((a, b) => b.length - a.length);
+  for (const form of forms) out = out.replaceAll(form, REDACTED);
+  for (const form of forms) {
+    for (let k = form.length - 1; k >= MIN_CUT_SECRET; k--) {
+      const prefix = form.slice(0, k);
+      if (!out.includes(prefix)) continue;
+      out = out.replace(new RegExp(escapeRegExp(prefix) + CUT_MARK, "g"), REDACTED);
+    }
   }
   return out;
 }

@@ -6,6 +6,7 @@
  */
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import {
+  ALL_OUTLETS,
   type PduCommand,
   type PowerControl,
   type ReloadReport,
@@ -103,6 +104,38 @@ const OutletState = z.object({
   }),
 }).openapi("OutletState");
 
+/** The power fields of a reading, flattened into an outlet's reply; only what the device reports. */
+const PowerFields = {
+  watts: z.number().optional().openapi({ description: "active power now, W" }),
+  energyWh: z.number().optional().openapi({
+    description: "energy the device counted since its counter began, Wh",
+  }),
+  volts: z.number().optional().openapi({ description: "RMS voltage, V" }),
+  amps: z.number().optional().openapi({ description: "RMS current, A" }),
+};
+
+const OutletReading = OutletState.extend({
+  ...PowerFields,
+  powerError: z.string().optional().openapi({
+    description: "why the power reading failed (the state above is still valid)",
+  }),
+}).openapi("OutletReading");
+
+const OutletList = z.object({
+  pdu: z.string(),
+  outlets: z.array(z.object({
+    outlet: z.number().int(),
+    state: z.enum(["on", "off"]).optional(),
+    name: z.string().optional().openapi({ description: "the name the device gives the outlet" }),
+    ...PowerFields,
+  })),
+  source: z.enum(["list", "per-outlet"]).openapi({
+    description:
+      "list: one all-outlet exchange (SNMP walk, JSON status); per-outlet: read one by one over the driver's outlet range",
+  }),
+  exchanges: z.number().int().openapi({ description: "device exchanges the read took" }),
+}).openapi("OutletList");
+
 const PduName = z.string().min(1).max(255).openapi({
   param: { name: "name", in: "path" },
   example: "apc01",
@@ -146,6 +179,7 @@ const errors = {
   403: json(ErrorBody, "not allowed (network or token scope)"),
   404: json(ErrorBody, "unknown PDU, group or job"),
   502: json(ErrorBody, "the device failed"),
+  501: json(ErrorBody, "the PDU's driver cannot do this read"),
   503: json(ErrorBody, "refused: queue full, PDU failed, shutting down"),
   504: json(ErrorBody, "the device did not answer in time"),
 } as const;
@@ -237,12 +271,50 @@ export function apiV1Routes(control: PowerControl, options: ApiOptions): OpenAPI
   app.openapi(
     createRoute({
       method: "get",
+      path: "/pdus/{name}/outlets",
+      summary: "Every outlet's state (and name and power where the device reports them), " +
+        "in one device exchange where the protocol allows",
+      request: { params: z.object({ name: PduName }) },
+      responses: {
+        200: json(OutletList, "the outlets"),
+        404: errors[404],
+        501: errors[501],
+        502: errors[502],
+        503: errors[503],
+        504: errors[504],
+      },
+    }),
+    async (c) => {
+      const { name } = c.req.valid("param");
+      const result = await control.submit({
+        pdu: name,
+        command: { type: "list", outlet: ALL_OUTLETS },
+        requester: requester(c),
+      });
+      if (result.status !== "done") {
+        return c.json(
+          { error: result.reason, kind: result.kind },
+          apiStatus(result) as 404 | 501 | 502 | 503 | 504,
+        );
+      }
+      return c.json({
+        pdu: name,
+        outlets: (result.outlets ?? []).map(({ power, ...outlet }) => ({ ...outlet, ...power })),
+        source: result.via ?? "list",
+        exchanges: result.exchanges ?? 0,
+      }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "get",
       path: "/pdus/{name}/outlets/{outlet}",
       summary:
-        "An outlet's state: read from the device where the driver can, else the last state pdud set",
+        "An outlet's state: read from the device where the driver can, else the last state pdud set; with its power where the driver reads it",
       request: { params: z.object({ name: PduName, outlet: OutletParam }) },
       responses: {
-        200: json(OutletState, "the state"),
+        200: json(OutletReading, "the state (and power)"),
         400: errors[400],
         404: errors[404],
         502: errors[502],
@@ -251,12 +323,20 @@ export function apiV1Routes(control: PowerControl, options: ApiOptions): OpenAPI
       },
     }),
     async (c) => {
-      const { name, outlet } = c.req.valid("param");
+      const { name, outlet: text } = c.req.valid("param");
+      const outlet = outletOf(text);
+      const who = requester(c);
       const result = await control.submit({
         pdu: name,
-        command: { type: "status", outlet: outletOf(outlet) },
-        requester: requester(c),
+        command: { type: "status", outlet },
+        requester: who,
       });
+      // After the state, and only when it was read: a device that does not answer is not
+      // waited for twice.
+      const reading = result.status === "done" && typeof outlet === "number" &&
+          control.capabilities?.(name)?.readPower
+        ? await control.submit({ pdu: name, command: { type: "power", outlet }, requester: who })
+        : undefined;
       if (result.status !== "done") {
         return c.json(
           { error: result.reason, kind: result.kind },
@@ -268,6 +348,11 @@ export function apiV1Routes(control: PowerControl, options: ApiOptions): OpenAPI
         outlet: result.outlet,
         state: result.state,
         source: result.source,
+        ...(reading?.status === "done"
+          ? reading.power
+          : reading
+          ? { powerError: reading.reason }
+          : {}),
       }, 200);
     },
   );
@@ -503,6 +588,13 @@ export function apiV1Routes(control: PowerControl, options: ApiOptions): OpenAPI
       "behind (reconnect with Last-Event-ID); `closed` at shutdown or when access rules change. " +
       "A comment line (`: ping`) is sent when nothing happened for 25 s.",
     request: {
+      query: z.object({
+        pdu: z.string().optional().openapi({
+          description: "only events about these PDUs (job.*, outlet.state, pdu.state), in a " +
+            "resume too: repeat it or separate names with commas; an unknown PDU is a 404",
+          example: "apc01,apc02",
+        }),
+      }),
       headers: z.object({
         "last-event-id": z.string().optional().openapi({
           description: "resume after this event (EventSource sends it when it reconnects)",
@@ -521,10 +613,10 @@ export function apiV1Routes(control: PowerControl, options: ApiOptions): OpenAPI
           },
         },
       },
-      400: json(ErrorBody, "Last-Event-ID is not an id this stream sends"),
+      400: json(ErrorBody, "Last-Event-ID is not an id this stream sends, or an empty `pdu`"),
       401: errors[401],
       403: errors[403],
-      404: json(ErrorBody, "this pdud has no event stream"),
+      404: json(ErrorBody, "a `pdu` that is not configured, or this pdud has no event stream"),
       503: json(ErrorBody, "too many subscribers"),
     },
   }));

@@ -120,7 +120,10 @@ export function createApp(control: PowerControl, options: AppOptions): Hono<AppE
   });
   app.route("/", upstreamRoutes(control));
   app.route("/", dashboardRoutes());
-  app.route("/api/v1", eventRoutes(options.events));
+  app.route(
+    "/api/v1",
+    eventRoutes(options.events, { pduNames: () => control.snapshot().map((p) => p.name) }),
+  );
   app.route(
     "/api/v1",
     apiV1Routes(control, {

@@ -117,6 +117,8 @@ th, td { text-align: left; padding: .35rem .4rem; border-top: 1px solid var(--li
 th { font-size: .9rem; color: var(--muted); }
 th { overflow-wrap: normal; }
 .actions { display: flex; flex-wrap: wrap; gap: .3rem; }
+.pager { display: flex; flex-wrap: wrap; gap: .5rem; margin-top: .5rem; }
+.pager:not(:has(button:not([hidden]))) { display: none; }
 .read-any { display: flex; flex-wrap: wrap; gap: .5rem; align-items: center; margin-top: .5rem; }
 .read-any input { width: 6rem; }
 #activity { list-style: none; margin: .5rem 0 0; padding: 0; max-height: 70vh; overflow: auto; }
@@ -136,12 +138,15 @@ export const APP_JS = String.raw`"use strict";
   const TOKEN_KEY = "pdud.token";
   const MAX_ACTIVITY = 100;
   // A range wider than this (modbustcp's coils are 0..65535) would bury the known outlets in
-  // empty rows: such a PDU lists only known and named outlets, as before the range was known.
-  const MAX_LISTED = 128;
+  // empty rows: such a PDU lists its known and named outlets, and the rest of its range a page
+  // of this many at a time, on demand.
+  const PAGE = 128;
   const $ = (id) => document.getElementById(id);
   const view = {
     scope: null,
-    pdus: new Map(), // name -> { data, outlets: Map(n -> { state, source }), card, rows: Map }
+    // Outlets are keyed by their id as the API writes it: "3", or a name ("usb-hub-3") for
+    // drivers that name outlets.
+    pdus: new Map(), // name -> { data, outlets: Map(id -> { state, source }), card, rows: Map(id -> row) }
     labels: new Map(), // "pdu\u0000outlet" -> ["board-1", "alias (group)", "group", ...]
     filter: "",
     stream: null,
@@ -180,6 +185,13 @@ export const APP_JS = String.raw`"use strict";
   }
   const enc = encodeURIComponent;
   const key = (pdu, outlet) => pdu + "\u0000" + outlet;
+  const isNumber = (id) => /^\d+$/.test(id);
+  // Numbers in order, then names in order.
+  function byOutlet(a, b) {
+    if (isNumber(a) && isNumber(b)) return Number(a) - Number(b);
+    if (isNumber(a) !== isNumber(b)) return isNumber(a) ? -1 : 1;
+    return a < b ? -1 : a > b ? 1 : 0;
+  }
 
   function message(text, ok) {
     const m = $("message");
@@ -277,9 +289,10 @@ export const APP_JS = String.raw`"use strict";
       const pdu = pduView(data.name);
       pdu.data = data;
       for (const [n, o] of Object.entries(data.outlets)) {
-        const old = pdu.outlets.get(Number(n));
+        const old = pdu.outlets.get(n);
         // The snapshot does not say how a state was learned: keep what an event or read said.
-        pdu.outlets.set(Number(n), { state: o.state, source: old && old.state === o.state ? old.source : null });
+        const same = old && old.state === o.state;
+        pdu.outlets.set(n, { state: o.state, source: same ? old.source : null, watts: same ? old.watts : undefined });
       }
       render(pdu);
     }
@@ -318,24 +331,40 @@ export const APP_JS = String.raw`"use strict";
       ])]),
       tbody,
     ]);
-    const input = el("input", { id: id + "-n", type: "number", min: "0", max: "99999", inputmode: "numeric", required: "" });
+    // Text, not a number: drivers that name outlets take a name here; the API checks either.
+    const input = el("input", { id: id + "-n", type: "text", maxlength: "64", autocomplete: "off", spellcheck: "false", required: "" });
     const readAny = el("form", { class: "read-any", onsubmit: (e) => {
       e.preventDefault();
-      if (input.value !== "") readOutlet(name, Number(input.value));
+      const wanted = input.value.trim();
+      if (wanted !== "") readOutlet(name, wanted);
     } }, [
       el("label", { for: id + "-n", text: "Read outlet" }),
       input,
       el("button", { type: "submit", text: "Read", "aria-label": "Read this outlet of " + name }),
     ]);
+    // Shown for a range wider than a page: list the next page of it, or only the known again.
+    const more = el("button", { type: "button", class: "more", hidden: "", onclick: () => {
+      pdu.listed += PAGE;
+      render(pdu);
+      applyFilter();
+    } });
+    const fewer = el("button", { type: "button", class: "fewer", hidden: "", text: "Only known outlets", onclick: () => {
+      pdu.listed = 0;
+      render(pdu);
+      applyFilter();
+    } });
+    const pager = el("div", { class: "pager" }, [more, fewer]);
     const card = el("article", { class: "pdu", "aria-labelledby": id + "-h" }, [
       el("header", {}, [el("h2", { id: id + "-h", text: name }), badge]),
       dl,
       table,
+      pager,
       readAny,
     ]);
     const empty = el("p", { class: "muted", text: "No outlet known yet: read one, or switch it." });
     card.insertBefore(empty, table);
-    pdu = { name, data: null, outlets: new Map(), card, badge, fields, tbody, rows: new Map(), empty, table };
+    // listed: how many numbers of a wide range are listed besides the known and named outlets.
+    pdu = { name, data: null, outlets: new Map(), card, badge, fields, tbody, rows: new Map(), empty, table, more, fewer, listed: 0 };
     view.pdus.set(name, pdu);
     // PDUs stay in the order the API lists them (config order).
     $("pdus").append(card);
@@ -353,26 +382,34 @@ export const APP_JS = String.raw`"use strict";
       pdu.fields.lastError.textContent = d.lastError || "none";
       pdu.fields.lastError.className = d.lastError ? "error" : "";
     }
-    const numbers = new Set(pdu.outlets.keys());
+    const ids = new Set(pdu.outlets.keys());
+    const prefix = pdu.name + "\u0000";
     for (const k of view.labels.keys()) {
-      const [p, n] = k.split("\u0000");
-      // Rows are numbered: an alias naming an outlet of a named-outlet driver has no row.
-      if (p === pdu.name && /^\d+$/.test(n)) numbers.add(Number(n));
+      // Named outlets too: an alias on a localcmdline or tplink outlet name gets its row.
+      if (k.startsWith(prefix)) ids.add(k.slice(prefix.length));
     }
     const range = d && d.outletRange;
-    if (range && range.max - range.min < MAX_LISTED) {
-      for (let n = range.min; n <= range.max; n++) numbers.add(n);
+    const size = range ? range.max - range.min + 1 : 0;
+    const wide = size > PAGE;
+    // A range that fits a page is listed whole; a wider one as far as the user asked.
+    const upTo = !range ? -1 : wide ? Math.min(range.max, range.min + pdu.listed - 1) : range.max;
+    if (range) for (let n = range.min; n <= upTo; n++) ids.add(String(n));
+    pdu.more.hidden = !wide || upTo >= range.max;
+    if (!pdu.more.hidden) {
+      pdu.more.textContent = "List outlets " + (upTo + 1) + "–" + Math.min(range.max, upTo + PAGE) +
+        " (of " + range.min + "–" + range.max + ")";
     }
+    pdu.fewer.hidden = !wide || pdu.listed === 0;
     for (const [n, row] of pdu.rows) {
       // A reload that shrank the PDU (or dropped an alias) takes its rows away.
-      if (!numbers.has(n)) {
+      if (!ids.has(n)) {
         row.tr.remove();
         pdu.rows.delete(n);
       }
     }
-    for (const n of [...numbers].sort((a, b) => a - b)) renderRow(pdu, n);
-    pdu.empty.hidden = numbers.size > 0;
-    pdu.table.hidden = numbers.size === 0;
+    for (const n of [...ids].sort(byOutlet)) renderRow(pdu, n);
+    pdu.empty.hidden = ids.size > 0;
+    pdu.table.hidden = ids.size === 0;
   }
 
   function renderRow(pdu, n) {
@@ -396,22 +433,27 @@ export const APP_JS = String.raw`"use strict";
         }
       }
       const names = el("td", { class: "names" });
-      row = { tr: el("tr", { "data-outlet": String(n) }, [
-        el("th", { scope: "row", text: String(n) }),
+      row = { tr: el("tr", { "data-outlet": n }, [
+        el("th", { scope: "row", text: n }),
         names,
         el("td", {}, [state, " ", source]),
         el("td", {}, [actions]),
       ]), state, source, names };
       // Insert in order without moving existing rows (moving one would drop keyboard focus).
       let next = null;
-      for (const [m, r] of pdu.rows) if (m > n && (!next || m < Number(next.getAttribute("data-outlet")))) next = r.tr;
+      for (const [m, r] of pdu.rows) {
+        if (byOutlet(m, n) > 0 && (!next || byOutlet(m, next.getAttribute("data-outlet")) < 0)) next = r.tr;
+      }
       pdu.tbody.insertBefore(row.tr, next);
       pdu.rows.set(n, row);
     }
     const o = pdu.outlets.get(n);
-    row.state.textContent = o ? o.state : "unknown";
-    row.state.className = "badge " + (o ? o.state : "unknown");
-    row.source.textContent = !o ? "" : o.source === "device" ? "read from device" : o.source === "commanded" ? "set by pdud" : "last known";
+    // A read of an outlet pdud never set, on a driver that cannot read, knows no state.
+    const state = o && o.state ? o.state : "unknown";
+    row.state.textContent = state;
+    row.state.className = "badge " + state;
+    row.source.textContent = (!o || !o.state ? "" : o.source === "device" ? "read from device" : o.source === "commanded" ? "set by pdud" : "last known") +
+      (o && o.watts !== undefined ? " · " + o.watts + " W" : "");
     row.names.textContent = (view.labels.get(key(pdu.name, n)) || []).join(", ");
     row.tr.hidden = !matches(pdu, n);
   }
@@ -438,20 +480,24 @@ export const APP_JS = String.raw`"use strict";
 
   // --- actions --------------------------------------------------------------------------
   async function readOutlet(pduName, n) {
-    const r = await api("/api/v1/pdus/" + enc(pduName) + "/outlets/" + n);
+    const r = await api("/api/v1/pdus/" + enc(pduName) + "/outlets/" + enc(n));
     if (!r.ok) return message("Reading outlet " + n + " of " + pduName + " failed: " + ((r.body && r.body.error) || r.status));
     const pdu = pduView(pduName);
-    pdu.outlets.set(n, { state: r.body.state, source: r.body.source });
+    // As the API writes it ("05" is outlet 5).
+    n = String(r.body.outlet);
+    // The power, where the device reports it, is shown until the outlet's state changes.
+    const watts = typeof r.body.watts === "number" ? r.body.watts : undefined;
+    pdu.outlets.set(n, { state: r.body.state, source: r.body.source, watts });
     render(pdu);
     applyFilter();
-    message("Outlet " + n + " of " + pduName + " is " + (r.body.state || "unknown") + ".", true);
+    message("Outlet " + n + " of " + pduName + " is " + (r.body.state || "unknown") + (watts === undefined ? "" : ", " + watts + " W") + ".", true);
   }
   async function command(pduName, n, cmd) {
     const names = (view.labels.get(key(pduName, n)) || []).join(", ");
     const what = "outlet " + n + " of " + pduName + (names ? " (" + names + ")" : "");
     const question = cmd === "reboot" ? "Reboot " + what + "?" : "Switch " + what + " " + cmd + "?";
     if (!window.confirm(question)) return;
-    const r = await api("/api/v1/pdus/" + enc(pduName) + "/outlets/" + n + "/" + cmd, {
+    const r = await api("/api/v1/pdus/" + enc(pduName) + "/outlets/" + enc(n) + "/" + cmd, {
       method: "POST",
       headers: { "content-type": "application/json" },
       body: JSON.stringify({ wait: false }),
@@ -467,6 +513,8 @@ export const APP_JS = String.raw`"use strict";
     let kind, text;
     const where = data.pdu + (data.outlet !== undefined ? " outlet " + data.outlet : "");
     const by = data.principal ? " by " + data.principal : "";
+    // A power reading comes with an outlet read: the read's line says it.
+    if (type === "job.done" && (data.command === "power" || data.command === "list")) return;
     if (type === "job.done" && data.command === "status") {
       kind = "read";
       text = where + " is " + (data.state || "unknown") + by;
@@ -498,7 +546,10 @@ export const APP_JS = String.raw`"use strict";
     if (type === "outlet.state") {
       const pdu = view.pdus.get(data.pdu);
       if (pdu) {
-        pdu.outlets.set(data.outlet, { state: data.state, source: data.source });
+        // A reading stays while the state it was read in does.
+        const id = String(data.outlet);
+        const old = pdu.outlets.get(id);
+        pdu.outlets.set(id, { state: data.state, source: data.source, watts: old && old.state === data.state ? old.watts : undefined });
         render(pdu);
         applyFilter();
       }

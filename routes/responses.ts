@@ -92,11 +92,12 @@ export function upstreamGroupResponse(
 }
 
 /** HTTP status of a result in the JSON API. */
-export function apiStatus(result: JobResult): 200 | 404 | 409 | 502 | 503 | 504 | 400 {
+export function apiStatus(result: JobResult): 200 | 404 | 409 | 501 | 502 | 503 | 504 | 400 {
   if (result.status === "done") return 200;
   if (result.status === "refused") {
     if (result.kind === "unknown_pdu") return 404;
     if (result.kind === "bad_outlet") return 400;
+    if (result.kind === "not_supported") return 501;
     return 503;
   }
   return result.kind === "timeout" ? 504 : result.kind === "shutdown" ? 503 : 502;

@@ -16,6 +16,7 @@ export {
   FAULTS,
   type Received,
   SimulatedDevice,
+  type SimulatedReading,
 } from "../drivers/mod.ts";
 
 /** Where a running simulator listens. */

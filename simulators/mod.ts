@@ -20,11 +20,21 @@ import { SAINSMART_SIMULATOR } from "./http/sainsmart.ts";
 import { SERVERTECH_SIMULATOR } from "./http/servertech.ts";
 import { UBUS_SIMULATOR } from "./http/ubus.ts";
 import { HTTP_GENERIC_SIMULATOR } from "./http/generic.ts";
+import { GUDE_HTTP_SIMULATOR } from "./http/gude.ts";
+import { DLI_HTTP_SIMULATOR, DLI_RESTAPI_SIMULATOR } from "./http/digitalloggers.ts";
+import { TINYCONTROL_SIMULATOR, TINYCONTROL_TCPDU_SIMULATOR } from "./http/tinycontrol.ts";
+import { ATEN_SIMULATOR } from "./http/aten.ts";
+import { EGPMS2_WEB_SIMULATOR } from "./http/egpms2_web.ts";
+import { NETIO_CGI_SIMULATOR } from "./http/netio_cgi.ts";
 import { MODBUS_TCP_SIMULATOR } from "./modbus/modbustcp.ts";
 import { GENERIC_SNMP } from "./snmp/snmp.ts";
 import { APC_SNMP } from "./snmp/apc.ts";
 import { CYBERPOWER_SNMP } from "./snmp/cyberpower.ts";
 import { IP9258_SNMP } from "./snmp/ip9258.ts";
+import { EATON_SNMP } from "./snmp/eaton.ts";
+import { RARITAN_SNMP } from "./snmp/raritan.ts";
+import { SENTRY3_SNMP } from "./snmp/sentry3.ts";
+import { POE_SNMP } from "./snmp/poe.ts";
 import { UBNT_MFI } from "./ssh/ubiquiti.ts";
 import { ACME_SSH } from "./ssh/acme.ts";
 import { DEVANTECH_DS, DEVANTECH_ETH } from "./tcp/devantech.ts";
@@ -44,6 +54,7 @@ import { USBRELAY_SIMULATOR } from "./usb/usbrelay.ts";
 import { YKUSH_SIMULATOR } from "./usb/ykush.ts";
 import { CLEWARE_SIMULATOR } from "./usb/cleware.ts";
 import { SERVOD_SIMULATOR } from "./xmlrpc/servo.ts";
+import { REDFISH_SIMULATOR } from "./bmc/redfish.ts";
 
 export * from "./kind.ts";
 export {
@@ -60,6 +71,10 @@ export const SIMULATORS: readonly AnySimulatorKind[] = [
   GENERIC_SNMP,
   CYBERPOWER_SNMP,
   IP9258_SNMP,
+  EATON_SNMP,
+  RARITAN_SNMP,
+  SENTRY3_SNMP,
+  POE_SNMP,
   // telnet
   APC_TELNET,
   APC_CLI,
@@ -84,6 +99,14 @@ export const SIMULATORS: readonly AnySimulatorKind[] = [
   SERVERTECH_SIMULATOR,
   UBUS_SIMULATOR,
   HTTP_GENERIC_SIMULATOR,
+  GUDE_HTTP_SIMULATOR,
+  DLI_HTTP_SIMULATOR,
+  DLI_RESTAPI_SIMULATOR,
+  TINYCONTROL_SIMULATOR,
+  TINYCONTROL_TCPDU_SIMULATOR,
+  ATEN_SIMULATOR,
+  EGPMS2_WEB_SIMULATOR,
+  NETIO_CGI_SIMULATOR,
   // tcp
   DEVANTECH_ETH,
   DEVANTECH_DS,
@@ -103,6 +126,8 @@ export const SIMULATORS: readonly AnySimulatorKind[] = [
   USBRELAY_SIMULATOR,
   YKUSH_SIMULATOR,
   CLEWARE_SIMULATOR,
+  // bmc
+  REDFISH_SIMULATOR,
 ];
 
 /** The simulator kind with this name, or undefined. */

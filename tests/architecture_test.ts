@@ -1,6 +1,6 @@
 /**
  * The layering rule, enforced by reading every source file's relative imports:
- * `main.ts`/`cli/` → `daemon/` → `routes/` → `actors/` → `config/` → `simulators/` → `drivers/`. A
+ * `main.ts`/`cli/` → `daemon/` → `cluster/` → `routes/` → `actors/` → `config/` → `simulators/` → `drivers/`. A
  * file may import only its own layer or one to its right; across top-level folders only through
  * `mod.ts`; a `_private` file or folder only from within the folder that holds it. `simulators/`
  * stands apart from the daemon: only the command line (`pdud simulate`) imports it, never
@@ -15,6 +15,7 @@ const ROOT = normalize(join(dirname(new URL(import.meta.url).pathname), ".."));
 const LAYERS = [
   ["main.ts", "pduclient.ts", "cli"],
   ["daemon"],
+  ["cluster"],
   ["routes"],
   ["actors"],
   [

@@ -70,3 +70,44 @@ Deno.test("module graph: pdud simulate's graph holds the simulators (the check a
   assert.ok(local.includes("simulators/mod.ts"), local.join(" "));
   assert.ok(local.some((path) => path.startsWith("simulators/snmp/")), local.join(" "));
 });
+
+Deno.test("module graph: a single daemon loads no NATS module; cluster/ is reached only by dynamic import", async () => {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["info", "--json", "main.ts"],
+    cwd: ROOT,
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  assert.ok(out.success, new TextDecoder().decode(out.stderr));
+  const info = JSON.parse(new TextDecoder().decode(out.stdout)) as {
+    roots: string[];
+    modules: Module[];
+  };
+  const bySpecifier = new Map(info.modules.map((m) => [m.specifier, m]));
+  const seen = new Set<string>();
+  const todo = [...info.roots];
+  while (todo.length > 0) {
+    const specifier = todo.pop()!;
+    if (seen.has(specifier)) continue;
+    seen.add(specifier);
+    for (const dep of bySpecifier.get(specifier)?.dependencies ?? []) {
+      if (dep.code?.specifier && !dep.isDynamic) todo.push(dep.code.specifier);
+    }
+  }
+  // npm specifiers resolve to npm: package ids in `deno info`; none may be a NATS package.
+  const local = (s: string) => s.startsWith("file:") ? relative(ROOT, fromFileUrl(s)) : s;
+  assert.deepEqual(
+    [...seen].map(local).filter((s) => /nats-io/.test(s) || s.startsWith("cluster/")),
+    [],
+  );
+  const { dynamic } = await staticGraph("main.ts");
+  assert.ok(dynamic.includes("cluster/mod.ts"), dynamic.join(" "));
+  // And the cluster's own graph does hold NATS, so the check above can see it.
+  const cluster = await new Deno.Command(Deno.execPath(), {
+    args: ["info", "--json", "cluster/mod.ts"],
+    cwd: ROOT,
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  assert.ok(/@nats-io\/transport-node/.test(new TextDecoder().decode(cluster.stdout)));
+});

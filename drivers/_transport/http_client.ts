@@ -1,10 +1,20 @@
 /**
- * The HTTP client side shared by HTTP drivers: fetch with the operation's abort signal, basic
- * or digest (RFC 7616, MD5/SHA-256, qop=auth) authentication, and every failure mapped to a
- * DriverError whose message names the device and what it answered.
+ * The one HTTP client of the drivers (and of the XML-RPC codec): methods, JSON, form and raw
+ * bodies, basic, digest (RFC 7616, MD5/SHA-256, qop=auth) and bearer authentication, https with
+ * the device's own CA (`client`) or without certificate checks (`insecure`), connections kept
+ * alive between requests, the operation's abort signal, and one mapping of every failure to a
+ * DriverError whose message names the device and what it answered — never a URL's query (where
+ * Tasmota and ANEL carry passwords) nor a credential.
+ *
+ * Two engines carry the bytes, chosen per request and invisible to callers: `fetch` (its
+ * connection pool keeps connections alive) for every request it can make, and `node:https`
+ * with a keep-alive agent for `insecure: true`, which fetch cannot do per request. Why fetch
+ * and not node:http for the rest: docs/benchmarks.md, "One HTTP client" (measured on the
+ * Tasmota burst: with the abort signal every request carries, node:http is no cheaper).
  * @module
  */
 import { createHash } from "node:crypto";
+import type { Agent as HttpsAgent } from "node:https";
 import { DriverError, printable } from "../errors.ts";
 
 /** Credentials and how to present them. */
@@ -31,6 +41,16 @@ export interface HttpCall {
   acceptStatus?: readonly number[];
   /** A client with the device's own CA certificates. */
   client?: Deno.HttpClient | undefined;
+  /**
+   * https without any certificate check (a BMC's or a PDU's self-signed certificate the operator
+   * cannot give as a CA): the request goes over `node:https` with `rejectUnauthorized: false`
+   * (fetch has no per-request switch for it), through a keep-alive agent, with the same signal,
+   * headers, body and error mapping, its answer limited to MAX_INSECURE_BODY. Ignored for
+   * http:// URLs; `client` is then not used (there is nothing left to verify). Default false.
+   */
+  insecure?: boolean | undefined;
+  /** Names the request in messages (`"Power1 On"`); default: the method and the URL's path. */
+  what?: string;
   auth?: HttpAuth | undefined;
   signal: AbortSignal;
   /** The device's name in messages ("Shelly at 10.0.0.5"). */
@@ -40,6 +60,8 @@ export interface HttpCall {
 /** A successful (2xx) answer. */
 export interface HttpAnswer {
   status: number;
+  /** The answer's headers (a session token, a Location). */
+  headers: Headers;
   text: string;
   /** The body as JSON; DriverError("protocol") when it is not. */
   json(): unknown;
@@ -47,9 +69,14 @@ export interface HttpAnswer {
 
 let nonceCount = 0;
 
-/** Performs `call`; throws DriverError for network errors, 401/403 and other non-2xx answers. */
+/**
+ * Performs `call`. Throws DriverError: "timeout" when `signal` aborts, "unreachable" when no
+ * connection (or TLS session) could be made, "auth" for 401/403, "device" for other non-2xx
+ * answers (permanent for a 4xx other than 408/425/429: asking again gets the same answer).
+ */
 export async function httpCall(call: HttpCall): Promise<HttpAnswer> {
-  const first = await send(call, authorization(call.auth, undefined, call));
+  const what = call.what ?? `${call.method ?? "GET"} ${printable(new URL(call.url).pathname, 100)}`;
+  const first = await send(call, authorization(call.auth, undefined, call), what);
   let response = first;
   if (first.status === 401 && call.auth?.scheme === "digest") {
     const challenge = first.headers.get("www-authenticate") ?? "";
@@ -60,9 +87,18 @@ export async function httpCall(call: HttpCall): Promise<HttpAnswer> {
         `${call.device} refused the request (HTTP 401) without a digest challenge`,
       );
     }
-    response = await send(call, authorization(call.auth, challenge, call));
+    response = await send(call, authorization(call.auth, challenge, call), what);
   }
-  const text = await response.text().catch(() => "");
+  const text = await response.text().catch((error) => {
+    // An abort while the body arrives is a timeout, not an empty answer.
+    if (call.signal.aborted) {
+      throw new DriverError("timeout", `${call.device} did not finish answering ${what} in time`);
+    }
+    throw new DriverError(
+      "protocol",
+      `${call.device} broke off its answer to ${what}: ${fetchFailure(error, call.url)}`,
+    );
+  });
   if (response.status === 401 || response.status === 403) {
     throw new DriverError(
       "auth",
@@ -79,14 +115,15 @@ export async function httpCall(call: HttpCall): Promise<HttpAnswer> {
       ![408, 425, 429].includes(response.status);
     throw new DriverError(
       "device",
-      `${call.device} answered HTTP ${response.status} to ${call.method ?? "GET"} ${
-        printable(new URL(call.url).pathname, 100)
-      }: ${printable(text.replace(/\s+/g, " "), 100)}`,
+      `${call.device} answered HTTP ${response.status} to ${what}: ${
+        printable(text.replace(/\s+/g, " "), 100)
+      }`,
       { permanent },
     );
   }
   return {
     status: response.status,
+    headers: response.headers,
     text,
     json() {
       try {
@@ -94,7 +131,7 @@ export async function httpCall(call: HttpCall): Promise<HttpAnswer> {
       } catch {
         throw new DriverError(
           "protocol",
-          `${call.device} answered something that is not JSON: ${
+          `${call.device} answered ${what} with something that is not JSON: ${
             printable(JSON.stringify(text.slice(0, 40)))
           }`,
         );
@@ -103,7 +140,7 @@ export async function httpCall(call: HttpCall): Promise<HttpAnswer> {
   };
 }
 
-async function send(call: HttpCall, auth: string | undefined): Promise<Response> {
+async function send(call: HttpCall, auth: string | undefined, what: string): Promise<Response> {
   const headers: Record<string, string> = {};
   let body: string | undefined = call.body;
   if (call.json !== undefined) {
@@ -118,6 +155,9 @@ async function send(call: HttpCall, auth: string | undefined): Promise<Response>
   }
   if (auth) headers["authorization"] = auth;
   try {
+    if (call.insecure && call.url.toLowerCase().startsWith("https:")) {
+      return await insecureFetch(call.url, call.method ?? "GET", headers, body, call.signal);
+    }
     return await fetch(call.url, {
       method: call.method ?? "GET",
       headers,
@@ -127,12 +167,130 @@ async function send(call: HttpCall, auth: string | undefined): Promise<Response>
     });
   } catch (error) {
     if (call.signal.aborted) {
-      throw new DriverError("timeout", `${call.device} did not answer in time`);
+      throw new DriverError("timeout", `${call.device} did not answer ${what} in time`);
     }
     throw new DriverError(
       "unreachable",
       `cannot reach ${call.device}: ${fetchFailure(error, call.url)}`,
     );
+  }
+}
+
+/** The largest answer an insecure call reads (devices' JSON documents are far smaller). */
+export const MAX_INSECURE_BODY = 4 * 1024 * 1024;
+
+/** Statuses whose Response may have no body (the Fetch standard's null body statuses). */
+const NULL_BODY = new Set([101, 103, 204, 205, 304]);
+
+/** How long a kept-alive insecure socket may wait unused before it is closed. */
+const IDLE_SOCKET_MS = 30_000;
+
+/** The keep-alive agent of every insecure request (its sockets are per host and port). */
+let insecureAgent: HttpsAgent | undefined;
+
+/**
+ * One request over node:https without certificate checks, answered as a fetch Response once
+ * its whole body has arrived. A kept-alive socket waits in the agent unreferenced (it never keeps
+ * the process alive) and is closed after IDLE_SOCKET_MS unused.
+ */
+async function insecureFetch(
+  url: string,
+  method: string,
+  headers: Record<string, string>,
+  body: string | undefined,
+  signal: AbortSignal,
+): Promise<Response> {
+  // Loaded here: node:https costs ~0.03 s at start, and only `insecure` needs it.
+  const https = (await import("node:https")).default;
+  insecureAgent ??= new https.Agent({
+    keepAlive: true,
+    rejectUnauthorized: false,
+    timeout: IDLE_SOCKET_MS,
+  });
+  const agent = insecureAgent;
+  return await new Promise((resolve, reject) => {
+    // A body goes with its length, not chunked: small embedded web servers read Content-Length
+    // only.
+    const length = body === undefined
+      ? {}
+      : { "content-length": String(new TextEncoder().encode(body).length) };
+    const request = https.request(url, {
+      method,
+      headers: { ...headers, ...length },
+      signal,
+      agent,
+      rejectUnauthorized: false,
+    }, (answer) => {
+      const chunks: Uint8Array[] = [];
+      let size = 0;
+      answer.on("data", (chunk: Uint8Array) => {
+        size += chunk.length;
+        if (size > MAX_INSECURE_BODY) {
+          request.destroy(new Error(`answer larger than ${MAX_INSECURE_BODY} bytes`));
+        } else chunks.push(chunk);
+      });
+      answer.on("error", reject);
+      // Closed before its end (an abort, a reset): settled here, never left pending.
+      answer.on("close", () => {
+        if (!answer.complete) reject(new Error("the connection closed mid-answer"));
+      });
+      answer.on("end", () => {
+        const out = new Headers();
+        for (const [name, value] of Object.entries(answer.headers)) {
+          for (const v of Array.isArray(value) ? value : [value ?? ""]) out.append(name, v);
+        }
+        const status = answer.statusCode ?? 0;
+        const bytes = new Uint8Array(size);
+        let at = 0;
+        for (const c of chunks) {
+          bytes.set(c, at);
+          at += c.length;
+        }
+        if (status < 200 || status > 599) {
+          reject(new Error(`the server answered status ${status}`));
+          return;
+        }
+        resolve(new Response(NULL_BODY.has(status) ? null : bytes, { status, headers: out }));
+      });
+    });
+    request.on("error", reject);
+    if (body !== undefined) request.write(body);
+    request.end();
+  });
+}
+
+/**
+ * A device's own CA (a PEM file of its certificate or of the CA that signed it) as the fetch
+ * client `httpCall` takes, made on first use: `client()` gives it (undefined without a file),
+ * `close()` releases it (safe twice, and before first use). A file that cannot be read is a
+ * config error naming the file, never quoting it.
+ */
+export class DeviceCa {
+  #client: Deno.HttpClient | undefined;
+
+  /** `device` names the device in messages; `file` is its `ca_file` (undefined: none). */
+  constructor(readonly device: string, readonly file: string | undefined) {}
+
+  /** The client trusting the file's certificates; undefined when there is no file. */
+  async client(): Promise<Deno.HttpClient | undefined> {
+    if (this.file === undefined || this.#client) return this.#client;
+    let pem: string;
+    try {
+      pem = await Deno.readTextFile(this.file);
+    } catch (error) {
+      throw new DriverError(
+        "config",
+        `${this.device}: cannot read ca_file ${printable(this.file)}: ${(error as Error).name}`,
+      );
+    }
+    this.#client = Deno.createHttpClient({ caCerts: [pem] });
+    return this.#client;
+  }
+
+  /** Releases the client; the next `client()` makes a new one. */
+  close(): void {
+    this.#client?.close();
+    this.#client = undefined;
   }
 }
 

@@ -32,6 +32,12 @@ export interface RunProcessOptions {
   what: string;
   /** Bytes kept from the end of stdout and of stderr (default 64 KiB). */
   keepBytes?: number;
+  /**
+   * Variables added to the program's environment (the rest is inherited): how a secret reaches
+   * a program that reads it from there (ipmitool -E), never through its argv, which every
+   * local user can read in /proc.
+   */
+  env?: Readonly<Record<string, string>>;
 }
 
 /** How a program ended and the tail of what it printed. */
@@ -69,6 +75,7 @@ export async function runProcess(
       stdin: "null",
       stdout: "piped",
       stderr: "piped",
+      ...(options.env ? { env: { ...options.env } } : {}),
       // setsid(2): the child leads a new session and process group, so -pid names all of it.
       detached: true,
     }).spawn();

@@ -27,3 +27,23 @@ export function checkRange(outlet: number, min: number, max: number, device: str
     throw new DriverError("config", `${device} has outlets ${min}–${max}, not ${outlet}`);
   }
 }
+
+/** A form with a password field: the device's login page, not an answer to a command. */
+const LOGIN_FORM = /<input\b[^>]*\btype\s*=\s*["']?password\b/i;
+
+/**
+ * The answer as text (see pageText), refused as an authentication failure when it is a login
+ * page: a device whose web interface wants a form login (or other credentials) answers its
+ * login page with 200 to every request, and a switch must not count as done on it.
+ */
+export function devicePage(answer: HttpAnswer, device: string, what: string): string {
+  const text = pageText(answer, device, what);
+  if (LOGIN_FORM.test(text)) {
+    throw new DriverError(
+      "auth",
+      `${device} answered ${what} with its login page (a password form): it wants a web login ` +
+        "pdud does not do, or other credentials (check username and password)",
+    );
+  }
+  return text;
+}

@@ -14,7 +14,7 @@ import { wholeNumber } from "../_options.ts";
 import type { Driver, DriverDescriptor, OutletState } from "../driver.ts";
 import { DriverError, printable } from "../errors.ts";
 import { scrubError, scrubList } from "../scrub.ts";
-import { type HttpAuth, httpCall, isJson } from "../_transport/http_client.ts";
+import { DeviceCa, type HttpAuth, httpCall, isJson } from "../_transport/http_client.ts";
 
 const METHOD = z.enum(["GET", "POST", "PUT", "PATCH", "DELETE"]);
 /** A value `{value}` becomes: JSON configs write `1`, `true` or `"on"`; all are text here. */
@@ -45,11 +45,8 @@ const FIELDS = z.object({
   "password": z.string().optional(),
   "token": z.string().optional(),
   "ca_file": z.string().min(1).optional(),
-  // Deno's fetch cannot skip certificate checks per client: refused with the alternative
-  // rather than ignored, so nobody believes an unverified connection is in place.
-  "insecure": z.literal(false, {
-    error: "insecure TLS is not available: give the device's certificate (or its CA) as ca_file",
-  }).optional(),
+  // https without certificate checks (node:https in the shared client); ca_file is the safer way.
+  "insecure": z.boolean().default(false),
   "outlets": wholeNumber(1, 4096).default(1),
   "first_outlet": wholeNumber(0, 4096).default(1),
   "read_state": z.boolean().default(true),
@@ -74,6 +71,9 @@ function optionsFor(defaultMethod: "PUT" | "GET") {
       ctx.addIssue({ code: "custom", path: [path], message });
     if (!o.url && !(o.url_on && o.url_off)) {
       issue("url", "expected url (or both url_on and url_off)");
+    }
+    if (o.insecure && o.ca_file) {
+      issue("insecure", "insecure skips the certificate checks that ca_file sets up: give one");
     }
     for (
       const key of ["state_regex", "state_regex_on", "state_regex_off", "reply_regex"] as const
@@ -216,22 +216,8 @@ function genericDriver(hostname: string, o: Options, defaultMethod: "PUT" | "GET
     template.replaceAll("{hostname}", hostname).replaceAll("{index}", String(outlet))
       .replaceAll("{value}", state === undefined ? "" : state === "on" ? o.on_value : o.off_value)
       .replaceAll("{state}", state ?? "");
-  let client: Deno.HttpClient | undefined;
-  const tls = async () => {
-    if (!o.ca_file || client) return client;
-    let pem: string;
-    try {
-      pem = await Deno.readTextFile(o.ca_file);
-    } catch (error) {
-      throw new DriverError(
-        "config",
-        `${device}: cannot read ca_file ${printable(o.ca_file)}: ${(error as Error).name}`,
-        { permanent: true },
-      );
-    }
-    client = Deno.createHttpClient({ caCerts: [pem] });
-    return client;
-  };
+  // insecure checks nothing, so it needs no CA (the config refuses the two together anyway).
+  const ca = new DeviceCa(device, o.insecure ? undefined : o.ca_file);
   const headers = (body: string | undefined) => {
     const out = { ...o.headers };
     if (body !== undefined && !Object.keys(out).some((h) => h.toLowerCase() === "content-type")) {
@@ -271,7 +257,8 @@ function genericDriver(hostname: string, o: Options, defaultMethod: "PUT" | "GET
         auth,
         signal,
         device,
-        client: await tls(),
+        client: await ca.client(),
+        insecure: o.insecure,
       });
       // Without reply_regex any 2xx is success, as labgrid takes it; with it, a device that
       // answered something else (a login page, a captive portal) did not switch.
@@ -285,8 +272,7 @@ function genericDriver(hostname: string, o: Options, defaultMethod: "PUT" | "GET
       }
     }),
     close() {
-      client?.close();
-      client = undefined;
+      ca.close();
       return Promise.resolve();
     },
   };
@@ -302,7 +288,8 @@ function genericDriver(hostname: string, o: Options, defaultMethod: "PUT" | "GET
       signal,
       device,
       acceptStatus: statuses,
-      client: await tls(),
+      client: await ca.client(),
+      insecure: o.insecure,
     });
     if (o.status_on && o.status_off) {
       if (o.status_on.includes(answer.status)) return "on";

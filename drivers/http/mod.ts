@@ -12,10 +12,16 @@ import { GENERIC_HTTP_DRIVERS } from "./generic.ts";
 import { ANEL_ADV, ANEL_HOME, ANEL_IO, ANEL_PRO } from "./anel.ts";
 import { INTELLINET } from "./intellinet.ts";
 import { IP9850 } from "./ip9850.ts";
-import { LINDY_IPOWER_CLASSIC8 } from "./lindy.ts";
+import { DIGIPOWER, LINDY_IPOWER_CLASSIC8 } from "./lindy.ts";
 import { SAINSMART } from "./sainsmart.ts";
 import { SERVERTECH_PRO2 } from "./servertech.ts";
 import { UBUS } from "./ubus.ts";
+import { GUDE_HTTP_DRIVERS } from "./gude.ts";
+import { DLI_HTTP, DLI_RESTAPI } from "./digitalloggers.ts";
+import { TINYCONTROL, TINYCONTROL_TCPDU } from "./tinycontrol.ts";
+import { ATEN_PE6216 } from "./aten.ts";
+import { EG_PMS2_NETWORK } from "./egpms2_web.ts";
+import { NETIO_CGI } from "./netio_cgi.ts";
 
 /** Every http driver descriptor. */
 export const HTTP_DRIVERS: readonly AnyDriverDescriptor[] = [
@@ -34,9 +40,18 @@ export const HTTP_DRIVERS: readonly AnyDriverDescriptor[] = [
   INTELLINET,
   IP9850,
   LINDY_IPOWER_CLASSIC8,
+  DIGIPOWER,
   SAINSMART,
   SERVERTECH_PRO2,
   UBUS,
+  ...GUDE_HTTP_DRIVERS,
+  DLI_HTTP,
+  DLI_RESTAPI,
+  TINYCONTROL,
+  TINYCONTROL_TCPDU,
+  ATEN_PE6216,
+  EG_PMS2_NETWORK,
+  NETIO_CGI,
   ...GENERIC_HTTP_DRIVERS,
 ];
 

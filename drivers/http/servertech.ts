@@ -7,10 +7,9 @@
  * @module
  */
 import { z } from "zod";
-import { Buffer } from "node:buffer";
 import type { DriverDescriptor, OperationOptions } from "../driver.ts";
 import { DriverError } from "../errors.ts";
-import { type HttpAnswer, type HttpAuth, httpCall } from "../_transport/http_client.ts";
+import { type HttpAuth, httpCall } from "../_transport/http_client.ts";
 
 const SERVERTECH_OPTIONS = z.object({
   "username": z.string().default("admin"),
@@ -22,64 +21,6 @@ const SERVERTECH_OPTIONS = z.object({
   "ip": z.string().min(1).optional(),
   "outlet_prefix": z.string().regex(/^[A-Za-z]*$/, 'expected letters like "AA"').default(""),
 }).strict();
-
-/**
- * A JSON request over node:https without certificate checks, for `insecure: true` (fetch has
- * no per-request switch for it). Answers in the shape httpCall gives, errors as DriverError.
- */
-async function insecureCall(
-  call: { method: string; url: string; json?: unknown; auth: HttpAuth; device: string },
-  signal: AbortSignal,
-): Promise<HttpAnswer> {
-  // Loaded here: node:https costs ~0.03 s at start, and only this option needs it.
-  const { default: https } = await import("node:https");
-  return await new Promise((resolve, reject) => {
-    const body = call.json === undefined ? undefined : JSON.stringify(call.json);
-    const request = https.request(call.url, {
-      method: call.method,
-      rejectUnauthorized: false,
-      signal,
-      headers: {
-        authorization: `Basic ${btoa(`${call.auth.username}:${call.auth.password}`)}`,
-        ...(body === undefined ? {} : { "content-type": "application/json" }),
-      },
-    }, (response) => {
-      const chunks: Buffer[] = [];
-      response.on("data", (c: Buffer) => chunks.push(c));
-      response.on("end", () => {
-        const text = Buffer.concat(chunks).toString("utf8");
-        const status = response.statusCode ?? 0;
-        if (status === 401 || status === 403) {
-          reject(
-            new DriverError("auth", `${call.device} refused the credentials (HTTP ${status})`),
-          );
-        } else if (status < 200 || status > 299) {
-          reject(new DriverError("device", `${call.device} answered HTTP ${status}: ${text}`));
-        } else {
-          resolve({
-            status,
-            text,
-            json: () => {
-              try {
-                return JSON.parse(text);
-              } catch {
-                throw new DriverError("protocol", `${call.device} answered something not JSON`);
-              }
-            },
-          });
-        }
-      });
-    });
-    request.on("error", (error: Error) => {
-      reject(
-        signal.aborted
-          ? new DriverError("timeout", `${call.device} did not answer in time`)
-          : new DriverError("unreachable", `cannot reach ${call.device}: ${error.message}`),
-      );
-    });
-    request.end(body);
-  });
-}
 
 /** `servertechpro2`. */
 export const SERVERTECH_PRO2: DriverDescriptor<z.infer<typeof SERVERTECH_OPTIONS>> = {
@@ -97,9 +38,15 @@ export const SERVERTECH_PRO2: DriverDescriptor<z.infer<typeof SERVERTECH_OPTIONS
     };
     const request = (method: string, outlet: number, signal: AbortSignal, json?: unknown) => {
       const url = `${base}${options.outlet_prefix}${outlet}`;
-      return options.protocol === "https" && options.insecure
-        ? insecureCall({ method, url, auth, device, ...(json ? { json } : {}) }, signal)
-        : httpCall({ method, url, auth, signal, device, ...(json ? { json } : {}) });
+      return httpCall({
+        method,
+        url,
+        auth,
+        signal,
+        device,
+        insecure: options.insecure,
+        ...(json ? { json } : {}),
+      });
     };
     const id = (outlet: number) => `${options.outlet_prefix}${outlet}`;
     return {

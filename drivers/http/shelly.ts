@@ -7,11 +7,15 @@
  * upstream, device authentication must be off. Outlet numbers are Shelly's relay/switch ids
  * (0-based), as upstream. Keys: `ip` (default: the PDU name), Gen1 `username`/`password`,
  * `port_count` (default 4; upstream allows ids 0-3).
+ * Power: Gen1 `GET /meter/{id}` (`power` W, `total` watt-minutes; 404 on a relay without a
+ * meter) and `GET /status` (`relays` and `meters` of every channel in one answer); Gen2
+ * `Switch.GetStatus` (`apower` W, `voltage`, `current`, `aenergy.total` Wh, on PM models only)
+ * and `Shelly.GetStatus` (every `switch:N` in one answer).
  * @module
  */
 import { z } from "zod";
 import { wholeNumber } from "../_options.ts";
-import type { DriverDescriptor } from "../driver.ts";
+import type { DriverDescriptor, OutletStatus, PowerReading } from "../driver.ts";
 import { DriverError } from "../errors.ts";
 import { httpCall } from "../_transport/http_client.ts";
 
@@ -28,6 +32,31 @@ const GEN2 = z.object({
   "ip": z.string().min(1).optional(),
   "port_count": count.default(4),
 }).strict();
+
+const finite = (value: unknown): value is number =>
+  typeof value === "number" && Number.isFinite(value);
+
+/** A Gen1 meter object: `power` in W, `total` in watt-minutes (empty when there is none). */
+export function gen1Reading(meter: unknown): PowerReading {
+  const m = meter as { power?: unknown; total?: unknown } | undefined;
+  const reading: PowerReading = {};
+  if (finite(m?.power)) reading.watts = m.power;
+  if (finite(m?.total)) reading.energyWh = Math.round((m.total / 60) * 1000) / 1000;
+  return reading;
+}
+
+/** A Gen2 switch status: `apower`, `voltage`, `current`, `aenergy.total` (PM models only). */
+export function gen2Reading(status: unknown): PowerReading {
+  const s = status as
+    | { apower?: unknown; voltage?: unknown; current?: unknown; aenergy?: { total?: unknown } }
+    | undefined;
+  const reading: PowerReading = {};
+  if (finite(s?.apower)) reading.watts = s.apower;
+  if (finite(s?.aenergy?.total)) reading.energyWh = s.aenergy.total;
+  if (finite(s?.voltage)) reading.volts = s.voltage;
+  if (finite(s?.current)) reading.amps = s.current;
+  return reading;
+}
 
 /** `shelly_gen1`. */
 export const SHELLY_GEN1: DriverDescriptor<z.infer<typeof GEN1>> = {
@@ -62,6 +91,34 @@ export const SHELLY_GEN1: DriverDescriptor<z.infer<typeof GEN1>> = {
         }
       },
       getOutlet: (outlet, { signal }) => relay(outlet, "", signal),
+      async readPower(outlet, { signal }) {
+        const answer = await httpCall({
+          url: `http://${host}/meter/${outlet}`,
+          auth,
+          signal,
+          device,
+          // A relay without a power meter has no /meter: it reports nothing.
+          acceptStatus: [404],
+        });
+        return answer.status === 404 ? {} : gen1Reading(answer.json());
+      },
+      async listOutlets({ signal }) {
+        const body = (await httpCall({ url: `http://${host}/status`, auth, signal, device }))
+          .json() as { relays?: { ison?: unknown }[]; meters?: unknown[] };
+        if (!Array.isArray(body.relays)) {
+          throw new DriverError("protocol", `${device} did not list "relays" in /status`);
+        }
+        return body.relays.slice(0, options.port_count).map((relay, outlet): OutletStatus => {
+          if (typeof relay?.ison !== "boolean") {
+            throw new DriverError("protocol", `${device} did not report "ison" of relay ${outlet}`);
+          }
+          return {
+            outlet,
+            state: relay.ison ? "on" : "off",
+            power: gen1Reading(Array.isArray(body.meters) ? body.meters[outlet] : undefined),
+          };
+        });
+      },
       async close() {},
     };
   },
@@ -112,6 +169,30 @@ export const SHELLY_GEN2: DriverDescriptor<z.infer<typeof GEN2>> = {
           );
         }
         return result.output ? "on" : "off";
+      },
+      async readPower(outlet, { signal }) {
+        return gen2Reading(await rpc("Switch.GetStatus", { id: outlet }, signal));
+      },
+      async listOutlets({ signal }) {
+        const result = await rpc("Shelly.GetStatus", {}, signal);
+        const out: OutletStatus[] = [];
+        for (let outlet = 0; outlet < options.port_count; outlet++) {
+          const status = result[`switch:${outlet}`] as { output?: unknown } | undefined;
+          // A device with fewer switches than port_count lists the ones it has.
+          if (status === undefined) continue;
+          if (typeof status.output !== "boolean") {
+            throw new DriverError(
+              "protocol",
+              `${device} did not report "output" of switch ${outlet}`,
+            );
+          }
+          out.push({
+            outlet,
+            state: status.output ? "on" : "off",
+            power: gen2Reading(status),
+          });
+        }
+        return out;
       },
       async close() {},
     };

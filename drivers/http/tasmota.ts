@@ -5,15 +5,19 @@
  * (https://tasmota.github.io/docs/Commands/#with-web-requests) —
  * `GET /cm?cmnd=Power<N> On|Off` answers `{"POWER<N>":"ON"}` (`{"POWER":"ON"}` on a one-relay
  * device); with a web password set, `user` and `password` query parameters are required.
+ * Power: `Status 8` answers `StatusSNS.ENERGY` (Power W, Total kWh, Voltage V, Current A) on
+ * devices with an energy monitor — one value, or an array with one per channel; `Status 0`
+ * carries `StatusSTS` (every relay) and `StatusSNS` in one answer, so all outlets take one
+ * exchange (https://tasmota.github.io/docs/JSON-Status-Responses/).
  * Upstream's keys: `ip` (the device's host, optionally `host:port`; default: the PDU name),
  * `port_count`, `username`, `password`.
  * @module
  */
 import { z } from "zod";
 import { wholeNumber } from "../_options.ts";
-import type { DriverDescriptor, OutletState } from "../driver.ts";
-import { DriverError, printable } from "../errors.ts";
-import { fetchFailure } from "../_transport/http_client.ts";
+import type { DriverDescriptor, OutletState, OutletStatus, PowerReading } from "../driver.ts";
+import { DriverError } from "../errors.ts";
+import { httpCall } from "../_transport/http_client.ts";
 
 const OPTIONS = z.object({
   "ip": z.string().min(1).optional(),
@@ -33,6 +37,32 @@ export function powerOf(body: unknown, outlet: number): OutletState | undefined 
   return value === "ON" ? "on" : value === "OFF" ? "off" : undefined;
 }
 
+/**
+ * The reading of relay `outlet` (of `relays`) in a StatusSNS object: arrays hold one value per
+ * channel; a single value belongs to the outlet only on a one-relay device (on a strip it is the
+ * whole device's). Empty when the device has no energy monitor.
+ */
+export function energyOf(sns: unknown, outlet: number, relays: number): PowerReading {
+  const energy = (sns as { ENERGY?: Record<string, unknown> } | undefined)?.ENERGY;
+  if (typeof energy !== "object" || energy === null) return {};
+  const pick = (key: string): number | undefined => {
+    const value = energy[key];
+    const one = Array.isArray(value) ? value[outlet - 1] : relays === 1 ? value : undefined;
+    return typeof one === "number" && Number.isFinite(one) ? one : undefined;
+  };
+  const reading: PowerReading = {};
+  const watts = pick("Power");
+  const total = pick("Total");
+  const volts = pick("Voltage");
+  const amps = pick("Current");
+  if (watts !== undefined) reading.watts = watts;
+  // Tasmota counts kWh with three decimals; watt-hours are rounded to undo float noise.
+  if (total !== undefined) reading.energyWh = Math.round(total * 1000 * 1000) / 1000;
+  if (volts !== undefined) reading.volts = volts;
+  if (amps !== undefined) reading.amps = amps;
+  return reading;
+}
+
 async function command(
   host: string,
   options: TasmotaOptions,
@@ -44,40 +74,13 @@ async function command(
     query.set("user", options.username);
     query.set("password", options.password);
   }
-  const url = `http://${host}/cm?${query}`;
-  let response: Response;
-  try {
-    response = await fetch(url, { signal });
-  } catch (error) {
-    if (signal.aborted) {
-      throw new DriverError("timeout", `Tasmota at ${host} did not answer "${cmnd}"`);
-    }
-    throw new DriverError(
-      "unreachable",
-      `cannot reach Tasmota at ${host}: ${fetchFailure(error, url)}`,
-    );
-  }
-  const text = await response.text().catch(() => "");
-  if (response.status === 401) {
-    throw new DriverError("auth", `Tasmota at ${host} refused the credentials (HTTP 401)`);
-  }
-  if (!response.ok) {
-    throw new DriverError(
-      "device",
-      `Tasmota at ${host} answered HTTP ${response.status} to "${cmnd}": ${printable(text, 120)}`,
-      { permanent: response.status === 403 || response.status === 404 },
-    );
-  }
-  try {
-    return JSON.parse(text);
-  } catch {
-    throw new DriverError(
-      "protocol",
-      `Tasmota at ${host} answered "${cmnd}" with something that is not JSON: ${
-        printable(text, 60)
-      }`,
-    );
-  }
+  const answer = await httpCall({
+    url: `http://${host}/cm?${query}`,
+    signal,
+    device: `Tasmota at ${host}`,
+    what: `"${cmnd}"`,
+  });
+  return answer.json();
 }
 
 function tasmota(name: string, fixedCount: number | undefined): DriverDescriptor<TasmotaOptions> {
@@ -122,6 +125,29 @@ function tasmota(name: string, fixedCount: number | undefined): DriverDescriptor
             throw new DriverError("protocol", `Tasmota at ${host} did not report relay ${outlet}`);
           }
           return state;
+        },
+        async readPower(outlet, { signal }) {
+          const body = await command(host, options, "Status 8", signal);
+          return energyOf((body as { StatusSNS?: unknown }).StatusSNS, outlet, count(options));
+        },
+        async listOutlets({ signal }) {
+          const body = await command(host, options, "Status 0", signal) as {
+            StatusSTS?: unknown;
+            StatusSNS?: unknown;
+          };
+          const out: OutletStatus[] = [];
+          for (let outlet = 1; outlet <= count(options); outlet++) {
+            const state = powerOf(body.StatusSTS, outlet);
+            if (state === undefined) {
+              throw new DriverError(
+                "protocol",
+                `Tasmota at ${host} did not report relay ${outlet} in "Status 0"`,
+              );
+            }
+            // An empty reading says the device has no energy monitor: nothing to read one by one.
+            out.push({ outlet, state, power: energyOf(body.StatusSNS, outlet, count(options)) });
+          }
+          return out;
         },
         async close() {},
       };

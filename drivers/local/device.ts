@@ -41,6 +41,18 @@ export interface DeviceOptions {
   fault?: Fault;
 }
 
+/** What a simulated outlet reports of its power. */
+export interface SimulatedReading {
+  /** Watts drawn now: the outlet's load while it is on, 0 while off. */
+  watts: number;
+  /** The outlet's energy counter, watt-hours (set by tests; time does not advance it). */
+  energyWh: number;
+  /** The device's supply voltage. */
+  volts: number;
+  /** watts / volts, rounded to milliamperes. */
+  amps: number;
+}
+
 /** One entry of the device's receive log. */
 export interface Received {
   /** What the front end saw, in its protocol's words ("SET 1.3.6…=1", "GET /cm?cmnd=Power1%20On"). */
@@ -91,6 +103,10 @@ export class SimulatedDevice {
   #inFlight = 0;
   #operations = 0;
   #states: OutletState[];
+  /** Per outlet: what it draws while on, and its energy counter; unset outlets draw nothing. */
+  #loads = new Map<number, { watts: number; energyWh: number }>();
+  /** The supply voltage every metering front end reports. */
+  volts = 230;
 
   /**
    * @param name the device's name
@@ -133,6 +149,27 @@ export class SimulatedDevice {
     this.history.push([outlet, state]);
     // Trimmed by half its size at a time: amortized O(1) per change, unlike shift().
     if (this.history.length >= 2 * HISTORY_LIMIT) this.history.splice(0, HISTORY_LIMIT);
+  }
+
+  /**
+   * Sets what `outlet` draws while on and its energy counter, so a test can assert the exact
+   * numbers a driver reads; throws RangeError for an outlet the device does not have.
+   */
+  setLoad(outlet: number, watts: number, energyWh = 0): void {
+    this.#check(outlet);
+    this.#loads.set(outlet, { watts, energyWh });
+  }
+
+  /** What `outlet` reports now: its load while on (0 while off), its counter, the voltage. */
+  reading(outlet: number): SimulatedReading {
+    const load = this.#loads.get(outlet);
+    const watts = load && this.get(outlet) === "on" ? load.watts : 0;
+    return {
+      watts,
+      energyWh: load?.energyWh ?? 0,
+      volts: this.volts,
+      amps: Math.round((watts / this.volts) * 1000) / 1000,
+    };
   }
 
   /** Every outlet's state, keyed by outlet number. */

@@ -3,7 +3,8 @@
  * benchmarks. Its outlets live in a SimulatedDevice that outlives driver incarnations, found
  * by PDU name in the device registry the driver is built with, so a restarted actor sees the
  * same device, as it would see real hardware. The registered driver uses `SIMULATED_DEVICES`;
- * `simulatedDriver()` builds one on any other registry. Neither needs a simulator module: the
+ * `simulatedDriver()` builds one on any other registry. It reads power (the device's loads,
+ * `SimulatedDevice.setLoad`) and lists every outlet in one operation. Neither needs a simulator module: the
  * device is `./device.ts`, and the protocol simulators under `simulators/` only reuse it.
  * @module
  */
@@ -109,6 +110,20 @@ export function simulatedDriver(devices: SimulatedDevices): DriverDescriptor<Sim
         },
         getOutlet(outlet: number, { signal }) {
           return operate(signal, () => device.get(outlet));
+        },
+        readPower(outlet: number, { signal }) {
+          return operate(signal, () => device.reading(outlet));
+        },
+        listOutlets({ signal }) {
+          return operate(
+            signal,
+            () =>
+              device.outlets().map((outlet) => ({
+                outlet,
+                state: device.get(outlet),
+                power: device.reading(outlet),
+              })),
+          );
         },
         async close() {},
       };

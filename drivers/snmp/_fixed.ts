@@ -1,14 +1,16 @@
 /**
  * What the fixed-OID SNMPv1 PDUs of this family share (CyberPower, IP Power 9258): upstream
  * shells out to `snmpset` for them; here they are native SNMPv1 SETs on the device's OID, with
- * `community` (the model's default) and pdud's `snmpport` (161). Status: GET of the same OID.
+ * `community` (the model's default) and pdud's `snmpport` (161). Status: GET of the same OID; all
+ * outlets: a walk of it.
  * @module
  */
 import { z } from "zod";
 import { portNumber } from "../_options.ts";
 import type { DriverDescriptor } from "../driver.ts";
 import { SnmpClient } from "./client.ts";
-import { stateOf } from "./snmp.ts";
+import { templateIndex } from "./presets.ts";
+import { listOutletsOf, stateOf } from "./_readings.ts";
 
 const FIXED = z.object({
   "community": z.string().min(1).optional(),
@@ -21,7 +23,8 @@ export function fixedDescriptor(
   summary: string,
   model: string,
   community: string,
-  oid: (outlet: number) => string,
+  /** The outlet's OID with `*` for the outlet. */
+  template: string,
   on: number,
   off: number,
 ): DriverDescriptor<FixedOptions> {
@@ -30,6 +33,10 @@ export function fixedDescriptor(
     summary,
     options: FIXED,
     create(hostname, { options, clock }) {
+      const star = template.indexOf("*");
+      const column = template.slice(0, star).replace(/\.$/, "");
+      const index = templateIndex(template.slice(star));
+      const oid = (outlet: number) => column + index.of(outlet);
       const device = `${model} at ${hostname}:${options.snmpport}`;
       const client = new SnmpClient({
         host: hostname,
@@ -51,6 +58,8 @@ export function fixedDescriptor(
             oid(outlet),
           );
         },
+        listOutlets: ({ signal }) =>
+          listOutletsOf(client, { index, state: { column, on, off } }, device, signal),
         close: () => client.close(),
       };
     },

@@ -24,9 +24,28 @@ interface AesAlgorithm {
     password: string,
     engineID: Buffer,
   ): Buffer;
-  encryptPdu: unknown;
-  decryptPdu: unknown;
+  encryptPdu: EncryptPdu;
+  decryptPdu: DecryptPdu;
 }
+
+/** net-snmp's `encryptPdu(scopedPdu, protocol, password, authProtocol, engine)`. */
+type EncryptPdu = (
+  scopedPdu: Buffer,
+  protocol: string,
+  password: string,
+  authProtocol: string,
+  engine: Engine,
+) => { encryptedPdu: Uint8Array; msgPrivacyParameters: Uint8Array };
+
+/** net-snmp's `decryptPdu(encryptedPdu, protocol, salt, password, authProtocol, engine)`. */
+type DecryptPdu = (
+  encryptedPdu: Buffer,
+  protocol: string,
+  salt: Buffer,
+  password: string,
+  authProtocol: string,
+  engine: Engine,
+) => Uint8Array;
 
 interface Engine {
   engineID: Buffer;
@@ -99,13 +118,7 @@ export function installPrivacy(): void {
     const keyOf = (password: string, authProtocol: string, engine: Engine) =>
       algorithm.localizationAlgorithm(algorithm, authProtocol, password, engine.engineID)
         .subarray(0, algorithm.KEY_LENGTH);
-    algorithm.encryptPdu = (
-      scopedPdu: Buffer,
-      _protocol: string,
-      password: string,
-      authProtocol: string,
-      engine: Engine,
-    ) => {
+    algorithm.encryptPdu = (scopedPdu, _protocol, password, authProtocol, engine) => {
       const salt = crypto.randomBytes(8);
       const iv = encryption.generateIvAes(algorithm, engine.engineBoots, engine.engineTime, salt);
       return {
@@ -113,14 +126,7 @@ export function installPrivacy(): void {
         msgPrivacyParameters: salt,
       };
     };
-    algorithm.decryptPdu = (
-      encryptedPdu: Buffer,
-      _protocol: string,
-      salt: Buffer,
-      password: string,
-      authProtocol: string,
-      engine: Engine,
-    ) => {
+    algorithm.decryptPdu = (encryptedPdu, _protocol, salt, password, authProtocol, engine) => {
       const iv = encryption.generateIvAes(algorithm, engine.engineBoots, engine.engineTime, salt);
       return aesCfb(keyOf(password, authProtocol, engine), iv, encryptedPdu, true);
     };
@@ -142,13 +148,7 @@ function installDes(encryption: EncryptionTable): void {
     const iv = localized.subarray(8, 16).map((b, i) => b ^ salt[i]!);
     return { key: localized.subarray(0, 8), iv };
   };
-  algorithm.encryptPdu = (
-    scopedPdu: Buffer,
-    _protocol: string,
-    password: string,
-    authProtocol: string,
-    engine: Engine,
-  ) => {
+  algorithm.encryptPdu = (scopedPdu, _protocol, password, authProtocol, engine) => {
     const salt = Buffer.alloc(8);
     salt.writeUInt32BE(engine.engineBoots >>> 0, 0);
     crypto.randomBytes(4).copy(salt, 4);
@@ -160,14 +160,7 @@ function installDes(encryption: EncryptionTable): void {
       msgPrivacyParameters: salt,
     };
   };
-  algorithm.decryptPdu = (
-    encryptedPdu: Buffer,
-    _protocol: string,
-    salt: Buffer,
-    password: string,
-    authProtocol: string,
-    engine: Engine,
-  ) => {
+  algorithm.decryptPdu = (encryptedPdu, _protocol, salt, password, authProtocol, engine) => {
     if (encryptedPdu.length % 8 !== 0 || salt.length !== 8) {
       throw new Error("DES-encrypted PDU is not a whole number of blocks with an 8-byte salt");
     }

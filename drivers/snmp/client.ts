@@ -1,6 +1,6 @@
 /**
  * An SNMP client for the drivers: `net-snmp` sessions (v1, v2c, v3 USM) with integer SET and GET
- * of one OID, AbortSignal-driven (the actor owns timeouts and retries, so net-snmp never
+ * of one OID, a GET of several readings and a walk of table columns, AbortSignal-driven (the actor owns timeouts and retries, so net-snmp never
  * retries), and net-snmp's errors turned into DriverErrors a lab engineer can act on.
  * @module
  */
@@ -75,6 +75,10 @@ const PROBE_AFTER_MS = 1000;
 /** How long after a live agent answered the probe its silence means a wrong community. */
 const GRACE_MS = 3000;
 const SYS_UP_TIME = "1.3.6.1.2.1.1.3.0";
+/** Rows asked for per GETBULK: a 48-outlet PDU's column in one request. */
+const WALK_REPETITIONS = 50;
+/** A walk that needs more requests than this is an agent going round in circles. */
+const MAX_WALK_REQUESTS = 1000;
 
 /** SNMP error statuses that may not recur: genErr, tooBig, resourceUnavailable, commit/undo. */
 const TRANSIENT_STATUSES = new Set([1, 5, 13, 14, 15]);
@@ -128,6 +132,82 @@ export class SnmpClient {
       );
     }
     return varbind.value;
+  }
+
+  /**
+   * GETs `oids` in one request. A number for each numeric value (Integer, Gauge32, Counter32,
+   * Counter64), a string for an OCTET STRING, undefined where the agent has no such instance.
+   */
+  async getValues(
+    oids: readonly string[],
+    signal: AbortSignal,
+  ): Promise<(number | string | undefined)[]> {
+    const snmp = await loadNetSnmp();
+    const varbinds = await this.#request(snmp, "get", [...oids], signal, { exceptions: true });
+    return oids.map((oid, i) => {
+      const varbind = varbinds[i];
+      if (!varbind || snmp.isVarbindError(varbind)) return undefined;
+      const value = valueOf(snmp, varbind);
+      if (value === undefined) {
+        throw new DriverError(
+          "protocol",
+          `${this.target.device} answered GET ${oid} with ${describe(snmp, varbind)}`,
+        );
+      }
+      return value;
+    });
+  }
+
+  /**
+   * Walks the table columns `bases` together: GETBULK (v2c, v3; one request for a table of up to
+   * WALK_REPETITIONS rows) or one GETNEXT per row (v1), until every column has left its subtree.
+   * Returns, per column, each instance's index (the OID after the base) and value.
+   */
+  async walk(
+    bases: readonly string[],
+    signal: AbortSignal,
+  ): Promise<Map<string, number | string>[]> {
+    const snmp = await loadNetSnmp();
+    const found = bases.map(() => new Map<string, number | string>());
+    const cursors = bases.map((b) => b);
+    let active = bases.map((_, i) => i);
+    let rows = 0;
+    while (active.length > 0) {
+      const asked = active.map((i) => cursors[i]!);
+      const columns: Varbind[][] = this.target.version === "1"
+        ? (await this.#request(snmp, "getNext", asked, signal, { exceptions: true, walk: true }))
+          .map((v) => [v])
+        : (await this.#request(snmp, "getBulk", asked, signal, {
+          exceptions: true,
+          bulk: WALK_REPETITIONS,
+        })) as unknown as Varbind[][];
+      // An SNMPv1 agent ends a walk past the end of its MIB with noSuchName: nothing follows.
+      if (columns.length === 0) break;
+      const next: number[] = [];
+      active.forEach((column, position) => {
+        const base = bases[column]!;
+        let inside = true;
+        for (const varbind of columns[position] ?? []) {
+          if (snmp.isVarbindError(varbind) || !varbind.oid.startsWith(`${base}.`)) {
+            inside = false;
+            break;
+          }
+          const value = valueOf(snmp, varbind);
+          if (value !== undefined) found[column]!.set(varbind.oid.slice(base.length + 1), value);
+          cursors[column] = varbind.oid;
+        }
+        if (inside && (columns[position]?.length ?? 0) > 0) next.push(column);
+      });
+      active = next;
+      if (++rows > MAX_WALK_REQUESTS) {
+        throw new DriverError(
+          "protocol",
+          `${this.target.device} did not end the walk of ${bases.join(", ")} within ` +
+            `${MAX_WALK_REQUESTS} requests`,
+        );
+      }
+    }
+    return found;
   }
 
   close(): Promise<void> {
@@ -207,9 +287,17 @@ export class SnmpClient {
 
   async #request(
     snmp: typeof NetSnmp,
-    method: "get" | "set",
+    method: "get" | "set" | "getNext" | "getBulk",
     varbinds: unknown[],
     signal: AbortSignal,
+    how: {
+      /** noSuchObject/noSuchInstance/endOfMibView values are the caller's to read. */
+      exceptions?: boolean;
+      /** A v1 GETNEXT ending the walk (noSuchName) answers no varbinds instead of failing. */
+      walk?: boolean;
+      /** GETBULK's max-repetitions. */
+      bulk?: number;
+    } = {},
   ): Promise<Varbind[]> {
     if (signal.aborted) throw abortError(signal, `The SNMP ${method.toUpperCase()}`);
     const session = await this.#open(snmp);
@@ -269,10 +357,12 @@ export class SnmpClient {
             ));
         });
       }
-      session[method](varbinds, (error: Error | null, result: Varbind[]) => {
+      const callback = (error: Error | null, result: Varbind[]) => {
         if (settled) return;
-        if (error) finish(this.#translate(snmp, error, method));
-        else if (result.some((v) => snmp.isVarbindError(v))) {
+        const status = (error as Error & { status?: number } | null)?.status;
+        if (error && how.walk && status === snmp.ErrorStatus.NoSuchName) finish(undefined, []);
+        else if (error) finish(this.#translate(snmp, error, method));
+        else if (!how.exceptions && result.some((v) => snmp.isVarbindError(v))) {
           // noSuchObject / noSuchInstance: an outlet the device does not have stays missing.
           finish(
             new DriverError(
@@ -284,7 +374,9 @@ export class SnmpClient {
             ),
           );
         } else finish(undefined, result);
-      });
+      };
+      if (method === "getBulk") session.getBulk(varbinds, 0, how.bulk ?? 1, callback);
+      else session[method](varbinds, callback);
     });
   }
 
@@ -376,6 +468,33 @@ export class SnmpClient {
       );
     }
     return new DriverError("protocol", `${device}: ${printable(error.message)}`);
+  }
+}
+
+/** A varbind's value as a number (the integer types) or a string (OCTET STRING), else undefined. */
+function valueOf(snmp: typeof NetSnmp, varbind: Varbind): number | string | undefined {
+  const { ObjectType } = snmp;
+  switch (varbind.type) {
+    case ObjectType.Integer:
+    case ObjectType.Gauge:
+    case ObjectType.Counter:
+    case ObjectType.TimeTicks:
+      return typeof varbind.value === "number" ? varbind.value : undefined;
+    case ObjectType.Counter64: {
+      // net-snmp gives a Counter64 as its big-endian bytes.
+      const bytes = varbind.value as Uint8Array;
+      return bytes instanceof Uint8Array
+        ? Number(bytes.reduce((n, b) => (n << 8n) | BigInt(b), 0n))
+        : undefined;
+    }
+    case ObjectType.OctetString:
+      return varbind.value instanceof Uint8Array
+        ? new TextDecoder().decode(varbind.value)
+        : typeof varbind.value === "string"
+        ? varbind.value
+        : undefined;
+    default:
+      return undefined;
   }
 }
 

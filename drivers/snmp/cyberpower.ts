@@ -12,7 +12,7 @@ export const CYBERPOWER = fixedDescriptor(
   "CyberPower PDU81001/PDU41001 over SNMPv1 (ePDUOutletControlOutletCommand)",
   "CyberPower PDU",
   "private",
-  (outlet) => `${MIB_OBJECTS["CPS-MIB"]!.ePDUOutletControlOutletCommand}.${outlet}`,
+  `${MIB_OBJECTS["CPS-MIB"]!.ePDUOutletControlOutletCommand}.*`,
   1,
   2,
 );

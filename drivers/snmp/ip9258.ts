@@ -11,7 +11,7 @@ export const IP9258 = fixedDescriptor(
   "Aviosys IP Power 9258 over SNMPv1 (1.3.6.1.4.1.92.58.2.N.0)",
   "IP Power 9258",
   "public",
-  (outlet) => `1.3.6.1.4.1.92.58.2.${outlet}.0`,
+  "1.3.6.1.4.1.92.58.2.*.0",
   1,
   0,
 );

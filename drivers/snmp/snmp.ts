@@ -14,99 +14,22 @@
  */
 import { z } from "zod";
 import { portNumber } from "../_options.ts";
-import type { DriverDescriptor, OutletState } from "../driver.ts";
-import { DriverError } from "../errors.ts";
+import type { Driver, DriverDescriptor, OutletState } from "../driver.ts";
 import { AUTH_PROTOCOLS, PRIV_PROTOCOLS, SnmpClient, type SnmpTarget } from "./client.ts";
 import { defaultMibDirs, mibSymbolProblem, resolveMibSymbol } from "./mibs.ts";
+import {
+  BEHAVIOUR,
+  MIB_OBJECTS,
+  type MibBehaviour,
+  type OutletIndex,
+  type PowerColumn,
+  sentryIndex,
+  templateIndex,
+} from "./presets.ts";
+import { listOutletsOf, readPowerOf, stateOf } from "./_readings.ts";
 
-/** MIB object names pdud resolves itself (upstream's `mib` + `controlpoint`). */
-export const MIB_OBJECTS: Record<string, Record<string, string>> = {
-  "PowerNet-MIB": {
-    sPDUOutletCtl: "1.3.6.1.4.1.318.1.1.4.4.2.1.3",
-    rPDUOutletControlOutletCommand: "1.3.6.1.4.1.318.1.1.12.3.3.1.1.4",
-    rPDU2OutletSwitchedControlCommand: "1.3.6.1.4.1.318.1.1.26.9.2.4.1.5",
-  },
-  "CPS-MIB": {
-    ePDUOutletControlOutletCommand: "1.3.6.1.4.1.3808.1.1.3.3.3.1.1.4",
-    /** CyberPower ePDU2 (PDU15/20/30 series): ePDU2OutletSwitchedControlIndex = outlet. */
-    ePDU2OutletSwitchedControlCommand: "1.3.6.1.4.1.3808.1.1.6.6.1.5.1.5",
-  },
-  // Tables indexed by more than the outlet take the other indices in `controlpoint` with
-  // `inside_number`, e.g. "switchingOperation.1.*" for PDU 1 of a daisy chain.
-  /** Raritan PX2/PX3: switchingOperation.pduId.outletId, off(0) on(1) cycle(2). */
-  "PDU2-MIB": {
-    switchingOperation: "1.3.6.1.4.1.13742.6.4.1.2.1.2",
-  },
-  /** ServerTech Sentry CDU: outletControlAction.tower.infeed.outlet, on(1) off(2) reboot(3). */
-  "Sentry3-MIB": {
-    outletControlAction: "1.3.6.1.4.1.1718.3.2.3.1.11",
-  },
-  /** RFC 3621 PoE switches: pethPsePortAdminEnable.group.port, true(1) false(2). */
-  "POWER-ETHERNET-MIB": {
-    pethPsePortAdminEnable: "1.3.6.1.2.1.105.1.1.1.3",
-  },
-  /**
-   * Eaton ePDU G2/G3: separate command columns per outlet, index strappingIndex.outletIndex;
-   * the value written is the delay in seconds (0 = now, -1 cancels). Either name stands for the
-   * pair: on writes outletControlOnCmd, off writes outletControlOffCmd.
-   */
-  "EATON-EPDU-MIB": {
-    outletControlOnCmd: "1.3.6.1.4.1.534.6.6.7.6.6.1.4",
-    outletControlOffCmd: "1.3.6.1.4.1.534.6.6.7.6.6.1.3",
-  },
-  /** Liebert/Vertiv MPH2 and MPX: lgpPduRcpEntryControl.pdu.branch.receptacle, off(0) on(1). */
-  "LIEBERT-GP-PDU-MIB": {
-    lgpPduRcpEntryControl: "1.3.6.1.4.1.476.1.42.3.8.50.20.1.100",
-  },
-};
-
-/** How a table object is driven when it is not a plain "SET on/off, GET the same column". */
-interface MibBehaviour {
-  /** The values for on and off when they are not upstream's defaults (1 and 2). */
-  on?: number;
-  off?: number;
-  /** A pair of command columns (EATON-EPDU-MIB): the one written for on, the one for off. */
-  pair?: { on: string; off: string };
-  /** The column the outlet's state is read from, same index, and its on/off values. */
-  state?: { oid: string; on: number; off: number };
-}
-
-/** EATON-EPDU-MIB's command pair, written with 0 (now); outletControlStatus off(0) on(1). */
-const EATON: MibBehaviour = {
-  on: 0,
-  off: 0,
-  pair: { on: "1.3.6.1.4.1.534.6.6.7.6.6.1.4", off: "1.3.6.1.4.1.534.6.6.7.6.6.1.3" },
-  state: { oid: "1.3.6.1.4.1.534.6.6.7.6.6.1.2", on: 1, off: 0 },
-};
-
-/**
- * Behaviours by `mib::object`. Sources: the MIB files as compiled in DotZero24/pysnmp-mibs
- * (commit 3ff4d5d0), and NUT's eaton-pdu-marlin-mib.c for the Eaton command semantics.
- */
-const BEHAVIOUR: Record<string, MibBehaviour> = {
-  /** CyberPower ePDU2: immediateOn(1) immediateOff(2); state outletStatusOn(1)/Off(2). */
-  "CPS-MIB::ePDU2OutletSwitchedControlCommand": {
-    state: { oid: "1.3.6.1.4.1.3808.1.1.6.6.1.4.1.5", on: 1, off: 2 },
-  },
-  /** Raritan: switchingOperation off(0) on(1) cycle(2); outletSwitchingState on(7) off(8). */
-  "PDU2-MIB::switchingOperation": {
-    on: 1,
-    off: 0,
-    state: { oid: "1.3.6.1.4.1.13742.6.4.1.2.1.3", on: 7, off: 8 },
-  },
-  /** ServerTech: outletControlAction on(1) off(2); outletStatus off(0) on(1). */
-  "Sentry3-MIB::outletControlAction": {
-    state: { oid: "1.3.6.1.4.1.1718.3.2.3.1.5", on: 1, off: 0 },
-  },
-  "EATON-EPDU-MIB::outletControlOnCmd": EATON,
-  "EATON-EPDU-MIB::outletControlOffCmd": EATON,
-  /** Liebert: off(0) on(1) cycle-power(2); lgpPduRcpEntryPwrState off(1) on(2). */
-  "LIEBERT-GP-PDU-MIB::lgpPduRcpEntryControl": {
-    on: 1,
-    off: 0,
-    state: { oid: "1.3.6.1.4.1.476.1.42.3.8.50.20.1.95", on: 2, off: 1 },
-  },
-};
+export { MIB_OBJECTS } from "./presets.ts";
+export { stateOf } from "./_readings.ts";
 
 const integer = z.union([z.number(), z.string().regex(/^-?\d+$/).transform(Number)]).pipe(
   z.number().int(),
@@ -134,7 +57,17 @@ const GENERIC = z.object({
   "snmpport": portNumber(161),
   /** Folders of MIB files for `mib` + `controlpoint` names pdud's table does not carry. */
   "mib_dirs": z.array(z.string().min(1)).min(1).optional(),
+  /** Sentry3-MIB: outlets numbered through the tower's infeeds, this many to each. */
+  "outlets_per_infeed": z.number().int().min(1).max(128).optional(),
 }).strict().superRefine((o, ctx) => {
+  if (o.outlets_per_infeed !== undefined && o.mib !== "Sentry3-MIB") {
+    ctx.addIssue({
+      code: "custom",
+      path: ["outlets_per_infeed"],
+      message: "outlets_per_infeed numbers Sentry3-MIB outlets (tower.infeed.outlet); " +
+        "it needs mib: Sentry3-MIB",
+    });
+  }
   if (o.oid === undefined && (o.mib === undefined || o.controlpoint === undefined)) {
     ctx.addIssue({
       code: "custom",
@@ -179,21 +112,76 @@ function baseOf(mib: string, controlpoint: string): string | undefined {
   return MIB_OBJECTS[mib]?.[symbolOf(controlpoint)];
 }
 
-/** The index after the object's column: the outlet, or `controlpoint`'s own with `*` = outlet. */
-function indexOf(o: GenericOptions, outlet: number): string {
-  if (o.inside_number) {
-    // controlpoint "name.*.x" → ".outlet.x"; static_ending appended as upstream does.
-    const rest = o.controlpoint!.split(".").slice(1).join(".").replaceAll("*", String(outlet));
-    const end = o.static_ending === undefined ? "" : `.${o.static_ending}`;
-    return `${rest ? `.${rest}` : `.${outlet}`}${end}`;
+/** The behaviour of the configured object, when pdud's table has one. */
+function behaviourOf(o: GenericOptions): MibBehaviour | undefined {
+  return o.oid === undefined ? BEHAVIOUR[`${o.mib}::${symbolOf(o.controlpoint!)}`] : undefined;
+}
+
+/** The object's column: the `oid` before its `*` arc, or the MIB object's OID. */
+function columnOf(o: GenericOptions): string {
+  if (o.oid !== undefined) {
+    const oid = o.oid.replace(/^\./, "");
+    const star = oid.indexOf("*");
+    return star < 0 ? oid : oid.slice(0, star).replace(/\.$/, "");
   }
-  return `.${outlet}`;
+  return baseOf(o.mib!, o.controlpoint!) ?? o.resolved!;
+}
+
+/**
+ * How the outlet becomes the index after the column: the `oid`'s template; `controlpoint`'s own
+ * indices with `*` = outlet (`inside_number`, `static_ending` appended, as upstream does); the
+ * Sentry3 tower.infeed.outlet numbering; the preset's first unit; or the outlet alone.
+ */
+function indexOf(o: GenericOptions): OutletIndex {
+  if (o.oid !== undefined) {
+    const oid = o.oid.replace(/^\./, "");
+    const star = oid.indexOf("*");
+    return templateIndex(star < 0 ? "" : oid.slice(star));
+  }
+  const indices = o.controlpoint!.split(".").slice(1);
+  if (o.outlets_per_infeed !== undefined) {
+    return sentryIndex(Number(indices[0]) || 1, o.outlets_per_infeed);
+  }
+  if (o.inside_number) {
+    const end = o.static_ending === undefined ? [] : [String(o.static_ending)];
+    return templateIndex([...(indices.length > 0 ? indices : ["*"]), ...end].join("."));
+  }
+  const unit = behaviourOf(o)?.unit;
+  return templateIndex(unit === undefined ? "*" : `${unit}.*`);
 }
 
 /** The outlet's control OID from the options, as upstream builds it. */
 export function outletOid(o: GenericOptions, outlet: number): string {
-  if (o.oid !== undefined) return o.oid.replace(/^\./, "").replaceAll("*", String(outlet));
-  return `${baseOf(o.mib!, o.controlpoint!) ?? o.resolved!}${indexOf(o, outlet)}`;
+  return `${columnOf(o)}${indexOf(o).of(outlet)}`;
+}
+
+/** Everything about an outlet table that does not depend on the outlet. */
+export interface TablePlan {
+  index: OutletIndex;
+  set: Record<OutletState, { column: string; value: number }>;
+  state: { column: string; on: number; off: number };
+  name?: string | undefined;
+  power?: PowerColumn[] | undefined;
+}
+
+/** The table the options describe: columns, values and indexing, from pdud's table and keys. */
+export function tablePlan(o: GenericOptions): TablePlan {
+  const behaviour = behaviourOf(o);
+  const on = o.onsetting ?? behaviour?.on ?? 1;
+  const off = o.offsetting ?? behaviour?.off ?? 2;
+  const control = columnOf(o);
+  return {
+    index: indexOf(o),
+    set: {
+      on: { column: behaviour?.pair?.on ?? control, value: on },
+      off: { column: behaviour?.pair?.off ?? control, value: off },
+    },
+    state: behaviour?.state
+      ? { column: behaviour.state.oid, on: behaviour.state.on, off: behaviour.state.off }
+      : { column: control, on, off },
+    name: behaviour?.name,
+    power: behaviour?.power,
+  };
 }
 
 /** What one switch and one read of `outlet` are: the OIDs and values, from table and options. */
@@ -201,38 +189,15 @@ export function outletPlan(o: GenericOptions, outlet: number): {
   set: Record<OutletState, { oid: string; value: number }>;
   get: { oid: string; on: number; off: number };
 } {
-  const behaviour = o.oid === undefined
-    ? BEHAVIOUR[`${o.mib}::${symbolOf(o.controlpoint!)}`]
-    : undefined;
-  const on = o.onsetting ?? behaviour?.on ?? 1;
-  const off = o.offsetting ?? behaviour?.off ?? 2;
-  const control = outletOid(o, outlet);
-  const index = o.oid === undefined ? indexOf(o, outlet) : "";
+  const plan = tablePlan(o);
+  const index = plan.index.of(outlet);
   return {
     set: {
-      on: { oid: behaviour?.pair ? behaviour.pair.on + index : control, value: on },
-      off: { oid: behaviour?.pair ? behaviour.pair.off + index : control, value: off },
+      on: { oid: plan.set.on.column + index, value: plan.set.on.value },
+      off: { oid: plan.set.off.column + index, value: plan.set.off.value },
     },
-    get: behaviour?.state
-      ? { oid: behaviour.state.oid + index, on: behaviour.state.on, off: behaviour.state.off }
-      : { oid: control, on, off },
+    get: { oid: plan.state.column + index, on: plan.state.on, off: plan.state.off },
   };
-}
-
-/** An outlet's state from the integer its agent reports on its control OID. */
-export function stateOf(
-  value: number,
-  on: number,
-  off: number,
-  device: string,
-  oid: string,
-): OutletState {
-  if (value === on) return "on" as const;
-  if (value === off) return "off" as const;
-  throw new DriverError(
-    "protocol",
-    `${device} reports ${oid} = ${value}, neither on (${on}) nor off (${off})`,
-  );
 }
 
 function genericDescriptor(
@@ -260,7 +225,8 @@ function genericDescriptor(
         },
         device,
       }, clock);
-      return {
+      const plan = tablePlan(options);
+      const driver: Driver = {
         async setOutlet(outlet, state, { signal }) {
           const { oid, value } = outletPlan(options, outlet).set[state];
           await client.setInteger(oid, value, signal);
@@ -269,8 +235,16 @@ function genericDescriptor(
           const { oid, on, off } = outletPlan(options, outlet).get;
           return stateOf(await client.getInteger(oid, signal), on, off, device, oid);
         },
+        listOutlets: ({ signal }) => listOutletsOf(client, plan, device, signal),
         close: () => client.close(),
       };
+      // Only a table that meters its outlets offers readings.
+      const power = plan.power;
+      if (power !== undefined) {
+        driver.readPower = (outlet, { signal }) =>
+          readPowerOf(client, power, plan.index.of(outlet), device, signal);
+      }
+      return driver;
     },
   };
 }

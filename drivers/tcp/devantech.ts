@@ -22,7 +22,7 @@ import { z } from "zod";
 import { portNumber } from "../_options.ts";
 import type { DriverDescriptor, OutletState } from "../driver.ts";
 import { DriverError } from "../errors.ts";
-import { hex, TcpSession } from "./_session.ts";
+import { hex, Session } from "../_transport/session.ts";
 
 /** Command bytes of the ETH boards. */
 export const ETH = {
@@ -71,27 +71,44 @@ const DS_OPTIONS = z.object({
   "port": portNumber(17123),
 }).strict();
 
-function ethDescriptor(model: EthModel): DriverDescriptor<z.infer<typeof ETH_OPTIONS>> {
+/** Refuses a relay the board does not have: a config error, asking again cannot help. */
+function relayCheck(device: string, relays: number): (relay: number) => void {
+  return (relay) => {
+    if (!Number.isInteger(relay) || relay < 1 || relay > relays) {
+      throw new DriverError("config", `${device} has relays 1..${relays}, not ${relay}`);
+    }
+  };
+}
+
+/** One board model's descriptor: its driver name, relays 1..N, its keys and `create`. */
+function boardDescriptor<O>(
+  model: { driver: string; relays: number },
+  summary: string,
+  options: z.ZodType<O>,
+  create: DriverDescriptor<O>["create"],
+): DriverDescriptor<O> {
   return {
     names: [model.driver],
-    summary: `Devantech ${model.label} relay board over its binary TCP protocol (port 17494)`,
-    options: ETH_OPTIONS,
+    summary,
+    options,
     outletRange: () => ({ min: 1, max: model.relays }),
-    create(hostname, { options }) {
+    create,
+  };
+}
+
+function ethDescriptor(model: EthModel): DriverDescriptor<z.infer<typeof ETH_OPTIONS>> {
+  return boardDescriptor(
+    model,
+    `Devantech ${model.label} relay board over its binary TCP protocol (port 17494)`,
+    ETH_OPTIONS,
+    (hostname, { options }) => {
       const host = options.ip ?? hostname;
       const device = `Devantech ${model.label} at ${host}:${options.port}`;
       const target = { host, port: options.port, device };
       const password = options.password ? new TextEncoder().encode(options.password) : undefined;
-      const check = (relay: number) => {
-        if (!Number.isInteger(relay) || relay < 1 || relay > model.relays) {
-          throw new DriverError(
-            "config",
-            `${device} has relays 1..${model.relays}, not ${relay}`,
-          );
-        }
-      };
-      const session = <T>(signal: AbortSignal, work: (s: TcpSession) => Promise<T>) =>
-        TcpSession.with(target, signal, async (s) => {
+      const check = relayCheck(device, model.relays);
+      const session = <T>(signal: AbortSignal, work: (s: Session) => Promise<T>) =>
+        Session.with(target, signal, async (s) => {
           if (password) {
             await s.write(Uint8Array.of(ETH.password, ...password), signal);
             const [answer] = await s.readExactly(1, "the answer to the password", signal);
@@ -148,30 +165,25 @@ function ethDescriptor(model: EthModel): DriverDescriptor<z.infer<typeof ETH_OPT
         close: () => Promise.resolve(),
       };
     },
-  };
+  );
 }
 
 function dsDescriptor(
   model: { driver: string; label: string; relays: number },
 ): DriverDescriptor<z.infer<typeof DS_OPTIONS>> {
-  return {
-    names: [model.driver],
-    summary: `Devantech ${model.label} relay module over its ASCII TCP commands (port 17123)`,
-    options: DS_OPTIONS,
-    outletRange: () => ({ min: 1, max: model.relays }),
-    create(_hostname, { options }) {
+  return boardDescriptor(
+    model,
+    `Devantech ${model.label} relay module over its ASCII TCP commands (port 17123)`,
+    DS_OPTIONS,
+    (_hostname, { options }) => {
       const device = `Devantech ${model.label} at ${options.ip}:${options.port}`;
       const target = { host: options.ip, port: options.port, device };
       const exchange = (line: string, signal: AbortSignal) =>
-        TcpSession.with(target, signal, async (s) => {
+        Session.with(target, signal, async (s) => {
           await s.write(new TextEncoder().encode(`${line}\r\n`), signal);
           return (await s.readLine(`the answer to "${line}"`, signal)).trim();
         });
-      const check = (relay: number) => {
-        if (!Number.isInteger(relay) || relay < 1 || relay > model.relays) {
-          throw new DriverError("config", `${device} has relays 1..${model.relays}, not ${relay}`);
-        }
-      };
+      const check = relayCheck(device, model.relays);
       return {
         async setOutlet(relay, state, { signal }) {
           check(relay);
@@ -194,7 +206,7 @@ function dsDescriptor(
         close: () => Promise.resolve(),
       };
     },
-  };
+  );
 }
 
 /** Keeps a device's answer fit for a one-line message. */

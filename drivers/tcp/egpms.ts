@@ -19,7 +19,7 @@ import {
   SYSTEM_DRIVER_CLOCK,
 } from "../driver.ts";
 import { DriverError } from "../errors.ts";
-import { hex, TcpSession } from "./_session.ts";
+import { hex, Session } from "../_transport/session.ts";
 import {
   authResponse,
   decode,
@@ -96,9 +96,9 @@ export const EGPMS: DriverDescriptor<z.infer<typeof OPTIONS>> = {
     /** Opens a session up to the socket states; `work` gets them and the task, then it ends. */
     const session = <T>(
       signal: AbortSignal,
-      work: (s: TcpSession, task: Uint8Array, now: OutletState[]) => Promise<T>,
+      work: (s: Session, task: Uint8Array, now: OutletState[]) => Promise<T>,
     ) =>
-      TcpSession.with({ host, port: options.port, device }, signal, async (s) => {
+      Session.with({ host, port: options.port, device }, signal, async (s) => {
         let task: Uint8Array | undefined;
         for (let attempt = 1; !task; attempt++) {
           await s.write(Uint8Array.of(START), signal);

@@ -19,17 +19,5 @@ export const TCP_DRIVERS: readonly AnyDriverDescriptor[] = [
 
 // What the simulators (simulators/tcp/) share with the drivers: one codec for both ends.
 export { DS_MODELS, ETH, ETH_MODELS } from "./devantech.ts";
-export {
-  authResponse,
-  decode,
-  DONT_SWITCH,
-  encode,
-  keyFor,
-  SOCKETS,
-  START,
-  STATE_OFF,
-  STATE_ON,
-  SWITCH_OFF,
-  SWITCH_ON,
-} from "./_egpms_cipher.ts";
+export * from "./_egpms_cipher.ts";
 export { decodeKasa, encodeKasa, KASA_MAX_LENGTH, kasaLength } from "./_kasa_codec.ts";

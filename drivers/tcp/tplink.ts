@@ -20,7 +20,7 @@ import { z } from "zod";
 import { portNumber } from "../_options.ts";
 import type { DriverDescriptor, OutletState } from "../driver.ts";
 import { DriverError, printable } from "../errors.ts";
-import { TcpSession } from "./_session.ts";
+import { Session } from "../_transport/session.ts";
 import { decodeKasa, encodeKasa, KASA_MAX_LENGTH, kasaLength } from "./_kasa_codec.ts";
 
 const OPTIONS = z.object({ "port": portNumber(9999) }).strict();
@@ -56,7 +56,7 @@ export const TPLINK: DriverDescriptor<z.infer<typeof OPTIONS>> = {
 
     /** One request; returns `system.<method>` of the answer after checking its err_code. */
     const call = (method: string, body: Json, signal: AbortSignal) =>
-      TcpSession.with({ host: hostname, port: options.port, device }, signal, async (s) => {
+      Session.with({ host: hostname, port: options.port, device }, signal, async (s) => {
         await s.write(encodeKasa(body), signal);
         const length = kasaLength(await s.readExactly(4, `the answer to ${method}`, signal));
         if (length > KASA_MAX_LENGTH) {

@@ -18,7 +18,7 @@ import { z } from "zod";
 import { portNumber } from "../_options.ts";
 import type { Driver, DriverDescriptor, OutletState } from "../driver.ts";
 import { DriverError } from "../errors.ts";
-import { ExpectSession } from "../_transport/expect.ts";
+import { Session } from "../_transport/session.ts";
 
 const OPTIONS = z.object({
   "telnetport": portNumber(23),
@@ -71,7 +71,7 @@ function escape(text: string): string {
 
 /** Logs in to the console; shared by the menu and CLI models. */
 async function login(
-  session: ExpectSession,
+  session: Session,
   options: Options,
   signal: AbortSignal,
   loggedIn: (string | RegExp)[],
@@ -93,7 +93,7 @@ async function login(
 }
 
 /** Reads one full menu (up to its `> ` prompt), pressing ENTER through pagers. */
-async function readMenu(session: ExpectSession, signal: AbortSignal): Promise<string> {
+async function readMenu(session: Session, signal: AbortSignal): Promise<string> {
   let text = "";
   for (;;) {
     const m = await session.expect([PROMPT, PAGER], 'a menu\'s "> " prompt', signal);
@@ -107,7 +107,7 @@ function menuCreate(model: string) {
   const path = PATHS[model]!;
   return (hostname: string, { options }: { options: Options }): Driver => {
     const device = `APC ${model} at ${hostname}:${options.telnetport}`;
-    let session: ExpectSession | undefined;
+    let session: Session | undefined;
     const drop = async () => {
       const s = session;
       session = undefined;
@@ -132,7 +132,7 @@ function menuCreate(model: string) {
         // A fresh session per command: the console allows one user at a time, and a logout
         // at the end frees it for the PDU's own web UI and for other tools.
         await drop();
-        session = await ExpectSession.open(
+        session = await Session.open(
           { host: hostname, port: options.telnetport, device, telnet: true },
           signal,
         );
@@ -213,7 +213,7 @@ function menuCreate(model: string) {
 }
 
 /** ESC up to the main menu, then its Logout item; a PDU that hangs up first is fine too. */
-async function logout(session: ExpectSession, signal: AbortSignal): Promise<void> {
+async function logout(session: Session, signal: AbortSignal): Promise<void> {
   for (let i = 0; i < 8; i++) {
     const menu = await readMenu(session, signal);
     const m = /^\s*(\d+)- Logout/m.exec(menu);
@@ -246,7 +246,7 @@ export const APC8959: DriverDescriptor<Options> = {
   options: OPTIONS,
   create(hostname, { options }) {
     const device = `APC apc8959 at ${hostname}:${options.telnetport}`;
-    let session: ExpectSession | undefined;
+    let session: Session | undefined;
     const drop = async () => {
       const s = session;
       session = undefined;
@@ -256,7 +256,7 @@ export const APC8959: DriverDescriptor<Options> = {
     const run = async (command: string, signal: AbortSignal): Promise<string> => {
       try {
         if (!session) {
-          session = await ExpectSession.open(
+          session = await Session.open(
             { host: hostname, port: options.telnetport, device, telnet: true },
             signal,
           );

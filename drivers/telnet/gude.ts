@@ -7,7 +7,7 @@ import { z } from "zod";
 import { portNumber } from "../_options.ts";
 import type { DriverDescriptor } from "../driver.ts";
 import { DriverError } from "../errors.ts";
-import { withSession } from "./_line_session.ts";
+import { Session } from "../_transport/session.ts";
 
 const GUDE = z.object({ "telnetport": portNumber(23) }).strict();
 
@@ -18,9 +18,10 @@ export const GUDE1202: DriverDescriptor<z.infer<typeof GUDE>> = {
   options: GUDE,
   create(hostname, { options }) {
     const device = `Gude 1202 at ${hostname}:${options.telnetport}`;
+    const target = { host: hostname, port: options.telnetport, device, telnet: true };
     return {
-      async setOutlet(outlet, state, { signal }) {
-        await withSession(hostname, options.telnetport, device, true, signal, async (s) => {
+      setOutlet: (outlet, state, { signal }) =>
+        Session.with(target, signal, async (s) => {
           const line = `port ${outlet} state set ${state === "on" ? 1 : 0}`;
           await s.send(`${line}\r\n`, signal);
           const m = await s.expect(
@@ -32,8 +33,7 @@ export const GUDE1202: DriverDescriptor<z.infer<typeof GUDE>> = {
             throw new DriverError("device", `${device} refused "${line}": ${m.match}`);
           }
           await s.send("quit\r\n", signal).catch(() => {});
-        });
-      },
+        }),
       close: () => Promise.resolve(),
     };
   },

@@ -8,8 +8,7 @@ import { z } from "zod";
 import { portNumber } from "../_options.ts";
 import type { DriverDescriptor, OutletState } from "../driver.ts";
 import { DriverError } from "../errors.ts";
-import type { ExpectSession } from "../_transport/expect.ts";
-import { withSession } from "./_line_session.ts";
+import { Session } from "../_transport/session.ts";
 
 const NETIO = z.object({
   "telnetport": portNumber(1234),
@@ -18,7 +17,7 @@ const NETIO = z.object({
 }).strict();
 
 /** One KSHELL exchange: the reply line's code and text. */
-async function kshell(s: ExpectSession, line: string, signal: AbortSignal) {
+async function kshell(s: Session, line: string, signal: AbortSignal) {
   await s.send(`${line}\r\n`, signal);
   const m = await s.expect(
     [/^(\d{3}) ([^\r\n]*)\r?\n/m],
@@ -36,8 +35,8 @@ export const NETIO4: DriverDescriptor<z.infer<typeof NETIO>> = {
   options: NETIO,
   create(hostname, { options }) {
     const device = `NETIO at ${hostname}:${options.telnetport}`;
-    const session = <T>(signal: AbortSignal, work: (s: ExpectSession) => Promise<T>) =>
-      withSession(hostname, options.telnetport, device, false, signal, async (s) => {
+    const session = <T>(signal: AbortSignal, work: (s: Session) => Promise<T>) =>
+      Session.with({ host: hostname, port: options.telnetport, device }, signal, async (s) => {
         await s.expect(["100 HELLO"], "the KSHELL greeting (100 HELLO)", signal);
         const login = await kshell(s, `login ${options.username} ${options.password}`, signal);
         if (login.code !== "250") {

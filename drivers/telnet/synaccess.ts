@@ -8,7 +8,7 @@ import { z } from "zod";
 import { portNumber } from "../_options.ts";
 import type { DriverDescriptor } from "../driver.ts";
 import { DriverError } from "../errors.ts";
-import { withSession } from "./_line_session.ts";
+import { Session } from "../_transport/session.ts";
 
 const SYN = z.object({
   "telnetport": portNumber(23),
@@ -23,9 +23,10 @@ export const SYNNETBOOTER: DriverDescriptor<z.infer<typeof SYN>> = {
   options: SYN,
   create(hostname, { options }) {
     const device = `netBooter at ${hostname}:${options.telnetport}`;
+    const target = { host: hostname, port: options.telnetport, device, telnet: true };
     return {
-      async setOutlet(outlet, state, { signal }) {
-        await withSession(hostname, options.telnetport, device, true, signal, async (s) => {
+      setOutlet: (outlet, state, { signal }) =>
+        Session.with(target, signal, async (s) => {
           await s.expect([">"], "the > prompt", signal);
           await s.send("login\r", signal);
           await s.expect(["User ID:"], 'the "User ID:" prompt', signal);
@@ -43,11 +44,13 @@ export const SYNNETBOOTER: DriverDescriptor<z.infer<typeof SYN>> = {
           await s.send(`${line}\r`, signal);
           const answer = await s.expect([">"], `the > prompt after "${line}"`, signal);
           if (/invalid|denied|error|not logged/i.test(answer.before)) {
-            throw new DriverError("device", `${device} refused "${line}": ${answer.before.trim()}`);
+            throw new DriverError(
+              "device",
+              `${device} refused "${line}": ${answer.before.trim()}`,
+            );
           }
           await s.send("exit\r", signal).catch(() => {});
-        });
-      },
+        }),
       close: () => Promise.resolve(),
     };
   },

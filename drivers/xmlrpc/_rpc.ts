@@ -1,13 +1,13 @@
 /**
  * XML-RPC (https://xmlrpc.com/spec.md) over HTTP for the xmlrpc family: npm `@foxglove/xmlrpc`
- * encodes and decodes the XML, fetch carries it with the operation's abort signal, and every
- * failure becomes a DriverError naming the device and what it answered. `httpCall` is not used
- * because it sends only JSON and form bodies.
+ * encodes and decodes the XML, the drivers' one HTTP client (`httpCall`) carries it with the
+ * operation's abort signal, and every failure becomes a DriverError naming the device and what
+ * it answered.
  * @module
  */
 import type { XmlRpcValue } from "@foxglove/xmlrpc";
 import { DriverError, printable } from "../errors.ts";
-import { fetchFailure } from "../_transport/http_client.ts";
+import { httpCall } from "../_transport/http_client.ts";
 import { loadXmlRpc } from "../_libraries.ts";
 
 /** One XML-RPC call. */
@@ -25,35 +25,15 @@ export interface XmlRpcCall {
 export async function xmlRpcCall(call: XmlRpcCall): Promise<XmlRpcValue> {
   const { Deserializer, serializeMethodCall, XmlRpcFault } = await loadXmlRpc();
   const what = `${call.method}(${call.params.map((p) => JSON.stringify(p)).join(", ")})`;
-  const failed = (error: unknown) =>
-    call.signal.aborted
-      ? new DriverError("timeout", `${call.device} did not answer ${what} in time`)
-      : new DriverError(
-        "unreachable",
-        `cannot reach ${call.device}: ${fetchFailure(error, call.url)}`,
-      );
-  let text: string;
-  let status: number;
-  try {
-    const response = await fetch(call.url, {
-      method: "POST",
-      headers: { "content-type": "text/xml" },
-      body: serializeMethodCall(call.method, call.params),
-      signal: call.signal,
-    });
-    status = response.status;
-    text = await response.text();
-  } catch (error) {
-    throw failed(error);
-  }
-  if (status !== 200) {
-    throw new DriverError(
-      "device",
-      `${call.device} answered HTTP ${status} to ${what}: ${
-        printable(text.replace(/\s+/g, " "), 100)
-      }`,
-    );
-  }
+  const { text } = await httpCall({
+    method: "POST",
+    url: call.url,
+    headers: { "content-type": "text/xml" },
+    body: serializeMethodCall(call.method, call.params),
+    signal: call.signal,
+    device: call.device,
+    what,
+  });
   try {
     return await new Deserializer().deserializeMethodResponse(text);
   } catch (error) {
@@ -61,14 +41,14 @@ export async function xmlRpcCall(call: XmlRpcCall): Promise<XmlRpcValue> {
       throw new DriverError(
         "device",
         `${call.device} answered ${what} with fault ${error.faultCode ?? "?"}: ${
-          error.faultString ?? ""
+          printable(error.faultString ?? "", 200)
         }`,
       );
     }
     throw new DriverError(
       "protocol",
       `${call.device} answered ${what} with something that is not XML-RPC: ${
-        JSON.stringify(text.slice(0, 40))
+        printable(JSON.stringify(text.slice(0, 40)))
       }`,
     );
   }

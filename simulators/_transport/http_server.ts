@@ -7,7 +7,12 @@
  * @module
  */
 import type { Fault, SimulatedDevice } from "../kind.ts";
-import { serveSimulatorTcp, type SimulatorTcpServer } from "./tcp_server.ts";
+import {
+  serveSimulatorTcp,
+  serveSimulatorTls,
+  type SimulatorTcpServer,
+  type SimulatorTls,
+} from "./tcp_server.ts";
 
 /** What a simulator handler returns: a response, or what to do instead of answering. */
 export type SimulatedReply = Response | "drop" | "hang";
@@ -24,10 +29,13 @@ const MAX_BODY = 1024 * 1024;
  */
 export function serveSimulatorHttp(
   device: SimulatedDevice,
-  options: { hostname: string; port: number },
+  options: { hostname: string; port: number; tls?: SimulatorTls | undefined },
   handler: (request: Request) => Promise<SimulatedReply> | SimulatedReply,
 ): SimulatorHttpServer {
-  return serveSimulatorTcp(device, options, (conn) => serveOne(conn, handler));
+  const { hostname, port, tls } = options;
+  return tls
+    ? serveSimulatorTls(device, { hostname, port, tls }, (conn) => serveOne(conn, handler, "https"))
+    : serveSimulatorTcp(device, { hostname, port }, (conn) => serveOne(conn, handler, "http"));
 }
 
 /** The reply a fault calls for, or undefined when the handler should answer normally. */
@@ -54,6 +62,7 @@ export function faultReply(
 async function serveOne(
   conn: Deno.Conn,
   handler: (request: Request) => Promise<SimulatedReply> | SimulatedReply,
+  scheme: "http" | "https",
 ): Promise<void> {
   const buffer = new Uint8Array(MAX_HEAD + MAX_BODY);
   let length = 0;
@@ -87,7 +96,7 @@ async function serveOne(
   }
   const body = buffer.slice(bodyStart, bodyStart + bodyLength);
   const controller = new AbortController();
-  const request = new Request(`http://${headers.get("host") ?? "device"}${target}`, {
+  const request = new Request(`${scheme}://${headers.get("host") ?? "device"}${target}`, {
     method,
     headers,
     signal: controller.signal,
@@ -122,4 +131,21 @@ async function write(conn: Deno.Conn, text: string): Promise<void> {
   const bytes = new TextEncoder().encode(text);
   let written = 0;
   while (written < bytes.length) written += await conn.write(bytes.subarray(written));
+}
+
+/**
+ * Whether an Authorization header carries exactly these basic credentials. They are compared
+ * as UTF-8 (RFC 7617's charset, what curl and browsers send), so a password outside Latin-1
+ * (`btoa` throws on it) is checked like any other instead of failing the simulator.
+ */
+export function basicMatches(header: string | null, username: string, password: string): boolean {
+  const m = /^Basic ([A-Za-z0-9+/=]+)$/.exec(header ?? "");
+  if (!m) return false;
+  let bytes: Uint8Array;
+  try {
+    bytes = Uint8Array.from(atob(m[1]!), (c) => c.charCodeAt(0));
+  } catch {
+    return false;
+  }
+  return new TextDecoder().decode(bytes) === `${username}:${password}`;
 }

@@ -22,12 +22,43 @@ export function serveSimulatorTcp(
   options: { hostname: string; port: number },
   handle: (conn: Deno.TcpConn) => Promise<void>,
 ): SimulatorTcpServer {
-  const listener = Deno.listen({ hostname: options.hostname, port: options.port });
-  const open = new Set<Deno.TcpConn>();
+  return serveListener(
+    device,
+    Deno.listen({ hostname: options.hostname, port: options.port }),
+    handle,
+  );
+}
+
+/** A certificate and its key, PEM, for a simulator that speaks TLS (a BMC's https). */
+export interface SimulatorTls {
+  cert: string;
+  key: string;
+}
+
+/** As serveSimulatorTcp, over TLS with `tls`'s certificate. */
+export function serveSimulatorTls(
+  device: SimulatedDevice,
+  options: { hostname: string; port: number; tls: SimulatorTls },
+  handle: (conn: Deno.Conn) => Promise<void>,
+): SimulatorTcpServer {
+  const { hostname, port, tls } = options;
+  return serveListener(
+    device,
+    Deno.listenTls({ hostname, port, cert: tls.cert, key: tls.key }),
+    handle,
+  );
+}
+
+function serveListener<C extends Deno.Conn>(
+  device: SimulatedDevice,
+  listener: Deno.Listener<C>,
+  handle: (conn: C) => Promise<void>,
+): SimulatorTcpServer {
+  const open = new Set<C>();
   let accepted = 0;
   const loop = (async () => {
     for (;;) {
-      let conn: Deno.TcpConn;
+      let conn: C;
       try {
         conn = await listener.accept();
       } catch {

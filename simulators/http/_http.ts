@@ -9,7 +9,12 @@
 import { z } from "zod";
 import type { OutletState } from "../../drivers/mod.ts";
 import type { SimulatedDevice, Simulator } from "../kind.ts";
-import { faultReply, serveSimulatorHttp, type SimulatedReply } from "../_transport/http_server.ts";
+import {
+  basicMatches,
+  faultReply,
+  serveSimulatorHttp,
+  type SimulatedReply,
+} from "../_transport/http_server.ts";
 import { simulatorOn } from "../_transport/tcp_server.ts";
 
 /** Runs one device operation with the device's fault knob applied. */
@@ -36,7 +41,7 @@ export function basicChallenge(realm: string, body = "401 Unauthorized"): Respon
 
 /** Whether the request carries exactly these basic credentials. */
 export function basicOk(request: Request, username: string, password: string): boolean {
-  return request.headers.get("authorization") === `Basic ${btoa(`${username}:${password}`)}`;
+  return basicMatches(request.headers.get("authorization"), username, password);
 }
 
 /** An outlet state as the boolean JSON APIs report. */

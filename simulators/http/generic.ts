@@ -8,7 +8,10 @@
  *   `GET /relay/N/value` answers `1` or `0`;
  * - `json` (a REST device): `PUT /api/relays/N` with `{"on": true|false}` as application/json,
  *   `GET /api/relays/N` answering `{"relay": {"id": N, "on": true}}`.
- * Both: `GET /status/N` answers an HTML line `Relay N: <b>ON</b>` (for regex state reading), and
+ * - `webhook` (a MAAS-style power webhook, one machine per outlet, `node<N>`): `POST
+ *   /api/machines/node<N>/on|off` with an empty body switches, `GET /api/machines/node<N>`
+ *   answers `{"system_id": "node<N>", "power": "on"|"off"}`.
+ * All: `GET /status/N` answers an HTML line `Relay N: <b>ON</b>` (for regex state reading), and
  * `GET /powered/N` answers 200 when the relay is on, 404 when off (state by status code).
  * @module
  */
@@ -19,7 +22,7 @@ import { verifyDigest } from "../../drivers/http/mod.ts";
 import { basicChallenge, basicOk, operate, simulator } from "./_http.ts";
 
 const OPTIONS = z.object({
-  "style": z.enum(["simplerest", "rest", "json"]).default("simplerest"),
+  "style": z.enum(["simplerest", "rest", "json", "webhook"]).default("simplerest"),
   "auth": z.enum(["none", "basic", "digest", "bearer"]).default("none"),
   "username": z.string().default("admin"),
   "password": z.string().optional(),
@@ -63,6 +66,20 @@ function pduConfig(device: SimulatedDevice, o: Options, base: string): Record<st
       url: `${base}/relay/{index}/{value}`,
       "reply_regex": "^[01]$",
       ...outlets,
+      ...auth,
+    };
+  }
+  if (o.style === "webhook") {
+    const machine = `${base}/api/machines/node${device.first}`;
+    return {
+      driver: "http",
+      method: "POST",
+      body: "",
+      "url_on": `${machine}/on`,
+      "url_off": `${machine}/off`,
+      "url_get": machine,
+      "state_regex_on": '"power":\\s*"on"',
+      "state_regex_off": '"power":\\s*"off"',
       ...auth,
     };
   }
@@ -173,6 +190,26 @@ async function handle(
     return operate(device, request, () => {
       if (m[2] !== undefined) device.set(outlet, m[2] === "1" ? "on" : "off");
       return new Response(device.get(outlet) === "on" ? "1" : "0");
+    });
+  }
+
+  if (o.style === "webhook") {
+    const m = /^\/api\/machines\/node(\d+)(?:\/(on|off))?$/.exec(url.pathname);
+    const outlet = m ? outletOf(m[1]!) : undefined;
+    if (!m || outlet === undefined) {
+      return Response.json({ error: "no such machine" }, { status: 404 });
+    }
+    const machine = () =>
+      Response.json({ "system_id": `node${outlet}`, power: device.get(outlet) });
+    if (!m[2]) {
+      if (request.method !== "GET") return notAllowed("GET");
+      return operate(device, request, machine);
+    }
+    if (request.method !== "POST") return notAllowed("POST");
+    if (body !== "") return Response.json({ error: "expected an empty body" }, { status: 400 });
+    return operate(device, request, () => {
+      device.set(outlet, m[2] === "on" ? "on" : "off");
+      return machine();
     });
   }
 

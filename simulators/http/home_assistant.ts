@@ -7,15 +7,19 @@ import { z } from "zod";
 import type { SimulatorKind } from "../kind.ts";
 import { operate, simulator } from "./_http.ts";
 
-const HA_OPTIONS = z.object({ "api_key": z.string().default("ha-long-lived-token-for-tests") })
-  .strict();
+const HA_OPTIONS = z.object({
+  "api_key": z.string().default("ha-long-lived-token-for-tests"),
+  /** Entities are switch.<prefix>N (default switch.N). */
+  "entity_prefix": z.string().regex(/^[a-z0-9_]*$/).default(""),
+}).strict();
 
-/** Home Assistant REST API for switch entities switch.1 … switch.N. */
+/** Home Assistant REST API for switch entities switch.<prefix>1 … switch.<prefix>N. */
 export const HOME_ASSISTANT_SIMULATOR: SimulatorKind<z.infer<typeof HA_OPTIONS>> = {
   name: "home-assistant",
   summary: "Home Assistant REST API: switch.turn_on/turn_off services, /api/states, bearer token",
   options: HA_OPTIONS,
   start(device, { options, hostname, port }) {
+    const prefix = options.entity_prefix;
     return Promise.resolve(
       simulator(
         "home-assistant",
@@ -28,7 +32,9 @@ export const HOME_ASSISTANT_SIMULATOR: SimulatorKind<z.infer<typeof HA_OPTIONS>>
             return new Response("401: Unauthorized", { status: 401 });
           }
           const entityOutlet = (entity: unknown) => {
-            const m = typeof entity === "string" ? /^switch\.(\d+)$/.exec(entity) : null;
+            const m = typeof entity === "string" && entity.startsWith(`switch.${prefix}`)
+              ? /^(\d+)$/.exec(entity.slice(`switch.${prefix}`.length))
+              : null;
             return m && device.has(Number(m[1])) ? Number(m[1]) : undefined;
           };
           const service = /^\/api\/services\/switch\/(turn_on|turn_off)$/.exec(url.pathname);
@@ -46,7 +52,7 @@ export const HOME_ASSISTANT_SIMULATOR: SimulatorKind<z.infer<typeof HA_OPTIONS>>
               return Response.json([{ entity_id: body.entity_id, state: device.get(outlet) }]);
             });
           }
-          const state = /^\/api\/states\/(switch\.\d+)$/.exec(url.pathname);
+          const state = /^\/api\/states\/(switch\.[a-z0-9_]+)$/.exec(url.pathname);
           if (state && request.method === "GET") {
             const outlet = entityOutlet(state[1]);
             if (outlet === undefined) {
@@ -67,6 +73,7 @@ export const HOME_ASSISTANT_SIMULATOR: SimulatorKind<z.infer<typeof HA_OPTIONS>>
           hostname: address,
           port,
           "api_key": options.api_key,
+          ...(prefix ? { entities: device.outlets().map((o) => `switch.${prefix}${o}`) } : {}),
         }),
       ),
     );

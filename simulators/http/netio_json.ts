@@ -9,6 +9,8 @@ import { basicOk, operate, simulator } from "./_http.ts";
 const NETIO_OPTIONS = z.object({
   "username": z.string().default("admin"),
   "password": z.string().default("admin"),
+  /** Whether the outputs meter (a NETIO 4All/PowerPDU rather than a NETIO 4). */
+  "meter": z.boolean().default(true),
 }).strict();
 
 /** NETIO JSON API: POST/GET /netio.json with basic auth. */
@@ -20,13 +22,39 @@ export const NETIO_JSON_SIMULATOR: SimulatorKind<z.infer<typeof NETIO_OPTIONS>> 
     const outputs = () =>
       Array.from({ length: device.count }, (_, i) => {
         const id = i + device.first;
+        const r = device.reading(id);
         return {
           ID: id,
           Name: `Power output ${id}`,
           State: device.get(id) === "on" ? 1 : 0,
           Action: 6,
+          Delay: 5000,
+          // Metering models: Current in mA, Load in W, Energy in Wh.
+          ...(options.meter
+            ? {
+              Current: Math.round(r.amps * 1000),
+              PowerFactor: r.watts > 0 ? 1 : 0,
+              Load: r.watts,
+              Energy: r.energyWh,
+            }
+            : {}),
         };
       });
+    const document = () => ({
+      ...(options.meter
+        ? {
+          GlobalMeasure: {
+            Voltage: device.volts,
+            Frequency: 50,
+            TotalCurrent: 0,
+            OverallPowerFactor: 1,
+            TotalLoad: 0,
+            TotalEnergy: 0,
+          },
+        }
+        : {}),
+      Outputs: outputs(),
+    });
     return Promise.resolve(simulator(
       "netio-json",
       device,
@@ -39,7 +67,7 @@ export const NETIO_JSON_SIMULATOR: SimulatorKind<z.infer<typeof NETIO_OPTIONS>> 
           return new Response("", { status: 401 });
         }
         if (request.method === "GET") {
-          return await operate(device, request, () => Response.json({ Outputs: outputs() }));
+          return await operate(device, request, () => Response.json(document()));
         }
         if (request.method !== "POST") {
           return new Response("", { status: 405 });
@@ -65,7 +93,7 @@ export const NETIO_JSON_SIMULATOR: SimulatorKind<z.infer<typeof NETIO_OPTIONS>> 
             if (a.Action === 1) device.set(id, "on");
             else if (a.Action === 0) device.set(id, "off");
           }
-          return Response.json({ Outputs: outputs() });
+          return Response.json(document());
         });
       },
       (address, port) => ({

@@ -56,12 +56,14 @@ export const UBUS_SIMULATOR: SimulatorKind<z.infer<typeof NO_OPTIONS>> = {
               result: [0, {
                 firmware: "v1.9",
                 budget: 65,
-                consumption: 0,
+                consumption: device.outlets().reduce((sum, o) => sum + device.reading(o).watts, 0),
                 ports: Object.fromEntries(
                   device.outlets().map((o) => [`lan${o}`, {
                     priority: 2,
                     mode: "PoE+",
                     status: device.get(o) === "on" ? "Delivering power" : "Disabled",
+                    // realtek-poe: watts the port delivers now.
+                    consumption: device.reading(o).watts,
                   }]),
                 ),
               }],

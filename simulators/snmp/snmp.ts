@@ -40,18 +40,24 @@ export const OPTIONS = z.object({
   "oid": z.string().regex(/^\.?\d+(\.\d+)*\.\*(\.0)?$/).optional(),
   "onsetting": z.number().int().default(1),
   "offsetting": z.number().int().default(2),
+  /** Sentry3 kind: outlets per infeed (tower 1's infeeds A, B … hold the outlets in turn). */
+  "outlets_per_infeed": z.number().int().min(1).max(128).default(8),
   /** APC kind: which PowerNet-MIB table. */
-  "controlpoint": z.enum(["sPDUOutletCtl", "rPDUOutletControlOutletCommand"]).default(
+  "controlpoint": z.enum([
     "sPDUOutletCtl",
-  ),
+    "rPDUOutletControlOutletCommand",
+    "rPDU2OutletSwitchedControlCommand",
+  ]).default("sPDUOutletCtl"),
 }).strict();
 /** OPTIONS, parsed. */
 export type Options = z.infer<typeof OPTIONS>;
 
 /** Where a device keeps its outlets and what else its agent shows. */
 export interface Layout {
-  /** OID template with `*`. */
-  template: string;
+  /** OID template with `*` (one integer object per outlet), unless `tables` describe them. */
+  template?: string;
+  /** The device's tables (_tables.ts), for agents whose outlets are more than one column. */
+  tables?: (context: AgentContext) => void;
   on: number;
   off: number;
   /** A value that switches the outlet off and on again (APC's outletReboot/immediateReboot). */
@@ -69,6 +75,22 @@ export interface Layout {
   nameColumn?: number;
   /** A separate read-only status table (APC rPDU: rPDUOutletStatusTable). */
   statusTable?: { entry: string; nameColumn: number; stateColumn: number };
+}
+
+/** What a table of _tables.ts needs from the agent it is registered on. */
+export interface AgentContext {
+  // deno-lint-ignore no-explicit-any
+  snmp: any;
+  // deno-lint-ignore no-explicit-any
+  mib: any;
+  device: SimulatedDevice;
+  /**
+   * Answers one varbind of a request under the device's fault: records it, waits out the
+   * device's latency, then runs `act` (which changes the device or refreshes the value read)
+   * and answers, or answers as the fault says.
+   */
+  // deno-lint-ignore no-explicit-any
+  serve(request: any, act: () => void): void;
 }
 
 /** Picks a free UDP port: net-snmp's agent treats port 0 as "use 161". */
@@ -284,7 +306,38 @@ async function startAgentOn(
     });
   }
 
-  const template = layout.template.replace(/^\./, "");
+  // deno-lint-ignore no-explicit-any
+  const serve = (request: any, act: () => void) => {
+    const isSet = request.operation === snmp.PduType.SetRequest;
+    device.record(isSet ? `SET ${request.oid} = ${request.setValue}` : `GET ${request.oid}`);
+    void (async () => {
+      const fault = await device.beginOperation(operations.signal);
+      try {
+        if (operations.signal.aborted) return;
+        switch (fault) {
+          case "refuse":
+          case "drop":
+          case "hang":
+            return; // A lost datagram: the manager hears nothing.
+          case "error":
+            return request.done({ errorStatus: snmp.ErrorStatus.GeneralError });
+          case "garbage":
+            return request.done({
+              errorStatus: snmp.ErrorStatus.NoError,
+              type: snmp.ObjectType.OctetString,
+              value: "\u0000\u0013garbage",
+            });
+        }
+        act();
+        request.done();
+      } finally {
+        device.endOperation();
+      }
+    })();
+  };
+  const mib = agent.getMib();
+  if (layout.tables) layout.tables({ snmp, mib, device, serve });
+  const template = (layout.template ?? "").replace(/^\./, "");
   const [prefix, suffix] = template.split("*") as [string, string];
   const outletOf = (oid: string): number => {
     if (!oid.startsWith(prefix) || !oid.endsWith(suffix)) return NaN;
@@ -309,43 +362,22 @@ async function startAgentOn(
       }
       return request.done();
     }
-    device.record(isSet ? `SET ${request.oid} = ${request.setValue}` : `GET ${request.oid}`);
-    void (async () => {
-      const fault = await device.beginOperation(operations.signal);
-      try {
-        if (operations.signal.aborted) return;
-        switch (fault) {
-          case "refuse":
-          case "drop":
-          case "hang":
-            return; // A lost datagram: the manager hears nothing.
-          case "error":
-            return request.done({ errorStatus: snmp.ErrorStatus.GeneralError });
-          case "garbage":
-            return request.done({
-              errorStatus: snmp.ErrorStatus.NoError,
-              type: snmp.ObjectType.OctetString,
-              value: "\u0000\u0013garbage",
-            });
-        }
-        if (isSet && request.setValue === layout.reboot) {
-          // Off, then on again after the device's reboot duration (not simulated: at once).
-          device.set(outlet, "off");
-          device.set(outlet, "on");
-        } else if (isSet) device.set(outlet, request.setValue === layout.on ? "on" : "off");
-        else request.instanceNode.value = device.get(outlet) === "on" ? layout.on : layout.off;
-        request.done();
-      } finally {
-        device.endOperation();
-      }
-    })();
+    serve(request, () => {
+      if (isSet && request.setValue === layout.reboot) {
+        // Off, then on again after the device's reboot duration (not simulated: at once).
+        device.set(outlet, "off");
+        device.set(outlet, "on");
+      } else if (isSet) device.set(outlet, request.setValue === layout.on ? "on" : "off");
+      else request.instanceNode.value = device.get(outlet) === "on" ? layout.on : layout.off;
+    });
   };
 
-  const mib = agent.getMib();
   const outlets = Array.from({ length: device.count }, (_, i) => device.first + i);
   const initial = (outlet: number) => device.get(outlet) === "on" ? layout.on : layout.off;
   const outletName = (outlet: number) => `Outlet ${outlet}`;
-  if (suffix === ".0") {
+  if (layout.template === undefined) {
+    // The tables registered above are the whole device.
+  } else if (suffix === ".0") {
     // IP Power 9258 style: one scalar per outlet, instance .0.
     for (const outlet of outlets) {
       const name = `outlet${outlet}`;

@@ -205,6 +205,29 @@ browserTest("a change made behind pdud's back appears after a read", async (brow
   );
 });
 
+browserTest("a read shows the outlet's power where the device reports it", async (browser) => {
+  await using pdud = await startPdud();
+  const device = simulatedDevice("demo-rack-a");
+  device.set(5, "on");
+  device.setLoad(5, 12.5);
+  const page = await open(browser, pdud.url);
+  const tr = await row(page, "demo-rack-a", 5);
+  await page.click(`${tr} button[aria-label^="Read"]`);
+  await page.waitForFunction(
+    (s) => document.querySelector(s)?.textContent?.includes("read from device · 12.5 W"),
+    {},
+    tr,
+  );
+  // The reading is part of the read: the activity list says the read, not a second job.
+  await page.waitForFunction(() =>
+    [...document.querySelectorAll("#activity li")].some((li) =>
+      li.textContent?.includes("demo-rack-a outlet 5 is on")
+    )
+  );
+  const lines = await page.$$eval("#activity li", (lis) => lis.map((li) => li.textContent ?? ""));
+  assert.ok(!lines.some((l) => l.includes("power")), lines.join("\n"));
+});
+
 browserTest(
   "a job failing on another client appears in the activity list within a second",
   async (browser) => {
@@ -375,3 +398,118 @@ browserTest("hostile PDU, alias and group names are shown as text, never run", a
   );
   assert.equal(await page.$$eval("main img, main b, main script, main svg", (e) => e.length), 0);
 });
+
+browserTest(
+  "an alias on a named outlet has its row, in order after the numbers, and switches it",
+  async (browser) => {
+    const dir = await Deno.makeTempDir({ prefix: "pdud-dash-named-" });
+    try {
+      const log = `${dir}/log`;
+      await using pdud = await startPdud({
+        pdus: {
+          lab: { driver: "localcmdline", "cmd_on": `echo %s on >> ${log}`, "cmd_off": "true" },
+        },
+        aliases: {
+          lamp: { hostname: "lab", port: "usb-hub-3" },
+          fan: { hostname: "lab", port: 2 },
+        },
+      });
+      const page = await open(browser, pdud.url);
+      const rows = () =>
+        page.$$eval("tr[data-outlet]", (trs) =>
+          trs.map((tr) =>
+            [
+              tr.getAttribute("data-outlet"),
+              tr.querySelector("th")?.textContent,
+              tr.querySelector("td.names")?.textContent,
+              tr.querySelector("td .badge")?.textContent,
+            ].join(" ")
+          ));
+      assert.deepEqual(await rows(), ["2 2 fan unknown", "usb-hub-3 usb-hub-3 lamp unknown"]);
+
+      const dialogs: string[] = [];
+      page.on("dialog", async (dialog) => {
+        dialogs.push(dialog.message());
+        await dialog.accept();
+      });
+      const tr = 'tr[data-outlet="usb-hub-3"]';
+      await page.click(`${tr} button[data-command="on"]`);
+      await page.waitForFunction(
+        (s) => document.querySelector(s)?.querySelector("td .badge")?.textContent === "on",
+        {},
+        tr,
+      );
+      assert.deepEqual(dialogs, ["Switch outlet usb-hub-3 of lab (lamp) on?"]);
+      assert.equal(await Deno.readTextFile(log), "usb-hub-3 on\n", "the command ran for the name");
+      assert.match(await page.$eval(tr, (r) => r.textContent ?? ""), /set by pdud/);
+
+      // A name typed into the read form gets a row too (unknown: the driver cannot read).
+      await page.type(".read-any input", "relay-9");
+      await page.click(".read-any button");
+      await page.waitForFunction(() =>
+        document.querySelector('tr[data-outlet="relay-9"]') !== null
+      );
+      assert.deepEqual(await rows(), [
+        "2 2 fan unknown",
+        "relay-9 relay-9  unknown",
+        "usb-hub-3 usb-hub-3 lamp on",
+      ]);
+
+      await page.type("#filter", "lamp");
+      assert.deepEqual(
+        await page.$$eval(
+          "tr[data-outlet]:not([hidden])",
+          (trs) => trs.map((t) => t.getAttribute("data-outlet")),
+        ),
+        ["usb-hub-3"],
+      );
+      assert.deepEqual((page as Page & { errors: string[] }).errors, []);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+);
+
+browserTest(
+  "a PDU wider than 128 outlets lists its known and named ones, then its range a page at a time",
+  async (browser) => {
+    await using pdud = await startPdud({
+      pdus: { big: { driver: "simulated", outlets: 300 } },
+      aliases: { far: { hostname: "big", port: 250 } },
+    });
+    const page = await open(browser, pdud.url);
+    const listed = () =>
+      page.$$eval("tr[data-outlet]", (trs) => trs.map((tr) => tr.getAttribute("data-outlet")));
+    const more = () =>
+      page.$eval("button.more", (b) => (b as HTMLElement).hidden ? null : b.textContent);
+    const span = (from: number, to: number) =>
+      Array.from({ length: to - from + 1 }, (_, i) => String(from + i));
+    assert.deepEqual(await listed(), ["250"]);
+    assert.equal(await more(), "List outlets 1–128 (of 1–300)");
+    assert.equal(await page.$eval("button.fewer", (b) => (b as HTMLElement).hidden), true);
+
+    await page.click("button.more");
+    assert.deepEqual(await listed(), [...span(1, 128), "250"]);
+    assert.equal(await more(), "List outlets 129–256 (of 1–300)");
+    // By keyboard, as any button.
+    await page.focus("button.more");
+    await page.keyboard.press("Enter");
+    assert.deepEqual(await listed(), span(1, 256));
+    assert.equal(await more(), "List outlets 257–300 (of 1–300)");
+    await page.click("button.more");
+    assert.deepEqual(await listed(), span(1, 300));
+    assert.equal(await more(), null, "the whole range is listed");
+
+    // An outlet of a later page switches like any other, and stays listed once known.
+    page.on("dialog", (dialog) => void dialog.accept());
+    await page.click('tr[data-outlet="280"] button[data-command="on"]');
+    await page.waitForFunction(() =>
+      document.querySelector('tr[data-outlet="280"] td .badge')?.textContent === "on"
+    );
+    assert.equal(simulatedDevice("big").get(280), "on");
+    await page.click("button.fewer");
+    assert.deepEqual(await listed(), ["250", "280"]);
+    assert.equal(await more(), "List outlets 1–128 (of 1–300)");
+    assert.deepEqual((page as Page & { errors: string[] }).errors, []);
+  },
+);

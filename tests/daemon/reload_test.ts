@@ -100,6 +100,8 @@ Deno.test("API reload: each restart-only key is refused with 400 naming it; noth
     "max_connections": { "max_connections": 50 },
     "audit_log": { "audit_log": "/tmp/pdud-never-written.jsonl" },
     "job_ttl": { "job_ttl": 5 },
+    "event_ring": { "event_ring": 10 },
+    "event_buffer": { "event_buffer": 10 },
   };
   await withDaemon(JSON.stringify({ daemon, pdus }), async ({ url, rewrite, reloaded }) => {
     for (const [key, change] of Object.entries(changes)) {

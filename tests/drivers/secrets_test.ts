@@ -12,6 +12,7 @@ import {
   REDACTED,
   scrubbedDriver,
   scrubbedLogger,
+  scrubText,
 } from "../../drivers/mod.ts";
 import { createLogger } from "../../actors/log.ts";
 import { type Simulator } from "../../simulators/mod.ts";
@@ -63,6 +64,38 @@ const CASES: Case[] = [
     hostname: (_sim, port) => `127.0.0.1:${port}`,
   },
   {
+    name: "pe6216: wrong password (usr/pwd parameters)",
+    options: DEVICE_SECRET,
+    kind: "aten-pe",
+    config: (sim) => ({ ...sim.pduConfig(), password: CANARY }),
+  },
+  {
+    name: "pe6216: password in the parameters, device unreachable",
+    kind: "aten-pe",
+    config: (sim, port) => ({ ...sim.pduConfig(), port, password: CANARY }),
+  },
+  {
+    name: "netio (NETIO-230 CGI): wrong password (in the query string)",
+    kind: "netio-cgi",
+    config: (sim) => ({ ...sim.pduConfig(), password: CANARY }),
+  },
+  {
+    name: "netio (NETIO-230 CGI): password in the query string, device unreachable",
+    kind: "netio-cgi",
+    config: (sim, port) => ({ ...sim.pduConfig(), port, password: CANARY }),
+  },
+  {
+    name: "eg_pms2_network: wrong web password (form body)",
+    kind: "eg-pms2-web",
+    config: (sim) => ({ ...sim.pduConfig(), password: CANARY }),
+  },
+  {
+    name: "digitalloggers_restapi: wrong digest password",
+    options: DEVICE_SECRET,
+    kind: "dli-restapi",
+    config: (sim) => ({ ...sim.pduConfig(), password: CANARY }),
+  },
+  {
     name: "shelly gen1: wrong basic-auth password",
     options: DEVICE_SECRET,
     kind: "shelly-gen1",
@@ -98,6 +131,21 @@ const CASES: Case[] = [
     name: "telnet (APC menus): wrong password",
     kind: "apc-telnet",
     config: (sim) => ({ ...sim.pduConfig(), password: CANARY }),
+  },
+  {
+    name: "redfish: wrong password at the session log-in",
+    kind: "redfish",
+    config: (sim) => ({ ...sim.pduConfig(), password: CANARY }),
+  },
+  {
+    name: "redfish: wrong basic-auth password",
+    kind: "redfish",
+    config: (sim) => ({ ...sim.pduConfig(), auth: "basic", password: CANARY }),
+  },
+  {
+    name: "redfish: password at hand, service unreachable",
+    kind: "redfish",
+    config: (sim, port) => ({ ...sim.pduConfig(), port, password: CANARY }),
   },
   {
     name: "telnet (Synaccess): wrong password",
@@ -262,4 +310,49 @@ Deno.test("scrubbedLogger does not walk the fields of a line its logger drops", 
   assert.equal(reads, 1);
   assert.equal(written.length, 1);
   assert.ok(!written[0]!.includes(CANARY) && written[0]!.includes("kept"));
+});
+
+Deno.test("scrubText replaces a secret form-encoded, with + for spaces, JSON-escaped, and cut inside", () => {
+  const secret = `it's my "secret" (pass)!`;
+  const list = [secret];
+  const forms = [
+    new URLSearchParams({ p: secret }).toString().slice(2), // it%27s+my+%22secret%22+%28pass%29%21
+    secret.replaceAll(" ", "+"), // a form value decoded without its +
+    JSON.stringify(secret).slice(1, -1), // quoted in a JSON excerpt
+    encodeURIComponent(secret),
+  ];
+  for (const form of forms) {
+    assert.equal(scrubText(`echo: ${form} end`, list), `echo: ${REDACTED} end`, form);
+    // A message cut inside the secret: the piece before `…`, before a closing quote, at the end.
+    const piece = form.slice(0, Math.ceil(form.length / 2));
+    assert.equal(scrubText(`echo: ${piece}… (attempt 1)`, list), `echo: ${REDACTED}… (attempt 1)`);
+    assert.equal(scrubText(`said "${piece}"`, list), `said "${REDACTED}"`);
+    assert.equal(scrubText(`said ${piece}`, list), `said ${REDACTED}`);
+  }
+  // Two characters are not the secret, and text that merely resembles it stays.
+  assert.equal(scrubText(`said it… and it's my day`, list), `said it… and it's my day`);
+});
+
+Deno.test("canary secret: a pe6216 password echoed form-encoded in a 404 page, cut at the message's length", async () => {
+  // A device whose error page quotes the request's query (lighttpd/boa style).
+  await using echo = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen() {} },
+    (r) => new Response(`<html>Not Found: ${new URL(r.url).search}</html>`, { status: 404 }),
+  );
+  const password = "my canary pass 51d0 with spaces";
+  const driver = scrubbedDriver(
+    findDriver("pe6216")!.create("127.0.0.1", {
+      options: findDriver("pe6216")!.options.parse({ port: echo.addr.port, password }),
+      log: memoryLogger(),
+    }),
+    [password],
+  );
+  const error = await driver.getOutlet!(1, { signal: AbortSignal.timeout(5000) }).then(
+    () => assert.fail("must fail"),
+    (e) => e as DriverError,
+  );
+  assert.match(error.message, /answered HTTP 404/);
+  assert.ok(!error.message.includes("canary"), error.message);
+  assert.ok(!error.message.includes("my+canary"), error.message);
+  await driver.close();
 });

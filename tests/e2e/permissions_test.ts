@@ -5,7 +5,8 @@
 import assert from "node:assert/strict";
 import { spawnPdud } from "../_helpers/process.ts";
 
-const SIMULATED = `pdus:\n  sim1:\n    driver: simulated\n    outlets: 4\n`;
+// Port 0: a fixed port would collide with anything else on this machine (a bench, a daemon).
+const SIMULATED = `daemon:\n  port: 0\npdus:\n  sim1:\n    driver: simulated\n    outlets: 4\n`;
 const WITH_COMMAND = SIMULATED +
   `  relay:\n    driver: localcmdline\n    cmd_on: "true"\n    cmd_off: "true"\n`;
 
@@ -62,7 +63,7 @@ Deno.test("a config with localcmdline keeps run, and its commands still run", as
 
 Deno.test("an audit log keeps write", async () => {
   const audit = await Deno.makeTempFile({ prefix: "pdud-perm-audit-" });
-  const conf = await configFile(`daemon:\n  audit_log: ${audit}\n` + SIMULATED);
+  const conf = await configFile(SIMULATED.replace("pdus:", `  audit_log: ${audit}\npdus:`));
   try {
     await using pdud = await spawnPdud([`--conf=${conf}`, "--listener=http"]);
     const line = await pdud.waitForLog(permissionsLine);

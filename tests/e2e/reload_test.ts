@@ -1,7 +1,7 @@
 /**
  * Reload applies the daemon section (issue 16): on a real process, removing a token and sending
  * SIGHUP revokes it at once; changing the port is refused and logged, and the old config — old
- * tokens included — keeps running. A SIGHUP while pdud shuts down is ignored.
+ * tokens included — keeps running. (A SIGHUP during shutdown: tests/e2e/slot_lifecycle_test.ts.)
  */
 import assert from "node:assert/strict";
 import { spawnPdud } from "../_helpers/process.ts";
@@ -65,63 +65,3 @@ Deno.test("SIGHUP: a removed token gets 401 at once; a changed port is refused a
     await Deno.remove(dir, { recursive: true });
   }
 });
-
-Deno.test("SIGHUP during shutdown is ignored: the reboot's on runs once", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "pdud-reload-stop-" });
-  try {
-    const log = `${dir}/log`;
-    const fifo = `${dir}/fifo`;
-    const made = await new Deno.Command("mkfifo", { args: [fifo] }).output();
-    assert.ok(made.success, "mkfifo");
-    const conf = `${dir}/pdud.yaml`;
-    await Deno.writeTextFile(
-      conf,
-      [
-        "daemon: {hostname: 127.0.0.1, port: 0, shutdown_grace: 30}",
-        "pdus:",
-        "  rack:",
-        "    driver: localcmdline",
-        // The on command waits for the test, so the SIGHUP lands while pdud is shutting down.
-        `    cmd_on: "echo '%d on' >> ${log}; cat ${fifo} > /dev/null"`,
-        `    cmd_off: "echo '%d off' >> ${log}"`,
-        "    retries: 1",
-        "",
-      ].join("\n"),
-    );
-    await using pdud = await spawnPdud([`--conf=${conf}`]);
-    const base = `http://127.0.0.1:${pdud.port}/power/control`;
-    const reboot = fetch(`${base}/reboot?hostname=rack&port=1&delay=600`);
-    await waitForFile(log, "1 off\n");
-
-    pdud.child.kill("SIGTERM");
-    await pdud.waitForLog((r) => r.msg === "stopping");
-    await waitForFile(log, "1 off\n1 on\n");
-    pdud.child.kill("SIGHUP");
-    const answer = await pdud.waitForLog((r) =>
-      typeof r.msg === "string" && /SIGHUP|reload/.test(r.msg)
-    );
-    assert.equal(answer.msg, "SIGHUP ignored: pdud is shutting down");
-    // Let the on command finish; pdud then exits.
-    const writer = await Deno.open(fifo, { write: true });
-    writer.close();
-    const status = await pdud.stop();
-    assert.equal(status.code, 0);
-    assert.equal(await Deno.readTextFile(log), "1 off\n1 on\n", "the on ran once");
-    const reply = await reboot;
-    assert.equal(reply.status, 200);
-    await reply.body?.cancel();
-    assert.ok(!pdud.logs.some((r) => r.msg === "config reloaded"), "no reload ran");
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-});
-
-/** Waits until `path` holds exactly `text`, watching the file (no sleeps). */
-async function waitForFile(path: string, text: string): Promise<void> {
-  using watcher = Deno.watchFs(path.slice(0, path.lastIndexOf("/")));
-  const read = () => Deno.readTextFile(path).catch(() => "");
-  if (await read() === text) return;
-  for await (const _ of watcher) {
-    if (await read() === text) return;
-  }
-}

@@ -8,6 +8,7 @@
 import assert from "node:assert/strict";
 import { runPdud, spawnPdud } from "../_helpers/process.ts";
 import { startSimulator } from "../_helpers/conformance.ts";
+import { IPMI_SIM_MISSING, startIpmiSim } from "../_helpers/ipmi_sim.ts";
 
 const CANARIES = {
   token: "canary-token-5d1c9e7a40",
@@ -17,6 +18,9 @@ const CANARIES = {
   priv: "canary-v3priv-0b7d4",
   url: "canary-urlpass-a19f",
   command: "canary-cmdpass-77e3",
+  // IPMI carries at most 20 bytes of password.
+  ipmi: "canary-ipmipw-5c0a",
+  redfish: "canary-redfishpw-d41e",
 };
 
 Deno.test("no configured secret appears in any reply, log line, API, metric, status or audit record", async () => {
@@ -35,6 +39,9 @@ Deno.test("no configured secret appears in any reply, log line, API, metric, sta
       "priv_protocol": "aes",
     }],
   });
+  await using redfish = await startSimulator("redfish", { outlets: 1 });
+  // Without ipmi_sim the IPMI PDU is left out (its canary is still searched for).
+  const ipmi = IPMI_SIM_MISSING ? undefined : await startIpmiSim();
   // A port nothing listens on: the Tasmota request fails with its URL in hand.
   const closed = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const deadPort = closed.addr.port;
@@ -78,6 +85,17 @@ Deno.test("no configured secret appears in any reply, log line, API, metric, sta
             "cmd_off": `curl -s -u admin:${CANARIES.command} http://127.0.0.1:${deadPort}/off/%s`,
             retries: 1,
           },
+          redfish: {
+            ...redfish.pduConfig(),
+            address: "127.0.0.1",
+            password: CANARIES.redfish,
+            retries: 1,
+          },
+          ...(ipmi
+            ? {
+              ipmi: { ...ipmi.pduConfig(), password: CANARIES.ipmi, retries: 1 },
+            }
+            : {}),
         },
       }),
     );
@@ -91,7 +109,9 @@ Deno.test("no configured secret appears in any reply, log line, API, metric, sta
       seen.push(`${path} ${response.status} ${text}`);
       return response.status;
     };
-    for (const pdu of ["community", "v3key", "tasmota", "cmd"]) {
+    for (
+      const pdu of ["community", "v3key", "tasmota", "cmd", "redfish", ...(ipmi ? ["ipmi"] : [])]
+    ) {
       assert.equal(await read(`/power/control/on?hostname=${pdu}&port=1`), 503, pdu);
       // The wrong community costs its 4 s probe wait once; the JSON API gives the same reason.
       if (pdu !== "community") await read(`/api/v1/pdus/${pdu}/outlets/1/on`, { method: "POST" });
@@ -112,12 +132,15 @@ Deno.test("no configured secret appears in any reply, log line, API, metric, sta
       "the wrong community was reached and reported",
     );
     assert.ok(seen.some((text) => /cmd_on \(curl\) exited with status/.test(text)));
+    assert.ok(seen.some((text) => /Redfish service at .* refused the credentials/.test(text)));
+    if (ipmi) assert.ok(seen.some((text) => /RAKP 2 HMAC is invalid/.test(text)));
     const everything = seen.join("\n");
     for (const [where, canary] of Object.entries(CANARIES)) {
       assert.ok(!everything.includes(canary), `the ${where} canary leaked`);
       assert.ok(!everything.includes(encodeURIComponent(canary)), `the ${where} canary leaked`);
     }
   } finally {
+    await ipmi?.close();
     await Deno.remove(dir, { recursive: true });
   }
 });

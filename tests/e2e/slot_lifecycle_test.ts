@@ -171,18 +171,28 @@ Deno.test("SIGHUP during shutdown is refused: the half-done reboot finishes once
     await until(dir, (ops) => ops.some((o) => o.state === "off" && o.end > 0));
     // Changed config, so an accepted reload would re-create the PDU.
     await writeConfig(conf, `  rack:\n${await recordingPdu(dir, 300)}\n    queue_limit: 50`);
+    // The gate holds the shutdown's "on" open, so the SIGHUP lands while it is in flight.
+    await Deno.writeTextFile(`${dir}/gate-1`, "");
     pdud.child.kill("SIGTERM");
     await pdud.waitForLog((r) => r.msg === "stopping");
+    await until(dir, (ops) => ops.some((o) => o.state === "on"));
     pdud.child.kill("SIGHUP");
     // The signal handler does not even ask for a reload once shutdown began.
     await pdud.waitForLog((r) => r.msg === "SIGHUP ignored: pdud is shutting down");
+    assert.equal((await operations(dir))[1]?.end, NaN, "the on was still in flight");
+    await Deno.remove(`${dir}/gate-1`);
     const status = await pdud.stop("SIGTERM");
     assert.equal(status.code, 0);
     assert.equal(await reboot, "200 OK - accepted request\n");
     const ops = await operations(dir);
     assertOneInFlight(ops);
-    assert.deepEqual(ops.map((o) => `${o.outlet} ${o.state}`), ["1 off", "1 on"]);
+    assert.deepEqual(
+      ops.map((o) => `${o.outlet} ${o.state}`),
+      ["1 off", "1 on"],
+      "the on ran once",
+    );
     assert.ok(ops.every((o) => o.end > 0), "nothing still running when pdud exited");
+    assert.ok(!pdud.logs.some((r) => r.msg === "config reloaded"), "no reload ran");
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

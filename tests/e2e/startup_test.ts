@@ -128,7 +128,7 @@ Deno.test("a config error at start is one line per problem, naming file, path an
       assert.deepEqual(
         r.stderr.trimEnd().split("\n").sort(),
         [
-          `pdud: ${conf}: daemon.port (line 2): Invalid input`,
+          `pdud: ${conf}: daemon.port (line 2): expected a number`,
           `pdud: ${conf}: pdus.rack.retires (line 4): unknown key; did you mean "retries"?`,
         ].sort(),
       );

@@ -34,6 +34,7 @@ const FAMILY_KINDS = [
   "servod", // xml-rpc
   "devantech-usb", // a local serial node
   "uhubctl", // a local tool
+  "redfish", // a BMC (Redfish: a session log-in, then a read before each reset)
 ];
 const RETRIES = 2;
 const RETRYDELAY = 0.05;

@@ -82,7 +82,17 @@ Deno.test("JSON API: PDUs, outlet state, ranges in order, async jobs and errors"
     async () => {
       device.set(2, "off"); // changed behind pdud's back: the device read must see it
       const r = await api(d, "GET", `/api/v1/pdus/${pdu}/outlets/2`);
-      assert.deepEqual(r.json, { pdu, outlet: 2, state: "off", source: "device" });
+      // The simulated driver reads power: its reading comes with the state.
+      assert.deepEqual(r.json, {
+        pdu,
+        outlet: 2,
+        state: "off",
+        source: "device",
+        watts: 0,
+        energyWh: 0,
+        volts: 230,
+        amps: 0,
+      });
       await api(d, "POST", "/api/v1/pdus/cmd/outlets/4/on");
       const c = await api(d, "GET", "/api/v1/pdus/cmd/outlets/4");
       assert.deepEqual(c.json, { pdu: "cmd", outlet: 4, state: "on", source: "commanded" });
@@ -201,6 +211,7 @@ Deno.test("the OpenAPI document describes routes that exist", async () => {
     "get /health",
     "get /pdus",
     "get /pdus/{name}",
+    "get /pdus/{name}/outlets",
     "get /pdus/{name}/outlets/{outlet}",
     "post /pdus/{name}/outlets/{outlets}/{command}",
     "get /groups",

@@ -388,7 +388,10 @@ Deno.test("the OpenAPI document describes the event stream as text/event-stream"
   const get = doc.paths["/events"].get;
   assert.ok(get.responses["200"].content["text/event-stream"]);
   assert.match(get.description, /read scope/);
-  assert.equal(get.parameters[0].name, "last-event-id");
+  assert.deepEqual(
+    get.parameters.map((p: { name: string; in: string }) => `${p.in} ${p.name}`).sort(),
+    ["header last-event-id", "query pdu"],
+  );
   await stop(supervisor, clock);
 });
 
@@ -504,11 +507,9 @@ Deno.test("a real daemon: a device read reports a change made behind pdud's back
     const read = await fetch(`${url}/api/v1/pdus/${pdu}/outlets/3`, { headers });
     assert.equal((await read.json()).state, "on");
     const seen = await sse.until("job.done");
-    assert.deepEqual(types(seen).filter((t) => t.startsWith("job.")), [
-      "job.accepted",
-      "job.started",
-      "job.done",
-    ]);
+    // The simulated driver reads power too: that reading is a job of its own on the stream.
+    const status = seen.filter((e) => e.event.startsWith("job.") && e.data.command === "status");
+    assert.deepEqual(types(status), ["job.accepted", "job.started", "job.done"]);
     assert.equal(seen[0]!.data.command, "status");
     assert.equal(seen[0]!.data.principal, "dash");
     const change = seen.find((e) => e.event === "outlet.state")!;
@@ -529,5 +530,121 @@ Deno.test("a real daemon: a device read reports a change made behind pdud's back
     await old.body?.cancel();
   } finally {
     await daemon.stop(1000);
+  }
+});
+
+Deno.test("?pdu= keeps only the named PDUs' events, in a resume too; an unknown PDU is a 404 naming it", async (t) => {
+  const { clock, app, env, events, supervisor } = setup([fakePdu("p"), fakePdu("q"), fakePdu("r")]);
+  const open = (query: string, headers: Record<string, string> = {}) =>
+    app.request(`/api/v1/events${query}`, { headers }, env());
+  const all = new SseReader(await open(""));
+  assert.equal((await all.take(1))[0]!.data.pdus, null, "no filter");
+  const onlyQ = new SseReader(await open("?pdu=q"));
+  assert.deepEqual((await onlyQ.take(1))[0]!.data.pdus, ["q"]);
+  for (const pdu of ["p", "q", "r"]) {
+    const r = await app.request(`/power/control/on?hostname=${pdu}&port=1`, {}, env());
+    assert.equal(r.status, 200);
+  }
+  // Six events per job: job.accepted, pdu.state, job.started, outlet.state, job.done, pdu.state.
+  const everything = await all.take(18);
+  const of = (...pdus: string[]) =>
+    everything.filter((e) => pdus.includes(String(e.data.pdu))).map((e) => `${e.id} ${e.event}`);
+  /** The subscriber's next events are exactly `expected`, then a marker published for `pdu`. */
+  const exactly = async (sse: SseReader, expected: string[], pdu: string) => {
+    const got = await sse.take(expected.length);
+    assert.deepEqual(got.map((e) => `${e.id} ${e.event}`), expected);
+    events.publish("pdu.state", { pdu, marker: true });
+    assert.equal((await sse.next())?.data.marker, true, "nothing else came between");
+  };
+  assert.equal(of("q").length, 6);
+  assert.deepEqual(
+    new Set(of("q").map((e) => e.split(" ")[1])),
+    new Set(["job.accepted", "job.started", "job.done", "outlet.state", "pdu.state"]),
+  );
+  await exactly(onlyQ, of("q"), "q");
+
+  await t.step(
+    "comma-separated or repeated, replayed from Last-Event-ID through the filter",
+    async () => {
+      for (const query of ["?pdu=p,r", "?pdu=p&pdu=r", "?pdu=r&pdu=p,p"]) {
+        const sse = new SseReader(await open(query, { "last-event-id": "t1-0" }));
+        const [ready] = await sse.take(1);
+        assert.deepEqual(new Set(ready!.data.pdus as string[]), new Set(["p", "r"]), query);
+        await exactly(sse, of("p", "r"), "r");
+        await sse.cancel();
+      }
+    },
+  );
+
+  await t.step("a reset still comes first; the ring after it is filtered", async () => {
+    const sse = new SseReader(await open("?pdu=q", { "last-event-id": "t0-5" }));
+    const [, reset, ...ring] = await sse.take(2 + 7);
+    assert.equal(reset!.event, "reset");
+    // q's job, then the marker published for q above.
+    assert.deepEqual(ring.slice(0, 6).map((e) => `${e.id} ${e.event}`), of("q"));
+    assert.equal(ring[6]!.data.marker, true);
+    await exactly(sse, [], "q");
+    await sse.cancel();
+  });
+
+  await t.step("an unknown or empty name is refused, naming it", async () => {
+    const unknown = await open("?pdu=q,nope");
+    assert.equal(unknown.status, 404);
+    assert.equal((await unknown.json()).error, 'pdu: no PDU named "nope"');
+    const hostile = await open(`?pdu=${encodeURIComponent('<x>"')}`);
+    assert.equal(hostile.status, 404);
+    assert.equal((await hostile.json()).error, 'pdu: no PDU named "<x>\\""');
+    for (const query of ["?pdu=", "?pdu=q&pdu=", "?pdu=q,,r"]) {
+      const empty = await open(query);
+      assert.equal(empty.status, 400, query);
+      assert.match((await empty.json()).error, /^pdu: expected PDU names/);
+    }
+    assert.equal(events.subscribers, 2, "a refused request did not subscribe");
+  });
+  await all.cancel();
+  await onlyQ.cancel();
+  await stop(supervisor, clock);
+});
+
+Deno.test("a real daemon: event_ring and event_buffer size the hub; ?pdu= over HTTP with a resume", async () => {
+  const d = await startDaemon({
+    daemon: { "event_ring": 3, "event_buffer": 7 },
+    pdus: { a: { driver: "simulated", outlets: 4 }, b: { driver: "simulated", outlets: 4 } },
+  });
+  try {
+    const sse = new SseReader(await fetch(`${d.url}/api/v1/events`));
+    const ready = (await sse.take(1))[0]!.data;
+    assert.deepEqual([ready.ring, ready.buffer], [3, 7]);
+    for (const pdu of ["a", "b"]) {
+      const r = await fetch(`${d.url}/power/control/on?hostname=${pdu}&port=1`);
+      assert.equal(await r.text(), "OK - accepted request\n");
+    }
+    const seen: SseEvent[] = [];
+    for (const _ of ["a", "b"]) {
+      seen.push(...await sse.until("job.done"));
+      seen.push(...await sse.until("pdu.state"));
+    }
+    assert.deepEqual(seen.at(-1)?.data.pdu, "b");
+    // The ring keeps the last 3 events, all about b: a resume from the start is reset to them.
+    const resumed = new SseReader(
+      await fetch(`${d.url}/api/v1/events?pdu=b`, {
+        headers: { "last-event-id": `${ready.boot}-0` },
+      }),
+    );
+    const [again, reset, ...ring] = await resumed.take(5);
+    assert.deepEqual(again!.data.pdus, ["b"]);
+    assert.equal(reset!.event, "reset");
+    assert.match(String(reset!.data.reason), /it keeps 3\)/);
+    assert.deepEqual(
+      ring.map((e) => `${e.id} ${e.event} ${e.data.pdu}`),
+      seen.slice(-3).map((e) => `${e.id} ${e.event} b`),
+    );
+    const unknown = await fetch(`${d.url}/api/v1/events?pdu=c`);
+    assert.equal(unknown.status, 404);
+    assert.equal((await unknown.json()).error, 'pdu: no PDU named "c"');
+    await sse.cancel();
+    await resumed.cancel();
+  } finally {
+    await d.close();
   }
 });

@@ -250,7 +250,7 @@ Deno.test("http: config errors name the key and what was expected", async () => 
       /one way to read the state/,
     ],
     [{ url: "http://x/turn_{state}" }, /url has \{state\}/],
-    [{ url: "http://x/{index}", insecure: true }, /ca_file/],
+    [{ url: "https://x/{index}", insecure: true, "ca_file": "/x.pem" }, /give one/],
     [{ url: "ftp://x/" }, /http:\/\/ or https:\/\//],
     [{ "url_on": "http://x/on" }, /url_on and url_off/],
     [
@@ -281,7 +281,7 @@ Deno.test("http: the five recipes of docs/drivers.md load as they are written", 
   assert.deepEqual(Object.keys(config.pdus).sort(), Object.keys(pdus).sort());
 });
 
-Deno.test("http: https with ca_file trusts the device's own certificate; without it the device is refused", async () => {
+Deno.test("http: https with ca_file trusts the device's own certificate, insecure trusts any; without either the device is refused", async () => {
   const fixtures = new URL("../../_fixtures/", import.meta.url);
   const ca = new URL("selfsigned.crt", fixtures).pathname;
   let relay = "0";
@@ -305,6 +305,7 @@ Deno.test("http: https with ca_file trusts the device's own certificate; without
     pdus: {
       trusted: { driver: "simplerest", url, "ca_file": ca, retries: 1 },
       untrusted: { driver: "simplerest", url, retries: 1 },
+      lax: { driver: "simplerest", url, insecure: true, retries: 1 },
     },
   });
   const on = await control(d, "on", { hostname: "trusted", port: 1 });
@@ -317,6 +318,12 @@ Deno.test("http: https with ca_file trusts the device's own certificate; without
   assert.match(refused.body, /cannot reach HTTP device at 127\.0\.0\.1:\d+: .*certificate/i);
   assert.equal(relay, "1", "the untrusted request never reached the relay");
   assert.deepEqual(seen, ["GET /relay/1/1", "GET /relay/1"]);
+  const lax = await control(d, "off", { hostname: "lax", port: 1 });
+  assert.equal(lax.status, 200, lax.body);
+  assert.equal(relay, "0");
+  const laxRead = await (await fetch(`${d.url}/api/v1/pdus/lax/outlets/1`)).json();
+  assert.equal(laxRead.state, "off");
+  assert.deepEqual(seen.slice(2), ["GET /relay/1/0", "GET /relay/1"]);
 });
 
 Deno.test("http: json_path walks keys and array indices and gives the value as text", () => {

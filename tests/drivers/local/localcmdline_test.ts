@@ -121,6 +121,20 @@ Deno.test("a command that exits while a background child keeps its pipes open st
   assert.equal(result.stdout, "started\n");
 });
 
+Deno.test("runProcess adds env variables to the inherited environment, outside the argv", async () => {
+  const result = await runProcess(
+    "/bin/sh",
+    ["-c", 'printf "%s|%s" "$PDUD_TEST_SECRET" "$PATH"'],
+    {
+      signal: new AbortController().signal,
+      what: "a command reading its environment",
+      env: { PDUD_TEST_SECRET: "from-env-3f2a" },
+    },
+  );
+  assert.equal(result.success, true);
+  assert.equal(result.stdout, `from-env-3f2a|${Deno.env.get("PATH") ?? ""}`);
+});
+
 Deno.test("a failed command is named by its key, program and exit status, never its command line", async () => {
   const canary = "canary-cmd-password-8d1f";
   const driver = localcmdline({

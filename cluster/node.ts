@@ -1,0 +1,804 @@
+/**
+ * One pdud node of a cluster: the PowerControl the routes see in cluster mode. It owns PDUs
+ * through leases (leases.ts), runs the owned ones in the local supervisor (started and stopped
+ * through its reload, so the actor core is unchanged), journals their jobs (journal.ts), takes
+ * over a dead owner's unfinished jobs, and forwards requests for PDUs owned elsewhere to their
+ * owner over NATS request/reply, returning the owner's JobResult unchanged.
+ * @module
+ */
+import {
+  connect,
+  credsAuthenticator,
+  type NatsConnection,
+  type Subscription,
+} from "@nats-io/transport-node";
+import {
+  jetstream,
+  type JetStreamClient,
+  type JetStreamManager,
+  jetstreamManager,
+} from "@nats-io/jetstream";
+import { type KV, Kvm } from "@nats-io/kv";
+import type {
+  GroupMember,
+  JobResult,
+  PduSnapshot,
+  PowerControl,
+  ReloadReport,
+  ShutdownReport,
+  SubmitRequest,
+  Supervisor,
+} from "../actors/mod.ts";
+import { type ClusterConfig, collectSecrets, type Config, type Secrets } from "../config/mod.ts";
+import {
+  type Driver,
+  DriverError,
+  type Logger,
+  type OutletId,
+  wrapDriver,
+} from "../drivers/mod.ts";
+import {
+  type AcceptedRecord,
+  decodeRecord,
+  encodeRecord,
+  type JournalRecord,
+  recover,
+  resumeCommand,
+} from "./journal.ts";
+import { isRetryable, Leases } from "./leases.ts";
+import { type Names, namesOf, pduFromToken, pduToken } from "./subjects.ts";
+
+/** Hooks for metrics. */
+export interface ClusterHooks {
+  /** This node became (or stopped being) the owner of `pdu`. */
+  onOwnership?: (pdu: string, owned: boolean) => void;
+  /** A forwarded request got its answer after `ms`. */
+  onForward?: (ms: number) => void;
+}
+
+/** Options of startCluster. */
+export interface ClusterOptions extends ClusterHooks {
+  log: Logger;
+  /** How long start-up may wait for JetStream (a cluster electing its leaders), in ms. */
+  startTimeoutMs?: number;
+  /**
+   * How long a PDU's settled records stay in the journal before they are purged (default two
+   * leases and 10 s: longer than a forwarding node waits before asking the next owner again).
+   */
+  journalKeepMs?: number;
+}
+
+/** A forwarded request as it travels. */
+interface Forwarded {
+  id: string;
+  request: SubmitRequest;
+}
+
+/** The owner's answer: the result, or "still running, ask again", or "not mine". */
+type ForwardReply = { result: JobResult } | { pending: true } | { retry: string };
+
+/** A PDU's row in `pdud status` and /api/v1/pdus: the snapshot plus its owner node. */
+export type ClusterPduSnapshot = PduSnapshot & { owner: string | null };
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Retries `attempt` while it fails with a transient error (leader elections), up to `ms`. */
+async function retrying<T>(ms: number, attempt: () => Promise<T>): Promise<T> {
+  const deadline = performance.now() + ms;
+  while (true) {
+    try {
+      return await attempt();
+    } catch (error) {
+      if (!isRetryable(error) || performance.now() > deadline) throw error;
+      await sleep(200);
+    }
+  }
+}
+
+/**
+ * Connects to NATS, makes sure the lease bucket and the job stream exist, and returns the node.
+ * Call `attach(supervisor)` once the supervisor exists; until then nothing is owned.
+ */
+export async function startCluster(config: Config, options: ClusterOptions): Promise<ClusterNode> {
+  const cluster = config.cluster;
+  if (!cluster) throw new TypeError("startCluster needs a config with a cluster section");
+  const authenticator = cluster.credentials
+    ? credsAuthenticator(await Deno.readFile(cluster.credentials))
+    : undefined;
+  const nc = await connect({
+    servers: cluster.nats,
+    name: `pdud-${cluster.name}-${cluster.node}`,
+    maxReconnectAttempts: -1,
+    reconnectTimeWait: 250,
+    pingInterval: 1000,
+    maxPingOut: 2,
+    ...(authenticator ? { authenticator } : {}),
+  });
+  try {
+    const names = namesOf(cluster.name);
+    const replicas = cluster.replicas ?? Math.min(3, cluster.nats.length);
+    const ttlMs = cluster.lease_seconds * 1000;
+    const waitMs = options.startTimeoutMs ?? 30_000;
+    const js = jetstream(nc);
+    const kv = await retrying(
+      waitMs,
+      () => new Kvm(js).create(names.bucket, { ttl: ttlMs, replicas, history: 1 }),
+    );
+    const jsm = await retrying(waitMs, () => jetstreamManager(nc));
+    await retrying(waitMs, async () => {
+      try {
+        await jsm.streams.info(names.stream);
+      } catch (error) {
+        if (!/not found/i.test(String(error))) throw error;
+        await jsm.streams.add({
+          name: names.stream,
+          subjects: [names.jobsAll],
+          num_replicas: replicas,
+          // A backstop only: records are purged per PDU once its jobs are settled.
+          max_age: 24 * 3600 * 1_000_000_000,
+        });
+      }
+    });
+    return new ClusterNode(config, cluster, { nc, js, jsm, kv, names, ttlMs, ...options });
+  } catch (error) {
+    await nc.close().catch(() => {});
+    throw error;
+  }
+}
+
+/** This node of the cluster. */
+export class ClusterNode implements PowerControl {
+  readonly node: string;
+  #config: Config;
+  /** The whole config's secret values, handed to the supervisor at each change of PDUs. */
+  #secrets: Secrets;
+  readonly #cluster: ClusterConfig;
+  readonly #nc: NatsConnection;
+  readonly #js: JetStreamClient;
+  readonly #jsm: JetStreamManager;
+  readonly #journalKeepMs: number;
+  /**
+   * Per owned PDU: jobs not settled, the last record's sequence, and a point up to which every
+   * job had settled (purged once it is older than journalKeepMs): the journal stays bounded.
+   */
+  #books = new Map<
+    string,
+    { pending: number; lastSeq: number; mark?: { seq: number; at: number } }
+  >();
+  readonly #kv: KV;
+  readonly #names: Names;
+  readonly #leases: Leases;
+  readonly #log: Logger;
+  readonly #hooks: ClusterHooks;
+  readonly #ttlMs: number;
+  #supervisor: Supervisor | undefined;
+  /** PDUs owned and taken over: their slots run here and their subject is subscribed. */
+  #ready = new Map<string, { epoch: number; sub: Subscription }>();
+  /** PDUs being taken over right now. */
+  #taking = new Set<string>();
+  /** Jobs by cluster-wide id: running here, or settled (kept for forwarded retries). */
+  #jobs = new Map<string, Promise<JobResult>>();
+  #settledOrder: string[] = [];
+  /** Per PDU: the last admission, so journal order = mailbox order. */
+  #tails = new Map<string, Promise<unknown>>();
+  /** Owners as the bucket's watcher last saw them (for status and to skip held keys). */
+  #owners = new Map<string, { node: string; at: number }>();
+  #counter = 0;
+  /** Ids must not repeat across restarts of a node: a successor may know the old ones. */
+  readonly #incarnation = crypto.randomUUID().slice(0, 8);
+  #timer: ReturnType<typeof setInterval> | undefined;
+  #ticks = 0;
+  #ticking = false;
+  #purging = false;
+  #stopping = false;
+  #watch: { stop(): void } | undefined;
+
+  /**
+   * @param config the whole config (every PDU of the cluster)
+   * @param cluster its cluster section
+   * @param parts the connection, its bucket and stream, and hooks
+   */
+  constructor(
+    config: Config,
+    cluster: ClusterConfig,
+    parts: {
+      nc: NatsConnection;
+      js: JetStreamClient;
+      jsm: JetStreamManager;
+      kv: KV;
+      names: Names;
+      ttlMs: number;
+      log: Logger;
+      journalKeepMs?: number;
+    } & ClusterHooks,
+  ) {
+    this.#config = config;
+    this.#secrets = collectSecrets(config, (name) => Deno.env.get(name));
+    this.#cluster = cluster;
+    this.node = cluster.node;
+    this.#nc = parts.nc;
+    this.#js = parts.js;
+    this.#jsm = parts.jsm;
+    this.#journalKeepMs = parts.journalKeepMs ?? 2 * parts.ttlMs + 10_000;
+    this.#kv = parts.kv;
+    this.#names = parts.names;
+    this.#ttlMs = parts.ttlMs;
+    this.#log = parts.log;
+    this.#hooks = { ...parts };
+    this.#leases = new Leases(parts.kv, { node: cluster.node, ttlMs: parts.ttlMs });
+  }
+
+  /** The config the local supervisor starts with: no PDU until a lease is held. */
+  localConfig(config: Config = this.#config): Config {
+    return { ...config, pdus: {} };
+  }
+
+  /**
+   * Fencing: before every device operation the lease the driver was created under is checked
+   * (its epoch travels with the driver); a switch is journaled before it starts (write-ahead:
+   * a new owner knows it may have run).
+   */
+  readonly wrapDriver = (pdu: string, driver: Driver): Driver => {
+    const key = pduToken(pdu);
+    // The slot starts when the PDU is taken over, so its lease's epoch is the take-over's (a
+    // renewal late under load must not leave the driver with no epoch).
+    const epoch = this.#ready.get(pdu)?.epoch ?? this.#leases.held(key)?.epoch ?? -1;
+    const check = () => {
+      if (this.#leases.held(key, epoch) === undefined) {
+        throw new DriverError(
+          "unreachable",
+          `node ${this.node} no longer holds the lease of "${pdu}" (epoch ${epoch}); not run`,
+          { permanent: true },
+        );
+      }
+    };
+    const journaled = async (outlet: OutletId, state: "on" | "off") => {
+      check();
+      const at = Date.now();
+      const record = {
+        t: "op",
+        pdu,
+        outlet: String(outlet),
+        op: state,
+        node: this.node,
+        epoch,
+        at,
+      };
+      try {
+        await this.#append(pdu, record as JournalRecord);
+      } catch (error) {
+        // Not run: without its record a new owner could not know it may have run.
+        throw new DriverError(
+          "unreachable",
+          `cannot record the operation in the cluster journal, not run: ${message(error)}`,
+          { permanent: true, cause: error },
+        );
+      }
+      check();
+    };
+    const fenced = wrapDriver(driver, async (outlet, run) => {
+      if (outlet !== undefined) check(); // close and listOutlets' bookkeeping aside
+      return await run();
+    });
+    // Done, once the driver returned: a new owner then knows a reboot's off has happened.
+    // Awaited, so that a node killed after an operation answered leaves it on record; a write
+    // that fails only costs the successor an idempotent repetition.
+    const done = async (outlet: OutletId, state: "on" | "off") => {
+      const record = { t: "op", pdu, outlet: String(outlet), op: state, node: this.node, epoch };
+      await this.#append(pdu, { ...record, at: Date.now(), done: true } as JournalRecord)
+        .catch(() => {});
+    };
+    fenced.setOutlet = async (outlet, state, options) => {
+      await journaled(outlet, state);
+      await driver.setOutlet(outlet, state, options);
+      await done(outlet, state);
+    };
+    if (driver.setNamedOutlet) {
+      fenced.setNamedOutlet = async (name, state, options) => {
+        await journaled(name, state);
+        await driver.setNamedOutlet!(name, state, options);
+        await done(name, state);
+      };
+    }
+    if (driver.listOutlets) {
+      fenced.listOutlets = (options) => {
+        check();
+        return driver.listOutlets!(options);
+      };
+    }
+    return fenced;
+  };
+
+  /** Starts owning PDUs into `supervisor` (created with localConfig() and wrapDriver). */
+  attach(supervisor: Supervisor): void {
+    this.#supervisor = supervisor;
+    void this.#startWatch();
+    const every = this.#leases.renewEveryMs;
+    const tick = () =>
+      this.#tick().catch((error) => this.#log.error("cluster round failed", { error }));
+    this.#timer = setInterval(tick, every);
+    void tick();
+  }
+
+  get stopping(): boolean {
+    return this.#stopping;
+  }
+
+  /** Whether this node owns `pdu` and has taken it over (its jobs run here). */
+  owns(pdu: string): boolean {
+    return this.#ready.has(pdu) && this.#leases.held(pduToken(pdu)) !== undefined;
+  }
+
+  /** The owner of `pdu` as this node knows it. */
+  ownerOf(pdu: string): string | null {
+    if (this.owns(pdu)) return this.node;
+    const seen = this.#owners.get(pdu);
+    return seen && Date.now() - seen.at < this.#ttlMs ? seen.node : null;
+  }
+
+  submit(request: SubmitRequest): Promise<JobResult> {
+    const supervisor = this.#supervisor!;
+    const pdu = request.pdu;
+    if (this.#stopping || !Object.hasOwn(this.#config.pdus, pdu)) {
+      return supervisor.submit(request); // refused there: shutting down, or unknown PDU
+    }
+    if (this.owns(pdu)) return this.#admit(this.#newId(), request);
+    return this.#forward(request);
+  }
+
+  #newId(): string {
+    return `${this.node}-${this.#incarnation}-${(++this.#counter).toString(36)}`;
+  }
+
+  /** Runs a job here as owner: journaled before the actor sees it, its result before the answer. */
+  #admit(id: string, request: SubmitRequest): Promise<JobResult> {
+    const known = this.#jobs.get(id);
+    if (known) return known;
+    const pdu = request.pdu;
+    const held = this.#ready.get(pdu)!;
+    const record: AcceptedRecord = {
+      t: "accepted",
+      id,
+      pdu,
+      command: request.command,
+      ...(request.requester ? { requester: request.requester } : {}),
+      node: this.node,
+      epoch: held.epoch,
+      at: Date.now(),
+    };
+    // Published now, in call order; the supervisor sees jobs in the same order once each
+    // record is acknowledged.
+    const ack = this.#append(pdu, record);
+    // Observed now: it may fail before the jobs ahead of it settle (the chain reads it then).
+    ack.catch(() => {});
+    const admitted = (this.#tails.get(pdu) ?? Promise.resolve()).then(() => ack).then(
+      () => this.#supervisor!.submit(request),
+      (error): JobResult => ({
+        status: "refused",
+        pdu,
+        kind: "queue_full",
+        reason: `cannot record the job in the cluster journal: ${message(error)}`,
+      }),
+    );
+    this.#tails.set(pdu, admitted.catch(() => {}));
+    const book = this.#book(pdu);
+    book.pending++;
+    const result = admitted.then(async (result) => {
+      await this.#settle(id, pdu, held.epoch, result);
+      return result;
+    }).finally(() => book.pending--);
+    this.#remember(id, result);
+    return result;
+  }
+
+  async #settle(id: string, pdu: string, epoch: number, result: JobResult): Promise<void> {
+    // A node that lost the lease writes nothing: the new owner decides about the job.
+    if (this.#leases.held(pduToken(pdu), epoch) === undefined) return;
+    await this.#append(pdu, { t: "settled", id, pdu, result, node: this.node, at: Date.now() })
+      .catch((error) => this.#log.warn("cannot record a job's result", { pdu, job: id, error }));
+  }
+
+  #remember(id: string, result: Promise<JobResult>): void {
+    this.#jobs.set(id, result);
+    this.#settledOrder.push(id);
+    if (this.#settledOrder.length > 20_000) {
+      for (const old of this.#settledOrder.splice(0, 10_000)) this.#jobs.delete(old);
+    }
+  }
+
+  async #append(pdu: string, record: JournalRecord): Promise<void> {
+    const ack = await this.#js.publish(this.#names.jobs(pdu), encodeRecord(record), {
+      timeout: 5000,
+    });
+    const book = this.#books.get(pdu);
+    if (book) book.lastSeq = Math.max(book.lastSeq, ack.seq);
+  }
+
+  #book(pdu: string) {
+    let book = this.#books.get(pdu);
+    if (!book) this.#books.set(pdu, book = { pending: 0, lastSeq: 0 });
+    return book;
+  }
+
+  /** Purges the records of jobs all settled long enough ago, for each PDU owned. */
+  async #purge(): Promise<void> {
+    const now = performance.now();
+    for (const pdu of this.#ready.keys()) {
+      const book = this.#book(pdu);
+      if (book.mark && now - book.mark.at >= this.#journalKeepMs) {
+        const seq = book.mark.seq + 1;
+        delete book.mark;
+        await this.#jsm.streams.purge(this.#names.stream, { filter: this.#names.jobs(pdu), seq })
+          .catch((error) => this.#log.debug("cannot purge the journal", { pdu, error }));
+      }
+      if (!book.mark && book.pending === 0 && book.lastSeq > 0) {
+        book.mark = { seq: book.lastSeq, at: now };
+      }
+    }
+  }
+
+  /**
+   * Forwards to the owner (whoever subscribes to the PDU's subject). The owner answers with the
+   * result, or "pending" every half lease while the job runs; the same id goes again after a
+   * silence (the owner died: its successor knows the id from the journal), so the job runs
+   * once. Silence longer than two leases and a few seconds is answered as failed.
+   */
+  async #forward(request: SubmitRequest): Promise<JobResult> {
+    const id = this.#newId();
+    const started = performance.now();
+    const payload = encoder.encode(JSON.stringify({ id, request } satisfies Forwarded));
+    const silenceMs = 2 * this.#ttlMs + 5000;
+    let heard = started;
+    while (true) {
+      if (this.owns(request.pdu)) return this.#admit(id, request);
+      try {
+        const reply = await this.#nc.request(this.#names.submit(request.pdu), payload, {
+          timeout: Math.max(1000, this.#ttlMs),
+        });
+        const answer = JSON.parse(decoder.decode(reply.data)) as ForwardReply;
+        if ("result" in answer) {
+          this.#hooks.onForward?.(performance.now() - started);
+          return answer.result;
+        }
+        if ("pending" in answer) {
+          heard = performance.now();
+          continue;
+        }
+      } catch {
+        // No responders (no owner yet) or a timeout (the owner died): ask again.
+      }
+      if (this.#stopping) {
+        return {
+          status: "failed",
+          jobId: id,
+          pdu: request.pdu,
+          kind: "shutdown",
+          reason: `pdud is shutting down while waiting for the owner of "${request.pdu}"; ` +
+            `the job may still run there`,
+        };
+      }
+      if (performance.now() - heard > silenceMs) {
+        return {
+          status: "failed",
+          jobId: id,
+          pdu: request.pdu,
+          kind: "timeout",
+          reason: `no node of cluster "${this.#cluster.name}" answered for "${request.pdu}" ` +
+            `within ${Math.round(silenceMs / 1000)} s; the job may still run`,
+        };
+      }
+      await sleep(100);
+    }
+  }
+
+  /** Answers one forwarded request as owner. */
+  async #answer(pdu: string, data: Uint8Array, respond: (reply: ForwardReply) => void) {
+    let forwarded: Forwarded;
+    try {
+      forwarded = JSON.parse(decoder.decode(data)) as Forwarded;
+    } catch {
+      return respond({ retry: "bad request" });
+    }
+    if (forwarded.request?.pdu !== pdu || this.#stopping || !this.owns(pdu)) {
+      return respond({ retry: "not the owner" });
+    }
+    const result = this.#admit(forwarded.id, forwarded.request);
+    const hold = new Promise<"pending">((resolve) => {
+      const timer = setTimeout(() => resolve("pending"), Math.max(250, this.#ttlMs / 2));
+      result.finally(() => clearTimeout(timer));
+    });
+    const first = await Promise.race([result, hold]);
+    respond(first === "pending" ? { pending: true } : { result: first });
+  }
+
+  /** One round: renew what is held, let go of what lapsed, try to take what has no owner. */
+  async #tick(): Promise<void> {
+    // Renewals go on while stopping: the supervisor may still be finishing operations.
+    if (this.#ticking) return;
+    this.#ticking = true;
+    try {
+      this.#ticks++;
+      await Promise.all([...this.#ready.keys()].map(async (pdu) => {
+        const ok = await this.#leases.renew(pduToken(pdu)).catch(() => false);
+        if (!ok && this.#leases.held(pduToken(pdu)) === undefined) this.#drop(pdu, "lease lost");
+      }));
+      for (const key of this.#leases.expired()) {
+        const pdu = pduFromToken(key);
+        if (pdu !== undefined) this.#drop(pdu, "lease ran out without renewal");
+      }
+      if (this.#stopping) return;
+      const local = new Set(this.#supervisor?.snapshot().map((p) => p.name));
+      const candidates = Object.values(this.#config.pdus).filter((pdu) =>
+        this.#mayTake(pdu.name, local) &&
+        // The watcher's view skips keys that are held; every tenth round asks anyway.
+        (this.#ticks % 10 === 0 || this.ownerOf(pdu.name) === null)
+      );
+      // Not awaited: a long journal read must not hold up the next round's renewals.
+      for (const pdu of candidates) void this.#take(pdu.name);
+      if (!this.#purging) {
+        this.#purging = true;
+        void this.#purge().catch((error) => this.#log.warn("journal purge failed", { error }))
+          .finally(() => this.#purging = false);
+      }
+    } finally {
+      this.#ticking = false;
+    }
+  }
+
+  /** Whether this node may try to take `pdu` now (`local`: PDUs the supervisor still runs). */
+  #mayTake(pdu: string, local: Set<string>): boolean {
+    const config = this.#config.pdus[pdu];
+    return config !== undefined && !this.#stopping && this.#supervisor !== undefined &&
+      !this.#ready.has(pdu) && !this.#taking.has(pdu) && !local.has(pdu) &&
+      (config.nodes === undefined || config.nodes.includes(this.node));
+  }
+
+  /** Acquires `pdu`'s lease and takes it over: unfinished jobs first, then new requests. */
+  async #take(pdu: string): Promise<void> {
+    this.#taking.add(pdu);
+    try {
+      const held = await this.#leases.acquire(pduToken(pdu)).catch((error) => {
+        if (!isRetryable(error)) this.#log.warn("cannot acquire a lease", { pdu, error });
+        return undefined;
+      });
+      if (!held) return;
+      if (this.#stopping) return await this.#leases.release(pduToken(pdu));
+      const records = await this.#read(pdu);
+      const { unfinished, settled } = recover(records);
+      for (const [id, result] of settled) this.#remember(id, Promise.resolve(result));
+      this.#ready.set(pdu, { epoch: held.epoch, sub: this.#subscribe(pdu) });
+      this.#applyLocal();
+      this.#log.info("PDU owned", {
+        pdu,
+        node: this.node,
+        epoch: held.epoch,
+        unfinished: unfinished.length,
+      });
+      this.#hooks.onOwnership?.(pdu, true);
+      const now = Date.now();
+      for (const job of unfinished) {
+        const command = resumeCommand(job, now);
+        this.#log.info("taking over an unfinished job", {
+          pdu,
+          job: job.accepted.id,
+          from: job.accepted.node,
+          command: command.type,
+        });
+        this.#resume(job.accepted, command);
+      }
+    } catch (error) {
+      this.#log.warn("cannot take over a PDU", { pdu, error });
+      const ready = this.#ready.get(pdu);
+      if (ready) this.#drop(pdu, "take-over failed");
+      else await this.#leases.release(pduToken(pdu));
+    } finally {
+      this.#taking.delete(pdu);
+    }
+  }
+
+  /** Runs a dead owner's job here, under its original id, without a second accepted record. */
+  #resume(accepted: AcceptedRecord, command: AcceptedRecord["command"]): void {
+    const pdu = accepted.pdu;
+    const epoch = this.#ready.get(pdu)!.epoch;
+    const request: SubmitRequest = {
+      pdu,
+      command,
+      ...(accepted.requester ? { requester: accepted.requester } : {}),
+    };
+    const admitted = (this.#tails.get(pdu) ?? Promise.resolve()).then(() =>
+      this.#supervisor!.submit(request)
+    );
+    this.#tails.set(pdu, admitted.catch(() => {}));
+    const book = this.#book(pdu);
+    book.pending++;
+    this.#remember(
+      accepted.id,
+      admitted.then(async (result) => {
+        await this.#settle(accepted.id, pdu, epoch, result);
+        return result;
+      }).finally(() => book.pending--),
+    );
+  }
+
+  /** Every record of `pdu`, in stream order. */
+  async #read(pdu: string): Promise<JournalRecord[]> {
+    const consumer = await this.#js.consumers.get(this.#names.stream, {
+      // A string, not an array: nats-server 2.9 knows only the single filter_subject.
+      filter_subjects: this.#names.jobs(pdu),
+    });
+    const records: JournalRecord[] = [];
+    let pending = (await consumer.info()).num_pending;
+    while (pending > 0) {
+      const batch = await consumer.fetch({ max_messages: Math.min(pending, 1000), expires: 2000 });
+      let got = 0;
+      for await (const m of batch) {
+        got++;
+        const record = decodeRecord(m.data);
+        if (record) records.push(record);
+        pending = m.info.pending;
+        if (pending === 0) break;
+      }
+      if (got === 0) throw new Error(`the journal of "${pdu}" stopped answering`);
+    }
+    return records;
+  }
+
+  #subscribe(pdu: string): Subscription {
+    return this.#nc.subscribe(this.#names.submit(pdu), {
+      callback: (error, msg) => {
+        if (error) return;
+        // A reply that cannot go out (the connection closed) is the forwarder's silence: it asks
+        // again; nothing here may reject unobserved.
+        this.#answer(pdu, msg.data, (reply) => {
+          msg.respond(encoder.encode(JSON.stringify(reply)));
+        }).catch((error) => this.#log.debug("cannot answer a forwarded request", { pdu, error }));
+      },
+    });
+  }
+
+  /** Stops owning `pdu` here: its actor stops (fenced operations fail at once) and drains. */
+  #drop(pdu: string, why: string): void {
+    const ready = this.#ready.get(pdu);
+    if (!ready) return;
+    this.#ready.delete(pdu);
+    this.#books.delete(pdu);
+    this.#leases.forget(pduToken(pdu));
+    ready.sub.unsubscribe();
+    this.#applyLocal();
+    this.#log.warn("PDU no longer owned", { pdu, node: this.node, reason: why });
+    this.#hooks.onOwnership?.(pdu, false);
+  }
+
+  /** The local supervisor runs exactly the PDUs this node has taken over. */
+  #applyLocal(): void {
+    if (!this.#supervisor || this.#supervisor.stopping) return;
+    const pdus = Object.fromEntries(
+      Object.entries(this.#config.pdus).filter(([name]) => this.#ready.has(name)),
+    );
+    this.#supervisor.reload({ ...this.#config, pdus }, { secrets: this.#secrets });
+  }
+
+  async #startWatch(): Promise<void> {
+    try {
+      const watch = await this.#kv.watch({ key: ">" });
+      this.#watch = watch;
+      for await (const entry of watch) {
+        const pdu = pduFromToken(entry.key);
+        if (pdu === undefined) continue;
+        if (entry.operation === "PUT") {
+          this.#owners.set(pdu, { node: entry.string(), at: entry.created.getTime() });
+        } else {
+          this.#owners.delete(pdu);
+          // Released (an owner stopped): take it at once rather than at the next round.
+          const local = new Set(this.#supervisor?.snapshot().map((p) => p.name));
+          if (this.#mayTake(pdu, local)) void this.#take(pdu);
+        }
+      }
+    } catch (error) {
+      if (!this.#stopping) this.#log.warn("the lease watcher stopped", { error });
+    }
+  }
+
+  resolveAlias(alias: string): { pdu: string; outlet: OutletId } | undefined {
+    return this.#supervisor!.resolveAlias(alias);
+  }
+
+  resolveGroup(group: string): { pdu: string; outlets: number[] } | undefined {
+    return this.#supervisor!.resolveGroup(group);
+  }
+
+  resolveGroupMembers(group: string): readonly GroupMember[] | undefined {
+    return this.#supervisor!.resolveGroupMembers(group);
+  }
+
+  listGroups(): { name: string; members: readonly GroupMember[] }[] {
+    return this.#supervisor!.listGroups();
+  }
+
+  listAliases(): { name: string; pdu: string; outlet: OutletId }[] {
+    return this.#supervisor!.listAliases();
+  }
+
+  /** Every PDU of the cluster: those run here as the supervisor sees them, the others by owner. */
+  snapshot(): ClusterPduSnapshot[] {
+    const local = new Map(this.#supervisor!.snapshot().map((p) => [p.name, p]));
+    return Object.values(this.#config.pdus).map((pdu) => {
+      const here = local.get(pdu.name);
+      if (here && this.owns(pdu.name)) return { ...here, owner: this.node };
+      const owner = this.ownerOf(pdu.name);
+      return {
+        name: pdu.name,
+        driver: pdu.driver,
+        state: owner ? "idle" : "unavailable",
+        slot: "running",
+        queueDepth: 0,
+        queueLimit: pdu.queue_limit,
+        restarts: 0,
+        lastError: owner ? null : "no node owns this PDU right now",
+        outlets: {},
+        outletRange: null,
+        owner,
+      } satisfies ClusterPduSnapshot;
+    });
+  }
+
+  reload(config: Config, options: { secrets?: Secrets } = {}): ReloadReport {
+    const before = this.#config;
+    this.#config = config;
+    this.#secrets = options.secrets ?? collectSecrets(config, (name) => Deno.env.get(name));
+    for (const pdu of this.#ready.keys()) {
+      const now = config.pdus[pdu];
+      if (!now || (now.nodes !== undefined && !now.nodes.includes(this.node))) {
+        // Not released: the lease runs out on its own, after any operation still in flight
+        // here has ended (bounded by the lease margin, as for a lost lease).
+        this.#drop(pdu, "removed from this node by reload");
+      }
+    }
+    const pdus = Object.fromEntries(
+      Object.entries(config.pdus).filter(([name]) => this.#ready.has(name)),
+    );
+    this.#supervisor!.reload({ ...config, pdus }, { secrets: this.#secrets });
+    const names = (c: Config) => new Set(Object.keys(c.pdus));
+    const old = names(before);
+    const next = names(config);
+    return {
+      added: [...next].filter((n) => !old.has(n)),
+      removed: [...old].filter((n) => !next.has(n)),
+      changed: [...next].filter((n) =>
+        old.has(n) && JSON.stringify(before.pdus[n]!.raw) !== JSON.stringify(config.pdus[n]!.raw)
+      ),
+    };
+  }
+
+  /**
+   * Stops taking requests for owned PDUs, lets the supervisor finish (its results are
+   * journaled while the leases are still held), then releases the leases so other nodes take
+   * over at once, and closes the connection.
+   */
+  async shutdown(options: { graceMs?: number } = {}): Promise<ShutdownReport> {
+    this.#stopping = true;
+    for (const { sub } of this.#ready.values()) sub.unsubscribe();
+    const report = await this.#supervisor!.shutdown(options);
+    await Promise.allSettled([...this.#jobs.values()]);
+    clearInterval(this.#timer);
+    while (this.#ticking || this.#taking.size > 0) await sleep(20);
+    await Promise.all([...this.#ready.keys()].map((pdu) => this.#leases.release(pduToken(pdu))));
+    this.#ready.clear();
+    this.#watch?.stop();
+    await this.#nc.drain().catch(() => this.#nc.close());
+    return report;
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.shutdown({ graceMs: 0 });
+  }
+}
+
+function message(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,85 @@
+/** The `cluster` section and the per-PDU `nodes` key (config/schema.ts). */
+import assert from "node:assert/strict";
+import { collectSecrets, ConfigError, loadConfig } from "../../config/mod.ts";
+import { runPdud } from "../_helpers/process.ts";
+
+const PDUS = { pdus: { p1: { driver: "localcmdline", cmd_on: "true", cmd_off: "true" } } };
+
+Deno.test("cluster: the section parses with its defaults; PDUs may name the nodes that reach them", async () => {
+  const config = await loadConfig({
+    cluster: { nats: ["nats://10.0.0.1:4222", "nats://10.0.0.2:4222"], node: "lab-a" },
+    pdus: { p1: { ...PDUS.pdus.p1, nodes: ["lab-a", "lab-b"] } },
+  });
+  assert.deepEqual(config.cluster, {
+    nats: ["nats://10.0.0.1:4222", "nats://10.0.0.2:4222"],
+    name: "pdud",
+    node: "lab-a",
+    lease_seconds: 10,
+  });
+  assert.deepEqual(config.pdus.p1!.nodes, ["lab-a", "lab-b"]);
+});
+
+Deno.test("cluster: absent by default (a single daemon), and nodes absent means every node", async () => {
+  const config = await loadConfig(PDUS);
+  assert.equal(config.cluster, undefined);
+  assert.equal(config.pdus.p1!.nodes, undefined);
+});
+
+Deno.test("cluster: every problem of the section is named by path", async () => {
+  const error = await loadConfig({
+    cluster: { nats: ["http://x"], node: "a.b", lease_seconds: 0, leese: 3 },
+    ...PDUS,
+  }).then(() => undefined, (e) => e);
+  assert.ok(error instanceof ConfigError, String(error));
+  const text = error.message;
+  for (const path of ["cluster.nats.0", "cluster.node", "cluster.lease_seconds", "cluster.leese"]) {
+    assert.ok(text.includes(path), `${path} not named in: ${text}`);
+  }
+});
+
+Deno.test("cluster: a password in a NATS URL and the credentials file's lines are secrets", async () => {
+  const config = await loadConfig({
+    cluster: { nats: ["nats://pdud:s3cret-nats-pass@10.0.0.1:4222"], node: "a", credentials: "/c" },
+    ...PDUS,
+  });
+  const creds = [
+    "-----BEGIN NATS USER JWT-----",
+    "eyJ0eXAiOiJKV1QiLCJhbGciOiJlZDI1NTE5LW5rZXkifQ.payload.signature",
+    "------END NATS USER JWT------",
+    "************************* IMPORTANT *************************",
+    "-----BEGIN USER NKEY SEED-----",
+    "SUAIBDPBAUTWCWBKIO6XHQNINK5FWJW4OHLXC3HQ2KFE4PEJUA44CNHTC4",
+    "------END USER NKEY SEED------",
+  ].join("\n");
+  const secrets = collectSecrets(config, {}, { readFile: () => creds }).all;
+  assert.ok(secrets.includes("s3cret-nats-pass"));
+  assert.ok(secrets.includes("SUAIBDPBAUTWCWBKIO6XHQNINK5FWJW4OHLXC3HQ2KFE4PEJUA44CNHTC4"));
+  assert.ok(secrets.includes(creds.split("\n")[1]!));
+  assert.ok(!secrets.some((s) => s.includes("BEGIN") || s.includes("IMPORTANT")));
+});
+
+Deno.test("cluster: pdud --drive refuses a cluster config (the owner node drives the PDU)", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const conf = `${dir}/pdud.json`;
+    await Deno.writeTextFile(
+      conf,
+      JSON.stringify({ cluster: { nats: ["nats://127.0.0.1:1"], node: "a" }, ...PDUS }),
+    );
+    const run = await runPdud([
+      "--conf",
+      conf,
+      "--drive",
+      "--hostname",
+      "p1",
+      "--port",
+      "1",
+      "--request",
+      "on",
+    ]);
+    assert.equal(run.code, 2, run.stderr);
+    assert.match(run.stderr, /--drive cannot be used with a cluster config/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
