@@ -171,10 +171,9 @@ async function outletsOf(
     [columns.map(([title]) => title), ...list.outlets.map((o) => columns.map(([, f]) => f(o)))],
     io,
   );
-  const how = list.source === "list" ? "one exchange" : "read outlet by outlet";
-  io.out(
-    `${list.pdu}: ${list.outlets.length} outlets, ${how} (${list.exchanges} device exchanges)`,
-  );
+  const exchanges = `${list.exchanges} device exchange${list.exchanges === 1 ? "" : "s"}`;
+  const how = list.source === "list" ? "listed at once" : "read outlet by outlet";
+  io.out(`${list.pdu}: ${list.outlets.length} outlets, ${how} (${exchanges})`);
   return 0;
 }
 

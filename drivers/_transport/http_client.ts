@@ -2,9 +2,10 @@
  * The one HTTP client of the drivers (and of the XML-RPC codec): methods, JSON, form and raw
  * bodies, basic, digest (RFC 7616, MD5/SHA-256, qop=auth) and bearer authentication, https with
  * the device's own CA (`client`) or without certificate checks (`insecure`), connections kept
- * alive between requests, the operation's abort signal, and one mapping of every failure to a
- * DriverError whose message names the device and what it answered — never a URL's query (where
- * Tasmota and ANEL carry passwords) nor a credential.
+ * alive between requests, redirects followed within the request's origin only (MAX_REDIRECTS),
+ * answers read up to MAX_ANSWER_BYTES, the operation's abort signal, and one mapping of every
+ * failure to a DriverError whose message names the device and what it answered — never a URL's
+ * query (where Tasmota and ANEL carry passwords) nor a credential.
  *
  * Two engines carry the bytes, chosen per request and invisible to callers: `fetch` (its
  * connection pool keeps connections alive) for every request it can make, and `node:https`
@@ -45,8 +46,9 @@ export interface HttpCall {
    * https without any certificate check (a BMC's or a PDU's self-signed certificate the operator
    * cannot give as a CA): the request goes over `node:https` with `rejectUnauthorized: false`
    * (fetch has no per-request switch for it), through a keep-alive agent, with the same signal,
-   * headers, body and error mapping, its answer limited to MAX_INSECURE_BODY. Ignored for
-   * http:// URLs; `client` is then not used (there is nothing left to verify). Default false.
+   * headers, body and error mapping, its answer limited to MAX_ANSWER_BYTES as fetch's is.
+   * Ignored for http:// URLs; `client` is then not used (there is nothing left to verify).
+   * Default false.
    */
   insecure?: boolean | undefined;
   /** Names the request in messages (`"Power1 On"`); default: the method and the URL's path. */
@@ -72,33 +74,33 @@ let nonceCount = 0;
 /**
  * Performs `call`. Throws DriverError: "timeout" when `signal` aborts, "unreachable" when no
  * connection (or TLS session) could be made, "auth" for 401/403, "device" for other non-2xx
- * answers (permanent for a 4xx other than 408/425/429: asking again gets the same answer).
+ * answers (permanent for a 4xx other than 408/425/429: asking again gets the same answer),
+ * "protocol" for an answer longer than MAX_ANSWER_BYTES, a redirect to another origin
+ * (permanent) or more than MAX_REDIRECTS redirects.
+ *
+ * Redirects (301, 302, 303, 307, 308 with a Location) are followed by this function, on both
+ * engines, only within the request's origin (same scheme, host and port): the request's
+ * credentials and extra headers (session tokens, CSRF tokens, the generic driver's `headers`)
+ * never go to another host. Methods change as fetch changes them (303, and 301/302 after a
+ * POST, become a GET without body). A status in `acceptStatus` is an answer, not followed.
  */
 export async function httpCall(call: HttpCall): Promise<HttpAnswer> {
   const what = call.what ?? `${call.method ?? "GET"} ${printable(new URL(call.url).pathname, 100)}`;
-  const first = await send(call, authorization(call.auth, undefined, call), what);
-  let response = first;
-  if (first.status === 401 && call.auth?.scheme === "digest") {
-    const challenge = first.headers.get("www-authenticate") ?? "";
-    await first.body?.cancel();
-    if (!/^Digest /i.test(challenge)) {
+  let hop = call;
+  let response = await exchange(hop, what);
+  for (let hops = 0; isRedirect(response, call); hops++) {
+    const location = response.headers.get("location") ?? "";
+    await response.body?.cancel().catch(() => {});
+    if (hops === MAX_REDIRECTS) {
       throw new DriverError(
-        "auth",
-        `${call.device} refused the request (HTTP 401) without a digest challenge`,
+        "protocol",
+        `${call.device} redirected ${what} more than ${MAX_REDIRECTS} times; not followed further`,
       );
     }
-    response = await send(call, authorization(call.auth, challenge, call), what);
+    hop = redirected(hop, location, response.status, call, what);
+    response = await exchange(hop, what);
   }
-  const text = await response.text().catch((error) => {
-    // An abort while the body arrives is a timeout, not an empty answer.
-    if (call.signal.aborted) {
-      throw new DriverError("timeout", `${call.device} did not finish answering ${what} in time`);
-    }
-    throw new DriverError(
-      "protocol",
-      `${call.device} broke off its answer to ${what}: ${fetchFailure(error, call.url)}`,
-    );
-  });
+  const text = await readAnswer(response, call, what);
   if (response.status === 401 || response.status === 403) {
     throw new DriverError(
       "auth",
@@ -140,6 +142,145 @@ export async function httpCall(call: HttpCall): Promise<HttpAnswer> {
   };
 }
 
+/** The most redirects one call follows (each within the request's origin). */
+export const MAX_REDIRECTS = 5;
+
+/** Statuses that redirect when they carry a Location (as fetch follows them). */
+const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+
+/** Headers that describe a body, dropped with it when a redirect turns the request into a GET. */
+const BODY_HEADERS = new Set([
+  "content-type",
+  "content-encoding",
+  "content-language",
+  "content-location",
+]);
+
+/** One request, and its digest challenge answered when the device asks for one. */
+async function exchange(call: HttpCall, what: string): Promise<Response> {
+  const first = await send(call, authorization(call.auth, undefined, call), what);
+  if (first.status !== 401 || call.auth?.scheme !== "digest") return first;
+  const challenge = first.headers.get("www-authenticate") ?? "";
+  await first.body?.cancel().catch(() => {});
+  if (!/^Digest /i.test(challenge)) {
+    throw new DriverError(
+      "auth",
+      `${call.device} refused the request (HTTP 401) without a digest challenge`,
+    );
+  }
+  return await send(call, authorization(call.auth, challenge, call), what);
+}
+
+function isRedirect(response: Response, call: HttpCall): boolean {
+  return REDIRECTS.has(response.status) && response.headers.has("location") &&
+    !call.acceptStatus?.includes(response.status);
+}
+
+/**
+ * The request a redirect asks for: the same call at `location` (resolved against the hop's URL),
+ * as a GET without body after a 303 or a POST's 301/302. A Location on another origin than the
+ * call's is refused (permanent): the request's credentials and headers would go there. The
+ * message names the target's scheme, host and port only (a query may carry anything).
+ */
+function redirected(
+  hop: HttpCall,
+  location: string,
+  status: number,
+  call: HttpCall,
+  what: string,
+): HttpCall {
+  const from = new URL(call.url);
+  let target: URL;
+  try {
+    target = new URL(location, hop.url);
+  } catch {
+    throw new DriverError(
+      "protocol",
+      `${call.device} redirected ${what} (HTTP ${status}) to something that is not a URL`,
+    );
+  }
+  if (target.origin !== from.origin) {
+    const where = /^https?:$/.test(target.protocol)
+      ? `${target.protocol}//${target.host}`
+      : `a ${target.protocol} URL`;
+    throw new DriverError(
+      "protocol",
+      `${call.device} redirected ${what} (HTTP ${status}) to ${printable(where, 100)}, ` +
+        `not ${from.protocol}//${from.host}: not followed (the request's credentials and ` +
+        `headers would go there)`,
+      { permanent: true },
+    );
+  }
+  target.username = "";
+  target.password = "";
+  target.hash = "";
+  const method = (hop.method ?? "GET").toUpperCase();
+  const toGet = status === 303
+    ? method !== "HEAD"
+    : (status === 301 || status === 302) && method === "POST";
+  if (!toGet) return { ...hop, url: target.href };
+  const { json: _json, form: _form, body: _body, ...rest } = hop;
+  const headers = Object.fromEntries(
+    Object.entries(hop.headers ?? {}).filter(([name]) => !BODY_HEADERS.has(name.toLowerCase())),
+  );
+  return { ...rest, method: "GET", url: target.href, headers };
+}
+
+/**
+ * The answer's body as text, read through its stream and counted: past MAX_ANSWER_BYTES the
+ * stream is cancelled (the connection closed) and the call fails, so a device sending an endless
+ * body costs at most that much memory, never what it sends until the timeout.
+ */
+async function readAnswer(response: Response, call: HttpCall, what: string): Promise<string> {
+  if (!response.body) return "";
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      size += value.length;
+      if (size > MAX_ANSWER_BYTES) {
+        await reader.cancel().catch(() => {});
+        throw tooLarge(call, what);
+      }
+      chunks.push(value);
+    }
+  } catch (error) {
+    if (error instanceof DriverError) throw error;
+    // An abort while the body arrives is a timeout, not an empty answer.
+    if (call.signal.aborted) {
+      throw new DriverError("timeout", `${call.device} did not finish answering ${what} in time`);
+    }
+    throw new DriverError(
+      "protocol",
+      `${call.device} broke off its answer to ${what}: ${fetchFailure(error, call.url)}`,
+    );
+  }
+  const bytes = new Uint8Array(size);
+  let at = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, at);
+    at += chunk.length;
+  }
+  return new TextDecoder().decode(bytes);
+}
+
+/** The error of an answer longer than MAX_ANSWER_BYTES (either engine). */
+function tooLarge(call: HttpCall, what: string): DriverError {
+  return new DriverError(
+    "protocol",
+    `${call.device} answered ${what} with more than ${MAX_ANSWER_BYTES} bytes ` +
+      `(${
+        MAX_ANSWER_BYTES / 1024 / 1024
+      } MiB, the most pdud reads of an answer); the rest was not read`,
+  );
+}
+
+/** Raised inside the insecure engine when its answer passes MAX_ANSWER_BYTES. */
+class AnswerTooLarge extends Error {}
+
 async function send(call: HttpCall, auth: string | undefined, what: string): Promise<Response> {
   const headers: Record<string, string> = {};
   let body: string | undefined = call.body;
@@ -161,11 +302,14 @@ async function send(call: HttpCall, auth: string | undefined, what: string): Pro
     return await fetch(call.url, {
       method: call.method ?? "GET",
       headers,
+      // Redirects are httpCall's to follow (same origin only), never fetch's.
+      redirect: "manual",
       signal: call.signal,
       ...(body === undefined ? {} : { body }),
       ...(call.client ? { client: call.client } : {}),
     });
   } catch (error) {
+    if (error instanceof AnswerTooLarge) throw tooLarge(call, what);
     if (call.signal.aborted) {
       throw new DriverError("timeout", `${call.device} did not answer ${what} in time`);
     }
@@ -176,8 +320,13 @@ async function send(call: HttpCall, auth: string | undefined, what: string): Pro
   }
 }
 
-/** The largest answer an insecure call reads (devices' JSON documents are far smaller). */
-export const MAX_INSECURE_BODY = 4 * 1024 * 1024;
+/**
+ * The largest answer body `httpCall` reads, on either engine: 4 MiB. Devices' pages and JSON
+ * documents are far smaller (a Redfish system, a Gude status page: a few KiB); an answer past it
+ * is cut off there (the connection closed, nothing more buffered) and the call fails with a
+ * `protocol` error naming the limit.
+ */
+export const MAX_ANSWER_BYTES = 4 * 1024 * 1024;
 
 /** Statuses whose Response may have no body (the Fetch standard's null body statuses). */
 const NULL_BODY = new Set([101, 103, 204, 205, 304]);
@@ -225,8 +374,10 @@ async function insecureFetch(
       let size = 0;
       answer.on("data", (chunk: Uint8Array) => {
         size += chunk.length;
-        if (size > MAX_INSECURE_BODY) {
-          request.destroy(new Error(`answer larger than ${MAX_INSECURE_BODY} bytes`));
+        if (size > MAX_ANSWER_BYTES) {
+          // Settled first, so the close that follows is not taken for a broken-off answer.
+          reject(new AnswerTooLarge());
+          request.destroy();
         } else chunks.push(chunk);
       });
       answer.on("error", reject);
@@ -322,9 +473,7 @@ export function withoutSecrets(url: string): string {
 function authorization(auth: HttpAuth | undefined, challenge: string | undefined, call: HttpCall) {
   if (!auth) return undefined;
   if (auth.scheme === "bearer") return `Bearer ${auth.token ?? ""}`;
-  if (auth.scheme === "basic") {
-    return `Basic ${btoa(`${auth.username ?? ""}:${auth.password ?? ""}`)}`;
-  }
+  if (auth.scheme === "basic") return `Basic ${basicCredentials(auth)}`;
   if (challenge === undefined) return undefined; // digest: wait for the server's challenge
   const params = parseChallenge(challenge);
   const algorithm = (params.algorithm ?? "MD5").toUpperCase();
@@ -351,6 +500,17 @@ function authorization(auth: HttpAuth | undefined, challenge: string | undefined
     ...(qop ? [`qop=${qop}`, `nc=${nc}`, `cnonce="${cnonce}"`] : []),
   ];
   return `Digest ${fields.join(", ")}`;
+}
+
+/**
+ * `user:password` as RFC 7617's charset=UTF-8 asks (what curl and browsers send): UTF-8 bytes,
+ * then base64. `btoa` alone takes only Latin-1 and throws for a password such as `p€ss`.
+ */
+function basicCredentials(auth: HttpAuth): string {
+  const bytes = new TextEncoder().encode(`${auth.username ?? ""}:${auth.password ?? ""}`);
+  let binary = "";
+  for (const byte of bytes) binary += String.fromCharCode(byte);
+  return btoa(binary);
 }
 
 /** Parses `Digest realm="x", nonce="y", qop="auth"` into its fields. */

@@ -26,7 +26,7 @@ Deno.test("pdud status --pdu prints every outlet's state, name and power from th
     "1       off    Power output 1  0      0          230    0",
     "2       on     Power output 2  17.25  420        230    0.075",
     "3       off    Power output 3  0      0          230    0",
-    "rack: 3 outlets, one exchange (1 device exchanges)",
+    "rack: 3 outlets, listed at once (1 device exchange)",
   ]);
 });
 

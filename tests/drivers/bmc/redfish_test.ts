@@ -372,3 +372,55 @@ Deno.test("redfish: links and action targets naming another host are refused, ne
   }
   assert.deepEqual(heard, []);
 });
+
+Deno.test("redfish: a BMC redirecting to another host after the log-in never sends it the session token", async () => {
+  // notes-breakit.md transport defect 4: fetch followed the 307 with the X-Auth-Token.
+  const heard: string[] = [];
+  await using elsewhere = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, (r) => {
+    heard.push(`${r.method} ${new URL(r.url).pathname} ${r.headers.get("x-auth-token") ?? ""}`);
+    return Response.json({});
+  });
+  const other = `127.0.0.1:${elsewhere.addr.port}`;
+  await using bmc = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, (r) => {
+    const path = new URL(r.url).pathname;
+    if (path === "/redfish/v1/") {
+      return Response.json({
+        Systems: { "@odata.id": "/redfish/v1/Systems" },
+        Links: { Sessions: { "@odata.id": "/redfish/v1/SessionService/Sessions" } },
+      });
+    }
+    if (path === "/redfish/v1/SessionService/Sessions") {
+      return Response.json({}, {
+        status: 201,
+        headers: {
+          "x-auth-token": "token-7d1e",
+          location: "/redfish/v1/SessionService/Sessions/1",
+        },
+      });
+    }
+    return new Response(null, {
+      status: 307,
+      headers: { location: `http://${other}/collect${path}?from=bmc` },
+    });
+  });
+  const driver = REDFISH.create("127.0.0.1", {
+    options: REDFISH.options.parse({
+      protocol: "http",
+      port: bmc.addr.port,
+      username: "admin",
+      password: "canary-redirect-91b4",
+      auth: "session",
+    }),
+    log: memoryLogger(),
+  });
+  await assert.rejects(driver.setOutlet(1, "on", { signal: signal() }), (error: unknown) => {
+    assert.ok(error instanceof DriverError, String(error));
+    assert.equal(error.kind, "protocol");
+    assert.equal(error.permanent, true);
+    assert.match(error.message, new RegExp(`\\(HTTP 307\\) to http://${other}, not http://`));
+    assert.doesNotMatch(error.message, /token-7d1e|canary|from=bmc/);
+    return true;
+  });
+  await driver.close();
+  assert.deepEqual(heard, []);
+});

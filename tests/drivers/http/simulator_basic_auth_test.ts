@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import { basicMatches } from "../../../simulators/_transport/http_server.ts";
 import { startSimulator } from "../../_helpers/conformance.ts";
+import { control, startDaemon } from "../../_helpers/daemon.ts";
 
 const PASSWORD = "p:a&s s%#€ü";
 
@@ -48,3 +49,26 @@ for (const c of CASES) {
     assert.equal(wrong.status, 401);
   });
 }
+
+Deno.test("gude24 with a non-Latin-1 basic-auth password switches through the daemon (it crashed the PDU before)", async () => {
+  await using sim = await startSimulator("gude-http", { outlets: 24 }, {
+    model: "gude24",
+    password: PASSWORD,
+  });
+  assert.equal(sim.pduConfig().password, PASSWORD);
+  await using daemon = await startDaemon({
+    pdus: { gude24: { ...sim.pduConfig(), address: sim.pduHostname, retries: 1 } },
+  });
+  const on = await control(daemon, "on", { hostname: "gude24", port: 1 });
+  assert.equal(on.status, 200, on.body);
+  assert.equal(sim.device.get(1), "on");
+  await using wrong = await startDaemon({
+    pdus: {
+      gude24: { ...sim.pduConfig(), password: "p€ss", address: sim.pduHostname, retries: 1 },
+    },
+  });
+  const refused = await control(wrong, "off", { hostname: "gude24", port: 1 });
+  assert.equal(refused.status, 503);
+  assert.match(refused.body, /refused the credentials \(HTTP 401\)/);
+  assert.equal(sim.device.get(1), "on");
+});

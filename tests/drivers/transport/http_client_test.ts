@@ -1,5 +1,11 @@
 import assert from "node:assert/strict";
-import { DeviceCa, httpCall, verifyDigest } from "../../../drivers/_transport/http_client.ts";
+import {
+  DeviceCa,
+  httpCall,
+  MAX_ANSWER_BYTES,
+  MAX_REDIRECTS,
+  verifyDigest,
+} from "../../../drivers/_transport/http_client.ts";
 import { driverFailure as failure } from "../../_helpers/driver_error.ts";
 
 // The throwaway self-signed certificate of tests/_fixtures (made for these tests only).
@@ -204,3 +210,226 @@ Deno.test("DeviceCa: the device's own CA is trusted, made once and released; an 
   assert.equal(missing.permanent, true);
   assert.equal(missing.message, "box: cannot read ca_file /nonexistent/ca.pem: NotFound");
 });
+
+for (const engine of ENGINES) {
+  Deno.test(`httpCall over ${engine.name}: basic credentials outside Latin-1 go as UTF-8 (RFC 7617)`, async () => {
+    const seen: string[] = [];
+    await using d = device(engine.tls, (request) => {
+      const header = request.headers.get("authorization") ?? "";
+      const m = /^Basic (.*)$/.exec(header);
+      const bytes = Uint8Array.from(atob(m?.[1] ?? ""), (c) => c.charCodeAt(0));
+      seen.push(new TextDecoder("utf-8", { fatal: true }).decode(bytes));
+      return new Response("ok");
+    });
+    const answer = await httpCall({
+      url: d.url("/relay"),
+      auth: { scheme: "basic", username: "Jürgen", password: "p€ss é:✓" },
+      device: "box",
+      insecure: engine.insecure,
+      signal: AbortSignal.timeout(10_000),
+    });
+    assert.equal(answer.text, "ok");
+    assert.deepEqual(seen, ["Jürgen:p€ss é:✓"]);
+  });
+}
+
+for (const engine of ENGINES) {
+  Deno.test(`httpCall over ${engine.name}: an endless answer is cut off at MAX_ANSWER_BYTES with a protocol error`, async () => {
+    const cancelled = Promise.withResolvers<void>();
+    let sent = 0;
+    const chunk = new Uint8Array(64 * 1024).fill(0x61);
+    await using d = device(engine.tls, () =>
+      new Response(
+        new ReadableStream<Uint8Array>({
+          pull(controller) {
+            sent += chunk.length;
+            controller.enqueue(chunk);
+          },
+          cancel() {
+            cancelled.resolve();
+          },
+        }),
+      ));
+    const error = await failure(httpCall({
+      url: d.url("/status?password=canary"),
+      device: "box",
+      insecure: engine.insecure,
+      signal: AbortSignal.timeout(30_000),
+    }));
+    assert.equal(error.kind, "protocol");
+    assert.equal(error.permanent, false);
+    assert.equal(
+      error.message,
+      `box answered GET /status with more than ${MAX_ANSWER_BYTES} bytes (4 MiB, the most pdud reads of an answer); the rest was not read`,
+    );
+    // The connection was closed: the device stops being asked for more.
+    await cancelled.promise;
+    assert.ok(sent < 64 * MAX_ANSWER_BYTES, `sent ${sent}`);
+  });
+
+  Deno.test(`httpCall over ${engine.name}: an answer of exactly MAX_ANSWER_BYTES is read whole`, async () => {
+    await using d = device(engine.tls, () => new Response("b".repeat(MAX_ANSWER_BYTES)));
+    const answer = await httpCall({
+      url: d.url("/big"),
+      device: "box",
+      insecure: engine.insecure,
+      signal: AbortSignal.timeout(30_000),
+    });
+    assert.equal(answer.text.length, MAX_ANSWER_BYTES);
+  });
+}
+
+for (const engine of ENGINES) {
+  Deno.test(`httpCall over ${engine.name}: redirects within the origin are followed with the request's headers and credentials, as fetch changes methods`, async () => {
+    const seen: string[] = [];
+    await using d = device(engine.tls, async (request) => {
+      const url = new URL(request.url);
+      const body = await request.text();
+      seen.push(
+        `${request.method} ${url.pathname}${url.search} token=${
+          request.headers.get("x-auth-token")
+        } ` +
+          `auth=${request.headers.get("authorization")} type=${
+            request.headers.get("content-type")
+          } ${body}`,
+      );
+      const status = Number(url.searchParams.get("status") ?? 0);
+      if (url.pathname === "/start") {
+        // Relative, absolute with the same origin: both are the same device.
+        const next = status === 307 ? `${url.origin}/final` : "/final?x=1";
+        return new Response("moved", { status, headers: { location: next } });
+      }
+      return Response.json({ at: url.pathname });
+    });
+    for (const [status, method] of [[302, "GET"], [303, "GET"], [307, "POST"]] as const) {
+      seen.length = 0;
+      const answer = await httpCall({
+        method: "POST",
+        url: d.url(`/start?status=${status}`),
+        form: { relay: "1" },
+        headers: { "X-Auth-Token": "t0k" },
+        auth: { scheme: "basic", username: "u", password: "p" },
+        device: "box",
+        insecure: engine.insecure,
+        signal: AbortSignal.timeout(10_000),
+      });
+      assert.deepEqual(answer.json(), { at: "/final" });
+      const basic = `Basic ${btoa("u:p")}`;
+      const form = "application/x-www-form-urlencoded";
+      assert.deepEqual(seen, [
+        `POST /start?status=${status} token=t0k auth=${basic} type=${form} relay=1`,
+        method === "GET"
+          ? `GET /final?x=1 token=t0k auth=${basic} type=null `
+          : `POST /final token=t0k auth=${basic} type=${form} relay=1`,
+      ], `HTTP ${status}`);
+    }
+  });
+
+  Deno.test(`httpCall over ${engine.name}: a digest call redirected within the origin answers the new URL's challenge`, async () => {
+    const seen: string[] = [];
+    await using d = device(engine.tls, (request) => {
+      const path = new URL(request.url).pathname;
+      const header = request.headers.get("authorization");
+      const ok = verifyDigest(header, {
+        username: "admin",
+        password: "s3cret",
+        realm: "dli",
+        method: request.method,
+      });
+      const uri = header ? /uri="([^"]*)"/.exec(header)?.[1] : undefined;
+      seen.push(`${request.method} ${path} ${ok ? `ok uri=${uri}` : "challenge"}`);
+      if (!ok || uri !== path) {
+        return new Response("who?", {
+          status: 401,
+          headers: { "www-authenticate": 'Digest realm="dli", nonce="n2", qop="auth"' },
+        });
+      }
+      if (path === "/restapi/relay/outlets/0/state") {
+        return new Response(null, { status: 308, headers: { location: `${path}/` } });
+      }
+      return Response.json(true);
+    });
+    const answer = await httpCall({
+      method: "PUT",
+      url: d.url("/restapi/relay/outlets/0/state"),
+      form: { value: "true" },
+      auth: { scheme: "digest", username: "admin", password: "s3cret" },
+      device: "DLI",
+      insecure: engine.insecure,
+      signal: AbortSignal.timeout(10_000),
+    });
+    assert.equal(answer.json(), true);
+    assert.deepEqual(seen, [
+      "PUT /restapi/relay/outlets/0/state challenge",
+      "PUT /restapi/relay/outlets/0/state ok uri=/restapi/relay/outlets/0/state",
+      "PUT /restapi/relay/outlets/0/state/ challenge",
+      "PUT /restapi/relay/outlets/0/state/ ok uri=/restapi/relay/outlets/0/state/",
+    ]);
+  });
+
+  Deno.test(`httpCall over ${engine.name}: a redirect to another host is refused, permanent, and nothing reaches that host`, async () => {
+    const collected: string[] = [];
+    await using other = device(engine.tls, (request) => {
+      collected.push(`${request.url} ${request.headers.get("x-auth-token")}`);
+      return new Response("thanks");
+    });
+    const target = other.url("/collect?token=canary");
+    const otherHost = new URL(target).host;
+    await using d = device(
+      engine.tls,
+      () => new Response(null, { status: 307, headers: { location: target } }),
+    );
+    const error = await failure(httpCall({
+      url: d.url("/redfish/v1/Systems"),
+      headers: { "X-Auth-Token": "session-secret" },
+      device: "BMC",
+      insecure: engine.insecure,
+      signal: AbortSignal.timeout(10_000),
+    }));
+    assert.equal(error.kind, "protocol");
+    assert.equal(error.permanent, true);
+    const scheme = engine.tls ? "https" : "http";
+    assert.equal(
+      error.message,
+      `BMC redirected GET /redfish/v1/Systems (HTTP 307) to ${scheme}://${otherHost}, not ${
+        new URL(d.url("/")).origin
+      }: not followed (the request's credentials and headers would go there)`,
+    );
+    assert.doesNotMatch(error.message, /canary|collect|session-secret/);
+    assert.deepEqual(collected, [], "the other host was never asked");
+  });
+
+  Deno.test(`httpCall over ${engine.name}: a redirect loop ends after MAX_REDIRECTS; a redirect status the caller accepts is an answer`, async () => {
+    let requests = 0;
+    await using d = device(engine.tls, (request) => {
+      requests++;
+      const url = new URL(request.url);
+      return new Response("again", {
+        status: url.pathname === "/state" ? 302 : 301,
+        headers: { location: url.pathname },
+      });
+    });
+    const loop = await failure(httpCall({
+      url: d.url("/loop"),
+      device: "box",
+      insecure: engine.insecure,
+      signal: AbortSignal.timeout(10_000),
+    }));
+    assert.equal(loop.kind, "protocol");
+    assert.equal(
+      loop.message,
+      `box redirected GET /loop more than ${MAX_REDIRECTS} times; not followed further`,
+    );
+    assert.equal(requests, MAX_REDIRECTS + 1);
+    const accepted = await httpCall({
+      url: d.url("/state"),
+      acceptStatus: [302],
+      device: "box",
+      insecure: engine.insecure,
+      signal: AbortSignal.timeout(10_000),
+    });
+    assert.equal(accepted.status, 302);
+    assert.equal(accepted.headers.get("location"), "/state");
+    assert.equal(requests, MAX_REDIRECTS + 2);
+  });
+}

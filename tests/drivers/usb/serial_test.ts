@@ -156,7 +156,10 @@ for (const kind of ["numato-usb", "devantech-usb", "conrad197720"]) {
       });
       const dropped = await control(d, "on", { hostname: "dev", port: 1 });
       assert.equal(dropped.status, 503);
-      assert.match(dropped.body, /disappear|does not exist/);
+      // Usually the write or read fails as the node goes (EIO); on a loaded machine socat may
+      // keep the old pty open past the operation's timeout, and the attempt fails as silence.
+      // Either way the attempt fails; what matters is that the retry below finds the node again.
+      assert.match(dropped.body, /disappear|does not exist|no answer within/);
       sim.device.fault = "none";
       const again = await control(d, "on", { hostname: "dev", port: 1 });
       assert.equal(again.status, 200, again.body);
