@@ -107,6 +107,7 @@ function build(options: LoggerOptions, shared: Shared, base: Record<string, unkn
     warn: at("warn"),
     error: at("error"),
     child: (fields) => build(options, shared, { ...base, ...fields }),
+    enabled: (level) => ORDER[level] >= shared.min,
     setLevel(level: LogLevel) {
       shared.level = level;
       shared.min = ORDER[level];

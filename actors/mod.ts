@@ -32,7 +32,7 @@ export type { FailureKind, JobResult, OutletReport, PduCommand, RefusalKind } fr
 export { ALL_OUTLETS, isRead } from "./messages.ts";
 export type { Requester } from "./job.ts";
 export type { GroupMember } from "../config/mod.ts";
-export { type Clock, sleep, SYSTEM_CLOCK, type Timer } from "./clock.ts";
+export { type Clock, sleep, SYSTEM_CLOCK, type Timer, Watchdog } from "./clock.ts";
 export {
   createLogger,
   type LogFormat,

@@ -13,7 +13,7 @@ import {
   type OutletState,
   type OutletStatus,
 } from "../drivers/mod.ts";
-import type { Clock, Timer } from "./clock.ts";
+import { type Clock, type Timer, Watchdog } from "./clock.ts";
 import type { Job } from "./job.ts";
 import type { Mailbox } from "./mailbox.ts";
 import type { FailureKind, JobResult, OutletReport, Step } from "./messages.ts";
@@ -77,6 +77,12 @@ export function notStartedAtShutdown(job: Job): JobResult {
 export class PduActor {
   #stopMode: StopMode | null = null;
   #wake: (() => void) | null = null;
+  /**
+   * The operation timeout: one clock timer per incarnation, re-armed per operation, instead of
+   * a timer set and cleared for each (issue 22); `#timedOut` is the operation in flight's.
+   */
+  #watchdog: Watchdog | undefined;
+  #timedOut: (() => void) | undefined;
   #running = false;
 
   /**
@@ -113,6 +119,14 @@ export class PduActor {
   async run(): Promise<void> {
     if (this.#running) throw new Error("PduActor.run() called twice");
     this.#running = true;
+    try {
+      await this.#loop();
+    } finally {
+      this.#watchdog?.stop();
+    }
+  }
+
+  async #loop(): Promise<void> {
     const { mailbox, clock } = this.parts;
     while (true) {
       const mode = this.#stopMode;
@@ -259,16 +273,15 @@ export class PduActor {
     if (job.command.type === "list") job.exchanges = (job.exchanges ?? 0) + 1;
     const attempt = `attempt ${job.attempts} of ${settings.retries}`;
     const controller = new AbortController();
-    const timeout = clock.setTimer(settings.timeoutMs, () => {
-      controller.abort(new Error(`timed out after ${settings.timeoutMs} ms`));
-    });
+    const watchdog = this.#watchdog ??= new Watchdog(clock, () => this.#timedOut?.());
     let abandon: Timer | undefined;
     const started = clock.now();
     memory.inFlight++;
     try {
       await new Promise<void>((resolve, reject) => {
-        // A driver that ignores abort is abandoned after a grace period: a defect.
-        controller.signal.addEventListener("abort", () => {
+        this.#timedOut = () => {
+          controller.abort(new Error(`timed out after ${settings.timeoutMs} ms`));
+          // A driver that ignores abort is abandoned after a grace period: a defect.
           abandon = clock.setTimer(settings.abortGraceMs, () => {
             reject(
               new ActorCrash(
@@ -277,7 +290,8 @@ export class PduActor {
               ),
             );
           });
-        }, { once: true });
+        };
+        watchdog.arm(settings.timeoutMs);
         const signal = controller.signal;
         if (step.kind === "get") {
           (typeof outlet === "string"
@@ -371,7 +385,8 @@ export class PduActor {
         job.retryAt = clock.now() + settings.retryDelayMs;
       }
     } finally {
-      timeout.cancel();
+      watchdog.disarm();
+      this.#timedOut = undefined;
       abandon?.cancel();
       memory.inFlight--;
       memory.lastOperationAt = clock.now();

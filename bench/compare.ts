@@ -49,6 +49,7 @@ const { values: flags } = parseArgs({
     workloads: { type: "string", default: "1,2,3,4,5" },
     cap: { type: "string", default: "12000" },
     profile: { type: "string" },
+    // Devices listen on BASE… (fetch refuses some ports, 10080 among them: keep clear of it).
     "farm-base": { type: "string", default: "20000" },
     "daemon-port": { type: "string", default: "17421" },
     baseline: { type: "string" },
@@ -366,7 +367,13 @@ interface StartResult {
 async function workloadStart(farm: Farm): Promise<StartResult[]> {
   const results: StartResult[] = [];
   for (const pdus of START_SIZES) {
-    const ports = farm.ports.slice(0, pdus);
+    // Only the first PDU is ever asked to switch: PDUs beyond the farm name ports next to it
+    // that no device listens on (the farm then needs only as many devices as the largest burst).
+    const last = farm.ports[farm.ports.length - 1]!;
+    const ports = Array.from(
+      { length: pdus },
+      (_, i) => farm.ports[i] ?? last + 1 + i - farm.ports.length,
+    );
     const conf = await writeConfig(ports, `start-${pdus}`);
     const first = pduNames(ports)[0]!;
     const r: StartResult = { pdus, startMs: {}, rssMiB: {}, note: {} };
@@ -731,9 +738,14 @@ async function runWrk(port: number, path: string, script: string | undefined): P
   return parseWrk(decoder.decode(out.stdout));
 }
 
+interface ThroughputRun extends WrkResult {
+  /** The daemon's CPU seconds (utime + stime, /proc) over the load, divided by its requests. */
+  cpuPerRequestUs?: number;
+}
+
 interface ThroughputResult {
   tool: string;
-  runs: Record<string, WrkResult[]>;
+  runs: Record<string, ThroughputRun[]>;
 }
 
 async function workloadThroughput(farm: Farm): Promise<ThroughputResult> {
@@ -772,11 +784,18 @@ end
   for (let rep = 0; rep < REPEATS; rep++) {
     for (const name of DAEMONS) {
       say(`[4] throughput ${name}, repeat ${rep + 1}`);
-      const r = await withDaemon(name, conf, names[0]!, async () => {
-        if (!useWrk) return await denoLoad(names, THROUGHPUT_SECONDS, 50);
-        return await runWrk(DAEMON_PORT, "/", script);
+      const r = await withDaemon(name, conf, names[0]!, async (d): Promise<ThroughputRun> => {
+        const cpu0 = await cpuSeconds(d.pid);
+        const load = useWrk
+          ? await runWrk(DAEMON_PORT, "/", script)
+          : await denoLoad(names, THROUGHPUT_SECONDS, 50);
+        const cpu = (await cpuSeconds(d.pid)) - cpu0;
+        return { ...load, cpuPerRequestUs: (cpu / load.requests) * 1e6 };
       });
-      say(`    ${r.rps.toFixed(0)} req/s, ${r.non2xx} non-2xx, ${r.socketErrors} socket errors`);
+      say(
+        `    ${r.rps.toFixed(0)} req/s, ${r.non2xx} non-2xx, ${r.socketErrors} socket errors, ` +
+          `daemon CPU ${fmt(r.cpuPerRequestUs, 0)} µs/request`,
+      );
       result.runs[name]!.push(r);
     }
   }
@@ -908,7 +927,11 @@ function report(parts: {
       const s = spread(at1000.startMs.pdud ?? []).median;
       const m = spread(at1000.rssMiB.pdud ?? []).median;
       targets.push(`| start ≤ 0.2 s at 1000 PDUs | ${fmt(s, 0)} ms | ${verdict(s <= 200)} |`);
-      targets.push(`| idle RSS ≤ 80 MiB at 1000 PDUs | ${fmt(m, 1)} MiB | ${verdict(m <= 80)} |`);
+      targets.push(
+        `| idle RSS ≤ 70 MiB at 1000 PDUs, 1 s after the first request | ${fmt(m, 1)} MiB | ${
+          verdict(m <= 70)
+        } |`,
+      );
     }
   }
   if (parts.latency) {
@@ -943,7 +966,13 @@ function report(parts: {
     lines.push("");
     for (const r of parts.latency.filter((r) => r.path.startsWith("pdud "))) {
       const o = spread(r.p99).median - d99;
-      targets.push(`| p99 overhead ≤ 1 ms: ${r.path} | ${fmt(o, 3)} ms | ${verdict(o <= 1)} |`);
+      // The target is the default port's HTTP; the other paths are shown for comparison.
+      const target = r.path === "pdud HTTP (shared port)";
+      targets.push(
+        `| ${target ? "" : "(for comparison) "}p99 overhead ≤ 1 ms: ${r.path} | ${fmt(o, 3)} ms | ${
+          target ? verdict(o <= 1) : "—"
+        } |`,
+      );
     }
   }
   if (parts.burst) {
@@ -976,22 +1005,27 @@ function report(parts: {
             d,
             String(b.pdus * K),
             `not run: ${skipped}`,
-            ...Array<string>(7).fill("—"),
+            ...Array<string>(8).fill("—"),
           ]);
           continue;
         }
         const runs = b.runs[d] ?? [];
         const mk = spread(runs.map((r) => r.makespanMs));
+        const floor = spread((b.runs[FARM_ALONE] ?? []).map((r) => r.makespanMs)).median;
         rows.push([
           String(b.pdus),
           d,
           String(b.pdus * K),
           fmtSpread(mk, 0),
           fmtSpread(spread(runs.map((r) => r.makespanMs / (K * L))), 2),
+          d === FARM_ALONE ? "1" : fmtSpread(spread(runs.map((r) => r.makespanMs / floor)), 2),
           String(runs.reduce((s, r) => s + r.failures, 0)),
           String(runs.reduce((s, r) => s + r.listenOverflows, 0)),
           (["daemon", "farm", "client"] as const)
             .map((who) => fmt(spread(runs.map((r) => r.cpu[who])).median, 2)).join(" / "),
+          d === FARM_ALONE
+            ? "—"
+            : fmt(spread(runs.map((r) => r.cpu.daemon / (b.pdus * K) * 1e6)).median, 0),
           fmtSpread(spread(runs.map((r) => r.peakRssMiB)), 0),
           String(Math.max(0, ...runs.map((r) => r.maxInFlight))),
           runs.map((r) => r.operations).join(", "),
@@ -1005,9 +1039,11 @@ function report(parts: {
         "requests",
         "makespan ms",
         "÷ ideal",
+        "÷ farm alone",
         "failed (all repeats)",
         "accept-queue overflows",
         "CPU s daemon / farm / client",
+        "daemon CPU µs/request",
         "peak RSS MiB",
         "max in flight/PDU",
         "device ops per repeat",
@@ -1043,17 +1079,28 @@ function report(parts: {
     if (upFailures.length) {
       lines.push(`pdudaemon's first failures: ${[...new Set(upFailures)].join("; ")}`, "");
     }
-    for (const [p, limit] of [[500, 1.10], [5000, 1.25]] as const) {
+    for (const [p, limit] of [[500, 1.5], [5000, 2]] as const) {
       const b = parts.burst.find((x) => x.pdus === p);
       const runs = b?.runs.pdud;
       if (!runs?.length) continue;
-      const m = spread(runs.map((r) => r.makespanMs / (K * L))).median;
+      const floor = spread((b!.runs[FARM_ALONE] ?? []).map((r) => r.makespanMs)).median;
+      const m = spread(runs.map((r) => r.makespanMs / floor)).median;
       const failed = runs.reduce((s, r) => s + r.failures, 0);
       targets.push(
-        `| burst ≤ ${limit.toFixed(2)}× ideal at P=${p}, zero failures | ${
+        `| burst makespan ≤ ${limit}× the farm-alone floor at P=${p}, zero failures | ${
           fmt(m, 2)
-        }×, ${failed} failed | ${verdict(m <= limit && failed === 0)} |`,
+        }× (${
+          fmt(spread(runs.map((r) => r.makespanMs / (K * L))).median, 2)
+        }× ideal), ${failed} failed | ${verdict(m <= limit && failed === 0)} |`,
       );
+      if (p === 500) {
+        const us = spread(runs.map((r) => r.cpu.daemon / (p * K) * 1e6)).median;
+        targets.push(
+          `| daemon CPU ≤ 120 µs per request, connection per request (P=500 burst) | ${
+            fmt(us, 0)
+          } µs | ${verdict(us <= 120)} |`,
+        );
+      }
     }
     const inflight = Math.max(
       0,
@@ -1071,10 +1118,13 @@ function report(parts: {
     );
     const rps = (d: string) => spread((t.runs[d] ?? []).map((r) => r.rps));
     lines.push(renderTable(
-      ["daemon", "req/s", "p50 ms", "p99 ms", "non-2xx", "socket errors"],
+      ["daemon", "req/s", "daemon CPU µs/request", "p50 ms", "p99 ms", "non-2xx", "socket errors"],
       [...(t.runs[FARM_ALONE] ? [FARM_ALONE] : []), ...DAEMONS].map((d) => [
         d === FARM_ALONE ? "one simulated device alone (wrk → device)" : d,
         fmtSpread(rps(d), 0),
+        d === FARM_ALONE
+          ? "—"
+          : fmtSpread(spread((t.runs[d] ?? []).map((r) => r.cpuPerRequestUs ?? NaN)), 0),
         fmtSpread(spread((t.runs[d] ?? []).map((r) => r.p50 ?? NaN)), 2),
         fmtSpread(spread((t.runs[d] ?? []).map((r) => r.p99 ?? NaN)), 2),
         String((t.runs[d] ?? []).reduce((s, r) => s + r.non2xx, 0)),
@@ -1091,7 +1141,15 @@ function report(parts: {
     if (DAEMONS.includes("pdud") && DAEMONS.includes("pdudaemon")) {
       const x = rps("pdud").median / rps("pdudaemon").median;
       lines.push(`pdud ÷ pdudaemon: ${ratio(rps("pdud").median, rps("pdudaemon").median, 1)}`, "");
-      targets.push(`| throughput ≥ 20× upstream | ${fmt(x, 1)}× | ${verdict(x >= 20)} |`);
+      targets.push(`| throughput ≥ 25× upstream | ${fmt(x, 1)}× | ${verdict(x >= 25)} |`);
+    }
+    if (t.runs.pdud?.length) {
+      const us = spread(t.runs.pdud.map((r) => r.cpuPerRequestUs ?? NaN)).median;
+      targets.push(
+        `| daemon CPU ≤ 60 µs per request, keep-alive (wrk) | ${fmt(us, 0)} µs | ${
+          verdict(us <= 60)
+        } |`,
+      );
     }
   }
   if (parts.ordering) {
@@ -1134,11 +1192,7 @@ function report(parts: {
 // ---------------------------------------------------------------- main
 
 say(`daemons: ${DAEMONS.join(", ")}${upstreamInstalled ? "" : " (pdudaemon not installed)"}`);
-const farmSize = Math.max(
-  WORKLOADS.has(1) ? Math.max(...START_SIZES) : 1,
-  WORKLOADS.has(3) ? Math.max(...BURST_SIZES) : 1,
-  100,
-);
+const farmSize = Math.max(WORKLOADS.has(3) ? Math.max(...BURST_SIZES) : 1, 100);
 say(`starting a farm of ${farmSize} simulated Tasmota devices`);
 const farm = await startFarm(farmSize);
 const parts: Parameters<typeof report>[0] = { machine: await machineInfo() };

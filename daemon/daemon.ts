@@ -181,12 +181,12 @@ export async function startDaemon(config: Config, options: DaemonOptions): Promi
     onSet: (event) => {
       metrics.operation(event);
       // Before the job goes on: a reboot's off is on record while it waits out its delay.
-      appendAudit(setRecord(event));
+      if (audit) appendAudit(setRecord(event));
     },
     onJob: ({ request, result, ms }) => {
       metrics.job(result);
       // Reads change nothing on a device: the audit log records what pdud does to outlets.
-      if (!isRead(request.command)) appendAudit(auditRecord(request, result, ms));
+      if (audit && !isRead(request.command)) appendAudit(auditRecord(request, result, ms));
     },
     ...(cluster ? { wrapDriver: cluster.wrapDriver } : {}),
     ...options.supervisor,

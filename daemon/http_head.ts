@@ -59,15 +59,15 @@ function targetStart(target: string, whole: boolean): boolean {
 export interface RequestHead {
   method: string;
   target: string;
-  /** The head's bytes to pass on (with `connection: close` added when `last`). */
-  bytes: Uint8Array;
+  /** "1.0" or "1.1". */
+  version: "1.0" | "1.1";
+  /** The header fields in order, names lower-cased, values trimmed. */
+  headers: [string, string][];
   /** Body bytes that follow the head (its Content-Length; 0 for none or a chunked body). */
   bodyLength: number;
-  /**
-   * The connection ends after this request: the client said so, HTTP/1.0 without keep-alive,
-   * or a chunked body (whose end the listener does not track; the rest of the stream is passed
-   * on as it comes).
-   */
+  /** The body is chunked (Transfer-Encoding). */
+  chunked: boolean;
+  /** The connection ends after this request: the client said so, or HTTP/1.0 without keep-alive. */
   last: boolean;
 }
 
@@ -97,85 +97,55 @@ export function parseHead(bytes: Uint8Array): HeadResult {
   if (!requestLine || !TOKEN.test(requestLine[1]!)) {
     return error(400, "malformed request line; expected METHOD /target HTTP/1.1");
   }
-  const [, method = "", target = "", version] = requestLine;
+  const [, method = "", target = "", version = "1.1"] = requestLine;
   let bodyLength = 0;
   let chunked = false;
   let keepAlive = version === "1.1";
-  // The head is passed on as its own bytes (latin1: one character per byte, so offsets in the
-  // text are offsets in `bytes`) less its Connection lines, which the relay decides.
-  let dropped: number[] | undefined;
-  let offset = start + lines[0]!.length + 2;
+  const headers: [string, string][] = [];
   for (let i = 1; i < lines.length; i++) {
     const line = lines[i]!;
-    const lineStart = offset;
-    offset += line.length + 2;
     const colon = line.indexOf(":");
     const name = line.slice(0, colon).toLowerCase();
     if (colon <= 0 || !TOKEN.test(name) || !FIELD_LINE.test(line)) {
       return error(400, "malformed header line; expected name: value");
     }
+    const value = line.slice(colon + 1).trim();
+    headers.push([name, value]);
     if (name === "content-length") {
-      const value = line.slice(colon + 1).trim();
       if (!/^\d{1,15}$/.test(value) || (bodyLength > 0 && Number(value) !== bodyLength)) {
         return error(400, "invalid content-length");
       }
       bodyLength = Number(value);
     } else if (name === "transfer-encoding") {
+      // The body is framed only when chunked is the last coding (RFC 9112 §6.3).
+      if (value.toLowerCase().split(",").at(-1)?.trim() !== "chunked") {
+        return error(400, "unsupported transfer-encoding; expected chunked");
+      }
       chunked = true;
     } else if (name === "connection") {
-      const value = line.slice(colon + 1).trim();
       const options = value.toLowerCase().split(",").map((s) => s.trim());
       if (options.includes("close")) keepAlive = false;
       if (options.includes("keep-alive")) keepAlive = keepAlive || version === "1.0";
-      (dropped ??= []).push(lineStart, offset);
     }
   }
   // Both framings at once is how requests are smuggled past a proxy (RFC 9112 §6.3).
   if (chunked && bodyLength > 0) return error(400, "both content-length and transfer-encoding");
-  const last = !keepAlive || chunked;
   return {
     kind: "head",
     head: {
       method,
       target,
-      bytes: relayedHead(bytes, start, end + 2, dropped, last ? CLOSE : KEEP_ALIVE),
+      version: version === "1.0" ? "1.0" : "1.1",
+      headers,
       bodyLength: chunked ? 0 : bodyLength,
-      last,
+      chunked,
+      last: !keepAlive,
     },
     consumed: end + 4,
   };
 }
 
 const FIELD_LINE = /^[\t\x20-\x7e\x80-\xff]*$/;
-const CLOSE = new TextEncoder().encode("connection: close\r\n\r\n");
-const KEEP_ALIVE = new TextEncoder().encode("connection: keep-alive\r\n\r\n");
-
-/**
- * `bytes` from `from` to `to` (whole lines with their CRLFs) less the `dropped` spans (pairs of
- * start and end, in order), then `tail`: one copy, no string round trip.
- */
-function relayedHead(
-  bytes: Uint8Array,
-  from: number,
-  to: number,
-  dropped: number[] | undefined,
-  tail: Uint8Array,
-): Uint8Array {
-  let size = to - from + tail.length;
-  for (let i = 0; dropped && i < dropped.length; i += 2) size -= dropped[i + 1]! - dropped[i]!;
-  const out = new Uint8Array(size);
-  let at = 0;
-  let next = from;
-  for (let i = 0; dropped && i < dropped.length; i += 2) {
-    out.set(bytes.subarray(next, dropped[i]!), at);
-    at += dropped[i]! - next;
-    next = dropped[i + 1]!;
-  }
-  out.set(bytes.subarray(next, to), at);
-  out.set(tail, at + to - next);
-  return out;
-}
-
 /** The response the listener writes itself (an error before the app sees the request). */
 export function plainResponse(status: number, reason: string): Uint8Array {
   const body = `${reason}\n`;

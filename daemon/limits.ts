@@ -6,11 +6,13 @@
 import type { Clock, Timer } from "../actors/mod.ts";
 import type { Logger } from "../drivers/mod.ts";
 
+/** Descriptors a client connection costs: its socket (HTTP is served on it, no relay). */
+export const DESCRIPTORS_PER_CONNECTION = 1;
 /**
- * Descriptors an HTTP client connection costs on a relayed listener: the client's socket, the
- * relay's socket to the internal server and the internal server's end of it.
+ * Descriptors a TLS client connection costs: the client's socket, the relay's socket to the
+ * internal TLS listener and that listener's end of it.
  */
-export const DESCRIPTORS_PER_CONNECTION = 3;
+export const DESCRIPTORS_PER_TLS_CONNECTION = 3;
 /** Descriptors kept free whatever the limit: the runtime, stdio, the listeners, the audit log. */
 export const RESERVED_DESCRIPTORS = 64;
 /**
@@ -54,18 +56,21 @@ function shellFileLimit(): number | undefined {
 
 /**
  * The default `max_connections` for a soft descriptor limit N:
- * `floor((N − 64 − floor(N / 4)) / 3)`, at least 1. The 64 + N/4 descriptors held back are for
- * what is not a client: device connections (one or a few per PDU), tool-driven drivers' pipes,
- * the audit log, a reload reading the config, connections refused or evicted at the cap. Each
- * client costs 3 (see DESCRIPTORS_PER_CONNECTION); evicted connections release theirs a few
- * event-loop turns later, and the internal server's end later still. N = 1024 gives 234;
- * N = 256 gives 42.
+ * `floor((N − 64 − floor(N / 4)) / C)`, at least 1, where C is what a client connection costs
+ * (`perConnection`: 1, or 3 with TLS). The 64 + N/4 descriptors held back are for what is not a
+ * client: device connections (one or a few per PDU), tool-driven drivers' pipes, the audit log,
+ * a reload reading the config, connections refused or evicted at the cap (evicted connections
+ * release theirs a few event-loop turns later). N = 1024 gives 704 (234 with TLS); N = 256 gives
+ * 128 (42).
  */
-export function defaultMaxConnections(limit = softFileLimit()): number {
+export function defaultMaxConnections(
+  limit = softFileLimit(),
+  perConnection = DESCRIPTORS_PER_CONNECTION,
+): number {
   // Unlimited: capped as for a million descriptors, which the kernel's nr_open rarely exceeds.
   const softLimit = limit === undefined ? ASSUMED_FILE_LIMIT : Math.min(limit, 1 << 20);
   const reserve = RESERVED_DESCRIPTORS + Math.floor(softLimit / 4);
-  return Math.max(1, Math.floor((softLimit - reserve) / DESCRIPTORS_PER_CONNECTION));
+  return Math.max(1, Math.floor((softLimit - reserve) / perConnection));
 }
 
 /** Whether `error` is the process or the system running out of descriptors. */

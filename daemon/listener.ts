@@ -1,23 +1,24 @@
 /**
  * Sockets. By default one port speaks both protocols: the first bytes of a connection tell an
  * HTTP request line (method, space, a target starting with `/`, `*` or `scheme://`, ` HTTP/`)
- * from a legacy pduclient line. Deno 2 cannot hand an accepted connection to Deno.serve, so HTTP
- * connections are relayed to an internal Deno.serve on loopback, on every listener mode: the
- * listener reads each request head itself, which is what lets it bound slow heads, idle
- * keep-alive connections, TLS handshakes and the number of connections (Deno.serve has none of
- * these knobs, and dies when it runs out of descriptors). The internal server answers only
- * connections the listener opened, identified by address and port, and the app sees the real
- * peer (in `env`, never in a header).
+ * from a legacy pduclient line. Deno 2 cannot hand an accepted connection to Deno.serve, so the
+ * listener serves HTTP/1.1 itself on every listener mode (daemon/http_exchange.ts): it reads
+ * each request head, which is what lets it bound slow heads, idle keep-alive connections, TLS
+ * handshakes and the number of connections, and hands each request to the app with the real
+ * peer (in `env`, never in a header). There is no internal hop for HTTP to spoof.
  * @module
  */
 import type { Hono } from "hono";
-import type { Clock, Timer } from "../actors/mod.ts";
+import { type Clock, Watchdog } from "../actors/mod.ts";
 import type { Logger } from "../drivers/mod.ts";
 import type { AppEnv, Transport } from "../routes/mod.ts";
 import { LEGACY_MAX_BYTES, legacyFrame, legacyLineToRequest, legacyReply } from "../routes/mod.ts";
-import { httpShape, MAX_HEAD, parseHead, plainResponse } from "./http_head.ts";
+import { ConnReader, requestOf, writeResponse } from "./http_exchange.ts";
+import { httpShape, parseHead, plainResponse } from "./http_head.ts";
 import {
   defaultMaxConnections,
+  DESCRIPTORS_PER_CONNECTION,
+  DESCRIPTORS_PER_TLS_CONNECTION,
   isDescriptorExhaustion,
   RateLimitedLog,
   softFileLimit,
@@ -55,10 +56,10 @@ export interface Listeners extends AsyncDisposable {
   /** The connection cap in force. */
   maxConnections: number;
   /**
-   * The loopback ports of the internal HTTP server and TLS listener (diagnostics and tests:
-   * they answer only connections the listener itself opened).
+   * The loopback port of the internal TLS listener (diagnostics and tests: it answers only
+   * connections the listener itself opened). HTTP has no internal server.
    */
-  internalPorts(): { http?: number; tls?: number };
+  internalPorts(): { tls?: number };
   /**
    * Stops accepting at once, then lets every request in flight be answered (its job settles when
    * the supervisor shuts down) and closes idle connections. Resolves when all are closed.
@@ -79,9 +80,7 @@ export const IDLE_TIMEOUT_MS = 60_000;
 /** Default TLS handshake timeout. */
 export const HANDSHAKE_TIMEOUT_MS = 10_000;
 /** Bodies larger than this are answered 413 by the listener; the app's own limit is lower. */
-const MAX_RELAYED_BODY = 1 << 20;
-/** How long after the response to a connection's last request the relay closes it. */
-const LAST_RESPONSE_MS = 200;
+const MAX_BODY = 1 << 20;
 /** Connections beyond the cap that are read just long enough to be refused with a reply. */
 const MAX_REFUSING = 32;
 /** How long a refused or answered-with-an-error connection is drained before it is closed. */
@@ -107,13 +106,6 @@ interface Client {
 /** Evicted connections still releasing their descriptors, beyond which new ones are refused. */
 const MAX_CLOSING = 8;
 
-/** Where a relay connection to the internal server comes from. */
-interface RelayPeer {
-  remote: Transport["remote"];
-  /** One response has been sent (or given up on). */
-  responded(): void;
-}
-
 /** Starts the listener(s) for `app`. */
 export async function startListeners(
   app: Hono<AppEnv>,
@@ -137,7 +129,10 @@ function serve(
   const { log, clock } = options;
   const limited = new RateLimitedLog(log, clock);
   const descriptorLimit = softFileLimit();
-  const safeMaxConnections = defaultMaxConnections(descriptorLimit);
+  const safeMaxConnections = defaultMaxConnections(
+    descriptorLimit,
+    tls ? DESCRIPTORS_PER_TLS_CONNECTION : DESCRIPTORS_PER_CONNECTION,
+  );
   const maxConnections = options.maxConnections ?? safeMaxConnections;
   if (maxConnections > safeMaxConnections) {
     log.warn("max_connections is above what the descriptor limit leaves room for", {
@@ -152,48 +147,6 @@ function serve(
   const speaksLegacy = options.listener !== "http";
   let closing = false;
 
-  // "address:port" of the local end of each live relay connection → the client it carries.
-  const relays = new Map<string, RelayPeer>();
-  const handler = (request: Request, info: Deno.ServeHandlerInfo<Deno.NetAddr>) => {
-    const from = info.remoteAddr;
-    const peer = relays.get(`${from.hostname}:${from.port}`);
-    if (!peer) {
-      limited.warn("refused a connection to the internal HTTP server not opened by pdud", {
-        remote: from.hostname,
-      });
-      return new Response("Forbidden: not a connection relayed by pdud\n", { status: 403 });
-    }
-    info.completed.then(peer.responded, peer.responded);
-    return app.fetch(request, { transport: "http", remote: peer.remote });
-  };
-  let internal: Deno.HttpServer<Deno.NetAddr> | undefined;
-  const startInternal = (): Deno.HttpServer<Deno.NetAddr> => {
-    const server = Deno.serve({
-      hostname: "127.0.0.1",
-      port: 0,
-      tcpBacklog: LISTEN_BACKLOG,
-      onListen: () => {},
-    }, handler);
-    // Deno.serve stops for good when its accept fails (EMFILE); serve on with a new one.
-    server.finished.catch((error) => {
-      if (closing) return;
-      log.error("internal HTTP server stopped; starting a new one", { error });
-      internal = undefined;
-      restartInternal();
-    });
-    return server;
-  };
-  const restartInternal = (backoff = BACKOFF_MIN_MS): void => {
-    if (closing) return;
-    evictOne();
-    try {
-      internal = startInternal();
-    } catch (error) {
-      limited.warn("cannot start the internal HTTP server; retrying", { error });
-      pause(backoff).then(() => restartInternal(Math.min(BACKOFF_MAX_MS, backoff * 2)));
-    }
-  };
-
   const listener = Deno.listen({
     hostname: options.hostname,
     port: options.port,
@@ -206,10 +159,8 @@ function serve(
   // "address:port" of the local end of each raw relay to tlsInternal → who takes its TlsConn.
   const tlsWaiting = new Map<string, (conn: Deno.TlsConn) => void>();
   const unclaimed = new Map<string, { conn: Deno.TlsConn; timer: { cancel(): void } }>();
-  // After the bind, which may fail (port in use), so that a failed start leaves nothing open.
-  if (speaksHttp) internal = startInternal();
   const clients = new Set<Client>();
-  // Relay connections, closed by abort() with the clients.
+  // Relay connections to the internal TLS listener, closed by abort() with the clients.
   const relayConns = new Set<Deno.Conn>();
   // Exchanges that have a complete request and owe the client a reply; close() waits for them.
   const answering = new Set<Promise<unknown>>();
@@ -395,7 +346,7 @@ function serve(
     const remote = { address: addr.hostname, port: addr.port };
     if (tls) return await handleTls(client, remote);
     const reader = new ConnReader(conn);
-    if (!speaksLegacy) return await owe(relayHttp(client, conn, reader, remote));
+    if (!speaksLegacy) return await serveHttp(client, conn, reader, remote);
     // Sniffing (or legacy only): the request timeout runs from the start of the connection.
     let timedOut = false;
     const deadline = clock.setTimer(options.requestTimeoutMs, () => {
@@ -419,7 +370,7 @@ function serve(
         const shape = speaksHttp ? httpShape(bytes) : "no";
         if (shape === "http") {
           deadline.cancel();
-          return await owe(relayHttp(client, conn, reader, remote, true));
+          return await serveHttp(client, conn, reader, remote, true);
         }
         if (ended && bytes.length === 0) return;
         const frame = legacyFrame(decoder.decode(bytes), ended);
@@ -456,7 +407,7 @@ function serve(
 
   /**
    * A TLS client: its bytes relayed to the internal TLS listener, the handshake bounded by the
-   * handshake timeout, then its requests relayed as plain HTTP.
+   * handshake timeout, then its requests served on the TLS connection.
    */
   async function handleTls(client: Client, remote: Transport["remote"]): Promise<void> {
     const { conn } = client;
@@ -495,7 +446,7 @@ function serve(
       if (!secure) return;
       await secure.handshake();
       timer.cancel();
-      await owe(relayHttp(client, secure, new ConnReader(secure), remote));
+      await serveHttp(client, secure, new ConnReader(secure), remote);
     } finally {
       timer.cancel();
       tlsWaiting.delete(key);
@@ -509,56 +460,32 @@ function serve(
   }
 
   /**
-   * Relays one client connection to the internal server, request by request: each head (and
-   * its body) must arrive within the request timeout from its first byte (the first head's
-   * from the connection's start unless `started`), a connection with no request in progress
-   * is closed after the idle timeout, and errors in a head are answered here (400/408/414/431).
+   * Serves one client connection request by request: each head (and its body) must arrive
+   * within the request timeout from its first byte (the first head's from the connection's
+   * start unless `started`), a connection with no request in progress is closed after the idle
+   * timeout, and errors in a head are answered here (400/408/413/414/431). Requests on one
+   * connection are answered in order, one at a time (pipelined ones wait in the buffer).
    */
-  async function relayHttp(
+  async function serveHttp(
     client: Client,
     conn: Deno.Conn,
     reader: ConnReader,
     remote: Transport["remote"],
     started = false,
   ): Promise<void> {
-    let upstream: Deno.Conn | undefined;
-    // Out of descriptors: make room by evicting an idle or slow connection, then try again.
-    for (let attempt = 0; !upstream; attempt++) {
-      try {
-        if (!internal) throw new Error("the internal HTTP server is restarting");
-        upstream = await Deno.connect({ hostname: "127.0.0.1", port: internal.addr.port });
-      } catch (error) {
-        if (attempt < 3 && isDescriptorExhaustion(error) && evictOne()) {
-          await pause(BACKOFF_MIN_MS);
-          continue;
-        }
-        limited.warn("cannot reach the internal HTTP server", { error });
-        await writeAll(conn, plainResponse(503, "Service unavailable: retry later"));
-        return await linger(conn);
-      }
-    }
-    const local = upstream.localAddr as Deno.NetAddr;
-    const key = `${local.hostname}:${local.port}`;
-    relayConns.add(upstream);
-    client.linked.add(upstream);
-    let outstanding = 0;
-    let wake: (() => void) | undefined;
-    relays.set(key, {
-      remote,
-      responded: () => {
-        outstanding = Math.max(0, outstanding - 1);
-        wake?.();
-      },
-    });
-    // Responses flow back as they come; when the internal server closes, so does the client.
-    const back = copy(upstream, conn).catch(() => {}).finally(() => closeQuietly(conn));
+    const local = conn.localAddr as Deno.NetAddr;
+    const authority = local.hostname.includes(":")
+      ? `[${local.hostname}]:${local.port}`
+      : `${local.hostname}:${local.port}`;
+    const write = (bytes: Uint8Array) => writeAll(conn, bytes, true);
+    const env = { transport: "http" as const, remote };
     // One watchdog per connection for its head and idle timeouts, re-armed per request without
     // a timer per request.
-    let timedOut: "idle" | "head" | undefined;
+    let timedOut = false;
     let armed: "idle" | "head" = "head";
     const watchdog = new Watchdog(clock, () => {
-      timedOut = armed;
-      if (armed === "head" && outstanding === 0 && reader.size > 0) {
+      timedOut = true;
+      if (armed === "head" && reader.size > 0) {
         writeAll(
           conn,
           plainResponse(408, "Request timeout: the request head was not sent in time"),
@@ -570,104 +497,91 @@ function serve(
       armed = kind;
       watchdog.arm(ms);
     };
+    // Set while a streamed response waits for the client to go away.
+    let watching: Promise<boolean> | undefined;
     try {
       let first = !started;
       for (;;) {
-        client.evictable = outstanding === 0 && !client.closing;
-        // Idle: nothing buffered, no response owed. Wait for bytes, at most the idle timeout
-        // (or, before the first request, the request timeout).
-        timedOut = undefined;
+        client.evictable = !client.closing;
+        timedOut = false;
         // The first head's time runs from the connection's start; a pipelined one's from now.
         if (first || reader.size > 0) arm("head", options.requestTimeoutMs);
-        try {
-          let result = parseHead(reader.bytes);
-          while (result.kind === "incomplete") {
-            if (reader.size === 0 && !first) {
-              if (outstanding === 0) arm("idle", idleMs);
-              else watchdog.disarm();
-            }
-            const before = reader.size;
-            const more = await waitRead(reader, () => outstanding, (w) => (wake = w), () => {
-              if (reader.size === 0 && outstanding === 0) arm("idle", idleMs);
-            });
-            if (timedOut) return;
-            if (!more) {
-              // The client is done sending: pass the half-close on; answers still flow back.
-              if (reader.size > 0) return;
-              await upstream.closeWrite().catch(() => {});
-              await back;
-              return;
-            }
-            if (before === 0 && reader.size > 0) {
-              client.evictable = !client.closing;
-              if (!first) arm("head", options.requestTimeoutMs);
-            }
-            result = parseHead(reader.bytes);
-          }
-          if (result.kind === "error") {
-            log.info("HTTP request refused", { remote: remote.address, status: result.status });
-            if (outstanding === 0) {
-              await writeAll(conn, plainResponse(result.status, `${result.reason}`));
-              await linger(conn);
-            }
-            return;
-          }
-          if (result.head.bodyLength > MAX_RELAYED_BODY && outstanding === 0) {
-            // No route takes a body this large: refused before a byte of it is relayed.
-            log.info("HTTP request refused", { remote: remote.address, status: 413 });
-            await writeAll(conn, plainResponse(413, "Payload too large"));
-            return await linger(conn);
-          }
-          const { head, consumed } = result;
-          reader.consume(consumed);
-          client.evictable = false;
-          outstanding++;
-          await writeAll(upstream, head.bytes);
-          let body = head.bodyLength;
-          while (body > 0) {
-            if (reader.size === 0 && !await reader.fill()) return;
-            const chunk = reader.bytes.subarray(0, body);
-            // The internal server may stop reading (a 413): then so does the relay.
-            if (!await writeAll(upstream, chunk, true).then(() => true, () => false)) return;
-            reader.consume(chunk.length);
-            body -= chunk.length;
-          }
-          if (head.last) {
-            // The rest of the stream (a chunked body) passes on as it comes.
-            watchdog.disarm();
-            if (reader.size > 0) await writeAll(upstream, reader.bytes);
-            reader.consume(reader.size);
-            copy(conn, upstream).catch(() => {}).finally(() =>
-              upstream.closeWrite().catch(() => {})
-            );
-            // Deno.serve keeps a connection whose body the app did not read (a 413) open for
-            // long after the response: once the response is sent, the relay ends it itself.
-            let grace: { cancel(): void } | undefined;
-            const answered = new Promise<void>((resolve) => {
-              const start = () => (grace ??= clock.setTimer(LAST_RESPONSE_MS, resolve));
-              if (outstanding === 0) start();
-              else wake = () => outstanding === 0 && start();
-            });
-            try {
-              await Promise.race([back, answered]);
-            } finally {
-              grace?.cancel();
-            }
-            return;
-          }
-        } finally {
-          watchdog.disarm();
+        let result = parseHead(reader.bytes);
+        while (result.kind === "incomplete") {
+          // Idle: nothing buffered. Wait for bytes, at most the idle timeout (or, before the
+          // first request, the request timeout).
+          if (reader.size === 0 && !first) arm("idle", idleMs);
+          const before = reader.size;
+          const more = await reader.fill().catch(() => false);
+          if (timedOut || !more) return;
+          if (before === 0 && reader.size > 0 && !first) arm("head", options.requestTimeoutMs);
+          result = parseHead(reader.bytes);
         }
+        if (result.kind === "error") {
+          watchdog.disarm();
+          log.info("HTTP request refused", { remote: remote.address, status: result.status });
+          await writeAll(conn, plainResponse(result.status, `${result.reason}`));
+          return await linger(conn);
+        }
+        const { head, consumed } = result;
+        if (head.bodyLength > MAX_BODY) {
+          // No route takes a body this large: refused before a byte of it is read.
+          watchdog.disarm();
+          log.info("HTTP request refused", { remote: remote.address, status: 413 });
+          await writeAll(conn, plainResponse(413, "Payload too large"));
+          return await linger(conn);
+        }
+        reader.consume(consumed);
+        client.evictable = false;
+        let incoming;
+        try {
+          // The head timeout goes on bounding the body, until its last byte; the app's own
+          // time is not bounded here.
+          incoming = requestOf(head, reader, {
+            authority,
+            maxBody: MAX_BODY,
+            write,
+            bodyRead: () => watchdog.disarm(),
+          });
+        } catch {
+          watchdog.disarm();
+          log.info("HTTP request refused", { remote: remote.address, status: 400 });
+          await writeAll(conn, plainResponse(400, "Bad request: not a valid URL or header"));
+          return await linger(conn);
+        }
+        if (incoming.body.done) watchdog.disarm();
+        let keep = false;
+        await owe((async () => {
+          let response: Response;
+          try {
+            response = await app.fetch(incoming.request, env);
+          } catch (error) {
+            // The app's onError answers what a route throws; this is what escapes even that.
+            log.error("unhandled error serving a request", { error });
+            response = new Response("Internal error\n", { status: 500 });
+          }
+          watchdog.disarm();
+          const close = head.last || closing || !incoming.body.done;
+          keep = await writeResponse(response, {
+            method: head.method,
+            version: head.version,
+            close,
+            write,
+            gone: () => {
+              watching ??= reader.full ? Promise.resolve(true) : reader.fill().catch(() => false);
+              return watching.then((more) => more ? new Promise<void>(() => {}) : undefined);
+            },
+          }).catch(() => false);
+        })());
+        if (!keep) {
+          if (!incoming.body.done || incoming.body.broken) await linger(conn);
+          return;
+        }
+        if (closing) return;
         first = false;
       }
     } finally {
       watchdog.stop();
-      wake = undefined;
-      relays.delete(key);
-      relayConns.delete(upstream);
-      client.linked.delete(upstream);
-      closeQuietly(upstream);
-      await back;
     }
   }
 
@@ -690,10 +604,9 @@ function serve(
         closeQuietly(conn);
       }
       // Connections with nothing in progress go now; HTTP requests in flight are answered first
-      // (the relay closes each client when the internal server closes its side); then whatever
-      // is left, such as half-sent legacy lines, is closed.
+      // (each with `connection: close`); then whatever is left, such as half-sent legacy lines,
+      // is closed.
       for (const client of clients) if (client.evictable) closeQuietly(client.conn);
-      await internal?.shutdown();
       await Promise.allSettled([...answering]);
       abort();
       limited.close();
@@ -705,125 +618,11 @@ function serve(
     hostname: addr.hostname,
     port: addr.port,
     maxConnections,
-    internalPorts: () => ({
-      ...(internal ? { http: internal.addr.port } : {}),
-      ...(tlsInternal ? { tls: (tlsInternal.addr as Deno.NetAddr).port } : {}),
-    }),
+    internalPorts: () => (tlsInternal ? { tls: (tlsInternal.addr as Deno.NetAddr).port } : {}),
     close,
     abort,
     [Symbol.asyncDispose]: close,
   };
-}
-
-/**
- * Waits for more bytes from the client while tracking whether a response is still owed: when
- * the last response completes with nothing buffered, `idle` arms the idle timer.
- */
-async function waitRead(
-  reader: ConnReader,
-  outstanding: () => number,
-  setWake: (wake: (() => void) | undefined) => void,
-  idle: () => void,
-): Promise<boolean> {
-  if (outstanding() > 0) setWake(() => outstanding() === 0 && idle());
-  try {
-    return await reader.fill().catch(() => false);
-  } finally {
-    setWake(undefined);
-  }
-}
-
-/**
- * A timeout that is re-armed far more often than it fires (each request's head, each idle
- * wait): one clock timer, kept while the deadline only moves later and re-armed for what is
- * left when it fires early. Setting and clearing a timer per request cost a few µs each.
- */
-class Watchdog {
-  /** When `fire` is due; Infinity while disarmed. */
-  #deadline = Infinity;
-  /** When the clock timer goes off. */
-  #at = Infinity;
-  #timer: Timer | undefined;
-
-  constructor(private readonly clock: Clock, private readonly fire: () => void) {}
-
-  /** Fires `ms` from now unless re-armed or disarmed before. */
-  arm(ms: number): void {
-    const deadline = this.clock.now() + ms;
-    this.#deadline = deadline;
-    if (this.#timer && this.#at <= deadline) return;
-    this.#timer?.cancel();
-    this.#set(deadline, ms);
-  }
-
-  disarm(): void {
-    this.#deadline = Infinity;
-  }
-
-  /** Disarms and releases the clock timer. */
-  stop(): void {
-    this.#deadline = Infinity;
-    this.#timer?.cancel();
-    this.#timer = undefined;
-    this.#at = Infinity;
-  }
-
-  #set(at: number, ms: number): void {
-    this.#at = at;
-    this.#timer = this.clock.setTimer(ms, () => {
-      this.#timer = undefined;
-      this.#at = Infinity;
-      if (this.#deadline === Infinity) return;
-      const left = this.#deadline - this.clock.now();
-      if (left > 0) return this.#set(this.#deadline, left);
-      this.#deadline = Infinity;
-      this.fire();
-    });
-  }
-}
-
-/** Buffered reads from a connection: the bytes not yet consumed, up to a head and a bit. */
-class ConnReader {
-  #buffer = new Uint8Array(4096);
-  #start = 0;
-  #end = 0;
-
-  constructor(private readonly conn: Deno.Conn) {}
-
-  /** The bytes read and not yet consumed. */
-  get bytes(): Uint8Array {
-    return this.#buffer.subarray(this.#start, this.#end);
-  }
-
-  /** How many bytes `bytes` holds (without a view of them, which is an allocation). */
-  get size(): number {
-    return this.#end - this.#start;
-  }
-
-  /** Reads more; false at the end of input. */
-  async fill(): Promise<boolean> {
-    if (this.#start > 0) {
-      this.#buffer.copyWithin(0, this.#start, this.#end);
-      this.#end -= this.#start;
-      this.#start = 0;
-    }
-    if (this.#end === this.#buffer.length) {
-      // Grown only as far as a head may be: parseHead refuses beyond it.
-      const size = Math.min(this.#buffer.length * 2, MAX_HEAD + 64 * 1024);
-      if (size === this.#buffer.length) return true;
-      const grown = new Uint8Array(size);
-      grown.set(this.#buffer.subarray(0, this.#end));
-      this.#buffer = grown;
-    }
-    const n = await this.conn.read(this.#buffer.subarray(this.#end));
-    if (n === null) return false;
-    this.#end += n;
-    return true;
-  }
-
-  consume(n: number): void {
-    this.#start += n;
-  }
 }
 
 async function copy(from: Deno.Conn, to: Deno.Conn): Promise<void> {

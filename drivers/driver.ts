@@ -59,6 +59,11 @@ export interface Logger {
   error(message: string, fields?: Record<string, unknown>): void;
   /** A logger whose lines carry `fields` too. */
   child(fields: Record<string, unknown>): Logger;
+  /**
+   * Whether lines at `level` are written (absent: assume they are). Lets a wrapper skip work
+   * for lines that would be dropped.
+   */
+  enabled?(level: "debug" | "info" | "warn" | "error"): boolean;
 }
 
 /** One PDU session. Created per actor incarnation; never shared, never used concurrently. */

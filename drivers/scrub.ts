@@ -111,18 +111,23 @@ export function scrubbedLogger(log: Logger, secrets: Iterable<string>): Logger {
     if (Array.isArray(v)) return v.map((item) => value(item, depth + 1));
     return Object.fromEntries(Object.entries(v).map(([k, item]) => [k, value(item, depth + 1)]));
   };
+  // A line the logger would drop (a driver's debug detail, at the default level) is not
+  // scrubbed first: that walk of its fields was ~4% of a request's CPU.
   const at =
     (level: "debug" | "info" | "warn" | "error") =>
-    (message: string, fields?: Record<string, unknown>) =>
+    (message: string, fields?: Record<string, unknown>) => {
+      if (log.enabled?.(level) === false) return;
       log[level](
         value(message, 0) as string,
         fields === undefined ? undefined : value(fields, 0) as Record<string, unknown>,
       );
+    };
   return {
     debug: at("debug"),
     info: at("info"),
     warn: at("warn"),
     error: at("error"),
     child: (fields) => scrubbedLogger(log.child(value(fields, 0) as Record<string, unknown>), list),
+    enabled: (level) => log.enabled?.(level) ?? true,
   };
 }

@@ -3,6 +3,8 @@ import { Mailbox } from "../../actors/mailbox.ts";
 import { RestartWindow } from "../../actors/restart_window.ts";
 import { decide, type Decision, heads, type JobView } from "../../actors/scheduler.ts";
 import { stepsOf } from "../../actors/messages.ts";
+import { Watchdog } from "../../actors/clock.ts";
+import { ManualClock } from "../_helpers/clock.ts";
 
 const T = { now: 100, lastOperationAt: -Infinity, gapMs: 0 };
 const rows: [string, JobView[], typeof T, Decision][] = [
@@ -109,4 +111,34 @@ Deno.test("RestartWindow allows intensity restarts within the period, as OTP's a
   assert.equal(w.record(3000), false);
   const x = new RestartWindow(3, 60_000);
   for (const t of [0, 20_000, 40_000, 60_001, 80_002]) assert.equal(x.record(t), true, `at ${t}`);
+});
+
+Deno.test("Watchdog fires once at the last armed deadline, never when disarmed, with one timer", async () => {
+  const clock = new ManualClock();
+  let fired = 0;
+  const watchdog = new Watchdog(clock, () => fired++);
+  watchdog.arm(1000);
+  await clock.advance(400);
+  // Re-armed later: the timer already set is kept and re-armed for what is left when it fires.
+  watchdog.arm(1000);
+  assert.equal(clock.pending, 1);
+  await clock.advance(999);
+  assert.equal(fired, 0, "not before the new deadline");
+  await clock.advance(1);
+  assert.equal(fired, 1, "at the new deadline");
+  await clock.advance(5000);
+  assert.equal(fired, 1, "once");
+  watchdog.arm(100);
+  watchdog.disarm();
+  await clock.advance(200);
+  assert.equal(fired, 1, "a disarmed watchdog does not fire");
+  assert.equal(clock.pending, 0, "and its timer is gone once it went off");
+  // An earlier deadline than the timer's replaces the timer.
+  watchdog.arm(1000);
+  watchdog.arm(10);
+  await clock.advance(10);
+  assert.equal(fired, 2);
+  watchdog.arm(100);
+  watchdog.stop();
+  assert.equal(clock.pending, 0, "stop() releases the timer");
 });

@@ -83,3 +83,29 @@ Deno.test("metrics: a PDU removed by reload is no longer exported", async () => 
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("metrics: pdud_operation_seconds counts each operation in its bucket, cumulatively, with sum and count", async () => {
+  const control = { snapshot: () => [] } as unknown as PowerControl;
+  const metrics = new Metrics(() => control, { configured: () => true });
+  for (const ms of [4, 5, 20, 40_000]) metrics.operation({ driver: "tasmota", ms } as never);
+  metrics.operation({ driver: "snmp", ms: 300 } as never);
+  const lines = (await metrics.text()).body.split("\n");
+  const bucket = (driver: string, le: string) =>
+    lines.find((l) => l.startsWith(`pdud_operation_seconds_bucket{le="${le}",driver="${driver}"}`))
+      ?.split(" ")[1];
+  assert.ok(lines.includes("# TYPE pdud_operation_seconds histogram"));
+  assert.equal(bucket("tasmota", "0.005"), "2", "5 ms is in the 0.005 bucket (le: at most)");
+  assert.equal(bucket("tasmota", "0.01"), "2");
+  assert.equal(bucket("tasmota", "0.025"), "3");
+  assert.equal(bucket("tasmota", "30"), "3");
+  assert.equal(bucket("tasmota", "+Inf"), "4");
+  assert.equal(bucket("snmp", "0.25"), "0");
+  assert.equal(bucket("snmp", "0.5"), "1");
+  assert.ok(lines.includes('pdud_operation_seconds_count{driver="tasmota"} 4'));
+  assert.ok(lines.includes('pdud_operation_seconds_sum{driver="tasmota"} 40.029'));
+  // Scraping again does not count twice.
+  metrics.operation({ driver: "tasmota", ms: 1 } as never);
+  const again = (await metrics.text()).body;
+  assert.match(again, /pdud_operation_seconds_count\{driver="tasmota"\} 5/);
+  assert.match(again, /pdud_operation_seconds_bucket\{le="0.005",driver="tasmota"\} 3/);
+});

@@ -14,6 +14,7 @@ import {
   scrubbedLogger,
   scrubText,
 } from "../../drivers/mod.ts";
+import { createLogger } from "../../actors/log.ts";
 import { type Simulator } from "../../simulators/mod.ts";
 import { collectSecrets } from "../../config/secrets.ts";
 import type { Config, PduConfig } from "../../config/schema.ts";
@@ -287,6 +288,28 @@ Deno.test("scrubbedLogger scrubs messages and string fields at any depth, childr
     message: "cleared",
     fields: { pdu: `pdu-${REDACTED}` },
   });
+});
+
+Deno.test("scrubbedLogger does not walk the fields of a line its logger drops", () => {
+  const written: string[] = [];
+  const root = createLogger({ level: "info", write: (line) => written.push(line) });
+  const log = scrubbedLogger(root.child({ pdu: "p" }), [CANARY]);
+  let reads = 0;
+  const fields = {
+    get url() {
+      reads++;
+      return `http://x/?pw=${CANARY}`;
+    },
+  };
+  log.debug("dropped", fields);
+  assert.equal(reads, 0, "a dropped line's fields are not read");
+  assert.equal(log.enabled?.("debug"), false);
+  root.setLevel("debug");
+  assert.equal(log.child({}).enabled?.("debug"), true);
+  log.debug("kept", fields);
+  assert.equal(reads, 1);
+  assert.equal(written.length, 1);
+  assert.ok(!written[0]!.includes(CANARY) && written[0]!.includes("kept"));
 });
 
 Deno.test("scrubText replaces a secret form-encoded, with + for spaces, JSON-escaped, and cut inside", () => {
