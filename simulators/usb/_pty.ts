@@ -157,6 +157,7 @@ export class PtyEndpoint implements AsyncDisposable {
     const reader = child.stdout.getReader();
     const writer = child.stdin.getWriter();
     let gone = false;
+    let replugging: Promise<void> | undefined;
     const io: PtyIo = {
       read: async () => {
         if (gone) return null;
@@ -173,7 +174,7 @@ export class PtyEndpoint implements AsyncDisposable {
       },
       replug: () => {
         gone = true;
-        this.replug().catch(() => {});
+        replugging = this.replug().catch(() => {});
       },
     };
     const served = (async () => {
@@ -181,6 +182,9 @@ export class PtyEndpoint implements AsyncDisposable {
         await this.#serve(io);
       } finally {
         gone = true;
+        // Closing socat's input ends it and removes its pty: during a re-enumeration that must
+        // wait until the new node is linked in, or a slow spawn leaves the path dangling.
+        if (replugging) await replugging;
         await writer.close().catch(() => {});
         await reader.cancel().catch(() => {});
         await drained.catch(() => {});
