@@ -87,6 +87,8 @@ Deno.test("metrics: a PDU removed by reload is no longer exported", async () => 
 Deno.test("metrics: pdud_operation_seconds counts each operation in its bucket, cumulatively, with sum and count", async () => {
   const control = { snapshot: () => [] } as unknown as PowerControl;
   const metrics = new Metrics(() => control, { configured: () => true });
+  // The deferred load's timer would outlive the test (text() loads prom-client itself).
+  metrics.close();
   for (const ms of [4, 5, 20, 40_000]) metrics.operation({ driver: "tasmota", ms } as never);
   metrics.operation({ driver: "snmp", ms: 300 } as never);
   const lines = (await metrics.text()).body.split("\n");
