@@ -53,6 +53,11 @@ export type RefusalKind =
   | "shutting_down"
   | "driver_unavailable"
   | "removed"
+  /**
+   * Cluster mode: the job could not be recorded in the cluster's journal (NATS JetStream without
+   * quorum or unreachable), so it was not run. Passing: HTTP 503 with Retry-After.
+   */
+  | "cluster_unavailable"
   /** The driver cannot do what was asked (read power, list outlets): HTTP 501. */
   | "not_supported";
 

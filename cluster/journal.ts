@@ -2,10 +2,12 @@
  * The job journal: every job a PDU's owner accepts is recorded in a replicated JetStream stream
  * before its actor sees it, every device operation before it starts, and every result before
  * the client gets it. A new owner folds a PDU's records (a pure function, `recover`) into the
- * jobs left unfinished and what to do with each (`resumeCommand`).
+ * jobs left unfinished and what to do with each (`resumeCommand`), and into the last state set
+ * on each outlet (kept across purges by a `states` record).
  * @module
  */
 import type { JobResult, PduCommand, Requester } from "../actors/mod.ts";
+import type { OutletId, OutletState } from "../drivers/mod.ts";
 
 /** A job was accepted by the owner holding lease `epoch`. */
 export interface AcceptedRecord {
@@ -45,8 +47,29 @@ export interface SettledRecord {
   at: number;
 }
 
+/**
+ * The last state pdud set on each outlet of the PDU, as its owner knew it when it purged older
+ * records: what the purged `op` records said, so a later owner still knows it.
+ */
+export interface StatesRecord {
+  t: "states";
+  pdu: string;
+  /** By outlet (as `op` records name it), the state and when it was set (wall-clock ms). */
+  outlets: Record<string, { state: OutletState; at: number }>;
+  node: string;
+  at: number;
+}
+
 /** One record of the journal. */
-export type JournalRecord = AcceptedRecord | OpRecord | SettledRecord;
+export type JournalRecord = AcceptedRecord | OpRecord | SettledRecord | StatesRecord;
+
+/** The last state set on each outlet, and when (wall-clock ms). */
+export type OutletStates = Map<OutletId, { state: OutletState; at: number }>;
+
+/** An outlet as records name it (a string) → as the actors key it: digits are a number. */
+export function outletOf(key: string): OutletId {
+  return /^\d+$/.test(key) ? Number(key) : key;
+}
 
 /** A job accepted and never settled, with the operations that started for it. */
 export interface Unfinished {
@@ -61,6 +84,11 @@ export interface Recovered {
   unfinished: Unfinished[];
   /** The results of settled jobs, by job id (a forwarded retry gets the same answer). */
   settled: Map<string, JobResult>;
+  /**
+   * The last state pdud set on each outlet, by any owner: from switches recorded done and from
+   * `states` records, the latest by time wins (a switch started but not known done counts not).
+   */
+  outlets: OutletStates;
 }
 
 /**
@@ -72,6 +100,12 @@ export function recover(records: Iterable<JournalRecord>): Recovered {
   const open = new Map<string, Unfinished>();
   const lines = new Map<string, Unfinished[]>();
   const settled = new Map<string, JobResult>();
+  const outlets: OutletStates = new Map();
+  const seen = (key: string, state: OutletState, at: number) => {
+    const outlet = outletOf(key);
+    const known = outlets.get(outlet);
+    if (!known || known.at <= at) outlets.set(outlet, { state, at });
+  };
   for (const record of records) {
     switch (record.t) {
       case "accepted": {
@@ -85,6 +119,7 @@ export function recover(records: Iterable<JournalRecord>): Recovered {
         break;
       }
       case "op": {
+        if (record.done && record.op !== "get") seen(record.outlet, record.op, record.at);
         const ops = lines.get(record.outlet)?.[0]?.ops;
         if (!ops) break;
         if (!record.done) ops.push({ op: record.op, at: record.at });
@@ -104,9 +139,12 @@ export function recover(records: Iterable<JournalRecord>): Recovered {
         line.splice(line.indexOf(job), 1);
         break;
       }
+      case "states":
+        for (const [key, v] of Object.entries(record.outlets)) seen(key, v.state, v.at);
+        break;
     }
   }
-  return { unfinished: [...open.values()], settled };
+  return { unfinished: [...open.values()], settled, outlets };
 }
 
 /**
@@ -149,7 +187,8 @@ export function decodeRecord(data: Uint8Array): JournalRecord | undefined {
   try {
     const value = JSON.parse(new TextDecoder().decode(data)) as JournalRecord;
     return value && typeof value === "object" &&
-        (value.t === "accepted" || value.t === "op" || value.t === "settled")
+        (value.t === "accepted" || value.t === "op" || value.t === "settled" ||
+          value.t === "states")
       ? value
       : undefined;
   } catch {

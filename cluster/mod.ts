@@ -14,10 +14,14 @@ export {
   startCluster,
 } from "./node.ts";
 export {
+  decodeRecord,
+  encodeRecord,
   type JournalRecord,
+  type OutletStates,
   recover,
   type Recovered,
   resumeCommand,
+  type StatesRecord,
   type Unfinished,
 } from "./journal.ts";
 export { namesOf, pduFromToken, pduToken } from "./subjects.ts";

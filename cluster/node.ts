@@ -44,6 +44,7 @@ import {
   type JournalRecord,
   recover,
   resumeCommand,
+  type StatesRecord,
 } from "./journal.ts";
 import { isRetryable, Leases } from "./leases.ts";
 import { type Names, namesOf, pduFromToken, pduToken } from "./subjects.ts";
@@ -66,6 +67,11 @@ export interface ClusterOptions extends ClusterHooks {
    * leases and 10 s: longer than a forwarding node waits before asking the next owner again).
    */
   journalKeepMs?: number;
+  /**
+   * How old a PDU's `states` record may grow, with nothing new to record, before its owner
+   * writes it again (default 12 h: the stream drops records after 24 h).
+   */
+  statesRefreshMs?: number;
 }
 
 /** A forwarded request as it travels. */
@@ -162,13 +168,23 @@ export class ClusterNode implements PowerControl {
   readonly #js: JetStreamClient;
   readonly #jsm: JetStreamManager;
   readonly #journalKeepMs: number;
+  readonly #statesRefreshMs: number;
   /**
-   * Per owned PDU: jobs not settled, the last record's sequence, and a point up to which every
-   * job had settled (purged once it is older than journalKeepMs): the journal stays bounded.
+   * Per owned PDU: jobs not settled, the last record's sequence, a point up to which every job
+   * had settled (purged once it is older than journalKeepMs): the journal stays bounded; the
+   * sequence of the last `states` record written (nothing newer: nothing to purge), and the
+   * wall-clock time of the newest record known (to write the states again before the stream's
+   * max_age drops them).
    */
   #books = new Map<
     string,
-    { pending: number; lastSeq: number; mark?: { seq: number; at: number } }
+    {
+      pending: number;
+      lastSeq: number;
+      mark?: { seq: number; at: number };
+      statesSeq?: number;
+      newestAt?: number;
+    }
   >();
   readonly #kv: KV;
   readonly #names: Names;
@@ -215,6 +231,7 @@ export class ClusterNode implements PowerControl {
       ttlMs: number;
       log: Logger;
       journalKeepMs?: number;
+      statesRefreshMs?: number;
     } & ClusterHooks,
   ) {
     this.#config = config;
@@ -225,6 +242,7 @@ export class ClusterNode implements PowerControl {
     this.#js = parts.js;
     this.#jsm = parts.jsm;
     this.#journalKeepMs = parts.journalKeepMs ?? 2 * parts.ttlMs + 10_000;
+    this.#statesRefreshMs = parts.statesRefreshMs ?? 12 * 3600_000;
     this.#kv = parts.kv;
     this.#names = parts.names;
     this.#ttlMs = parts.ttlMs;
@@ -381,8 +399,8 @@ export class ClusterNode implements PowerControl {
       (error): JobResult => ({
         status: "refused",
         pdu,
-        kind: "queue_full",
-        reason: `cannot record the job in the cluster journal: ${message(error)}`,
+        kind: "cluster_unavailable",
+        reason: `cannot record the job in the cluster journal, not run: ${message(error)}`,
       }),
     );
     this.#tails.set(pdu, admitted.catch(() => {}));
@@ -411,12 +429,16 @@ export class ClusterNode implements PowerControl {
     }
   }
 
-  async #append(pdu: string, record: JournalRecord): Promise<void> {
+  async #append(pdu: string, record: JournalRecord): Promise<number> {
     const ack = await this.#js.publish(this.#names.jobs(pdu), encodeRecord(record), {
       timeout: 5000,
     });
     const book = this.#books.get(pdu);
-    if (book) book.lastSeq = Math.max(book.lastSeq, ack.seq);
+    if (book) {
+      book.lastSeq = Math.max(book.lastSeq, ack.seq);
+      book.newestAt = Math.max(book.newestAt ?? 0, record.at);
+    }
+    return ack.seq;
   }
 
   #book(pdu: string) {
@@ -430,16 +452,47 @@ export class ClusterNode implements PowerControl {
     const now = performance.now();
     for (const pdu of this.#ready.keys()) {
       const book = this.#book(pdu);
-      if (book.mark && now - book.mark.at >= this.#journalKeepMs) {
-        const seq = book.mark.seq + 1;
+      const due = book.mark && now - book.mark.at >= this.#journalKeepMs;
+      // Nothing new since the last states record (every job settled long ago), but it nears
+      // the stream's max_age: written again, and everything older purged.
+      const stale = !book.mark && book.pending === 0 &&
+        book.lastSeq <= (book.statesSeq ?? 0) && book.newestAt !== undefined &&
+        Date.now() - book.newestAt >= this.#statesRefreshMs;
+      if (due || stale) {
+        const record = this.#states(pdu);
+        if (!due && Object.keys(record.outlets).length === 0) continue;
+        // The purged switches' outcome first: the last state of each outlet outlives them.
+        const states = await this.#append(pdu, record).catch((error) => {
+          this.#log.debug("cannot record the outlet states; journal not purged", { pdu, error });
+          return undefined;
+        });
+        if (states === undefined) continue;
+        book.statesSeq = states;
+        book.newestAt = record.at;
+        const seq = book.mark ? book.mark.seq + 1 : states;
         delete book.mark;
         await this.#jsm.streams.purge(this.#names.stream, { filter: this.#names.jobs(pdu), seq })
           .catch((error) => this.#log.debug("cannot purge the journal", { pdu, error }));
       }
-      if (!book.mark && book.pending === 0 && book.lastSeq > 0) {
+      if (
+        !book.mark && book.pending === 0 && book.lastSeq > 0 &&
+        book.lastSeq > (book.statesSeq ?? 0)
+      ) {
         book.mark = { seq: book.lastSeq, at: now };
       }
     }
+  }
+
+  /** The last state set on each outlet of `pdu` as the local actor remembers it. */
+  #states(pdu: string): StatesRecord {
+    const here = this.#supervisor?.snapshot().find((p) => p.name === pdu);
+    const outlets = Object.fromEntries(
+      Object.entries(here?.outlets ?? {}).map(([outlet, v]) => [
+        outlet,
+        { state: v.state, at: Date.parse(v.at) },
+      ]),
+    );
+    return { t: "states", pdu, outlets, node: this.node, at: Date.now() };
   }
 
   /**
@@ -569,10 +622,15 @@ export class ClusterNode implements PowerControl {
       if (!held) return;
       if (this.#stopping) return await this.#leases.release(pduToken(pdu));
       const records = await this.#read(pdu);
-      const { unfinished, settled } = recover(records);
+      const { unfinished, settled, outlets } = recover(records);
+      if (records.length > 0) {
+        this.#book(pdu).newestAt = records.reduce((newest, r) => Math.max(newest, r.at), 0);
+      }
       for (const [id, result] of settled) this.#remember(id, Promise.resolve(result));
       this.#ready.set(pdu, { epoch: held.epoch, sub: this.#subscribe(pdu) });
       this.#applyLocal();
+      // What any owner set last (the shared journal's), before any resumed job sets more.
+      if (outlets.size > 0) this.#supervisor!.restoreOutlets(pdu, outlets);
       this.#log.info("PDU owned", {
         pdu,
         node: this.node,

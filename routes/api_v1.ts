@@ -18,7 +18,7 @@ import { OUTLET_NAME_RULE, type OutletId } from "../drivers/mod.ts";
 import type { AppEnv } from "./env.ts";
 import type { JobStore } from "./jobs.ts";
 import { DEFAULT_REBOOT_DELAY, MAX_DELAY } from "./params.ts";
-import { apiStatus } from "./responses.ts";
+import { apiStatus, retryHeaders } from "./responses.ts";
 
 /** What the API needs besides PowerControl. */
 export interface ApiOptions {
@@ -295,6 +295,7 @@ export function apiV1Routes(control: PowerControl, options: ApiOptions): OpenAPI
         return c.json(
           { error: result.reason, kind: result.kind },
           apiStatus(result) as 404 | 501 | 502 | 503 | 504,
+          retryHeaders(result),
         );
       }
       return c.json({
@@ -341,6 +342,7 @@ export function apiV1Routes(control: PowerControl, options: ApiOptions): OpenAPI
         return c.json(
           { error: result.reason, kind: result.kind },
           apiStatus(result) as 400 | 404 | 502 | 503 | 504,
+          retryHeaders(result),
         );
       }
       return c.json({
@@ -400,7 +402,10 @@ export function apiV1Routes(control: PowerControl, options: ApiOptions): OpenAPI
     const results = await Promise.all(pending);
     const worst = results.find((r) => r.status !== "done");
     // Every result is in the body; the status is the first failure's, so scripts can test it.
-    return Response.json({ results }, { status: worst ? apiStatus(worst) : 200 });
+    return Response.json({ results }, {
+      status: worst ? apiStatus(worst) : 200,
+      headers: worst ? retryHeaders(worst) : {},
+    });
   }
 
   // The two command routes answer with a status that depends on the results (200, 202 or the

@@ -25,10 +25,22 @@ export function upstreamResponse(result: JobResult): Response {
       headers: { "content-type": "text/plain; charset=utf-8" },
     });
   }
-  const headers: Record<string, string> = result.kind === "queue_full"
-    ? { "retry-after": "5" }
+  return upstreamRefusal(result.reason, retryHeaders(result));
+}
+
+/** Seconds a client is told to wait before retrying a passing refusal. */
+export const RETRY_AFTER_SECONDS = 5;
+
+/**
+ * The `Retry-After` header of a result whose cause passes on its own (a full queue, a cluster
+ * journal that cannot record the job), for the upstream routes and the JSON API alike; none for
+ * any other result.
+ */
+export function retryHeaders(result: JobResult): Record<string, string> {
+  return result.status === "refused" &&
+      (result.kind === "queue_full" || result.kind === "cluster_unavailable")
+    ? { "retry-after": String(RETRY_AFTER_SECONDS) }
     : {};
-  return upstreamRefusal(result.reason, headers);
 }
 
 /** Result of a get-status job → upstream-style body: the state word ("on"/"off"). */
@@ -98,6 +110,7 @@ export function apiStatus(result: JobResult): 200 | 404 | 409 | 501 | 502 | 503 
     if (result.kind === "unknown_pdu") return 404;
     if (result.kind === "bad_outlet") return 400;
     if (result.kind === "not_supported") return 501;
+    // queue_full, cluster_unavailable (both with Retry-After), pdu_failed, shutting_down…
     return 503;
   }
   return result.kind === "timeout" ? 504 : result.kind === "shutdown" ? 503 : 502;

@@ -4,6 +4,8 @@
  */
 import assert from "node:assert/strict";
 import {
+  decodeRecord,
+  encodeRecord,
   type JournalRecord,
   pduFromToken,
   pduToken,
@@ -112,6 +114,51 @@ Deno.test("resumeCommand(): not started runs as accepted; on/off re-run; a reboo
     resumeCommand(job(reboot, [{ op: "off", at: 0 }, { op: "on", at: 5000 }]), 9000),
     { type: "on", outlet: 3 },
   );
+});
+
+Deno.test("recover() knows the last state set on each outlet: switches done and states records, latest wins", () => {
+  const done = (outlet: string, what: "on" | "off", at: number): JournalRecord => ({
+    t: "op",
+    pdu: "p",
+    outlet,
+    op: what,
+    node: "a",
+    epoch: 1,
+    at,
+    done: true,
+  });
+  const states: JournalRecord = {
+    t: "states",
+    pdu: "p",
+    outlets: {
+      "1": { state: "on", at: 100 },
+      "2": { state: "off", at: 100 },
+      "4": {
+        state: "on",
+        at: 300,
+      },
+    },
+    node: "a",
+    at: 500,
+  };
+  const { outlets } = recover([
+    states,
+    done("1", "off", 200), // newer than the states record: wins
+    done("4", "off", 250), // older than the states record (a snapshot taken late): loses
+    op(3, "on", 300), // started, never known done: not a state pdud set
+    done("aux", "on", 400), // a named outlet stays a name
+  ]);
+  assert.deepEqual(
+    [...outlets].sort(([a], [b]) => String(a).localeCompare(String(b))),
+    [
+      [1, { state: "off", at: 200 }],
+      [2, { state: "off", at: 100 }],
+      [4, { state: "on", at: 300 }],
+      ["aux", { state: "on", at: 400 }],
+    ],
+  );
+  // A states record survives the stream's encoding.
+  assert.deepEqual(decodeRecord(encodeRecord(states)), states);
 });
 
 Deno.test("pduToken() makes any PDU name a subject token, and back", () => {

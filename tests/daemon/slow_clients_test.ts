@@ -106,7 +106,10 @@ for (const mode of ["both", "http", "tls"] as const) {
       const closed = await Promise.race([untilClosed(conn).then(() => "closed" as const), guard]);
       assert.equal(closed, "closed");
       const ms = performance.now() - started;
-      assert.ok(ms >= 250 && ms < 2000, `closed after ${Math.round(ms)} ms (idle_timeout 300)`);
+      // The daemon's idle clock starts when it wrote the answer; this one when the answer was
+      // read, which a loaded machine (TLS decryption, scheduling) delays by tens of ms. So the
+      // lower bound only tells "closed by the idle timeout" from "closed after the answer".
+      assert.ok(ms >= 100 && ms < 2000, `closed after ${Math.round(ms)} ms (idle_timeout 300)`);
     } finally {
       conn.close();
     }
@@ -134,7 +137,7 @@ for (const mode of ["both", "http", "tls"] as const) {
       const closed = await Promise.race([untilClosed(conn).then(() => "closed" as const), guard]);
       assert.equal(closed, "closed");
       const ms = performance.now() - started;
-      assert.ok(ms >= 200 && ms < 2000, `closed after ${Math.round(ms)} ms (idle_timeout 300)`);
+      assert.ok(ms >= 100 && ms < 2000, `closed after ${Math.round(ms)} ms (idle_timeout 300)`);
     } finally {
       conn.close();
     }

@@ -12,7 +12,7 @@ import {
   SILENT_LOGGER,
   type SubmitRequest,
 } from "../../actors/mod.ts";
-import { createApp, JobStore, UPSTREAM_OK } from "../../routes/mod.ts";
+import { createApp, JobStore, legacyReply, UPSTREAM_OK } from "../../routes/mod.ts";
 import { ManualClock } from "../_helpers/clock.ts";
 
 /** A PowerControl that records every submission and answers from `answer`. */
@@ -129,6 +129,41 @@ Deno.test("upstream: a failed job is a one-line 503 with its reason; queue_full 
   assert.equal(full.status, 503);
   assert.equal(full.headers.get("retry-after"), "5");
   await full.body?.cancel();
+});
+
+Deno.test("cluster_unavailable: 503 with Retry-After on upstream, get-status and the JSON API; legacy nack", async () => {
+  const { control, request, post } = setup();
+  const reason = "cannot record the job in the cluster journal, not run: no responders";
+  control.answer = (r) => ({ status: "refused", pdu: r.pdu, kind: "cluster_unavailable", reason });
+  for (
+    const path of [
+      "/power/control/on?hostname=pdu1&port=1",
+      "/power/control/get-status?hostname=pdu1&port=1",
+      "/power/control/get-port-state?hostname=pdu1&port=1",
+    ]
+  ) {
+    const r = await request(path);
+    assert.equal(r.status, 503, path);
+    assert.equal(r.headers.get("retry-after"), "5", path);
+    assert.equal(await legacyReply(r), "nack\n", path);
+  }
+  const api = await post("/api/v1/pdus/pdu1/outlets/1/on", { wait: true });
+  assert.equal(api.status, 503);
+  assert.equal(api.headers.get("retry-after"), "5");
+  const { results } = await api.json() as { results: JobResult[] };
+  assert.deepEqual(results.map((x) => x.status === "refused" && x.kind), ["cluster_unavailable"]);
+  for (const path of ["/api/v1/pdus/pdu1/outlets/1", "/api/v1/pdus/pdu1/outlets"]) {
+    const r = await request(path);
+    assert.equal(r.status, 503, path);
+    assert.equal(r.headers.get("retry-after"), "5", path);
+    assert.deepEqual(await r.json(), { error: reason, kind: "cluster_unavailable" }, path);
+  }
+  // Other refusals and failures say nothing of retrying.
+  control.answer = (r) => ({ status: "refused", pdu: r.pdu, kind: "pdu_failed", reason: "failed" });
+  const failed = await request("/api/v1/pdus/pdu1/outlets/1");
+  assert.equal(failed.status, 503);
+  assert.equal(failed.headers.get("retry-after"), null);
+  await failed.body?.cancel();
 });
 
 Deno.test("upstream: invalid requests are refused before anything is submitted", async () => {
