@@ -130,11 +130,10 @@ export async function startDaemon(config: Config, options: DaemonOptions): Promi
     const failure = audit?.append(record);
     if (failure) log.error("cannot append to the audit log", { path: audit?.path, error: failure });
   };
-  // Sampled at scrape time only, after the supervisor exists. The library loads a second
-  // after start, once the first requests (and their JIT warm-up) are out of the way.
+  // Sampled at scrape time only, after the supervisor exists; the library loads at the first
+  // scrape.
   const metrics: Metrics = new Metrics(() => supervisor, {
     clock,
-    deferMs: 1000,
     configured: (pdu) => cluster ? Object.hasOwn(running.pdus, pdu) : supervisor.hasPdu(pdu),
     // Read at each scrape, so a reload's new values apply to the next one.
     readings: () => ({

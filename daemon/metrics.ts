@@ -2,10 +2,11 @@
  * Prometheus metrics (prom-client, with a registry per daemon rather than its global default):
  * requests, jobs by outcome, operation latency per driver, queue depth and restarts per PDU.
  *
- * prom-client (and the Node compatibility it pulls in) costs ~0.07 s to import, so it is kept
- * off the path to the first served requests: it loads `deferMs` after start (or at the first
- * scrape, if sooner), and what happens before is recorded as soon as it is there (nothing is
- * lost; a scrape waits for it).
+ * pdud counts into its own tables, one entry per label set (a Map lookup and an increment per
+ * event), and prom-client — with the Node compatibility it pulls in, ~0.07 s to import and a few
+ * MiB resident — is imported only at the first scrape, where the tables are handed to it: a
+ * daemon nobody scrapes never loads it, and nothing counted before is lost. The tables are
+ * bounded by their label sets, not by the number of events.
  *
  * Every label value is bounded: the PDU label of `pdud_jobs_total` is one of the configured PDU
  * names or {@link UNKNOWN_PDU} (a client choosing the name cannot mint series), and a PDU removed
@@ -28,20 +29,83 @@ import {
   type SetEvent,
   sleep,
   SYSTEM_CLOCK,
-  type Timer,
 } from "../actors/mod.ts";
 
 /** The `pdu` label of jobs for PDUs that are not configured. */
 export const UNKNOWN_PDU = "(unknown)";
 
-interface Instruments {
-  registry: Client.Registry;
-  powerReads: Client.Counter<"pdu" | "outcome">;
-  requests: Client.Counter<"transport" | "status">;
-  jobs: Client.Counter<"pdu" | "outcome" | "kind">;
-  operations: Client.Histogram<"driver">;
-  ownership: Client.Counter<"pdu" | "change">;
-  forward: Client.Histogram;
+/** Upper bounds of pdud_operation_seconds's buckets, in seconds. */
+const OPERATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+/** Upper bounds of pdud_cluster_forward_seconds's buckets, in seconds. */
+const FORWARD_BUCKETS = [
+  0.0005,
+  0.001,
+  0.002,
+  0.005,
+  0.01,
+  0.025,
+  0.05,
+  0.1,
+  0.25,
+  0.5,
+  1,
+  2.5,
+  5,
+  10,
+  30,
+];
+
+/** One counter series: its labels and its count. */
+interface Series<L extends string> {
+  labels: Record<L, string>;
+  value: number;
+}
+
+/** A counter's series, keyed by their label values joined. */
+type CounterTable<L extends string> = Map<string, Series<L>>;
+
+/**
+ * Adds one to the series at `key` (its label values joined); false when there is none yet, for
+ * the caller to add it (the labels are built only then: nothing is allocated per event).
+ */
+function bump(table: CounterTable<string>, key: string): boolean {
+  const series = table.get(key);
+  if (series === undefined) return false;
+  series.value++;
+  return true;
+}
+
+/** One histogram series: its labels, observations per bucket (not cumulative; last: +Inf), sum. */
+interface Durations {
+  labels: Record<string, string>;
+  buckets: number[];
+  count: number;
+  sum: number;
+}
+
+/** A histogram's series and its buckets' upper bounds. */
+class HistogramTable {
+  readonly series = new Map<string, Durations>();
+  constructor(readonly bounds: readonly number[]) {}
+
+  /** Counts `value` in the series at `key`; false when there is none yet (see {@link add}). */
+  observe(key: string, value: number): boolean {
+    const d = this.series.get(key);
+    if (d === undefined) return false;
+    let i = 0;
+    while (i < this.bounds.length && value > this.bounds[i]!) i++;
+    d.buckets[i]!++;
+    d.count++;
+    d.sum += value;
+    return true;
+  }
+
+  /** Adds the series at `key`, with its labels, and counts `value` in it. */
+  add(key: string, labels: Record<string, string>, value: number): void {
+    const d = { labels, buckets: new Array(this.bounds.length + 1).fill(0), count: 0, sum: 0 };
+    this.series.set(key, d);
+    this.observe(key, value);
+  }
 }
 
 /** How often /metrics reads power, and how long a scrape waits for it (ms; 0 = off). */
@@ -58,13 +122,75 @@ interface PduReadings {
   pending?: Promise<void>;
 }
 
+/** pdud's tables, as the scrape hands them to prom-client. */
+interface Tables {
+  powerReads: () => Iterable<Series<string>>;
+  requests: () => Iterable<Series<string>>;
+  jobs: () => Iterable<Series<string>>;
+  operations: HistogramTable;
+  ownership: () => Iterable<Series<string>>;
+  forward: HistogramTable;
+}
+
 function instruments(
   client: typeof Client,
   control: () => PowerControl,
-  prune: (jobs: Client.Counter<"pdu" | "outcome" | "kind">) => void,
+  tables: Tables,
   readings: () => ReadonlyMap<string, PduReadings>,
-): Instruments {
+): Client.Registry {
   const registry = new client.Registry();
+  // Counters are set from pdud's tables at each scrape.
+  const counter = (
+    name: string,
+    help: string,
+    labelNames: readonly string[],
+    series: () => Iterable<Series<string>>,
+  ) =>
+    new client.Counter({
+      name,
+      help,
+      labelNames,
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const s of series()) this.inc(s.labels, s.value);
+      },
+    });
+  // prom-client's Histogram cannot be set from counts, so each histogram is a metric object of
+  // its own, formatted by the registry exactly as a Histogram's (le first, then the labels).
+  const histogram = (name: string, help: string, table: HistogramTable, unlabelled: boolean) => {
+    const type = "histogram" as unknown as Client.MetricType;
+    const aggregator: Client.Aggregator = "sum";
+    const get = () => {
+      const values: Client.MetricValueWithName<string>[] = [];
+      const all = [...table.series.values()];
+      // An unlabelled histogram shows its zeros before the first observation, as prom-client's.
+      if (unlabelled && all.length === 0) {
+        all.push({
+          labels: {},
+          buckets: new Array(table.bounds.length + 1).fill(0),
+          count: 0,
+          sum: 0,
+        });
+      }
+      for (const d of all) {
+        let cumulative = 0;
+        for (let i = 0; i <= table.bounds.length; i++) {
+          cumulative += d.buckets[i]!;
+          const le = i < table.bounds.length ? table.bounds[i]! : "+Inf";
+          values.push({
+            metricName: `${name}_bucket`,
+            labels: { le, ...d.labels },
+            value: cumulative,
+          });
+        }
+        values.push({ metricName: `${name}_sum`, labels: d.labels, value: d.sum });
+        values.push({ metricName: `${name}_count`, labels: d.labels, value: d.count });
+      }
+      return Promise.resolve({ name, help, type, aggregator, values });
+    };
+    registry.registerMetric({ name, help, type, aggregator, get } as unknown as Client.Metric);
+  };
   const perOutlet = (
     name: string,
     help: string,
@@ -122,79 +248,72 @@ function instruments(
     "1 when the PDU is in the failed state",
     (p) => p.state === "failed" ? 1 : 0,
   );
-  return {
-    registry,
-    powerReads: new client.Counter({
-      name: "pdud_power_reads_total",
-      help:
-        "Power reads /metrics made through each PDU's actor, by outcome (done, failed, refused)",
-      labelNames: ["pdu", "outcome"] as const,
-      registers: [registry],
-    }),
-    requests: new client.Counter({
-      name: "pdud_requests_total",
-      help: "Requests answered, by transport and HTTP status",
-      labelNames: ["transport", "status"] as const,
-      registers: [registry],
-    }),
-    jobs: new client.Counter({
-      name: "pdud_jobs_total",
-      help: "Requests by PDU and outcome (done, failed, refused) and kind",
-      labelNames: ["pdu", "outcome", "kind"] as const,
-      registers: [registry],
-      collect() {
-        prune(this);
-      },
-    }),
-    operations: new client.Histogram({
-      name: "pdud_operation_seconds",
-      help: "Duration of successful outlet operations, by driver",
-      labelNames: ["driver"] as const,
-      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
-      registers: [registry],
-    }),
-    ownership: new client.Counter({
-      name: "pdud_cluster_ownership_changes_total",
-      help: "Cluster mode: PDUs this node took over (acquired) or gave up (lost), per PDU",
-      labelNames: ["pdu", "change"] as const,
-      registers: [registry],
-    }),
-    forward: new client.Histogram({
-      name: "pdud_cluster_forward_seconds",
-      help: "Cluster mode: requests forwarded to the owner node, from forwarding to its answer",
-      buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
-      registers: [registry],
-    }),
-  };
+  counter(
+    "pdud_power_reads_total",
+    "Power reads /metrics made through each PDU's actor, by outcome (done, failed, refused)",
+    ["pdu", "outcome"],
+    tables.powerReads,
+  );
+  counter(
+    "pdud_requests_total",
+    "Requests answered, by transport and HTTP status",
+    ["transport", "status"],
+    tables.requests,
+  );
+  counter(
+    "pdud_jobs_total",
+    "Requests by PDU and outcome (done, failed, refused) and kind",
+    ["pdu", "outcome", "kind"],
+    tables.jobs,
+  );
+  histogram(
+    "pdud_operation_seconds",
+    "Duration of successful outlet operations, by driver",
+    tables.operations,
+    false,
+  );
+  counter(
+    "pdud_cluster_ownership_changes_total",
+    "Cluster mode: PDUs this node took over (acquired) or gave up (lost), per PDU",
+    ["pdu", "change"],
+    tables.ownership,
+  );
+  histogram(
+    "pdud_cluster_forward_seconds",
+    "Cluster mode: requests forwarded to the owner node, from forwarding to its answer",
+    tables.forward,
+    true,
+  );
+  return registry;
 }
 
 type PduSample = ReturnType<PowerControl["snapshot"]>[number];
 
 /** The daemon's metrics. */
 export class Metrics {
-  #instruments: Instruments | undefined;
-  #early: ((i: Instruments) => void)[] = [];
-  #ready: Promise<Instruments> | undefined;
+  #registry: Promise<Client.Registry> | undefined;
   readonly #control: () => PowerControl;
-  readonly #timer: Timer;
   readonly #configured: (pdu: string) => boolean;
   readonly #clock: Clock;
   readonly #settings: () => ReadingSettings;
   #readings = new Map<string, PduReadings>();
-  /** The label sets of pdud_jobs_total per configured PDU, to drop them when it is removed. */
-  #jobSeries = new Map<string, Map<string, { outcome: string; kind: string }>>();
+  #powerReads: CounterTable<"pdu" | "outcome"> = new Map();
+  #requests: CounterTable<"transport" | "status"> = new Map();
+  #jobs: CounterTable<"pdu" | "outcome" | "kind"> = new Map();
+  #operations = new HistogramTable(OPERATION_BUCKETS);
+  #ownership: CounterTable<"pdu" | "change"> = new Map();
+  #forward = new HistogramTable(FORWARD_BUCKETS);
 
   /**
    * @param control the PowerControl whose PDUs are sampled at scrape time
-   * @param options when to load prom-client (default: at once, on `clock`); `configured` says
-   *   whether a PDU name may be a label value (default: it is in `control`'s snapshot);
-   *   `readings` how often power is read (read at each scrape; default: never)
+   * @param options `clock` times the power reads; `configured` says whether a PDU name may be a
+   *   label value (default: it is in `control`'s snapshot); `readings` how often power is read
+   *   (read at each scrape; default: never)
    */
   constructor(
     control: () => PowerControl,
     options: {
       clock?: Clock;
-      deferMs?: number;
       configured?: (pdu: string) => boolean;
       readings?: () => ReadingSettings;
     } = {},
@@ -204,85 +323,77 @@ export class Metrics {
     this.#settings = options.readings ?? (() => ({ intervalMs: 0, waitMs: 0 }));
     this.#configured = options.configured ??
       ((pdu) => control().snapshot().some((p) => p.name === pdu));
-    this.#timer = (options.clock ?? SYSTEM_CLOCK).setTimer(options.deferMs ?? 0, () => {
-      void this.#load();
-    });
   }
 
-  #load(): Promise<Instruments> {
-    return this.#ready ??= import("prom-client").then(({ default: client }) => {
-      const made = instruments(
-        client,
-        this.#control,
-        (jobs) => this.#prune(jobs),
-        () => this.#readings,
-      );
-      for (const record of this.#early) record(made);
-      this.#early = [];
-      return this.#instruments = made;
-    });
-  }
-
-  /** Cancels a load not started yet (the daemon is stopping). */
-  close(): void {
-    this.#timer.cancel();
-  }
-
-  #record(record: (i: Instruments) => void): void {
-    if (this.#instruments) record(this.#instruments);
-    else this.#early.push(record);
-  }
+  /** Nothing to release: prom-client loads at the first scrape and holds no timer. */
+  close(): void {}
 
   /** Counts one answered request. */
   request(transport: string, status: number): void {
-    this.#record((i) => i.requests.inc({ transport, status: String(status) }));
+    const key = `${transport} ${status}`;
+    if (!bump(this.#requests, key)) {
+      this.#requests.set(key, { labels: { transport, status: String(status) }, value: 1 });
+    }
   }
 
   /** Counts one job result; a PDU that is not configured is counted as {@link UNKNOWN_PDU}. */
   job(result: JobResult): void {
     const known = !(result.status === "refused" && result.kind === "unknown_pdu") &&
       this.#configured(result.pdu);
+    const pdu = known ? result.pdu : UNKNOWN_PDU;
     const outcome = result.status;
     const kind = result.status === "done" ? "" : result.kind;
-    const labels = { pdu: known ? result.pdu : UNKNOWN_PDU, outcome, kind };
-    if (known) {
-      let series = this.#jobSeries.get(result.pdu);
-      if (!series) this.#jobSeries.set(result.pdu, series = new Map());
-      series.set(`${outcome}/${kind}`, { outcome, kind });
-    }
-    this.#record((i) => i.jobs.inc(labels));
+    // Outcome and kind hold no space, so the PDU name (which may) goes last.
+    const key = `${outcome} ${kind} ${pdu}`;
+    if (!bump(this.#jobs, key)) this.#jobs.set(key, { labels: { pdu, outcome, kind }, value: 1 });
   }
 
-  /** Drops the series of PDUs no longer configured (removed by reload), at scrape time. */
-  #prune(jobs: Client.Counter<"pdu" | "outcome" | "kind">): void {
-    for (const [pdu, series] of this.#jobSeries) {
-      if (this.#configured(pdu)) continue;
-      for (const labels of series.values()) jobs.remove({ pdu, ...labels });
-      this.#jobSeries.delete(pdu);
+  /** pdud_jobs_total's series, less those of PDUs no longer configured (removed by reload). */
+  *#jobSeries(): Iterable<Series<"pdu" | "outcome" | "kind">> {
+    for (const [key, series] of this.#jobs) {
+      const pdu = series.labels.pdu;
+      if (pdu !== UNKNOWN_PDU && !this.#configured(pdu)) this.#jobs.delete(key);
+      else yield series;
     }
   }
 
   /** Records one successful operation. */
   operation(event: SetEvent): void {
+    const { driver } = event;
     const seconds = event.ms / 1000;
-    this.#record((i) => i.operations.observe({ driver: event.driver }, seconds));
+    if (!this.#operations.observe(driver, seconds)) {
+      this.#operations.add(driver, { driver }, seconds);
+    }
   }
 
   /** Counts one change of ownership of a configured PDU (cluster mode). */
   ownership(pdu: string, owned: boolean): void {
     if (!this.#configured(pdu)) return;
     const change = owned ? "acquired" : "lost";
-    this.#record((i) => i.ownership.inc({ pdu, change }));
+    const key = `${pdu} ${change}`;
+    if (!bump(this.#ownership, key)) {
+      this.#ownership.set(key, { labels: { pdu, change }, value: 1 });
+    }
   }
 
   /** Records one forwarded request's round trip (cluster mode). */
   forward(ms: number): void {
-    this.#record((i) => i.forward.observe(ms / 1000));
+    if (!this.#forward.observe("", ms / 1000)) this.#forward.add("", {}, ms / 1000);
   }
 
-  /** The text exposition. */
+  /** The text exposition; prom-client loads at the first call. */
   async text(): Promise<{ body: string; contentType: string }> {
-    const { registry } = await this.#load();
+    this.#registry ??= import("prom-client").then(({ default: client }) =>
+      instruments(client, this.#control, {
+        powerReads: () => this.#powerReads.values(),
+        requests: () => this.#requests.values(),
+        jobs: () => this.#jobSeries(),
+        operations: this.#operations,
+        ownership: () => this.#ownership.values(),
+        forward: this.#forward,
+      }, () => this.#readings)
+    );
+    const registry = await this.#registry;
     await this.refreshReadings();
     return { body: await registry.metrics(), contentType: registry.contentType };
   }
@@ -326,7 +437,11 @@ export class Metrics {
       }).then((result) => {
         // A failed read leaves no numbers: a stale reading must not pass for a new one.
         read.outlets = result.status === "done" ? result.outlets ?? [] : [];
-        this.#record((i) => i.powerReads.inc({ pdu: name, outcome: result.status }));
+        const outcome = result.status;
+        const key = `${name} ${outcome}`;
+        if (!bump(this.#powerReads, key)) {
+          this.#powerReads.set(key, { labels: { pdu: name, outcome }, value: 1 });
+        }
         delete read.pending;
       });
       pending.push(read.pending);
@@ -335,11 +450,9 @@ export class Metrics {
       if (names.has(name)) continue;
       // Removed by reload: its series go with it (label values stay the configured names).
       this.#readings.delete(name);
-      this.#record((i) => {
-        for (const outcome of ["done", "failed", "refused"]) {
-          i.powerReads.remove({ pdu: name, outcome });
-        }
-      });
+      for (const outcome of ["done", "failed", "refused"]) {
+        this.#powerReads.delete(`${name} ${outcome}`);
+      }
     }
     if (pending.length === 0) return;
     const cancel = new AbortController();

@@ -21,8 +21,13 @@ interface Module {
   dependencies?: Dependency[];
 }
 
-/** Every local module main.ts imports statically, relative to the repository, sorted. */
-async function staticGraph(entry: string): Promise<{ local: string[]; dynamic: string[] }> {
+/**
+ * Every local module `entry` imports statically, relative to the repository, sorted, and the
+ * local targets of dynamic imports; `all` and `allDynamic` hold every specifier (npm ones too).
+ */
+async function staticGraph(
+  entry: string,
+): Promise<{ local: string[]; dynamic: string[]; all: string[]; allDynamic: string[] }> {
   const out = await new Deno.Command(Deno.execPath(), {
     args: ["info", "--json", entry],
     cwd: ROOT,
@@ -52,7 +57,7 @@ async function staticGraph(entry: string): Promise<{ local: string[]; dynamic: s
   const local = (specifiers: Iterable<string>) =>
     [...specifiers].filter((s) => s.startsWith("file:")).map((s) => relative(ROOT, fromFileUrl(s)))
       .sort();
-  return { local: local(seen), dynamic: local(dynamic) };
+  return { local: local(seen), dynamic: local(dynamic), all: [...seen], allDynamic: [...dynamic] };
 }
 
 Deno.test("module graph: the daemon (main.ts, static imports) loads no simulator module", async () => {
@@ -63,6 +68,13 @@ Deno.test("module graph: the daemon (main.ts, static imports) loads no simulator
   assert.deepEqual(local.filter((path) => /simulator/.test(path)), []);
   // The way in for `pdud simulate`, loaded only when that subcommand runs.
   assert.ok(dynamic.includes("cli/simulate.ts"), dynamic.join(" "));
+});
+
+Deno.test("module graph: the daemon loads prom-client only at the first scrape (a dynamic import)", async () => {
+  const { all, allDynamic } = await staticGraph("main.ts");
+  assert.deepEqual(all.filter((s) => /prom-client/.test(s)), []);
+  // The scrape's import is there, so the check above can see it.
+  assert.ok(allDynamic.some((s) => /prom-client/.test(s)), allDynamic.join(" "));
 });
 
 Deno.test("module graph: pdud simulate's graph holds the simulators (the check above can see them)", async () => {

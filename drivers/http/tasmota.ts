@@ -63,19 +63,34 @@ export function energyOf(sns: unknown, outlet: number, relays: number): PowerRea
   return reading;
 }
 
+/**
+ * `value` as `application/x-www-form-urlencoded` writes it — the bytes `URLSearchParams` puts on
+ * the wire (space as `+`; `!'()~` escaped too) — at a fraction of its cost on the request path.
+ */
+export function formEncode(value: string): string {
+  let encoded = encodeURIComponent(value.isWellFormed() ? value : value.toWellFormed());
+  // The common case (a command: letters, digits, spaces) takes no regular expression.
+  if (/[!'()~]/.test(encoded)) {
+    encoded = encoded.replace(/[!'()~]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+  }
+  return encoded.includes("%20") ? encoded.replaceAll("%20", "+") : encoded;
+}
+
+/** The query's credentials (`&user=…&password=…`, empty without both), built once per PDU. */
+function credentials(options: TasmotaOptions): string {
+  return options.username !== undefined && options.password !== undefined
+    ? `&user=${formEncode(options.username)}&password=${formEncode(options.password)}`
+    : "";
+}
+
 async function command(
   host: string,
-  options: TasmotaOptions,
+  auth: string,
   cmnd: string,
   signal: AbortSignal,
 ): Promise<unknown> {
-  const query = new URLSearchParams({ cmnd });
-  if (options.username !== undefined && options.password !== undefined) {
-    query.set("user", options.username);
-    query.set("password", options.password);
-  }
   const answer = await httpCall({
-    url: `http://${host}/cm?${query}`,
+    url: `http://${host}/cm?cmnd=${formEncode(cmnd)}${auth}`,
     signal,
     device: `Tasmota at ${host}`,
     what: `"${cmnd}"`,
@@ -96,10 +111,11 @@ function tasmota(name: string, fixedCount: number | undefined): DriverDescriptor
     outletRange: (o) => ({ min: 1, max: count(o) }),
     create(hostname, { options, log }) {
       const host = options.ip ?? hostname;
+      const auth = credentials(options);
       async function set(outlet: number, state: OutletState, signal: AbortSignal) {
         const cmnd = `Power${outlet} ${state === "on" ? "On" : "Off"}`;
         log.debug("tasmota command", { host, cmnd });
-        const body = await command(host, options, cmnd, signal);
+        const body = await command(host, auth, cmnd, signal);
         const now = powerOf(body, outlet);
         if (now === undefined) {
           throw new DriverError(
@@ -119,7 +135,7 @@ function tasmota(name: string, fixedCount: number | undefined): DriverDescriptor
       return {
         setOutlet: (outlet, state, { signal }) => set(outlet, state, signal),
         async getOutlet(outlet, { signal }) {
-          const body = await command(host, options, `Power${outlet}`, signal);
+          const body = await command(host, auth, `Power${outlet}`, signal);
           const state = powerOf(body, outlet);
           if (state === undefined) {
             throw new DriverError("protocol", `Tasmota at ${host} did not report relay ${outlet}`);
@@ -127,11 +143,11 @@ function tasmota(name: string, fixedCount: number | undefined): DriverDescriptor
           return state;
         },
         async readPower(outlet, { signal }) {
-          const body = await command(host, options, "Status 8", signal);
+          const body = await command(host, auth, "Status 8", signal);
           return energyOf((body as { StatusSNS?: unknown }).StatusSNS, outlet, count(options));
         },
         async listOutlets({ signal }) {
-          const body = await command(host, options, "Status 0", signal) as {
+          const body = await command(host, auth, "Status 0", signal) as {
             StatusSTS?: unknown;
             StatusSNS?: unknown;
           };

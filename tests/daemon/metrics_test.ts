@@ -111,3 +111,49 @@ Deno.test("metrics: pdud_operation_seconds counts each operation in its bucket, 
   assert.match(again, /pdud_operation_seconds_count\{driver="tasmota"\} 5/);
   assert.match(again, /pdud_operation_seconds_bucket\{le="0.005",driver="tasmota"\} 3/);
 });
+
+Deno.test("metrics: counting schedules nothing; prom-client waits for the first scrape", async () => {
+  const { ManualClock } = await import("../_helpers/clock.ts");
+  const clock = new ManualClock();
+  const control = { snapshot: () => [] } as unknown as PowerControl;
+  const metrics = new Metrics(() => control, { clock, configured: () => true });
+  metrics.request("http", 200);
+  metrics.job({ status: "done", pdu: "rack-a" } as never);
+  metrics.operation({ driver: "tasmota", ms: 20 } as never);
+  metrics.ownership("rack-a", true);
+  metrics.forward(3);
+  assert.equal(clock.pending, 0, "no timer to load the library a while after start");
+  assert.match(
+    (await metrics.text()).body,
+    /pdud_requests_total\{transport="http",status="200"\} 1/,
+  );
+  metrics.close();
+});
+
+Deno.test("metrics: cluster ownership and forwarding are exported as prom-client's counter and histogram were", async () => {
+  const control = { snapshot: () => [] } as unknown as PowerControl;
+  const metrics = new Metrics(() => control, { configured: (pdu) => pdu !== "gone" });
+  const before = (await metrics.text()).body.split("\n");
+  // An unlabelled histogram shows its zeros before the first observation.
+  assert.ok(before.includes('pdud_cluster_forward_seconds_bucket{le="0.0005"} 0'));
+  assert.ok(before.includes('pdud_cluster_forward_seconds_bucket{le="+Inf"} 0'));
+  assert.ok(before.includes("pdud_cluster_forward_seconds_count 0"));
+  assert.ok(before.includes("# TYPE pdud_cluster_forward_seconds histogram"));
+  metrics.ownership("rack a", true);
+  metrics.ownership("rack a", true);
+  metrics.ownership("rack a", false);
+  metrics.ownership("gone", true);
+  for (const ms of [0.5, 3, 40_000]) metrics.forward(ms);
+  const lines = (await metrics.text()).body.split("\n");
+  assert.ok(
+    lines.includes('pdud_cluster_ownership_changes_total{pdu="rack a",change="acquired"} 2'),
+  );
+  assert.ok(lines.includes('pdud_cluster_ownership_changes_total{pdu="rack a",change="lost"} 1'));
+  assert.ok(!lines.some((l) => l.includes('pdu="gone"')), "an unconfigured PDU mints no series");
+  assert.ok(lines.includes('pdud_cluster_forward_seconds_bucket{le="0.0005"} 1'));
+  assert.ok(lines.includes('pdud_cluster_forward_seconds_bucket{le="0.005"} 2'));
+  assert.ok(lines.includes('pdud_cluster_forward_seconds_bucket{le="30"} 2'));
+  assert.ok(lines.includes('pdud_cluster_forward_seconds_bucket{le="+Inf"} 3'));
+  assert.ok(lines.includes("pdud_cluster_forward_seconds_sum 40.0035"));
+  assert.ok(lines.includes("pdud_cluster_forward_seconds_count 3"));
+});

@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
+import fc from "fast-check";
 import { findDriver } from "../../../drivers/mod.ts";
+import { formEncode } from "../../../drivers/http/tasmota.ts";
 import { conformance, startSimulator } from "../../_helpers/conformance.ts";
 import { assertDrivesOverHttp, control, startDaemon } from "../../_helpers/daemon.ts";
 
@@ -36,6 +38,26 @@ Deno.test("tasmota: a wrong web password is answered 503 naming the credentials"
   assert.match(r.body, /Tasmota at 127\.0\.0\.1:\d+ refused the credentials \(HTTP 401\)/);
   assert.equal(sim.device.get(2), "off");
   assert.deepEqual(sim.device.received, [], "a request without the password switches nothing");
+});
+
+Deno.test("tasmota: formEncode writes the bytes URLSearchParams writes, for any string", () => {
+  const form = (value: string) => new URLSearchParams({ v: value }).toString().slice(2);
+  for (const value of ["Power1 On", "Status 0", " !\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~", "é€😀"]) {
+    assert.equal(formEncode(value), form(value), value);
+  }
+  assert.equal(formEncode("a\uD800b"), form("a\uD800b"), "a lone surrogate becomes U+FFFD");
+  fc.assert(
+    fc.property(fc.string({ unit: "binary" }), (value) => formEncode(value) === form(value)),
+    { numRuns: 500 },
+  );
+});
+
+Deno.test("tasmota: a web password of special characters reaches the device intact", async () => {
+  const password = "p&ss=w+rd %!'()~?#é😀";
+  await using sim = await start("tasmota", 4, password)();
+  await using d = await startDaemon({ pdus: { plug: { ...sim.pduConfig(), retries: 1 } } });
+  assert.equal((await control(d, "on", { hostname: "plug", port: 3 })).status, 200);
+  assert.equal(sim.device.get(3), "on");
 });
 
 Deno.test("tasmota: outlets beyond port_count are refused before any request", async () => {
