@@ -5,24 +5,7 @@
  * tier: each run starts a Python interpreter, too slow for test:fast.)
  */
 import assert from "node:assert/strict";
-import { fileURLToPath } from "node:url";
-import type { RedfishSessions } from "../../simulators/bmc/redfish.ts";
-import type { Simulator } from "../../simulators/mod.ts";
-import { startSimulator } from "../_helpers/conformance.ts";
-
-const fixture = (name: string) => fileURLToPath(new URL(`../_fixtures/${name}`, import.meta.url));
-const TLS = { "cert_file": fixture("selfsigned.crt"), "key_file": fixture("selfsigned.key") };
-
-type RedfishSimulator = Simulator & { sessions: RedfishSessions };
-
-function start(
-  device: { outlets?: number; initial?: "on" | "off" } = {},
-  options: Record<string, unknown> = {},
-): Promise<RedfishSimulator> {
-  return startSimulator("redfish", { outlets: 1, ...device }, options) as Promise<
-    RedfishSimulator
-  >;
-}
+import { fixture, startRedfish as start, TLS } from "../_helpers/redfish.ts";
 
 const PYTHON = "/usr/bin/python3";
 const SUSHY_MISSING = await (async () => {

@@ -6,31 +6,16 @@
  * tests/interop/redfish_clients_test.ts.
  */
 import assert from "node:assert/strict";
-import { fileURLToPath } from "node:url";
+import { startRedfish as start, TLS } from "../../_helpers/redfish.ts";
+import type { Simulator } from "../../../simulators/mod.ts";
 import { DriverError, findDriver } from "../../../drivers/mod.ts";
 import { redfishMessage, systemPath } from "../../../drivers/bmc/redfish.ts";
-import type { RedfishSessions } from "../../../simulators/bmc/redfish.ts";
-import type { Simulator } from "../../../simulators/mod.ts";
-import { conformance, startSimulator } from "../../_helpers/conformance.ts";
+import { conformance } from "../../_helpers/conformance.ts";
 import { configFor, simulateOutput, startSimulators } from "../../../cli/simulate.ts";
 import { control, startDaemon } from "../../_helpers/daemon.ts";
 import { type LogLine, memoryLogger } from "../../_helpers/log.ts";
 
 const REDFISH = findDriver("redfish")!;
-const fixture = (name: string) =>
-  fileURLToPath(new URL(`../../_fixtures/${name}`, import.meta.url));
-const TLS = { "cert_file": fixture("selfsigned.crt"), "key_file": fixture("selfsigned.key") };
-
-type RedfishSimulator = Simulator & { sessions: RedfishSessions };
-
-function start(
-  device: { outlets?: number; initial?: "on" | "off" } = {},
-  options: Record<string, unknown> = {},
-): Promise<RedfishSimulator> {
-  return startSimulator("redfish", { outlets: 1, ...device }, options) as Promise<
-    RedfishSimulator
-  >;
-}
 
 function signal(ms = 10_000): AbortSignal {
   return AbortSignal.timeout(ms);
