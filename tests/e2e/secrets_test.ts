@@ -42,10 +42,11 @@ Deno.test("no configured secret appears in any reply, log line, API, metric, sta
   await using redfish = await startSimulator("redfish", { outlets: 1 });
   // Without ipmi_sim the IPMI PDU is left out (its canary is still searched for).
   const ipmi = IPMI_SIM_MISSING ? undefined : await startIpmiSim();
-  // A port nothing listens on: the Tasmota request fails with its URL in hand.
-  const closed = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const deadPort = closed.addr.port;
-  closed.close();
+  // A port nothing listens on: the Tasmota request fails with its URL in hand. Below 1024, so
+  // no other test's port-0 listener can be handed it meanwhile (a freed ephemeral port once
+  // was, and the command's curl got an answer); 81 is not one of fetch's blocked ports.
+  const deadPort = 81;
+  assert.ok(!(await listening(deadPort)), `something listens on 127.0.0.1:${deadPort}`);
   try {
     const audit = `${dir}/audit.log`;
     const conf = `${dir}/pdud.json`;
@@ -144,3 +145,12 @@ Deno.test("no configured secret appears in any reply, log line, API, metric, sta
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+async function listening(port: number): Promise<boolean> {
+  try {
+    (await Deno.connect({ hostname: "127.0.0.1", port })).close();
+    return true;
+  } catch {
+    return false;
+  }
+}
