@@ -154,12 +154,18 @@ const CASES: Case[] = [
   },
 ];
 
-/** A port nothing listens on. */
-function closedPort(): number {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const { port } = listener.addr as Deno.NetAddr;
-  listener.close();
-  return port;
+/**
+ * A port nothing listens on. Below 1024, so no other test's port-0 listener can be handed it
+ * meanwhile (a freed ephemeral port can be); 81 is not one of fetch's blocked ports.
+ */
+async function closedPort(): Promise<number> {
+  const port = 81;
+  try {
+    (await Deno.connect({ hostname: "127.0.0.1", port })).close();
+  } catch {
+    return port;
+  }
+  throw new Error(`something listens on 127.0.0.1:${port}`);
 }
 
 /** The config collectSecrets sees for one PDU section. */
@@ -188,7 +194,7 @@ async function failureOf(
 for (const c of CASES) {
   Deno.test(`canary secret: ${c.name}`, async () => {
     await using sim = await startSimulator(c.kind, {}, c.options ?? {});
-    const port = closedPort();
+    const port = await closedPort();
     const raw = c.config(sim, port);
     const hostname = c.hostname?.(sim, port) ?? sim.pduHostname;
     const descriptor = findDriver(String(raw.driver))!;
