@@ -48,6 +48,8 @@ export class PtyEndpoint implements AsyncDisposable {
   readonly #stty: readonly string[];
   #current: Incarnation | undefined;
   #retired: Promise<void>[] = [];
+  /** Settled once unplug() is called, so nothing waits for a re-enumeration that will not come. */
+  #stopping = Promise.withResolvers<void>();
   #closed = false;
   #queue: Promise<void> = Promise.resolve();
 
@@ -75,6 +77,7 @@ export class PtyEndpoint implements AsyncDisposable {
   plug(): Promise<void> {
     return this.#serialised(async () => {
       if (this.#closed) return;
+      this.#stopping = Promise.withResolvers<void>();
       const next = await this.#spawn();
       if (this.#stty.length > 0) {
         await new Deno.Command("stty", { args: ["-F", next.pts, ...this.#stty] }).output();
@@ -95,6 +98,7 @@ export class PtyEndpoint implements AsyncDisposable {
 
   /** Removes the node: the device is gone until `plug()`. */
   unplug(): Promise<void> {
+    this.#stopping.resolve();
     return this.#serialised(async () => {
       await Deno.remove(this.path).catch(() => {});
       const previous = this.#current;
@@ -106,8 +110,9 @@ export class PtyEndpoint implements AsyncDisposable {
 
   /** Stops every socat and removes the node. Safe to call twice. */
   async close(): Promise<void> {
-    await this.unplug();
+    // Closed first: a re-plug queued behind the unplug must not start a new socat.
     this.#closed = true;
+    await this.unplug();
     await this.#queue;
     await Promise.all(this.#retired);
   }
@@ -184,7 +189,8 @@ export class PtyEndpoint implements AsyncDisposable {
         gone = true;
         // Closing socat's input ends it and removes its pty: during a re-enumeration that must
         // wait until the new node is linked in, or a slow spawn leaves the path dangling.
-        if (replugging) await replugging;
+        // (Not past an unplug: it waits for this incarnation, and the re-plug queued behind it.)
+        if (replugging) await Promise.race([replugging, this.#stopping.promise]);
         await writer.close().catch(() => {});
         await reader.cancel().catch(() => {});
         await drained.catch(() => {});
