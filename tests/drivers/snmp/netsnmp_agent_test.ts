@@ -6,84 +6,25 @@
  * with an error status. None is retried, none quotes a secret.
  */
 import assert from "node:assert/strict";
-import dgram from "node:dgram";
 import { DriverError, findDriver } from "../../../drivers/mod.ts";
 import { createDriver, settle } from "../../_helpers/conformance.ts";
 import { ManualClock } from "../../_helpers/clock.ts";
+import { type Snmpd, startSnmpd } from "../../interop/_snmpd.ts";
+import { which } from "../../interop/_tools.ts";
 
-const SNMPD = "/usr/sbin/snmpd";
-const HAVE_SNMPD = (() => {
-  try {
-    return Deno.statSync(SNMPD).isFile;
-  } catch {
-    return false;
-  }
-})();
+const HAVE_SNMPD = which("snmpd") !== undefined;
 
 const AUTH = "canary-netsnmp-auth";
 const PRIV = "canary-netsnmp-priv";
 const COMMUNITY = "canary-netsnmp-community";
 
-function freeUdpPort(): Promise<number> {
-  const socket = dgram.createSocket("udp4");
-  return new Promise((resolve, reject) => {
-    socket.once("error", reject);
-    socket.bind(0, "127.0.0.1", () => {
-      const { port } = socket.address();
-      socket.close(() => resolve(port));
-    });
-  });
-}
-
-/** snmpd in the foreground on 127.0.0.1:port with one v3 user and one v2c community. */
-async function startSnmpd(): Promise<AsyncDisposable & { port: number }> {
-  const dir = await Deno.makeTempDir();
-  const port = await freeUdpPort();
-  await Deno.writeTextFile(
-    `${dir}/snmpd.conf`,
-    [
-      `createUser pdudaemon SHA ${AUTH} AES ${PRIV}`,
-      "rwuser pdudaemon priv",
-      `rwcommunity ${COMMUNITY} 127.0.0.1`,
-      "",
-    ].join("\n"),
-  );
-  const child = new Deno.Command(SNMPD, {
-    args: [
-      "-f",
-      "-Lo",
-      "-C",
-      "-c",
-      `${dir}/snmpd.conf`,
-      "-M",
-      "/nonexistent",
-      `udp:127.0.0.1:${port}`,
-    ],
-    env: { SNMP_PERSISTENT_DIR: dir, MIBS: "" },
-    stdin: "null",
-    stdout: "piped",
-    stderr: "null",
-  }).spawn();
-  // snmpd says "NET-SNMP version …" once it listens.
-  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  let seen = "";
-  while (!seen.includes("NET-SNMP version")) {
-    const { done, value } = await reader.read();
-    if (done) throw new Error(`snmpd did not start: ${seen}`);
-    seen += value;
-  }
-  const drain = (async () => {
-    while (!(await reader.read()).done) { /* keep the pipe flowing */ }
-  })();
-  return {
-    port,
-    async [Symbol.asyncDispose]() {
-      child.kill("SIGTERM");
-      await child.status;
-      await drain;
-      await Deno.remove(dir, { recursive: true });
-    },
-  };
+/** snmpd in the foreground on 127.0.0.1 with one v3 user and one v2c community. */
+function startAgent(): Promise<Snmpd> {
+  return startSnmpd([
+    `createUser pdudaemon SHA ${AUTH} AES ${PRIV}`,
+    "rwuser pdudaemon priv",
+    `rwcommunity ${COMMUNITY} 127.0.0.1`,
+  ]);
 }
 
 async function failure(config: Record<string, unknown>, ms = 10_000): Promise<DriverError> {
@@ -123,7 +64,7 @@ Deno.test({
     }`,
   ignore: !HAVE_SNMPD,
   async fn() {
-    await using agent = await startSnmpd();
+    await using agent = await startAgent();
     const started = performance.now();
     const digest = await failure({ ...v3(agent.port), authpassphrase: "canary-wrong-auth" });
     assert.ok(performance.now() - started < 2000, "the report comes back at once");
