@@ -13,7 +13,7 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { daemonConfig, pduNames, percentile, spread } from "./compare_lib.ts";
+import { daemonConfig, pduNames, percentile, rotateScript, spread } from "./compare_lib.ts";
 
 const { values: flags } = parseArgs({
   args: Deno.args,
@@ -109,14 +109,7 @@ await Deno.writeTextFile(
 const script = `${dir}/rotate.lua`;
 await Deno.writeTextFile(
   script,
-  `local names = {${names.map((n) => `"${n}"`).join(",")}}
-local i = 0
-request = function()
-  i = i + 1
-  local cmd = (math.floor(i / #names) % 2 == 0) and "on" or "off"
-  return wrk.format("GET", "/power/control/" .. cmd .. "?hostname=" .. names[(i % #names) + 1] .. "&port=" .. ((i % 2) + 1))
-end
-`,
+  rotateScript(names),
 );
 const path = (i: number) =>
   `/power/control/${Math.floor(i / 100) % 2 ? "off" : "on"}?hostname=${names[i % 100]}&port=${

@@ -33,6 +33,7 @@ import {
   ratio,
   renderTable,
   replaceBetween,
+  rotateScript,
   spread,
   statusMiB,
   verdict,
@@ -757,14 +758,7 @@ async function workloadThroughput(farm: Farm): Promise<ThroughputResult> {
   const script = `${TMP}/rotate.lua`;
   await Deno.writeTextFile(
     script,
-    `local names = {${names.map((n) => `"${n}"`).join(",")}}
-local i = 0
-request = function()
-  i = i + 1
-  local cmd = (math.floor(i / #names) % 2 == 0) and "on" or "off"
-  return wrk.format("GET", "/power/control/" .. cmd .. "?hostname=" .. names[(i % #names) + 1] .. "&port=" .. ((i % 2) + 1))
-end
-`,
+    rotateScript(names),
   );
   const result: ThroughputResult = {
     tool: useWrk ? "wrk -t1 -c50 (keep-alive)" : "Deno fetch, 50 keep-alive connections",

@@ -180,3 +180,18 @@ export function replaceBetween(
   if (i < 0 || j < i) return (document.trimEnd() + "\n\n" + block + "\n").trimStart();
   return document.slice(0, i) + block + document.slice(j + end.length);
 }
+
+/**
+ * A wrk script that rotates over `names` (outlets 1 and 2 of each), switching on for one pass
+ * over the PDUs and off for the next, so every request changes an outlet.
+ */
+export function rotateScript(names: readonly string[]): string {
+  return `local names = {${names.map((n) => `"${n}"`).join(",")}}
+local i = 0
+request = function()
+  i = i + 1
+  local cmd = (math.floor(i / #names) % 2 == 0) and "on" or "off"
+  return wrk.format("GET", "/power/control/" .. cmd .. "?hostname=" .. names[(i % #names) + 1] .. "&port=" .. ((i % 2) + 1))
+end
+`;
+}
