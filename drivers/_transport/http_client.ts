@@ -227,26 +227,25 @@ function redirected(
 }
 
 /**
- * The answer's body as text, read through its stream and counted: past MAX_ANSWER_BYTES the
- * stream is cancelled (the connection closed) and the call fails, so a device sending an endless
- * body costs at most that much memory, never what it sends until the timeout.
+ * The answer's body as text, bounded by MAX_ANSWER_BYTES: past it the stream is cancelled (the
+ * connection closed) and the call fails, so a device sending an endless body costs at most that
+ * much memory, never what it sends until the timeout.
+ *
+ * A body whose Content-Length is within the bound is read whole by `text()`: fetch stops at the
+ * declared length, and Deno reads such a body in one native call. Reading it through a default
+ * stream reader instead allocated a 64 KiB chunk per read and was a quarter of the daemon's CPU
+ * in a burst (docs/benchmarks.md). Other bodies (chunked, or read to the connection's end) are
+ * read and counted into a 16 KiB buffer handed back and forth (BYOB), or chunk by chunk when the
+ * body is not a byte stream.
  */
 async function readAnswer(response: Response, call: HttpCall, what: string): Promise<string> {
   if (!response.body) return "";
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
+  const length = Number(response.headers.get("content-length") ?? NaN);
   try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      size += value.length;
-      if (size > MAX_ANSWER_BYTES) {
-        await reader.cancel().catch(() => {});
-        throw tooLarge(call, what);
-      }
-      chunks.push(value);
+    if (Number.isInteger(length) && length >= 0 && length <= MAX_ANSWER_BYTES) {
+      return await response.text();
     }
+    return new TextDecoder().decode(await readCounted(response.body, call, what));
   } catch (error) {
     if (error instanceof DriverError) throw error;
     // An abort while the body arrives is a timeout, not an empty answer.
@@ -258,13 +257,54 @@ async function readAnswer(response: Response, call: HttpCall, what: string): Pro
       `${call.device} broke off its answer to ${what}: ${fetchFailure(error, call.url)}`,
     );
   }
+}
+
+/** Bytes of a body of unknown length, failing past MAX_ANSWER_BYTES. */
+async function readCounted(
+  body: ReadableStream<Uint8Array>,
+  call: HttpCall,
+  what: string,
+): Promise<Uint8Array> {
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  const take = async (chunk: Uint8Array, cancel: () => Promise<void>) => {
+    size += chunk.length;
+    if (size > MAX_ANSWER_BYTES) {
+      await cancel().catch(() => {});
+      throw tooLarge(call, what);
+    }
+    chunks.push(chunk.slice());
+  };
+  let byob: ReadableStreamBYOBReader | undefined;
+  try {
+    byob = body.getReader({ mode: "byob" });
+  } catch {
+    // Not a byte stream (the insecure engine's answer): chunks as they come.
+  }
+  if (byob) {
+    const reader = byob;
+    let buffer = new Uint8Array(16 * 1024);
+    for (;;) {
+      const { done, value } = await reader.read(buffer);
+      if (done || !value) break;
+      await take(value, () => reader.cancel());
+      buffer = new Uint8Array(value.buffer);
+    }
+  } else {
+    const reader = body.getReader();
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      await take(value, () => reader.cancel());
+    }
+  }
   const bytes = new Uint8Array(size);
   let at = 0;
   for (const chunk of chunks) {
     bytes.set(chunk, at);
     at += chunk.length;
   }
-  return new TextDecoder().decode(bytes);
+  return bytes;
 }
 
 /** The error of an answer longer than MAX_ANSWER_BYTES (either engine). */

@@ -277,6 +277,43 @@ for (const engine of ENGINES) {
     });
     assert.equal(answer.text.length, MAX_ANSWER_BYTES);
   });
+
+  Deno.test(`httpCall over ${engine.name}: an answer that declares one byte more than MAX_ANSWER_BYTES is refused`, async () => {
+    await using d = device(engine.tls, () => new Response("c".repeat(MAX_ANSWER_BYTES + 1)));
+    const error = await failure(httpCall({
+      url: d.url("/big"),
+      device: "box",
+      insecure: engine.insecure,
+      signal: AbortSignal.timeout(30_000),
+    }));
+    assert.equal(error.kind, "protocol");
+    assert.match(error.message, /more than 4194304 bytes/);
+  });
+
+  Deno.test(`httpCall over ${engine.name}: a chunked answer is read whole, characters split across chunks included`, async () => {
+    // "€" is three bytes; the chunks cut it, and more chunks than one read buffer holds follow.
+    const text = "€".repeat(20_000);
+    const bytes = new TextEncoder().encode(text);
+    const cuts = [0, 1, 5, 16_385, 40_000, bytes.length];
+    await using d = device(engine.tls, () =>
+      new Response(
+        new ReadableStream<Uint8Array>({
+          start(controller) {
+            for (let i = 1; i < cuts.length; i++) {
+              controller.enqueue(bytes.slice(cuts[i - 1], cuts[i]));
+            }
+            controller.close();
+          },
+        }),
+      ));
+    const answer = await httpCall({
+      url: d.url("/chunked"),
+      device: "box",
+      insecure: engine.insecure,
+      signal: AbortSignal.timeout(30_000),
+    });
+    assert.equal(answer.text, text);
+  });
 }
 
 for (const engine of ENGINES) {
