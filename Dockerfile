@@ -16,5 +16,5 @@ USER deno
 EXPOSE 16421
 # Mount your config at /etc/pdud/pdud.yaml (or pdudaemon.conf) and listen on all interfaces
 # inside the container: set daemon.hostname: 0.0.0.0 in it.
-ENTRYPOINT ["deno", "run", "--allow-net", "--allow-read", "--allow-env", "--allow-run", "--allow-write=/var/log", "main.ts"]
+ENTRYPOINT ["deno", "run", "--unstable-net", "--allow-net", "--allow-read", "--allow-env", "--allow-run", "--allow-write=/var/log", "main.ts"]
 CMD ["--conf", "/etc/pdud/pdud.yaml"]

@@ -267,6 +267,7 @@ async function serveOrDrive(args: string[]): Promise<number> {
     hostname: daemon.listeners.hostname,
     port: daemon.listeners.port,
     listener: listen.listener ?? config.daemon.listener,
+    acceptors: daemon.listeners.acceptors,
     pdus: Object.keys(config.pdus).length,
     config: values.conf ?? "embedded demo config",
   });

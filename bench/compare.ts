@@ -55,6 +55,10 @@ const { values: flags } = parseArgs({
     "daemon-port": { type: "string", default: "17421" },
     baseline: { type: "string" },
     "burst-sizes": { type: "string" },
+    // V8 flags for "pdud" only (not the baseline): `--baseline .` then compares flags on one tree.
+    "v8-flags": { type: "string" },
+    // The daemons' logging_level (default ERROR); their logs stay only with PDUD_BENCH_KEEP=1.
+    "log-level": { type: "string" },
   },
 });
 
@@ -261,7 +265,15 @@ async function writeConfig(ports: number[], tag: string): Promise<string> {
   const path = `${TMP}/${tag}.conf`;
   await Deno.writeTextFile(
     path,
-    JSON.stringify(daemonConfig(ports, { port: DAEMON_PORT, listener: "http" }), null, 2),
+    JSON.stringify(
+      daemonConfig(ports, {
+        port: DAEMON_PORT,
+        listener: "http",
+        ...(flags["log-level"] ? { loggingLevel: flags["log-level"] } : {}),
+      }),
+      null,
+      2,
+    ),
   );
   return path;
 }
@@ -278,6 +290,7 @@ function startDaemonProcess(name: DaemonName, conf: string, listener?: string): 
       "--allow-run",
       "--allow-write",
       ...(flags.profile ? ["--cpu-prof", `--cpu-prof-dir=${flags.profile}`] : []),
+      ...(flags["v8-flags"] && name === "pdud" ? [`--v8-flags=${flags["v8-flags"]}`] : []),
       name === "pdud baseline" ? BASELINE_MAIN_TS! : MAIN_TS,
       "--conf",
       conf,
@@ -289,7 +302,7 @@ function startDaemonProcess(name: DaemonName, conf: string, listener?: string): 
   const startedAt = performance.now();
   // `exec` keeps the PID the daemon's own, for /proc/PID/status.
   const child = new Deno.Command("sh", {
-    args: ["-c", `exec ${quoted} >/dev/null 2>>'${log}'`],
+    args: ["-c", `exec ${quoted} >>'${log}.out' 2>>'${log}'`],
     stdin: "null",
     stdout: "null",
     stderr: "null",
@@ -1217,4 +1230,5 @@ if (out) {
   );
   say(`wrote ${out}`);
 }
-await Deno.remove(TMP, { recursive: true }).catch(() => {});
+if (!Deno.env.get("PDUD_BENCH_KEEP")) await Deno.remove(TMP, { recursive: true }).catch(() => {});
+else say(`kept ${TMP}`);

@@ -55,6 +55,8 @@ export interface Listeners extends AsyncDisposable {
   port: number;
   /** The connection cap in force. */
   maxConnections: number;
+  /** Sockets listening on the port: ACCEPTORS, or 1 without `--unstable-net`. */
+  acceptors: number;
   /**
    * The loopback port of the internal TLS listener (diagnostics and tests: it answers only
    * connections the listener itself opened). HTTP has no internal server.
@@ -75,6 +77,14 @@ export interface Listeners extends AsyncDisposable {
  * once: the kernel then drops SYNs and each dropped client waits a second to retry.
  */
 export const LISTEN_BACKLOG = 4096;
+/**
+ * Listening sockets on the one port (SO_REUSEPORT; Linux only, elsewhere one). Deno takes one
+ * connection per listener per turn of its event loop, and a daemon busy with thousands of
+ * requests turns slowly: with one listener, a farm's clients connecting at once overflowed the
+ * kernel's queue, and connections that waited there too long were reset (bench:compare's burst of
+ * 5,000 PDUs). Each listener brings its own queue and its own accept per turn.
+ */
+export const ACCEPTORS = Deno.build.os === "linux" ? 4 : 1;
 /** Default idle keep-alive timeout. */
 export const IDLE_TIMEOUT_MS = 60_000;
 /** Default TLS handshake timeout. */
@@ -147,11 +157,7 @@ function serve(
   const speaksLegacy = options.listener !== "http";
   let closing = false;
 
-  const listener = Deno.listen({
-    hostname: options.hostname,
-    port: options.port,
-    tcpBacklog: LISTEN_BACKLOG,
-  });
+  const sockets = bindAcceptors(options.hostname, options.port);
   // TLS is terminated by an internal listener the client's bytes are relayed to: closing a
   // Deno TlsConn whose handshake has not finished leaves its socket open for as long as the
   // client stays silent, while closing the relay ends the handshake with an EOF.
@@ -183,8 +189,12 @@ function serve(
     });
 
   let closingCount = 0;
-  // Wakes the accept loop when an evicted connection has released its descriptors.
-  let released: (() => void) | undefined;
+  // Wake the accept loops when an evicted connection has released its descriptors.
+  const waitingForRelease = new Set<() => void>();
+  const released = () => {
+    for (const wake of waitingForRelease) wake();
+    waitingForRelease.clear();
+  };
   /** Closes the oldest connection that is idle or still sending its request. */
   const evictOne = (): boolean => {
     if (closingCount >= MAX_CLOSING) return false;
@@ -255,39 +265,40 @@ function serve(
     }, (error) => limited.warn("internal TLS accept failed", { error }))
     : Promise.resolve();
 
-  const accepting = acceptLoop(
-    () => listener.accept(),
-    (conn) => {
-      if (clients.size - closingCount >= maxConnections && !evictOne()) return refuse(conn);
-      const client: Client = { conn, evictable: true, closing: false, linked: new Set() };
-      clients.add(client);
-      handle(client).catch((error) => log.debug("connection ended with an error", { error }))
-        .finally(() => {
-          clients.delete(client);
-          if (client.closing) {
-            closingCount--;
-            released?.();
-          }
-          closeQuietly(conn);
+  const accepting = Promise.all(sockets.map((socket) =>
+    acceptLoop(
+      () => socket.accept(),
+      (conn) => {
+        if (clients.size - closingCount >= maxConnections && !evictOne()) return refuse(conn);
+        const client: Client = { conn, evictable: true, closing: false, linked: new Set() };
+        clients.add(client);
+        handle(client).catch((error) => log.debug("connection ended with an error", { error }))
+          .finally(() => {
+            clients.delete(client);
+            if (client.closing) {
+              closingCount--;
+              released();
+            }
+            closeQuietly(conn);
+          });
+      },
+      (error) => {
+        // Out of descriptors: free one if we can (the connection stays queued in the kernel).
+        const exhausted = isDescriptorExhaustion(error);
+        if (exhausted) evictOne();
+        limited.warn(exhausted ? "accept failed: out of file descriptors" : "accept failed", {
+          error,
         });
-    },
-    (error) => {
-      // Out of descriptors: free one if we can (the connection stays queued in the kernel).
-      const exhausted = isDescriptorExhaustion(error);
-      if (exhausted) evictOne();
-      limited.warn(exhausted ? "accept failed: out of file descriptors" : "accept failed", {
-        error,
-      });
-    },
-    async () => {
-      // Evictions release descriptors a few turns later; a burst of new connections waits in
-      // the kernel's queue for them instead of being refused.
-      while (closingCount >= MAX_CLOSING && !closing) {
-        await new Promise<void>((resolve) => (released = resolve));
-        released = undefined;
-      }
-    },
-  );
+      },
+      async () => {
+        // Evictions release descriptors a few turns later; a burst of new connections waits in
+        // the kernel's queue for them instead of being refused.
+        while (closingCount >= MAX_CLOSING && !closing) {
+          await new Promise<void>((resolve) => waitingForRelease.add(resolve));
+        }
+      },
+    )
+  ));
 
   /** Beyond the cap with nothing to evict: a 503 or a nack, or a close if even that is too much. */
   function refuse(conn: Deno.Conn): void {
@@ -593,10 +604,10 @@ function serve(
   const close = () => {
     closed ??= (async () => {
       closing = true;
-      listener.close();
+      for (const socket of sockets) socket.close();
       tlsInternal?.close();
       for (const done of [...pauses]) done();
-      released?.();
+      released();
       await accepting;
       await acceptingTls;
       for (const { conn, timer } of unclaimed.values()) {
@@ -613,16 +624,50 @@ function serve(
     })();
     return closed;
   };
-  const addr = listener.addr as Deno.NetAddr;
+  const addr = sockets[0]!.addr as Deno.NetAddr;
   return {
     hostname: addr.hostname,
     port: addr.port,
     maxConnections,
+    acceptors: sockets.length,
     internalPorts: () => (tlsInternal ? { tls: (tlsInternal.addr as Deno.NetAddr).port } : {}),
     close,
     abort,
     [Symbol.asyncDispose]: close,
   };
+}
+
+/**
+ * ACCEPTORS listeners on `hostname:port` (port 0: the first one's port), bound with SO_REUSEPORT.
+ * Deno offers that option only with `--unstable-net` (deno.json, the Dockerfile, the systemd unit
+ * and the compile tasks give it); without it pdud binds one listener, as before. Another program
+ * of the same user could join a SO_REUSEPORT port; pdud's pre-flight binds the port without it
+ * first, which fails while a pdud holds it.
+ */
+function bindAcceptors(hostname: string, port: number): Deno.TcpListener[] {
+  const plain = { hostname, port, tcpBacklog: LISTEN_BACKLOG };
+  if (ACCEPTORS === 1 || !unstableNet()) return [Deno.listen(plain)];
+  const first = Deno.listen({ ...plain, reusePort: true });
+  const sockets = [first];
+  try {
+    while (sockets.length < ACCEPTORS) {
+      const bound = (first.addr as Deno.NetAddr).port;
+      sockets.push(Deno.listen({ ...plain, port: bound, reusePort: true }));
+    }
+  } catch (error) {
+    for (const socket of sockets) socket.close();
+    throw error;
+  }
+  return sockets;
+}
+
+/**
+ * Whether Deno runs with `--unstable-net`. Deno.listen's `reusePort` without it does not throw:
+ * the process exits (70). QUIC is behind the same flag; the e2e test that starts pdud without the
+ * flag tells when a Deno release changes that.
+ */
+function unstableNet(): boolean {
+  return typeof (Deno as { connectQuic?: unknown }).connectQuic === "function";
 }
 
 async function copy(from: Deno.Conn, to: Deno.Conn): Promise<void> {

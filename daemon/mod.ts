@@ -15,7 +15,13 @@ export {
   type PreflightResult,
   RESTART_KEYS,
 } from "./preflight.ts";
-export { LISTEN_BACKLOG, type Listeners, type ListenOptions, startListeners } from "./listener.ts";
+export {
+  ACCEPTORS,
+  LISTEN_BACKLOG,
+  type Listeners,
+  type ListenOptions,
+  startListeners,
+} from "./listener.ts";
 export { Metrics, type ReadingSettings } from "./metrics.ts";
 export {
   AuditLog,

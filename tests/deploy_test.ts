@@ -34,6 +34,8 @@ Deno.test("Dockerfile builds on the official Deno image of the pinned version", 
     for (const [, folder] of imports) assert.ok(copied.has(folder!), `COPY ${folder} (${program})`);
   }
   assert.match(dockerfile, /ENTRYPOINT \[.*"main\.ts"\]/);
+  // The daemon's four listening sockets need it (daemon/listener.ts ACCEPTORS).
+  assert.match(dockerfile, /ENTRYPOINT \["deno", "run", "--unstable-net",/);
   assert.match(dockerfile, /^EXPOSE 16421$/m);
 });
 
@@ -100,7 +102,10 @@ Deno.test("pdud check-config accepts every shipped example config", async () => 
 
 Deno.test("compile tasks build pdud and pduclient for linux x86-64 and arm64", async () => {
   const tasks = JSON.parse(await read("deno.json")).tasks as Record<string, string>;
-  assert.match(tasks["compile:pdud"]!, /deno compile .*--output dist\/pdud main\.ts/);
+  assert.match(
+    tasks["compile:pdud"]!,
+    /deno compile --unstable-net .*--output dist\/pdud main\.ts/,
+  );
   assert.match(
     tasks["compile:pduclient"]!,
     /deno compile .*--output dist\/pduclient pduclient\.ts/,

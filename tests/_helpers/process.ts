@@ -58,11 +58,17 @@ export async function runProgram(
  */
 export async function spawnPdud(
   args: string[],
-  options: { executable?: string } = {},
+  options: { executable?: string; denoFlags?: string[] } = {},
 ): Promise<PdudProcess> {
-  const argv = options.executable
-    ? [...args, "--logfile", "-"]
-    : ["run", ...PERMISSIONS, `${ROOT}main.ts`, ...args, "--logfile", "-"];
+  const argv = options.executable ? [...args, "--logfile", "-"] : [
+    "run",
+    ...PERMISSIONS,
+    ...options.denoFlags ?? [],
+    `${ROOT}main.ts`,
+    ...args,
+    "--logfile",
+    "-",
+  ];
   const child = new Deno.Command(options.executable ?? Deno.execPath(), {
     args: argv,
     cwd: ROOT,

@@ -8,6 +8,7 @@
 import assert from "node:assert/strict";
 import { simulatedDevice } from "../../drivers/mod.ts";
 import { defaultMaxConnections, softFileLimit } from "../../daemon/limits.ts";
+import { ACCEPTORS } from "../../daemon/mod.ts";
 import { startDaemon, type TestDaemon } from "../_helpers/daemon.ts";
 
 const encoder = new TextEncoder();
@@ -175,7 +176,8 @@ Deno.test("HTTP has no internal hop: the daemon listens on its own port and nowh
     await client.write(encoder.encode("GET /healthz HTTP/1.1\r\nhost: x\r\n\r\n"));
     assert.match(decoder.decode(await readSome(client)), /^HTTP\/1\.1 200 /);
     const added = (await listening()).filter((address) => !before.has(address));
-    assert.deepEqual(added, [`127.0.0.1:${d.port}`]);
+    // ACCEPTORS sockets, all on the daemon's own port (SO_REUSEPORT).
+    assert.deepEqual(added, Array(ACCEPTORS).fill(`127.0.0.1:${d.port}`));
   } finally {
     client.close();
   }

@@ -2,18 +2,19 @@ import assert from "node:assert/strict";
 import { SILENT_LOGGER } from "../../actors/mod.ts";
 import { loadConfig } from "../../config/mod.ts";
 import { startDaemon } from "../../daemon/mod.ts";
-import { LISTEN_BACKLOG } from "../../daemon/mod.ts";
+import { ACCEPTORS, LISTEN_BACKLOG } from "../../daemon/mod.ts";
 
-/** The accept-queue length the kernel reports for a listening port (`ss`: Send-Q). */
-async function backlogOf(port: number): Promise<number | undefined> {
+/** The accept-queue length the kernel reports for each socket listening on a port (`ss`: Send-Q). */
+async function backlogsOf(port: number): Promise<number[] | undefined> {
   let out;
   try {
     out = await new Deno.Command("ss", { args: ["-ltnH", `sport = :${port}`] }).output();
   } catch {
     return undefined;
   }
-  const fields = new TextDecoder().decode(out.stdout).trim().split(/\s+/);
-  return fields.length >= 3 ? Number(fields[2]) : undefined;
+  return new TextDecoder().decode(out.stdout).trim().split("\n").map((line) =>
+    Number(line.trim().split(/\s+/)[2])
+  );
 }
 
 for (const listener of ["both", "http"] as const) {
@@ -25,11 +26,41 @@ for (const listener of ["both", "http"] as const) {
       await loadConfig({ pdus: { sim: { driver: "simulated", outlets: 2 } } }),
       { log: SILENT_LOGGER, listen: { hostname: "127.0.0.1", port: 0, listener } },
     );
-    const backlog = await backlogOf(daemon.listeners.port);
-    if (backlog === undefined) {
+    const backlogs = await backlogsOf(daemon.listeners.port);
+    if (backlogs === undefined) {
       await t.step({ name: "skipped: `ss` (iproute2) is not installed", ignore: true, fn() {} });
       return;
     }
-    assert.equal(backlog, Math.min(LISTEN_BACKLOG, somaxconn || LISTEN_BACKLOG));
+    assert.deepEqual(
+      backlogs,
+      Array(ACCEPTORS).fill(Math.min(LISTEN_BACKLOG, somaxconn || LISTEN_BACKLOG)),
+    );
   });
 }
+
+Deno.test(`the port has ${ACCEPTORS} listening sockets (SO_REUSEPORT), and 200 connections at once are all served`, async (t) => {
+  await using daemon = await startDaemon(
+    await loadConfig({ pdus: { sim: { driver: "simulated", outlets: 2 } } }),
+    { log: SILENT_LOGGER, listen: { hostname: "127.0.0.1", port: 0, listener: "both" } },
+  );
+  const backlogs = await backlogsOf(daemon.listeners.port);
+  if (backlogs === undefined) {
+    await t.step({ name: "skipped: `ss` (iproute2) is not installed", ignore: true, fn() {} });
+    return;
+  }
+  // The test task runs with deno.json's `unstable: ["net"]`, as the daemon's own tasks do.
+  assert.equal(backlogs.length, ACCEPTORS);
+  assert.equal(ACCEPTORS, Deno.build.os === "linux" ? 4 : 1);
+  // The kernel spreads connections over the sockets by their addresses; 200 reach every one.
+  const answers = await Promise.all(Array.from({ length: 200 }, async (_, i) => {
+    const response = await fetch(
+      `http://127.0.0.1:${daemon.listeners.port}/power/control/${
+        i % 2 ? "on" : "off"
+      }?hostname=sim&port=1`,
+      { headers: { connection: "close" } },
+    );
+    await response.body?.cancel();
+    return response.status;
+  }));
+  assert.deepEqual(new Set(answers), new Set([200]));
+});

@@ -109,3 +109,27 @@ Deno.test("--log-format text writes human-readable lines; JSON is the default of
   // Other start-up lines (a permissions note when run as root) may follow; every one is JSON.
   assert.ok(pdud.logs.some((l) => l.msg === "pdud listening"));
 });
+
+Deno.test("the daemon listens on 4 sockets with deno.json's --unstable-net, on one without it, and serves either way", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "pdud-unstable-" });
+  try {
+    // The project's own config, less its `unstable` list: as `deno run` from elsewhere would be.
+    const config = JSON.parse(await Deno.readTextFile(`${ROOT}deno.json`));
+    assert.deepEqual(config.unstable, ["net"]);
+    delete config.unstable;
+    await Deno.writeTextFile(`${dir}/deno.json`, JSON.stringify(config));
+    for (
+      const [flags, expected] of [
+        [[], Deno.build.os === "linux" ? 4 : 1],
+        [["--no-lock", `--config=${dir}/deno.json`], 1],
+      ] as const
+    ) {
+      await using pdud = await spawnPdud(["--port", "0"], { denoFlags: [...flags] });
+      const listening = pdud.logs.find((r) => r.msg === "pdud listening");
+      assert.equal(listening?.acceptors, expected, flags.join(" "));
+      await answers(pdud.port);
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
