@@ -119,6 +119,9 @@ interface Exchange {
   raw?: string;
   ms: number;
   error?: string;
+  /** When the connection was made and the request written, ms from the start. */
+  connectedMs?: number;
+  writtenMs?: number;
 }
 
 /** One connection: send `payload`, read until the peer closes; bounded by `timeoutMs`. */
@@ -140,8 +143,10 @@ async function exchange(port: number, payload: Uint8Array, timeoutMs: number): P
     const connecting = Deno.connect({ hostname: "127.0.0.1", port });
     connecting.then((c) => timedOut && c.close()).catch(() => {});
     conn = await Promise.race([connecting, timeout]);
+    const connectedMs = performance.now() - t0;
     let written = 0;
     while (written < payload.length) written += await conn.write(payload.subarray(written));
+    const writtenMs = performance.now() - t0;
     const buffer = new Uint8Array(4096);
     let text = "";
     for (;;) {
@@ -150,7 +155,7 @@ async function exchange(port: number, payload: Uint8Array, timeoutMs: number): P
       text += decoder.decode(buffer.subarray(0, n));
       if (text.length > 65536) break;
     }
-    return { raw: text, ms: performance.now() - t0 };
+    return { raw: text, ms: performance.now() - t0, connectedMs, writtenMs };
   } catch (error) {
     const name = timedOut ? "timeout" : error instanceof Error ? error.name : String(error);
     return { ms: performance.now() - t0, error: name };
@@ -179,7 +184,11 @@ async function httpGet(port: number, path: string, timeoutMs: number): Promise<R
   return {
     ok: status === 200,
     ms: r.ms,
-    detail: status === undefined ? "no HTTP reply" : `${status} ${httpBody(r.raw!).trim()}`,
+    detail: status === undefined
+      ? `no HTTP reply (${r.raw?.length ?? 0} bytes after ${Math.round(r.ms)} ms; connected at ${
+        Math.round(r.connectedMs ?? NaN)
+      } ms, request written at ${Math.round(r.writtenMs ?? NaN)} ms)`
+      : `${status} ${httpBody(r.raw!).trim()}`,
   };
 }
 
@@ -596,6 +605,7 @@ async function burstOnce(farm: Farm, d: Running | undefined, names: string[]): P
         if (!r.ok) {
           failures++;
           firstFailure ??= r.detail;
+          if (failures <= 5) say(`  failed: PDU ${pdu} request ${k}: ${r.detail}`);
         }
       }
     }));}

@@ -55,10 +55,13 @@ export const DAEMON_SCHEMA = z.object({
   "shutdown_grace": numeric.pipe(z.number().min(0).max(3600)).default(30),
   /**
    * Seconds a client may take to send its request: a legacy line, or each HTTP request's head
-   * and body (from its first byte; the first request's from the connection's start).
+   * and body, from its first byte.
    */
   "request_timeout": numeric.pipe(z.number().positive().max(3600)).default(10),
-  /** Seconds an HTTP keep-alive connection may stay silent with no request in progress. */
+  /**
+   * Seconds a connection may stay silent with no request in progress: a new connection before
+   * its first byte, an HTTP keep-alive connection between requests.
+   */
   "idle_timeout": numeric.pipe(z.number().positive().max(86400)).default(60),
   /** Seconds a TLS handshake may take. */
   "handshake_timeout": numeric.pipe(z.number().positive().max(3600)).default(10),
