@@ -649,12 +649,15 @@ function serve(
  * ACCEPTORS listeners on `hostname:port` (port 0: the first one's port), bound with SO_REUSEPORT.
  * Deno offers that option only with `--unstable-net` (deno.json, the Dockerfile, the systemd unit
  * and the compile tasks give it); without it pdud binds one listener, as before. Another program
- * of the same user could join a SO_REUSEPORT port; pdud's pre-flight binds the port without it
- * first, which fails while a pdud holds it.
+ * of the same user could join a SO_REUSEPORT port; pdud binds the port without it first, which
+ * fails while another pdud holds it.
  */
 function bindAcceptors(hostname: string, port: number): Deno.TcpListener[] {
   const plain = { hostname, port, tcpBacklog: LISTEN_BACKLOG };
   if (ACCEPTORS === 1 || !unstableNet()) return [Deno.listen(plain)];
+  // SO_REUSEPORT would let this bind join another pdud's sockets on the port (and take half its
+  // connections); a plain bind first fails as a port in use should.
+  if (port !== 0) Deno.listen(plain).close();
   const first = Deno.listen({ ...plain, reusePort: true });
   const sockets = [first];
   try {

@@ -4,7 +4,7 @@
  * 4: the listen address). `check-config` reports the same problems, through the same pre-flight.
  */
 import assert from "node:assert/strict";
-import { ROOT, runPdud } from "../_helpers/process.ts";
+import { ROOT, runPdud, spawnPdud } from "../_helpers/process.ts";
 
 async function withConfig(
   text: string,
@@ -173,4 +173,18 @@ Deno.test("a log file that cannot be opened is one line, exit 3", async () => {
     oneLine(r.stderr),
     "pdud: --logfile /nonexistent/pdud/pdud.log: cannot open: No such file or directory",
   );
+});
+
+Deno.test("a second pdud on the port a running pdud holds (four SO_REUSEPORT sockets) refuses to start, exit 4", async () => {
+  await using first = await spawnPdud(["--port", "0"]);
+  await withConfig(
+    `daemon: {hostname: 127.0.0.1, port: ${first.port}}\npdus:\n  rack: {driver: simulated}\n`,
+    async (conf) => {
+      const r = await runPdud(["--conf", conf]);
+      assert.equal(r.code, 4, r.stderr);
+      assert.match(oneLine(r.stderr), new RegExp(`cannot listen on 127\\.0\\.0\\.1:${first.port}`));
+    },
+  );
+  const answer = await fetch(`http://127.0.0.1:${first.port}/healthz`);
+  assert.equal(await answer.text(), "ok\n");
 });
