@@ -50,7 +50,7 @@ function switchOne(
   }
   if (!device.has(Number(m[1]))) return Promise.resolve(badRequest(`no output ${keys[0]}`));
   return operate(device, request, () => {
-    device.set(Number(m[1]), value === "1" ? "on" : "off");
+    device.command(Number(m[1]), value === "1" ? "on" : "off");
     return answer();
   });
 }
