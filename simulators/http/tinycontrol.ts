@@ -79,6 +79,9 @@ function kind(
       }, (_address, port) => ({
         driver,
         port,
+        // The outputs this device has, so pdud refuses others before sending anything.
+        outlets: device.count,
+        "first_outlet": device.first,
         ...(options.password !== undefined
           ? { username: options.username, password: options.password }
           : {}),
