@@ -11,12 +11,13 @@
  * HTTP basic auth when `password` is set (the devices' optional web login).
  *
  * The device takes any `outN` and answers 200, so pdud never sends an output it does not have:
- * with `outlets` (and `first_outlet`, 0 on the IP Power Socket whose st0.xml counts from out0,
- * 1 on the tcPDU) the range is checked before queueing; without them the driver reads the
- * status document once and switches only outputs it lists (an output it does not list is a
- * config error). A switch counts as done once the device reports the output in the state asked
- * for: from the switch's answer when that lists it (the IP Power Socket's answers the st0.xml
- * document), else by reading the status once.
+ * with `outlets` (and `first_outlet`: by default 0 on the IP Power Socket, as its simulator
+ * writes st0.xml from out0, and 1 on the tcPDU; no vendor document was at hand to say) the
+ * range is checked before queueing; without them the driver reads the status document once and
+ * switches only outputs it lists (an output it does not list is a config error). A switch counts
+ * as done once the device reports the output in the state asked for: from the switch's answer
+ * when that lists it (the IP Power Socket simulator answers outs.cgi with st0.xml; labgrid's
+ * driver does not say what the device answers), else by reading the status once.
  * @module
  */
 import { z } from "zod";
