@@ -159,8 +159,11 @@ export interface DriverDescriptor<O = unknown> {
    * `queue_limit` are removed before it runs.
    */
   readonly options: z.ZodType<O>;
-  /** The outlets this device has, when it is known from the options; checked before queueing. */
-  outletRange?(options: O): { min: number; max: number };
+  /**
+   * The outlets this device has, when it is known from the options (undefined when these
+   * options do not say); checked before queueing.
+   */
+  outletRange?(options: O): { min: number; max: number } | undefined;
   /**
    * Whether a request may name an outlet (`port=board-a`) instead of numbering it; the driver
    * then implements `setNamedOutlet`. Other drivers' PDUs refuse names before queueing.

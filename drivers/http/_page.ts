@@ -1,10 +1,12 @@
 /**
  * What the web-page relays of this family share: a page is believed only when it is text (a
  * reply with control bytes in it is not the device's web server speaking), and outlet numbers
- * are checked against the model's range before anything is sent.
+ * are checked against the model's range before anything is sent. A switch counts as done only
+ * once the device reports the outlet in the state asked for (`confirmSwitched`).
  * @module
  */
 import type { HttpAnswer } from "../_transport/http_client.ts";
+import type { OutletState } from "../driver.ts";
 import { DriverError } from "../errors.ts";
 
 /** The answer as text, refused when it holds bytes no web page has. */
@@ -46,4 +48,24 @@ export function devicePage(answer: HttpAnswer, device: string, what: string): st
     );
   }
   return text;
+}
+
+/**
+ * Fails unless the device reports the outlet in the state asked for: a device that ignores a
+ * command (an outlet number it does not have, a relay that did not move) still answers it with
+ * 200. `outlet` is the device's word for it ("outlet 3", "port 3", "output out3"). A "device"
+ * error, so the actor's retries apply.
+ */
+export function confirmSwitched(
+  device: string,
+  outlet: string,
+  asked: OutletState,
+  reported: OutletState,
+): void {
+  if (reported !== asked) {
+    throw new DriverError(
+      "device",
+      `${device} reports ${outlet} ${reported} after it was asked to switch it ${asked}`,
+    );
+  }
 }

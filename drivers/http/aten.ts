@@ -11,7 +11,9 @@
  * page's, so pdud takes `username` (default administrator) and `password` (required). `method`
  * is on/off, which honour the outlet's configured switching delays, as labgrid does. A relay
  * read as PENDING (a delayed switch not yet done) is a transient device error; CAP/POP (an
- * outlet cut by its current protection) reads as off.
+ * outlet cut by its current protection) reads as off. The switch's answer says nothing of the
+ * relay, so a switch is confirmed by reading that outlet's relay once (PENDING there is the
+ * transient device error, so an outlet with a switching delay is retried by the actor).
  * @module
  */
 import { z } from "zod";
@@ -19,7 +21,7 @@ import { portNumber } from "../_options.ts";
 import type { DriverDescriptor, OutletState, OutletStatus } from "../driver.ts";
 import { DriverError, printable } from "../errors.ts";
 import { httpCall } from "../_transport/http_client.ts";
-import { checkRange, devicePage } from "./_page.ts";
+import { checkRange, confirmSwitched, devicePage } from "./_page.ts";
 
 const ATEN_OPTIONS = z.object({
   "port": portNumber(80),
@@ -67,13 +69,25 @@ export const ATEN_PE6216: DriverDescriptor<z.infer<typeof ATEN_OPTIONS>> = {
       );
       const relays = atenRelays(text);
       if (!/<OutletRelay>/.test(text) || relays.length === 0) {
-        throw new DriverError("protocol", `${device} answered without an OutletRelay list`);
+        throw new DriverError(
+          "protocol",
+          `${device} answered without an OutletRelay list (expected <OutletRelay><NN>ON|OFF</NN>…)`,
+        );
       }
       return relays;
+    };
+    const relayOf = async (outlet: number, signal: AbortSignal): Promise<OutletState> => {
+      const relays = await read("outlet/relay", { index: String(outlet) }, signal);
+      const found = relays.find((r) => r.outlet === outlet);
+      if (!found) {
+        throw new DriverError("protocol", `${device} did not report outlet ${outlet}`);
+      }
+      return stateOf(found.relay, outlet);
     };
     return {
       async setOutlet(outlet, state, { signal }) {
         checkRange(outlet, 1, OUTLETS, device);
+        // The switch answers 200 with nothing of the relay's state: it is read back once.
         devicePage(
           await httpCall({
             method: "POST",
@@ -85,15 +99,11 @@ export const ATEN_PE6216: DriverDescriptor<z.infer<typeof ATEN_OPTIONS>> = {
           device,
           "/api/outlet/relay",
         );
+        confirmSwitched(device, `outlet ${outlet}`, state, await relayOf(outlet, signal));
       },
       async getOutlet(outlet, { signal }) {
         checkRange(outlet, 1, OUTLETS, device);
-        const relays = await read("outlet/relay", { index: String(outlet) }, signal);
-        const found = relays.find((r) => r.outlet === outlet);
-        if (!found) {
-          throw new DriverError("protocol", `${device} did not report outlet ${outlet}`);
-        }
-        return stateOf(found.relay, outlet);
+        return await relayOf(outlet, signal);
       },
       async listOutlets({ signal }): Promise<OutletStatus[]> {
         const relays = await read("device/relay", {}, signal);

@@ -3,7 +3,8 @@
  *
  * - `digitalloggers_http` — the legacy interface (Web Power Switch 7 and older LPCs):
  *   `GET /outlet?N=ON|OFF`, state from `GET /status` (`<div id="state">ff</div>`, a hex mask
- *   whose bit N-1 is outlet N); HTTP basic auth when a password is set.
+ *   whose bit N-1 is outlet N); HTTP basic auth when a password is set. A switch is confirmed
+ *   from its answer when that is the status page, else by reading `/status` once.
  * - `digitalloggers_restapi` — the REST API of the Atheros-based controllers (Ethernet Power
  *   Controller 7, Web Power Switch Pro): `PUT /restapi/relay/outlets/R/state/` with the form body
  *   `value=true|false` and the `X-CSRF` header the API requires of every modifying request,
@@ -23,7 +24,7 @@ import { portNumber } from "../_options.ts";
 import type { DriverDescriptor, OutletState, OutletStatus } from "../driver.ts";
 import { DriverError, printable } from "../errors.ts";
 import { type HttpAuth, httpCall } from "../_transport/http_client.ts";
-import { checkRange, devicePage } from "./_page.ts";
+import { checkRange, confirmSwitched, devicePage } from "./_page.ts";
 
 const DLI_OPTIONS = z.object({
   "port": portNumber(80),
@@ -36,11 +37,18 @@ type DliOptions = z.infer<typeof DLI_OPTIONS>;
 /** The outlets of one controller. */
 const OUTLETS = 8;
 
+/** The legacy status page's `state` div: a hex mask, bit N-1 = outlet N. */
+const STATE_MASK = /id="state">([0-9a-fA-F]{1,4})</;
+
 /** Outlet states from the legacy status page's `state` div (hex, bit N-1 = outlet N). */
 export function dliLegacyStates(text: string, device: string): OutletStatus[] {
-  const m = /id="state">([0-9a-fA-F]{1,4})</.exec(text);
+  const m = STATE_MASK.exec(text);
   if (!m) {
-    throw new DriverError("protocol", `${device} answered a status page without the state mask`);
+    throw new DriverError(
+      "protocol",
+      `${device} answered a status page without the state mask (expected <div id="state">` +
+        "and 1–4 hex digits)",
+    );
   }
   const mask = parseInt(m[1]!, 16);
   return Array.from({ length: OUTLETS }, (_, i) => ({
@@ -71,7 +79,13 @@ export const DLI_HTTP: DriverDescriptor<DliOptions> = {
     return {
       async setOutlet(outlet, state, { signal }) {
         checkRange(outlet, 1, OUTLETS, device);
-        await get(`/outlet?${outlet}=${state === "on" ? "ON" : "OFF"}`, signal);
+        const answer = await get(`/outlet?${outlet}=${state === "on" ? "ON" : "OFF"}`, signal);
+        // Firmware that answers the switch with the status page has said the new state; any
+        // other page says nothing of it, and /status is read once.
+        const states = STATE_MASK.test(answer)
+          ? dliLegacyStates(answer, device)
+          : await list(signal);
+        confirmSwitched(device, `outlet ${outlet}`, state, states[outlet - 1]!.state);
       },
       async getOutlet(outlet, { signal }) {
         checkRange(outlet, 1, OUTLETS, device);

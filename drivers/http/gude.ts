@@ -6,7 +6,7 @@
  * | `gude`     | older 8-port EPCs               | `switch.html?cmd=1&p=N&s=0\|1`           | `/`: table rows `Power Port N … ON`   |
  * | `gude24`   | EPC 8008/8080, up to 24 outlets | `ov.html?cmd=1&p=N&s=0\|1` (page checked) | `ov.html`: `<meta http-equiv="powerstate">` |
  * | `gude8316` | EPC 8316 (firmware 1.2.0)       | `ov.html?cmd=1&p=N&s=0\|1`               | `ov.html`, meta tags without numbers   |
- * | `gude8031` | EPC 8031, 87-1210-18            | `status.json?components=0&cmd=1&p=N&s=…` | `status.json?components=1` (JSON)      |
+ * | `gude8031` | EPC 8031, 87-1210-18            | `status.json?components=1&cmd=1&p=N&s=…` | `status.json?components=1` (JSON)      |
  * | `gude8225` | EPC 8225                        | `ov.html?cmd=1&p=N&s=0\|1`               | `statusjsn.js?components=1` (JSON)     |
  *
  * Protocol: Gude's "EPC HTTP Interface" (wiki.gude-systems.com/EPC_HTTP_Interface): switching is
@@ -17,6 +17,11 @@
  * missing, which reads both firmwares and does not depend on the page's line breaks.
  * A page saying "Device is blocked by another user with IP x" (the web interface's one-user
  * lock) fails as a device error naming that address.
+ *
+ * A switch counts as done once the device reports the port in the state asked for: from the
+ * switch's own answer where it lists the port (`gude24`/`gude8316`'s ov.html always does, the
+ * 8031's status.json asked with components=1 does, the old switch.html and the 8225's ov.html
+ * may), else by reading the status once.
  * @module
  */
 import { z } from "zod";
@@ -24,7 +29,7 @@ import { portNumber } from "../_options.ts";
 import type { DriverDescriptor, OutletState, OutletStatus } from "../driver.ts";
 import { DriverError, printable } from "../errors.ts";
 import { type HttpAuth, httpCall, isJson } from "../_transport/http_client.ts";
-import { checkRange, devicePage } from "./_page.ts";
+import { checkRange, confirmSwitched, devicePage } from "./_page.ts";
 
 const GUDE_OPTIONS = z.object({
   "port": portNumber(80),
@@ -47,10 +52,10 @@ interface GudeModel {
   readPath: string;
   reading: Reading;
   /**
-   * What the switching request answers: every port's state (checked after switching), the JSON
-   * status object (empty with components=0), or a page that says nothing of the ports.
+   * The form in which the switch's answer carries the ports' states, and whether it always
+   * does: when it does not list the port, the port is read once from `readPath`.
    */
-  answer: "states" | "json" | "page";
+  answer: { reading: Reading; always: boolean };
 }
 
 const OV = (p: number, s: 0 | 1) => `ov.html?cmd=1&p=${p}&s=${s}`;
@@ -64,7 +69,7 @@ export const GUDE_MODELS: readonly GudeModel[] = [
     switchPath: (p, s) => `switch.html?cmd=1&p=${p}&s=${s}`,
     readPath: "",
     reading: "table",
-    answer: "page",
+    answer: { reading: "table", always: false },
   },
   {
     name: "gude24",
@@ -73,7 +78,7 @@ export const GUDE_MODELS: readonly GudeModel[] = [
     switchPath: OV,
     readPath: "ov.html",
     reading: "meta",
-    answer: "states",
+    answer: { reading: "meta", always: true },
   },
   {
     name: "gude8316",
@@ -82,16 +87,17 @@ export const GUDE_MODELS: readonly GudeModel[] = [
     switchPath: OV,
     readPath: "ov.html",
     reading: "meta",
-    answer: "states",
+    answer: { reading: "meta", always: true },
   },
   {
     name: "gude8031",
     outlets: 20,
     summary: "Gude EPC 8031, 87-1210-18 (1–20): status.json?cmd=1&p=N&s=0|1, JSON outputs",
-    switchPath: (p, s) => `status.json?components=0&cmd=1&p=${p}&s=${s}`,
+    // components=1: the answer is the outputs after the switch (labgrid asks for none, 0).
+    switchPath: (p, s) => `status.json?components=1&cmd=1&p=${p}&s=${s}`,
     readPath: "status.json?components=1",
     reading: "json",
-    answer: "json",
+    answer: { reading: "json", always: false },
   },
   {
     name: "gude8225",
@@ -100,7 +106,7 @@ export const GUDE_MODELS: readonly GudeModel[] = [
     switchPath: OV,
     readPath: "statusjsn.js?components=1",
     reading: "json",
-    answer: "page",
+    answer: { reading: "meta", always: false },
   },
 ];
 
@@ -185,9 +191,9 @@ function gudeDescriptor(model: GudeModel): DriverDescriptor<GudeOptions> {
           );
         }
       };
-      const parse = (text: string): OutletStatus[] => {
+      const parse = (text: string, reading = model.reading): OutletStatus[] => {
         blocked(text);
-        if (model.reading === "json") {
+        if (reading === "json") {
           let doc: unknown;
           try {
             doc = JSON.parse(text);
@@ -201,7 +207,7 @@ function gudeDescriptor(model: GudeModel): DriverDescriptor<GudeOptions> {
           }
           return gudeJsonOutlets(doc, device);
         }
-        const states = model.reading === "meta" ? gudeMetaStates(text) : gudeTableStates(text);
+        const states = reading === "meta" ? gudeMetaStates(text) : gudeTableStates(text);
         return [...states].map(([outlet, state]) => ({ outlet, state }));
       };
       const stateOf = (list: OutletStatus[], outlet: number): OutletState => {
@@ -212,21 +218,13 @@ function gudeDescriptor(model: GudeModel): DriverDescriptor<GudeOptions> {
         return found.state;
       };
       const list = async (signal: AbortSignal) => parse(await get(model.readPath, signal));
-      return {
-        async setOutlet(outlet, state, { signal }) {
-          checkRange(outlet, 1, model.outlets, device);
-          const text = await get(model.switchPath(outlet, state === "on" ? 1 : 0), signal);
-          blocked(text);
-          if (model.answer === "states") {
-            const now = stateOf(parse(text), outlet);
-            if (now !== state) {
-              throw new DriverError(
-                "device",
-                `${device} reports port ${outlet} ${now} after ${state}`,
-              );
-            }
-          } else if (model.answer === "json" && text.trim() !== "" && !isJson(text)) {
-            // components=0 answers an empty object (or nothing); never a page of something else.
+      /** The port's state when the switch's answer lists it (a firmware may answer less). */
+      const answered = (text: string, outlet: number): OutletState | undefined => {
+        blocked(text);
+        if (model.answer.reading === "json") {
+          if (text.trim() === "") return undefined;
+          if (!isJson(text)) {
+            // A status object or nothing; never a page of something else.
             throw new DriverError(
               "protocol",
               `${device} answered the switch with something that is not JSON: ${
@@ -234,6 +232,19 @@ function gudeDescriptor(model: GudeModel): DriverDescriptor<GudeOptions> {
               }`,
             );
           }
+          const doc = JSON.parse(text) as { outputs?: unknown } | null;
+          if (!Array.isArray(doc?.outputs)) return undefined;
+        }
+        return parse(text, model.answer.reading).find((o) => o.outlet === outlet)?.state;
+      };
+      return {
+        async setOutlet(outlet, state, { signal }) {
+          checkRange(outlet, 1, model.outlets, device);
+          const text = await get(model.switchPath(outlet, state === "on" ? 1 : 0), signal);
+          const now = model.answer.always
+            ? stateOf(parse(text, model.answer.reading), outlet)
+            : answered(text, outlet) ?? stateOf(await list(signal), outlet);
+          confirmSwitched(device, `port ${outlet}`, state, now);
         },
         async getOutlet(outlet, { signal }) {
           checkRange(outlet, 1, model.outlets, device);

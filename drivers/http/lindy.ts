@@ -9,7 +9,9 @@
  * State: `GET /status.xml`, whose text split at commas holds outlet N's state (`0`/`1`) in
  * field 10+N (counting from 1: fields 11–18) — the layout labgrid's digipower driver reads
  * (fixed and tested on a device in labgrid e9db7a0e, 2021); no vendor document of the page was
- * available. Every outlet is in that one page, so reads list all eight at once.
+ * available. Every outlet is in that one page, so reads list all eight at once. The switch CGIs
+ * answer a page that does not carry the states, so a switch is confirmed by reading status.xml
+ * once.
  * @module
  */
 import { z } from "zod";
@@ -17,7 +19,7 @@ import { portNumber } from "../_options.ts";
 import type { DriverDescriptor, OutletStatus } from "../driver.ts";
 import { DriverError } from "../errors.ts";
 import { type HttpAuth, httpCall } from "../_transport/http_client.ts";
-import { checkRange, devicePage } from "./_page.ts";
+import { checkRange, confirmSwitched, devicePage } from "./_page.ts";
 
 const LINDY_OPTIONS = z.object({
   "port": portNumber(80),
@@ -85,6 +87,9 @@ export const LINDY_IPOWER_CLASSIC8: DriverDescriptor<z.infer<typeof LINDY_OPTION
           device,
           script,
         );
+        // The CGI answers a page without the outlets' states: status.xml is read once.
+        const now = (await list(signal))[outlet - 1]!.state;
+        confirmSwitched(device, `outlet ${outlet}`, state, now);
       },
       async getOutlet(outlet, { signal }) {
         checkRange(outlet, 1, 8, device);

@@ -8,23 +8,33 @@
  *   `GET /api/v1/read/status/?outValues` (JSON `{"outN": 0|1}`).
  *
  * Outlet numbers are the device's own output numbers (`outN`), as labgrid passes its index.
- * HTTP basic auth when `password` is set (the devices' optional web login). Outlets are not
- * range-checked from the config (the models differ in outputs and pdud has no manual listing
- * them): an output the status document does not list is a config error when reading; a switch
- * counts as done on any 2xx text answer, as in labgrid.
+ * HTTP basic auth when `password` is set (the devices' optional web login).
+ *
+ * The device takes any `outN` and answers 200, so pdud never sends an output it does not have:
+ * with `outlets` (and `first_outlet`: by default 0 on the IP Power Socket, as its simulator
+ * writes st0.xml from out0, and 1 on the tcPDU; no vendor document was at hand to say) the
+ * range is checked before queueing; without them the driver reads the status document once and
+ * switches only outputs it lists (an output it does not list is a config error). A switch counts
+ * as done once the device reports the output in the state asked for: from the switch's answer
+ * when that lists it (the IP Power Socket simulator answers outs.cgi with st0.xml; labgrid's
+ * driver does not say what the device answers), else by reading the status once.
  * @module
  */
 import { z } from "zod";
-import { portNumber } from "../_options.ts";
+import { portNumber, wholeNumber } from "../_options.ts";
 import type { DriverDescriptor, OutletState, OutletStatus } from "../driver.ts";
 import { DriverError } from "../errors.ts";
 import { type HttpAuth, httpCall } from "../_transport/http_client.ts";
-import { devicePage } from "./_page.ts";
+import { checkRange, confirmSwitched, devicePage } from "./_page.ts";
 
 const TINYCONTROL_OPTIONS = z.object({
   "port": portNumber(80),
   "username": z.string().default("admin"),
   "password": z.string().optional(),
+  /** How many outputs the device has (pdud's key; unset: learned from the status document). */
+  "outlets": wholeNumber(1, 64).optional(),
+  /** The first output's number (default: the model's). */
+  "first_outlet": wholeNumber(0, 64).optional(),
 }).strict();
 
 type TinycontrolOptions = z.infer<typeof TINYCONTROL_OPTIONS>;
@@ -52,9 +62,24 @@ interface TinycontrolModel {
   name: string;
   summary: string;
   device: string;
+  /** The number of the first output when `outlets` is set without `first_outlet`. */
+  first: number;
   switchPath(outlet: number, value: 0 | 1): string;
   readPath: string;
-  parse(answer: { text: string; json(): unknown }): OutletStatus[];
+  /** Every output a status document lists (none for an answer that is not one). */
+  parse(text: string): OutletStatus[];
+  /** The status document's form, for the error naming an answer without outputs. */
+  expected: string;
+}
+
+/** The outputs `options` say the device has, when they say. */
+function configuredRange(
+  model: TinycontrolModel,
+  options: TinycontrolOptions,
+): { min: number; max: number } | undefined {
+  if (options.outlets === undefined) return undefined;
+  const min = options.first_outlet ?? model.first;
+  return { min, max: min + options.outlets - 1 };
 }
 
 function tinycontrolDescriptor(model: TinycontrolModel): DriverDescriptor<TinycontrolOptions> {
@@ -62,6 +87,7 @@ function tinycontrolDescriptor(model: TinycontrolModel): DriverDescriptor<Tinyco
     names: [model.name],
     summary: model.summary,
     options: TINYCONTROL_OPTIONS,
+    outletRange: (options) => configuredRange(model, options),
     create(hostname, { options }) {
       const device = `${model.device} at ${hostname}:${options.port}`;
       const auth: HttpAuth | undefined = options.password !== undefined
@@ -77,23 +103,46 @@ function tinycontrolDescriptor(model: TinycontrolModel): DriverDescriptor<Tinyco
         devicePage(answer, device, path.split("?")[0]!);
         return answer;
       };
+      const range = configuredRange(model, options);
+      /** The outputs the last status document listed (unknown before the first read). */
+      let listed: Set<number> | undefined;
       const list = async (signal: AbortSignal) => {
-        const outlets = model.parse(await get(model.readPath, signal));
+        const outlets = model.parse((await get(model.readPath, signal)).text);
         if (outlets.length === 0) {
-          throw new DriverError("protocol", `${device} answered a status without outputs`);
+          throw new DriverError(
+            "protocol",
+            `${device} answered a status without outputs (expected ${model.expected})`,
+          );
         }
+        listed = new Set(outlets.map((o) => o.outlet));
         return outlets.sort((a, b) => a.outlet - b.outlet);
       };
-      const read = async (outlet: number, signal: AbortSignal): Promise<OutletState> => {
-        const found = (await list(signal)).find((o) => o.outlet === outlet);
+      const stateIn = (outlets: OutletStatus[], outlet: number): OutletState => {
+        const found = outlets.find((o) => o.outlet === outlet);
         if (!found) {
           throw new DriverError("config", `${device} has no output out${outlet}`);
         }
         return found.state;
       };
+      const read = async (outlet: number, signal: AbortSignal) =>
+        stateIn(await list(signal), outlet);
+      /** Refuses an output the device does not have, before anything switches it. */
+      const checkOutput = async (outlet: number, signal: AbortSignal) => {
+        if (range) return checkRange(outlet, range.min, range.max, device);
+        if (!listed) await list(signal);
+        if (!listed!.has(outlet)) {
+          throw new DriverError("config", `${device} has no output out${outlet}`);
+        }
+      };
       return {
         async setOutlet(outlet, state, { signal }) {
-          await get(model.switchPath(outlet, state === "on" ? 1 : 0), signal);
+          await checkOutput(outlet, signal);
+          const answer = await get(model.switchPath(outlet, state === "on" ? 1 : 0), signal);
+          // An answer listing the output has said its new state; any other answer says nothing
+          // of it, and the status is read once.
+          const answered = model.parse(answer.text).find((o) => o.outlet === outlet);
+          const now = answered?.state ?? await read(outlet, signal);
+          confirmSwitched(device, `output out${outlet}`, state, now);
         },
         getOutlet: (outlet, { signal }) => read(outlet, signal),
         listOutlets: ({ signal }) => list(signal),
@@ -108,9 +157,11 @@ export const TINYCONTROL: DriverDescriptor<TinycontrolOptions> = tinycontrolDesc
   name: "tinycontrol",
   summary: "Tinycontrol IP Power Socket 6G10A v2: outs.cgi?outN=1|0, state from st0.xml",
   device: "Tinycontrol IP Power Socket",
+  first: 0,
   switchPath: (outlet, value) => `/outs.cgi?out${outlet}=${value}`,
   readPath: "/st0.xml",
-  parse: (answer) => tinycontrolXmlStates(answer.text),
+  parse: tinycontrolXmlStates,
+  expected: "<outN>0|1</outN> elements",
 });
 
 /** `tinycontrol_tcpdu`. */
@@ -118,7 +169,15 @@ export const TINYCONTROL_TCPDU: DriverDescriptor<TinycontrolOptions> = tinycontr
   name: "tinycontrol_tcpdu",
   summary: "Tinycontrol tcPDU: api/v1/save/?outN=1|0, state from api/v1/read/status/?outValues",
   device: "Tinycontrol tcPDU",
+  first: 1,
   switchPath: (outlet, value) => `/api/v1/save/?out${outlet}=${value}`,
   readPath: "/api/v1/read/status/?outValues",
-  parse: (answer) => tcpduStates(answer.json()),
+  parse(text) {
+    try {
+      return tcpduStates(JSON.parse(text));
+    } catch {
+      return [];
+    }
+  },
+  expected: 'a JSON object of "outN": 0|1',
 });

@@ -89,6 +89,12 @@ export class SimulatedDevice {
   /** The fault applied to operations. */
   fault: Fault;
   /**
+   * The device answers a switch command as it always does (200 and its usual page) but leaves
+   * the outlet as it was: firmware that ignores an outlet it lacks, a relay that did not move.
+   * Honoured by the front ends that switch through `command()`.
+   */
+  ignoreSwitches = false;
+  /**
    * The last state changes in order, `[outlet, state]`: at least the last 10,000 (a simulator
    * serving a benchmark or a long demo must not grow without bound).
    */
@@ -149,6 +155,15 @@ export class SimulatedDevice {
     this.history.push([outlet, state]);
     // Trimmed by half its size at a time: amortized O(1) per change, unlike shift().
     if (this.history.length >= 2 * HISTORY_LIMIT) this.history.splice(0, HISTORY_LIMIT);
+  }
+
+  /**
+   * A switch command a front end received: sets the outlet unless `ignoreSwitches` is on.
+   * Throws RangeError for an outlet the device does not have, ignored or not.
+   */
+  command(outlet: number, state: OutletState): void {
+    this.#check(outlet);
+    if (!this.ignoreSwitches) this.set(outlet, state);
   }
 
   /**

@@ -66,7 +66,7 @@ export const ATEN_SIMULATOR: SimulatorKind<z.infer<typeof ATEN_SIMULATOR_OPTIONS
         return badRequest("unknown method");
       }
       return operate(device, request, () => {
-        device.set(outlet, method.startsWith("on") ? "on" : "off");
+        device.command(outlet, method.startsWith("on") ? "on" : "off");
         return new Response("", { status: 200 });
       });
     }, (_address, port) => ({

@@ -60,7 +60,7 @@ export const DLI_HTTP_SIMULATOR: SimulatorKind<z.infer<typeof CREDENTIALS>> = {
       }
       if (!device.has(outlet)) return Promise.resolve(badRequest(`no outlet ${outlet}`));
       return operate(device, request, () => {
-        device.set(outlet, value === "ON" ? "on" : "off");
+        device.command(outlet, value === "ON" ? "on" : "off");
         return statusPage(device);
       });
     }, (_address, port) => ({

@@ -1,7 +1,8 @@
 /**
  * Simulator of the Gude Expert Power Control web interfaces, one generation per `model`, on a
  * real socket and as strict as the device: only the model's pages exist, `cmd=1&p=N&s=0|1` is the
- * only command taken, basic auth when a password is set. `gude8316` writes its powerstate meta
+ * only command taken (on `gude8031`'s status.json with components=0, answered `{}`, or 1, answered
+ * the outputs after the switch), basic auth when a password is set. `gude8316` writes its powerstate meta
  * tags without port numbers, as that firmware does.
  * @module
  */
@@ -113,15 +114,16 @@ export const GUDE_HTTP_SIMULATOR: SimulatorKind<z.infer<typeof GUDE_SIMULATOR_OP
         const p = Number(q.get("p"));
         if (
           keysOf(q).join() !== want || q.get("cmd") !== "1" || !/^[01]$/.test(q.get("s") ?? "") ||
-          (json && q.get("components") !== "0") || !/^\d+$/.test(q.get("p") ?? "")
+          (json && !/^[01]$/.test(q.get("components") ?? "")) || !/^\d+$/.test(q.get("p") ?? "")
         ) {
           return Promise.resolve(badRequest("expected cmd=1&p=<port>&s=0|1"));
         }
         if (!device.has(p)) return Promise.resolve(badRequest(`no port ${p}`));
         return operate(device, request, () => {
           if (options.blocked_by) return render();
-          device.set(p, q.get("s") === "1" ? "on" : "off");
-          return json ? Response.json({}) : render();
+          device.command(p, q.get("s") === "1" ? "on" : "off");
+          // components=0 asks for no part of the status object, components=1 for the outputs.
+          return json && q.get("components") === "0" ? Response.json({}) : render();
         });
       }
       if (path !== statusPage) return Promise.resolve(notFound());

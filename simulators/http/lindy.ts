@@ -64,7 +64,7 @@ export const LINDY_SIMULATOR: SimulatorKind<z.infer<typeof LINDY_SIMULATOR_OPTIO
       const outlets = [...led].flatMap((bit, i) => (bit === "1" ? [i + 1] : []));
       if (outlets.some((o) => !device.has(o))) return Promise.resolve(badRequest("no such outlet"));
       return operate(device, request, () => {
-        for (const o of outlets) device.set(o, script === "/ons.cgi" ? "on" : "off");
+        for (const o of outlets) device.command(o, script === "/ons.cgi" ? "on" : "off");
         return page("iPower Control", device);
       });
     }, (_, port) => ({

@@ -50,7 +50,7 @@ function switchOne(
   }
   if (!device.has(Number(m[1]))) return Promise.resolve(badRequest(`no output ${keys[0]}`));
   return operate(device, request, () => {
-    device.set(Number(m[1]), value === "1" ? "on" : "off");
+    device.command(Number(m[1]), value === "1" ? "on" : "off");
     return answer();
   });
 }
@@ -79,6 +79,9 @@ function kind(
       }, (_address, port) => ({
         driver,
         port,
+        // The outputs this device has, so pdud refuses others before sending anything.
+        outlets: device.count,
+        "first_outlet": device.first,
         ...(options.password !== undefined
           ? { username: options.username, password: options.password }
           : {}),

@@ -18,6 +18,9 @@ const ROWS: DriverRow[] = MODELS.map(([model, outlets]) => ({
   options: { model, password: "epc-pass" },
   bad: (sim) => ({ ...sim.pduConfig(), password: "wrong" }),
   badReason: /Gude EPC at 127\.0\.0\.1:\d+ refused the credentials \(HTTP 401\)/,
+  // The 8225's switch is two requests (ov.html, its read-back): under "flap" one of them always
+  // fails. readback_test.ts checks a failed read-back instead.
+  ...(model === "gude8225" ? { conformance: { skipFaults: ["flap"] } } : {}),
 }));
 
 driverSuite(ROWS);

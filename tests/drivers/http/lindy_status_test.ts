@@ -13,6 +13,9 @@ const ROWS: DriverRow[] = [{
   options: { driver: "digipower", username: "snmp", password: "1234" },
   bad: (sim) => ({ ...sim.pduConfig(), password: "wrong" }),
   badReason: /Lindy iPower at 127\.0\.0\.1:\d+ refused the credentials \(HTTP 401\)/,
+  // A switch is two requests (the switch, its read-back): under "flap" one of them always
+  // fails. readback_test.ts checks a failed read-back instead.
+  conformance: { skipFaults: ["flap"] },
 }];
 
 driverSuite(ROWS);

@@ -20,6 +20,9 @@ const ROWS: DriverRow[] = [
     kind: "tinycontrol-tcpdu",
     device: { outlets: 7 },
     error: /Tinycontrol tcPDU at 127\.0\.0\.1:\d+ answered HTTP 500 to GET \/api\/v1\/save\//,
+    // A switch is two requests (the switch, its read-back): under "flap" one of them always
+    // fails. readback_test.ts checks a failed read-back instead.
+    conformance: { skipFaults: ["flap"] },
   },
 ];
 
