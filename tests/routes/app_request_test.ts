@@ -4,70 +4,17 @@
  * submissions, in order, and each result into upstream's bytes or the JSON API's status.
  */
 import assert from "node:assert/strict";
-import {
-  type JobResult,
-  type PduSnapshot,
-  type PowerControl,
-  ShuttingDownError,
-  SILENT_LOGGER,
-  type SubmitRequest,
-} from "../../actors/mod.ts";
+import { type JobResult, SILENT_LOGGER, type SubmitRequest } from "../../actors/mod.ts";
 import { createApp, JobStore, legacyReply, UPSTREAM_OK } from "../../routes/mod.ts";
 import { ManualClock } from "../_helpers/clock.ts";
-
-/** A PowerControl that records every submission and answers from `answer`. */
-class FakeControl implements PowerControl {
-  readonly submitted: SubmitRequest[] = [];
-  answer: (request: SubmitRequest) => JobResult = (request) => ({
-    status: "done",
-    jobId: `j${this.submitted.length}`,
-    pdu: request.pdu,
-    outlet: request.command.outlet,
-    state: request.command.type === "off" ? "off" : "on",
-    source: "commanded",
-  });
-  reloads = 0;
-  stopping = false;
-
-  submit(request: SubmitRequest): Promise<JobResult> {
-    this.submitted.push(request);
-    return Promise.resolve(this.answer(request));
-  }
-  resolveAlias(alias: string) {
-    return alias === "dut1" ? { pdu: "pdu1", outlet: 5 } : undefined;
-  }
-  resolveGroup() {
-    return undefined;
-  }
-  resolveGroupMembers(group: string) {
-    return group === "rack" ? [{ pdu: "pdu1", outlet: 2 }, { pdu: "pdu2", outlet: 1 }] : undefined;
-  }
-  listGroups() {
-    return [{ name: "rack", members: this.resolveGroupMembers("rack")! }];
-  }
-  listAliases() {
-    return [{ name: "dut1", pdu: "pdu1", outlet: 5 }];
-  }
-  snapshot(): PduSnapshot[] {
-    return [];
-  }
-  reload(): never {
-    this.reloads++;
-    throw new ShuttingDownError();
-  }
-  shutdown() {
-    return Promise.resolve({ unfinished: [] });
-  }
-}
-
-const ENV = { transport: "http" as const, remote: { address: "127.0.0.1", port: 1 } };
+import { FAKE_ENV, fakeApp, FakeControl } from "../_helpers/fake_control.ts";
 
 function setup() {
-  const control = new FakeControl();
-  const jobs = new JobStore(new ManualClock(), 60_000);
-  const app = createApp(control, { log: SILENT_LOGGER, jobs });
-  const request = (path: string, init?: RequestInit) =>
-    app.request(`http://pdud${path}`, init, ENV);
+  const control = new FakeControl({
+    aliases: [{ name: "dut1", pdu: "pdu1", outlet: 5 }],
+    groups: [{ name: "rack", members: [{ pdu: "pdu1", outlet: 2 }, { pdu: "pdu2", outlet: 1 }] }],
+  });
+  const { request, words } = fakeApp(control);
   const post = (path: string, body?: unknown) =>
     request(path, {
       method: "POST",
@@ -75,9 +22,6 @@ function setup() {
         ? {}
         : { body: JSON.stringify(body), headers: { "content-type": "application/json" } }),
     });
-  /** What was submitted, as "pdu:type:outlet" words. */
-  const words = () =>
-    control.submitted.map((r) => `${r.pdu}:${r.command.type}:${String(r.command.outlet)}`);
   return { control, request, post, words };
 }
 
@@ -358,7 +302,7 @@ Deno.test("API: a reload refused because pdud shuts down is 409, not 500", async
     jobs: new JobStore(new ManualClock(), 60_000),
     reload: () => Promise.resolve(control.reload()),
   });
-  const r = await app.request("http://pdud/api/v1/reload", { method: "POST" }, ENV);
+  const r = await app.request("http://pdud/api/v1/reload", { method: "POST" }, FAKE_ENV);
   assert.equal(r.status, 409);
   assert.match((await r.json() as { error: string }).error, /shut/);
   assert.equal(control.reloads, 1);
