@@ -18,7 +18,7 @@ import { OUTLET_NAME_RULE, type OutletId } from "../drivers/mod.ts";
 import type { AppEnv } from "./env.ts";
 import type { JobStore } from "./jobs.ts";
 import { DEFAULT_REBOOT_DELAY, MAX_DELAY } from "./params.ts";
-import { apiStatus, retryHeaders } from "./responses.ts";
+import { apiStatus, RETRY_AFTER_SECONDS, retryHeaders, retryHeadersOfAll } from "./responses.ts";
 
 /** What the API needs besides PowerControl. */
 export interface ApiOptions {
@@ -180,7 +180,20 @@ const errors = {
   404: json(ErrorBody, "unknown PDU, group or job"),
   502: json(ErrorBody, "the device failed"),
   501: json(ErrorBody, "the PDU's driver cannot do this read"),
-  503: json(ErrorBody, "refused: queue full, PDU failed, shutting down"),
+  503: {
+    ...json(
+      ErrorBody,
+      "refused: queue full, PDU failed, shutting down, cluster journal unavailable",
+    ),
+    headers: {
+      "Retry-After": {
+        description: `seconds to wait before retrying (${RETRY_AFTER_SECONDS}); only when the ` +
+          "refusal passes on its own (queue_full, cluster_unavailable) and, for several outlets, " +
+          "when every failure is such a refusal",
+        schema: { type: "integer" },
+      },
+    },
+  },
   504: json(ErrorBody, "the device did not answer in time"),
 } as const;
 
@@ -402,9 +415,10 @@ export function apiV1Routes(control: PowerControl, options: ApiOptions): OpenAPI
     const results = await Promise.all(pending);
     const worst = results.find((r) => r.status !== "done");
     // Every result is in the body; the status is the first failure's, so scripts can test it.
+    // Retry-After only when every failure passes: the first one alone may hide a device error.
     return Response.json({ results }, {
       status: worst ? apiStatus(worst) : 200,
-      headers: worst ? retryHeaders(worst) : {},
+      headers: retryHeadersOfAll(results),
     });
   }
 

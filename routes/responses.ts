@@ -43,6 +43,19 @@ export function retryHeaders(result: JobResult): Record<string, string> {
     : {};
 }
 
+/**
+ * The `Retry-After` header of several results answered as one (a group, an outlet list): the
+ * longest wait among the failures when every failure is a passing refusal, else none. A member
+ * that failed for any other reason (a device error) is not fixed by retrying soon, so the answer
+ * as a whole does not invite it.
+ */
+export function retryHeadersOfAll(results: readonly JobResult[]): Record<string, string> {
+  const failures = results.filter((r) => r.status !== "done");
+  const waits = failures.map((r) => retryHeaders(r)["retry-after"]);
+  if (failures.length === 0 || waits.some((w) => w === undefined)) return {};
+  return { "retry-after": String(Math.max(...waits.map(Number))) };
+}
+
 /** Result of a get-status job → upstream-style body: the state word ("on"/"off"). */
 export function upstreamStatusResponse(result: JobResult): Response {
   if (result.status !== "done") return upstreamResponse(result);
@@ -76,7 +89,8 @@ export function upstreamPortStateResponse(result: JobResult): Response {
 
 /**
  * Results of a group request → one upstream response: upstream's 200 body when every member
- * succeeded, else a 503 whose one line names each failed member and why.
+ * succeeded, else a 503 whose one line names each failed member and why (with `Retry-After`
+ * when every failure passes on its own).
  */
 export function upstreamGroupResponse(
   group: string,
@@ -99,7 +113,7 @@ export function upstreamGroupResponse(
   // Longer than a single reason may be: every failed member is named.
   return new Response(`${oneLine(line, 16_384)}\n`, {
     status: 503,
-    headers: { "content-type": "text/plain; charset=utf-8" },
+    headers: { "content-type": "text/plain; charset=utf-8", ...retryHeadersOfAll(results) },
   });
 }
 

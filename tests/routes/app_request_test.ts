@@ -4,70 +4,17 @@
  * submissions, in order, and each result into upstream's bytes or the JSON API's status.
  */
 import assert from "node:assert/strict";
-import {
-  type JobResult,
-  type PduSnapshot,
-  type PowerControl,
-  ShuttingDownError,
-  SILENT_LOGGER,
-  type SubmitRequest,
-} from "../../actors/mod.ts";
+import { type JobResult, SILENT_LOGGER, type SubmitRequest } from "../../actors/mod.ts";
 import { createApp, JobStore, legacyReply, UPSTREAM_OK } from "../../routes/mod.ts";
 import { ManualClock } from "../_helpers/clock.ts";
-
-/** A PowerControl that records every submission and answers from `answer`. */
-class FakeControl implements PowerControl {
-  readonly submitted: SubmitRequest[] = [];
-  answer: (request: SubmitRequest) => JobResult = (request) => ({
-    status: "done",
-    jobId: `j${this.submitted.length}`,
-    pdu: request.pdu,
-    outlet: request.command.outlet,
-    state: request.command.type === "off" ? "off" : "on",
-    source: "commanded",
-  });
-  reloads = 0;
-  stopping = false;
-
-  submit(request: SubmitRequest): Promise<JobResult> {
-    this.submitted.push(request);
-    return Promise.resolve(this.answer(request));
-  }
-  resolveAlias(alias: string) {
-    return alias === "dut1" ? { pdu: "pdu1", outlet: 5 } : undefined;
-  }
-  resolveGroup() {
-    return undefined;
-  }
-  resolveGroupMembers(group: string) {
-    return group === "rack" ? [{ pdu: "pdu1", outlet: 2 }, { pdu: "pdu2", outlet: 1 }] : undefined;
-  }
-  listGroups() {
-    return [{ name: "rack", members: this.resolveGroupMembers("rack")! }];
-  }
-  listAliases() {
-    return [{ name: "dut1", pdu: "pdu1", outlet: 5 }];
-  }
-  snapshot(): PduSnapshot[] {
-    return [];
-  }
-  reload(): never {
-    this.reloads++;
-    throw new ShuttingDownError();
-  }
-  shutdown() {
-    return Promise.resolve({ unfinished: [] });
-  }
-}
-
-const ENV = { transport: "http" as const, remote: { address: "127.0.0.1", port: 1 } };
+import { FAKE_ENV, fakeApp, FakeControl } from "../_helpers/fake_control.ts";
 
 function setup() {
-  const control = new FakeControl();
-  const jobs = new JobStore(new ManualClock(), 60_000);
-  const app = createApp(control, { log: SILENT_LOGGER, jobs });
-  const request = (path: string, init?: RequestInit) =>
-    app.request(`http://pdud${path}`, init, ENV);
+  const control = new FakeControl({
+    aliases: [{ name: "dut1", pdu: "pdu1", outlet: 5 }],
+    groups: [{ name: "rack", members: [{ pdu: "pdu1", outlet: 2 }, { pdu: "pdu2", outlet: 1 }] }],
+  });
+  const { request, words } = fakeApp(control);
   const post = (path: string, body?: unknown) =>
     request(path, {
       method: "POST",
@@ -75,9 +22,6 @@ function setup() {
         ? {}
         : { body: JSON.stringify(body), headers: { "content-type": "application/json" } }),
     });
-  /** What was submitted, as "pdu:type:outlet" words. */
-  const words = () =>
-    control.submitted.map((r) => `${r.pdu}:${r.command.type}:${String(r.command.outlet)}`);
   return { control, request, post, words };
 }
 
@@ -164,6 +108,111 @@ Deno.test("cluster_unavailable: 503 with Retry-After on upstream, get-status and
   assert.equal(failed.status, 503);
   assert.equal(failed.headers.get("retry-after"), null);
   await failed.body?.cancel();
+});
+
+/** Answers by PDU: each PDU's refusal or failure kind, "done" for success. */
+function answerByPdu(
+  kinds: Record<string, "done" | "queue_full" | "cluster_unavailable" | "device">,
+) {
+  return (r: SubmitRequest): JobResult => {
+    const kind = kinds[r.pdu] ?? "done";
+    if (kind === "done") {
+      return {
+        status: "done",
+        jobId: "j",
+        pdu: r.pdu,
+        outlet: r.command.outlet,
+        state: "on",
+        source: "commanded",
+      };
+    }
+    return kind === "device"
+      ? { status: "failed", jobId: "j", pdu: r.pdu, kind, reason: `"${r.pdu}" refused the command` }
+      : { status: "refused", pdu: r.pdu, kind, reason: `${kind} on "${r.pdu}"` };
+  };
+}
+
+Deno.test("upstream ?group=: Retry-After only when every failed member was refused for a passing reason", async () => {
+  const { control, request } = setup();
+  const group = async () => {
+    const r = await request("/power/control/on?group=rack");
+    return { status: r.status, retryAfter: r.headers.get("retry-after"), body: await r.text() };
+  };
+  control.answer = answerByPdu({ pdu1: "queue_full", pdu2: "queue_full" });
+  const full = await group();
+  assert.equal(full.status, 503);
+  assert.equal(full.retryAfter, "5");
+  assert.match(full.body, /^group "rack": 2 of 2 outlets failed: /);
+
+  control.answer = answerByPdu({ pdu1: "queue_full", pdu2: "cluster_unavailable" });
+  assert.equal((await group()).retryAfter, "5", "two passing kinds");
+  control.answer = answerByPdu({ pdu1: "done", pdu2: "queue_full" });
+  const one = await group();
+  assert.deepEqual([one.status, one.retryAfter], [503, "5"], "the failed member alone decides");
+
+  // A device error is not fixed by retrying soon, whatever the other members' refusals.
+  control.answer = answerByPdu({ pdu1: "queue_full", pdu2: "device" });
+  const mixed = await group();
+  assert.equal(mixed.status, 503);
+  assert.equal(mixed.retryAfter, null);
+  assert.match(mixed.body, /"pdu2" refused the command/);
+
+  control.answer = answerByPdu({});
+  assert.deepEqual(await group(), { status: 200, retryAfter: null, body: UPSTREAM_OK });
+});
+
+Deno.test("API group and outlet list: Retry-After only when every failure is a passing refusal", async () => {
+  const { control, post } = setup();
+  const call = async (path: string) => {
+    const r = await post(path, { wait: true });
+    const { results } = await r.json() as { results: JobResult[] };
+    return { status: r.status, retryAfter: r.headers.get("retry-after"), results };
+  };
+  for (const path of ["/api/v1/groups/rack/on", "/api/v1/pdus/pdu1/outlets/1-2/on"]) {
+    // The outlet list is one PDU's: its two outlets are told apart by outlet number.
+    const byOutlet = (
+      kinds: ["done" | "queue_full" | "device", "done" | "queue_full" | "device"],
+    ) =>
+      path.startsWith("/api/v1/groups")
+        ? answerByPdu({ pdu1: kinds[0], pdu2: kinds[1] })
+        : (r: SubmitRequest) => answerByPdu({ pdu1: kinds[r.command.outlet === 1 ? 0 : 1] })(r);
+
+    control.answer = byOutlet(["queue_full", "queue_full"]);
+    const full = await call(path);
+    assert.equal(full.status, 503, path);
+    assert.equal(full.retryAfter, "5", path);
+
+    // The first failure (a full queue) sets the status; the device error withholds Retry-After.
+    control.answer = byOutlet(["queue_full", "device"]);
+    const mixed = await call(path);
+    assert.equal(mixed.status, 503, path);
+    assert.equal(mixed.retryAfter, null, path);
+    assert.deepEqual(mixed.results.map((x) => x.status), ["refused", "failed"], path);
+
+    control.answer = byOutlet(["done", "done"]);
+    const ok = await call(path);
+    assert.equal(ok.status, 200, path);
+    assert.equal(ok.retryAfter, null, path);
+    assert.deepEqual(ok.results.map((x) => x.status), ["done", "done"], path);
+  }
+});
+
+Deno.test("OpenAPI: every 503 that answers a job's refusal documents Retry-After", async () => {
+  const { request } = setup();
+  const doc = await (await request("/api/v1/openapi.json")).json() as {
+    paths: Record<string, Record<string, { responses: Record<string, { headers?: object }> }>>;
+  };
+  for (
+    const [path, method] of [
+      ["/pdus/{name}/outlets", "get"],
+      ["/pdus/{name}/outlets/{outlet}", "get"],
+      ["/pdus/{name}/outlets/{outlets}/{command}", "post"],
+      ["/groups/{group}/{command}", "post"],
+    ] as const
+  ) {
+    const headers = doc.paths[path]?.[method]?.responses["503"]?.headers;
+    assert.ok(headers && "Retry-After" in headers, `${method} ${path}: ${JSON.stringify(headers)}`);
+  }
 });
 
 Deno.test("upstream: invalid requests are refused before anything is submitted", async () => {
@@ -253,7 +302,7 @@ Deno.test("API: a reload refused because pdud shuts down is 409, not 500", async
     jobs: new JobStore(new ManualClock(), 60_000),
     reload: () => Promise.resolve(control.reload()),
   });
-  const r = await app.request("http://pdud/api/v1/reload", { method: "POST" }, ENV);
+  const r = await app.request("http://pdud/api/v1/reload", { method: "POST" }, FAKE_ENV);
   assert.equal(r.status, 409);
   assert.match((await r.json() as { error: string }).error, /shut/);
   assert.equal(control.reloads, 1);

@@ -3,100 +3,52 @@
  * PowerControl: what is submitted, and how each result becomes a status and a body.
  */
 import assert from "node:assert/strict";
-import {
-  type DriverCapabilities,
-  type JobResult,
-  type PowerControl,
-  ShuttingDownError,
-  SILENT_LOGGER,
-  type SubmitRequest,
-} from "../../actors/mod.ts";
-import { createApp, JobStore } from "../../routes/mod.ts";
-import { ManualClock } from "../_helpers/clock.ts";
+import type { JobResult, SubmitRequest } from "../../actors/mod.ts";
+import { fakeApp, FakeControl } from "../_helpers/fake_control.ts";
 
-class FakeControl implements PowerControl {
-  readonly submitted: SubmitRequest[] = [];
-  can: DriverCapabilities | undefined = { getOutlet: true, readPower: true, listOutlets: true };
-  answer: (request: SubmitRequest) => JobResult = (request) => {
-    const base = {
-      status: "done" as const,
-      jobId: "j1",
-      pdu: request.pdu,
-      source: "device" as const,
-    };
-    switch (request.command.type) {
-      case "power":
-        return {
-          ...base,
-          outlet: request.command.outlet,
-          state: null,
-          power: { watts: 12.5, energyWh: 3400 },
-        };
-      case "list":
-        return {
-          ...base,
-          outlet: "*",
-          state: null,
-          outlets: [
-            { outlet: 1, state: "on", name: "dut-a", power: { watts: 4, volts: 230.1 } },
-            { outlet: 2, state: "off" },
-          ],
-          exchanges: 1,
-          via: "list",
-        };
-      default:
-        return { ...base, outlet: request.command.outlet, state: "on" };
-    }
+/** Every job done as a device that reads power and lists its outlets would answer it. */
+function readingAnswer(request: SubmitRequest): JobResult {
+  const base = {
+    status: "done" as const,
+    jobId: "j1",
+    pdu: request.pdu,
+    source: "device" as const,
   };
-  stopping = false;
-
-  submit(request: SubmitRequest): Promise<JobResult> {
-    this.submitted.push(request);
-    return Promise.resolve(this.answer(request));
-  }
-  capabilities(): DriverCapabilities | undefined {
-    return this.can;
-  }
-  resolveAlias() {
-    return undefined;
-  }
-  resolveGroup() {
-    return undefined;
-  }
-  resolveGroupMembers() {
-    return undefined;
-  }
-  listGroups() {
-    return [];
-  }
-  listAliases() {
-    return [];
-  }
-  snapshot() {
-    return [];
-  }
-  reload(): never {
-    throw new ShuttingDownError();
-  }
-  shutdown() {
-    return Promise.resolve({ unfinished: [] });
+  switch (request.command.type) {
+    case "power":
+      return {
+        ...base,
+        outlet: request.command.outlet,
+        state: null,
+        power: { watts: 12.5, energyWh: 3400 },
+      };
+    case "list":
+      return {
+        ...base,
+        outlet: "*",
+        state: null,
+        outlets: [
+          { outlet: 1, state: "on", name: "dut-a", power: { watts: 4, volts: 230.1 } },
+          { outlet: 2, state: "off" },
+        ],
+        exchanges: 1,
+        via: "list",
+      };
+    default:
+      return { ...base, outlet: request.command.outlet, state: "on" };
   }
 }
 
-const ENV = { transport: "http" as const, remote: { address: "127.0.0.1", port: 1 } };
-
 function setup() {
-  const control = new FakeControl();
-  const app = createApp(control, {
-    log: SILENT_LOGGER,
-    jobs: new JobStore(new ManualClock(), 60_000),
+  const control = new FakeControl({
+    can: { getOutlet: true, readPower: true, listOutlets: true },
   });
+  control.answer = readingAnswer;
+  const { request, words } = fakeApp(control);
   const get = async (path: string) => {
-    const response = await app.request(`http://pdud${path}`, {}, ENV);
+    const response = await request(path);
     return { status: response.status, body: await response.json() };
   };
-  const words = () =>
-    control.submitted.map((r) => `${r.pdu}:${r.command.type}:${String(r.command.outlet)}`);
   return { control, get, words };
 }
 

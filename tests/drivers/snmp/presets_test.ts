@@ -7,7 +7,13 @@
  * outlet (`readPower`), scaled to watts, Wh, volts and amps.
  */
 import assert from "node:assert/strict";
-import { DriverError, findDriver, type PowerReading } from "../../../drivers/mod.ts";
+import {
+  type AnyDriverDescriptor,
+  type Driver,
+  DriverError,
+  findDriver,
+  type PowerReading,
+} from "../../../drivers/mod.ts";
 import type { Simulator } from "../../../simulators/mod.ts";
 import { outletPlan } from "../../../drivers/snmp/snmp.ts";
 import { conformance, createDriver, startSimulator } from "../../_helpers/conformance.ts";
@@ -112,10 +118,26 @@ const PRESETS: Preset[] = [
 
 const signal = () => AbortSignal.timeout(10_000);
 
+/**
+ * Runs `use` with a driver for `sim`'s PDU (its own driver, unless `descriptor` names another),
+ * and closes the driver after, whether `use` passed or threw.
+ */
+async function withDriver(
+  sim: Simulator,
+  use: (driver: Driver) => Promise<void> | void,
+  descriptor: AnyDriverDescriptor = findDriver(String(sim.pduConfig().driver))!,
+): Promise<void> {
+  const driver = createDriver(descriptor, sim.pduHostname, sim.pduConfig());
+  try {
+    await use(driver);
+  } finally {
+    await driver.close();
+  }
+}
+
 for (const preset of PRESETS) {
   const start = () =>
     startSimulator(preset.kind, { outlets: preset.outlets }, preset.options ?? {});
-  const driverOf = (sim: Simulator) => findDriver(String(sim.pduConfig().driver))!;
 
   conformance({
     name: preset.name,
@@ -150,8 +172,7 @@ for (const preset of PRESETS) {
 
   Deno.test(`${preset.name}: listOutlets reads every outlet's state${preset.names ? " and name" : ""} in one walk`, async () => {
     await using sim = await start();
-    const driver = createDriver(driverOf(sim), sim.pduHostname, sim.pduConfig());
-    try {
+    await withDriver(sim, async (driver) => {
       const on = [2, preset.outlet, preset.outlets];
       for (const outlet of on) sim.device.set(outlet, "on");
       const before = sim.device.received.length;
@@ -166,30 +187,23 @@ for (const preset of PRESETS) {
       );
       // Read, not written: the walk switched nothing.
       assert.ok(sim.device.received.slice(before).every((r) => r.text.startsWith("GET")));
-    } finally {
-      await driver.close();
-    }
+    });
   });
 
   if (preset.power) {
     const power = preset.power;
     Deno.test(`${preset.name}: readPower reports the outlet's watts, energy, volts and amps`, async () => {
       await using sim = await start();
-      const driver = createDriver(driverOf(sim), sim.pduHostname, sim.pduConfig());
-      try {
+      await withDriver(sim, async (driver) => {
         assert.deepEqual(await driver.readPower!(preset.outlet, { signal: signal() }), power.off);
         await driver.setOutlet(preset.outlet, "on", { signal: signal() });
         assert.deepEqual(await driver.readPower!(preset.outlet, { signal: signal() }), power.on);
-      } finally {
-        await driver.close();
-      }
+      });
     });
   } else {
     Deno.test(`${preset.name}: no readPower where the MIB reports no power per outlet`, async () => {
       await using sim = await start();
-      const driver = createDriver(driverOf(sim), sim.pduHostname, sim.pduConfig());
-      assert.equal(driver.readPower, undefined);
-      await driver.close();
+      await withDriver(sim, (driver) => assert.equal(driver.readPower, undefined));
     });
   }
 }
@@ -211,12 +225,7 @@ const OTHER_TABLES = [
 for (const row of OTHER_TABLES) {
   Deno.test(`${row.name}: listOutlets walks the outlets' states${row.names ? " and names" : ""}`, async () => {
     await using sim = await startSimulator(row.kind, { outlets: 6 }, row.options);
-    const driver = createDriver(
-      findDriver(String(sim.pduConfig().driver))!,
-      sim.pduHostname,
-      sim.pduConfig(),
-    );
-    try {
+    await withDriver(sim, async (driver) => {
       sim.device.set(2, "on");
       sim.device.set(6, "on");
       assert.deepEqual(
@@ -228,39 +237,31 @@ for (const row of OTHER_TABLES) {
         })),
       );
       assert.equal(driver.readPower, undefined, "these tables report no power");
-    } finally {
-      await driver.close();
-    }
+    });
   });
 }
 
 Deno.test("listOutlets follows a table longer than one GETBULK answers (120 outlets)", async () => {
   await using sim = await startSimulator("eaton-snmp", { outlets: 120 }, { version: "2c" });
-  const driver = createDriver(findDriver("snmpv2c")!, sim.pduHostname, sim.pduConfig());
-  try {
+  await withDriver(sim, async (driver) => {
     sim.device.set(77, "on");
     const listed = await driver.listOutlets!({ signal: signal() });
     assert.deepEqual(listed.map((o) => o.outlet), sim.device.outlets());
     assert.deepEqual(listed.filter((o) => o.state === "on").map((o) => o.outlet), [77]);
     assert.equal(listed[119]!.name, "Outlet 120");
-  } finally {
-    await driver.close();
-  }
+  }, findDriver("snmpv2c")!);
 });
 
 Deno.test("readPower of an outlet the agent has no meters for is a permanent device error", async () => {
   await using sim = await startSimulator("eaton-snmp", { outlets: 4 }, { version: "2c" });
-  const driver = createDriver(findDriver("snmpv2c")!, sim.pduHostname, sim.pduConfig());
-  try {
+  await withDriver(sim, async (driver) => {
     await assert.rejects(driver.readPower!(9, { signal: signal() }), (error: DriverError) => {
       assert.equal(error.kind, "device");
       assert.equal(error.permanent, true);
       assert.match(error.message, /reports no power readings for this outlet/);
       return true;
     });
-  } finally {
-    await driver.close();
-  }
+  }, findDriver("snmpv2c")!);
 });
 
 Deno.test("an SNMPv1 walk that reaches the end of the agent's MIB (noSuchName) ends the list", async () => {
@@ -269,17 +270,14 @@ Deno.test("an SNMPv1 walk that reaches the end of the agent's MIB (noSuchName) e
   await using sim = await startSimulator("snmp", { outlets: 3 }, {
     oid: ".1.3.6.1.6.3.99.1.1.2.*",
   });
-  const driver = createDriver(findDriver("snmpv1")!, sim.pduHostname, sim.pduConfig());
-  try {
+  await withDriver(sim, async (driver) => {
     sim.device.set(3, "on");
     assert.deepEqual(await driver.listOutlets!({ signal: signal() }), [
       { outlet: 1, state: "off" },
       { outlet: 2, state: "off" },
       { outlet: 3, state: "on" },
     ]);
-  } finally {
-    await driver.close();
-  }
+  }, findDriver("snmpv1")!);
 });
 
 Deno.test("presets: without inside_number the first unit is addressed; outlets_per_infeed numbers Sentry3 outlets through the infeeds", () => {
