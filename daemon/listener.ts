@@ -223,7 +223,7 @@ function serve(
    */
   async function acceptLoop<C>(
     accept: () => Promise<C>,
-    take: (conn: C) => void,
+    take: (conn: C) => void | Promise<void>,
     failed: (error: unknown) => void,
     ready: () => Promise<void> = () => Promise.resolve(),
   ): Promise<void> {
@@ -241,7 +241,7 @@ function serve(
         await pause(backoff);
         continue;
       }
-      take(conn);
+      await take(conn);
     }
   }
 
@@ -271,8 +271,14 @@ function serve(
   const accepting = Promise.all(sockets.map((socket) =>
     acceptLoop(
       () => socket.accept(),
-      (conn) => {
-        if (clients.size - closingCount >= maxConnections && !evictOne()) return refuse(conn);
+      async (conn) => {
+        while (clients.size - closingCount >= maxConnections && !evictOne()) {
+          // Nothing left to evict: refused. Evictions still releasing their descriptors: this
+          // one waits for them (each accept loop holds at most one connection so), since the
+          // four loops can each take a connection before any of them sees the cap.
+          if (closingCount < MAX_CLOSING || closing) return refuse(conn);
+          await new Promise<void>((resolve) => waitingForRelease.add(resolve));
+        }
         const client: Client = { conn, evictable: true, closing: false, linked: new Set() };
         clients.add(client);
         handle(client).catch((error) => log.debug("connection ended with an error", { error }))

@@ -12,79 +12,87 @@ import { ROOT, spawnPdud } from "../_helpers/process.ts";
 const FLOOD = 400;
 const encoder = new TextEncoder();
 
-Deno.test(`ulimit -n 256: ${FLOOD} half-sent heads cost no outlet its state and pdud keeps serving`, async () => {
-  const dir = await Deno.makeTempDir({ prefix: "pdud-siege-" });
-  const heads: Deno.Conn[] = [];
-  try {
-    const log = `${dir}/log`;
-    const fifo = `${dir}/fifo`;
-    assert.ok((await new Deno.Command("mkfifo", { args: [fifo] }).output()).success, "mkfifo");
-    const conf = `${dir}/pdud.yaml`;
-    await Deno.writeTextFile(
-      conf,
-      [
-        "daemon: {hostname: 127.0.0.1, port: 0, request_timeout: 60}",
-        "pdus:",
-        "  rack:",
-        "    driver: localcmdline",
-        `    cmd_on: "echo '%d on' >> ${log}"`,
-        `    cmd_off: "echo '%d off' >> ${log}; echo off > ${fifo}"`,
-        "    retries: 1",
-        "",
-      ].join("\n"),
-    );
-    await using pdud = await spawnPdud([
-      "-c",
-      'ulimit -n 256 && exec "$0" "$@"',
-      Deno.execPath(),
-      "run",
-      "--allow-net",
-      "--allow-read",
-      "--allow-write",
-      "--allow-run",
-      "--allow-env",
-      `${ROOT}main.ts`,
-      `--conf=${conf}`,
-    ], { executable: "sh" });
-    const base = `http://127.0.0.1:${pdud.port}`;
-    // A reboot in its off-wait for the whole flood.
-    const reboot = fetch(`${base}/power/control/reboot?hostname=rack&port=1&delay=3`);
-    const fifoFile = await Deno.open(fifo, { read: true });
-    await fifoFile.readable.pipeTo(new WritableStream());
+// Silent connections wait up to idle_timeout (60 s) for their first byte; like half-sent heads,
+// the cap evicts the oldest of them.
+for (const kind of ["half-sent heads", "silent connections"] as const) {
+  Deno.test(`ulimit -n 256: ${FLOOD} ${kind} cost no outlet its state and pdud keeps serving`, async () => {
+    const dir = await Deno.makeTempDir({ prefix: "pdud-siege-" });
+    const heads: Deno.Conn[] = [];
+    try {
+      const log = `${dir}/log`;
+      const fifo = `${dir}/fifo`;
+      assert.ok((await new Deno.Command("mkfifo", { args: [fifo] }).output()).success, "mkfifo");
+      const conf = `${dir}/pdud.yaml`;
+      await Deno.writeTextFile(
+        conf,
+        [
+          "daemon: {hostname: 127.0.0.1, port: 0, request_timeout: 60}",
+          "pdus:",
+          "  rack:",
+          "    driver: localcmdline",
+          `    cmd_on: "echo '%d on' >> ${log}"`,
+          `    cmd_off: "echo '%d off' >> ${log}; echo off > ${fifo}"`,
+          "    retries: 1",
+          "",
+        ].join("\n"),
+      );
+      await using pdud = await spawnPdud([
+        "-c",
+        'ulimit -n 256 && exec "$0" "$@"',
+        Deno.execPath(),
+        "run",
+        "--allow-net",
+        "--allow-read",
+        "--allow-write",
+        "--allow-run",
+        "--allow-env",
+        `${ROOT}main.ts`,
+        `--conf=${conf}`,
+      ], { executable: "sh" });
+      const base = `http://127.0.0.1:${pdud.port}`;
+      // A reboot in its off-wait for the whole flood.
+      const reboot = fetch(`${base}/power/control/reboot?hostname=rack&port=1&delay=3`);
+      const fifoFile = await Deno.open(fifo, { read: true });
+      await fifoFile.readable.pipeTo(new WritableStream());
 
-    for (let i = 0; i < FLOOD; i++) {
-      const conn = await Deno.connect({ hostname: "127.0.0.1", port: pdud.port });
-      heads.push(conn);
-      await conn.write(encoder.encode("GET /healthz HTTP/1.1\r\nhost: pdud\r\n")).catch(() => {});
+      for (let i = 0; i < FLOOD; i++) {
+        const conn = await Deno.connect({ hostname: "127.0.0.1", port: pdud.port });
+        heads.push(conn);
+        if (kind === "half-sent heads") {
+          await conn.write(encoder.encode("GET /healthz HTTP/1.1\r\nhost: pdud\r\n")).catch(
+            () => {},
+          );
+        }
+      }
+      const timings: number[] = [];
+      for (let i = 0; i < 5; i++) {
+        const started = performance.now();
+        const response = await fetch(`${base}/healthz`);
+        const warnings = () => JSON.stringify(pdud.logs.filter((r) => r.level !== "info"));
+        assert.equal(await response.text(), "ok\n", warnings());
+        timings.push(performance.now() - started);
+      }
+      assert.ok(Math.min(...timings) < 100, `/healthz took ${timings.map(Math.round)} ms`);
+
+      const reply = await reboot;
+      assert.equal(reply.status, 200);
+      assert.equal(await reply.text(), "OK - accepted request\n");
+      assert.equal(await Deno.readTextFile(log), "1 off\n1 on\n", "the outlet is back on");
+      const state = await (await fetch(`${base}/api/v1/pdus/rack/outlets/1`)).json();
+      assert.equal(state.state, "on");
+
+      const capLines = pdud.logs.filter((r) => /connection cap reached/.test(String(r.msg)));
+      assert.ok(capLines.length >= 1 && capLines.length < 10, `${capLines.length} cap log lines`);
+      assert.equal(capLines[0]!.maxConnections, 128, "the cap derived from the limit of 256");
+      for (const conn of heads.splice(0)) conn.close();
+      const status = await pdud.stop("SIGTERM");
+      assert.equal(status.code, 0, "pdud was still running and stopped cleanly");
+    } finally {
+      for (const conn of heads) conn.close();
+      await Deno.remove(dir, { recursive: true });
     }
-    const timings: number[] = [];
-    for (let i = 0; i < 5; i++) {
-      const started = performance.now();
-      const response = await fetch(`${base}/healthz`);
-      const warnings = () => JSON.stringify(pdud.logs.filter((r) => r.level !== "info"));
-      assert.equal(await response.text(), "ok\n", warnings());
-      timings.push(performance.now() - started);
-    }
-    assert.ok(Math.min(...timings) < 100, `/healthz took ${timings.map(Math.round)} ms`);
-
-    const reply = await reboot;
-    assert.equal(reply.status, 200);
-    assert.equal(await reply.text(), "OK - accepted request\n");
-    assert.equal(await Deno.readTextFile(log), "1 off\n1 on\n", "the outlet is back on");
-    const state = await (await fetch(`${base}/api/v1/pdus/rack/outlets/1`)).json();
-    assert.equal(state.state, "on");
-
-    const capLines = pdud.logs.filter((r) => /connection cap reached/.test(String(r.msg)));
-    assert.ok(capLines.length >= 1 && capLines.length < 10, `${capLines.length} cap log lines`);
-    assert.equal(capLines[0]!.maxConnections, 128, "the cap derived from the limit of 256");
-    for (const conn of heads.splice(0)) conn.close();
-    const status = await pdud.stop("SIGTERM");
-    assert.equal(status.code, 0, "pdud was still running and stopped cleanly");
-  } finally {
-    for (const conn of heads) conn.close();
-    await Deno.remove(dir, { recursive: true });
-  }
-});
+  });
+}
 
 Deno.test("ulimit -n 256, max_connections set too high: accept fails with EMFILE, pdud backs off and lives", async () => {
   const dir = await Deno.makeTempDir({ prefix: "pdud-emfile-" });
