@@ -397,7 +397,7 @@ export function apiV1Routes(control: PowerControl, options: ApiOptions): OpenAPI
         error: `too many asynchronous jobs pending (the store holds ${options.jobs.limit}); ` +
           `retry later or send "wait": true`,
         kind: "jobs_full",
-      }, { status: 503 });
+      }, { status: 503, headers: { "retry-after": String(RETRY_AFTER_SECONDS) } });
     }
     // Submitted together, in order: each PDU's mailbox keeps arrival order.
     const pending = commands.map((cmd, i) =>

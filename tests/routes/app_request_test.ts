@@ -307,3 +307,30 @@ Deno.test("API: a reload refused because pdud shuts down is 409, not 500", async
   assert.match((await r.json() as { error: string }).error, /shut/);
   assert.equal(control.reloads, 1);
 });
+
+Deno.test("API: an asynchronous command refused because the job store is full is 503 jobs_full with Retry-After", async () => {
+  const control = new FakeControl();
+  // Jobs that never finish: the store (room for one) stays full.
+  control.submit = (request: SubmitRequest) => {
+    control.submitted.push(request);
+    return new Promise<JobResult>(() => {});
+  };
+  const app = createApp(control, {
+    log: SILENT_LOGGER,
+    jobs: new JobStore(new ManualClock(), 60_000, 1),
+  });
+  const post = () =>
+    app.request("http://pdud/api/v1/pdus/rack/outlets/1/on", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ wait: false }),
+    }, FAKE_ENV);
+  assert.equal((await post()).status, 202);
+  const refused = await post();
+  assert.equal(refused.status, 503);
+  assert.equal(refused.headers.get("retry-after"), "5");
+  const body = await refused.json() as { kind: string; error: string };
+  assert.equal(body.kind, "jobs_full");
+  assert.match(body.error, /the store holds 1/);
+  assert.equal(control.submitted.length, 1, "the refused command was not submitted");
+});
