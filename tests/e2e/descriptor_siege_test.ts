@@ -7,9 +7,25 @@
  * per interval with a count, not once per connection.
  */
 import assert from "node:assert/strict";
-import { ROOT, spawnPdud } from "../_helpers/process.ts";
+import { type PdudProcess, ROOT, spawnPdud } from "../_helpers/process.ts";
 
 const FLOOD = 400;
+
+/** pdud on `conf` under `ulimit -n 256`, with net, read and env and the `extra` permissions. */
+function spawnUnderUlimit(conf: string, extra: string[] = []): Promise<PdudProcess> {
+  return spawnPdud([
+    "-c",
+    'ulimit -n 256 && exec "$0" "$@"',
+    Deno.execPath(),
+    "run",
+    "--allow-net",
+    "--allow-read",
+    "--allow-env",
+    ...extra,
+    `${ROOT}main.ts`,
+    `--conf=${conf}`,
+  ], { executable: "sh" });
+}
 const encoder = new TextEncoder();
 
 // Silent connections wait up to idle_timeout (60 s) for their first byte; like half-sent heads,
@@ -36,19 +52,7 @@ for (const kind of ["half-sent heads", "silent connections"] as const) {
           "",
         ].join("\n"),
       );
-      await using pdud = await spawnPdud([
-        "-c",
-        'ulimit -n 256 && exec "$0" "$@"',
-        Deno.execPath(),
-        "run",
-        "--allow-net",
-        "--allow-read",
-        "--allow-write",
-        "--allow-run",
-        "--allow-env",
-        `${ROOT}main.ts`,
-        `--conf=${conf}`,
-      ], { executable: "sh" });
+      await using pdud = await spawnUnderUlimit(conf, ["--allow-write", "--allow-run"]);
       const base = `http://127.0.0.1:${pdud.port}`;
       // A reboot in its off-wait for the whole flood.
       const reboot = fetch(`${base}/power/control/reboot?hostname=rack&port=1&delay=3`);
@@ -108,17 +112,7 @@ Deno.test("ulimit -n 256, max_connections set too high: accept fails with EMFILE
         "",
       ].join("\n"),
     );
-    await using pdud = await spawnPdud([
-      "-c",
-      'ulimit -n 256 && exec "$0" "$@"',
-      Deno.execPath(),
-      "run",
-      "--allow-net",
-      "--allow-read",
-      "--allow-env",
-      `${ROOT}main.ts`,
-      `--conf=${conf}`,
-    ], { executable: "sh" });
+    await using pdud = await spawnUnderUlimit(conf);
     for (let i = 0; i < FLOOD; i++) {
       const conn = await Deno.connect({ hostname: "127.0.0.1", port: pdud.port });
       heads.push(conn);
