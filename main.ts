@@ -221,8 +221,8 @@ async function serveOrDrive(args: string[]): Promise<number> {
       onReload: (next, nextSecrets) => applyConfigToLogger(log, next, level, nextSecrets),
       ...(confPath
         ? {
-          readConfig: async () => {
-            const next = await readConfigFile(confPath);
+          readConfig: async (env) => {
+            const next = await readConfigFile(confPath, { env });
             assertPermitted(next, dropped);
             return next;
           },

@@ -12,6 +12,7 @@ import type { z } from "zod";
 import { dirname } from "node:path";
 import { abstractUpstreamDriver, type AnyDriverDescriptor, driverNames } from "../drivers/mod.ts";
 import { didYouMean } from "./_suggest.ts";
+import { type EnvLookup, resolveSecretEnv } from "./_secret_env.ts";
 import { ConfigError, type ConfigIssue } from "./errors.ts";
 import {
   ALIAS_SCHEMA,
@@ -57,7 +58,14 @@ export interface LoadOptions {
   name?: string;
   /** The folder relative plugin paths are resolved against (default: the working directory). */
   base?: string;
+  /**
+   * Where a PDU's `<secret>_env: VARNAME` keys are read (default Deno.env.get). The daemon's
+   * reload passes its own lookup, so a reload resolves them as the start did.
+   */
+  env?: EnvLookup;
 }
+
+export type { EnvLookup } from "./_secret_env.ts";
 
 type Locate = (path: (string | number)[]) => number | undefined;
 
@@ -72,13 +80,14 @@ export async function loadConfig(
 ): Promise<Config> {
   const name = options.name ?? "config";
   const base = options.base ?? ".";
+  const env = options.env ?? ((variable: string) => Deno.env.get(variable));
   let data: unknown = source;
   let locate: Locate = () => undefined;
   if (typeof source === "string") {
     const json = plainJson(source, name);
     if (json !== undefined) {
       try {
-        return await checked(json, name, () => undefined, base);
+        return await checked(json, name, () => undefined, base, env);
       } catch (error) {
         // Refused: the YAML path below finds the same problems and adds their lines.
         if (!(error instanceof ConfigError)) throw error;
@@ -118,16 +127,22 @@ export async function loadConfig(
       return undefined;
     };
   }
-  return await checked(data, name, locate, base);
+  return await checked(data, name, locate, base, env);
 }
 
 /** Loads the config's plugins (async: they are imported), then validates the whole config. */
-async function checked(data: unknown, name: string, locate: Locate, base: string): Promise<Config> {
+async function checked(
+  data: unknown,
+  name: string,
+  locate: Locate,
+  base: string,
+  env: EnvLookup,
+): Promise<Config> {
   const section = isRecord(data) ? DRIVERS_SCHEMA.safeParse(data.drivers ?? {}) : undefined;
   const loaded: PluginLoad = section?.success
     ? await loadPlugins(section.data, base)
     : { plugins: [], issues: [] };
-  return await validate(data, name, locate, { section, ...loaded });
+  return await validate(data, name, locate, { section, ...loaded }, env);
 }
 
 /**
@@ -227,8 +242,11 @@ function duplicateKeys(
   return issues;
 }
 
-/** Reads and validates a config file. */
-export async function readConfigFile(path: string): Promise<Config> {
+/** Reads and validates a config file; `options.env` as loadConfig's. */
+export async function readConfigFile(
+  path: string,
+  options: Pick<LoadOptions, "env"> = {},
+): Promise<Config> {
   let text: string;
   try {
     text = await Deno.readTextFile(path);
@@ -241,7 +259,11 @@ export async function readConfigFile(path: string): Promise<Config> {
       }`,
     }], path);
   }
-  return await loadConfig(text, { name: path, base: dirname(path) });
+  return await loadConfig(text, {
+    name: path,
+    base: dirname(path),
+    ...(options.env ? { env: options.env } : {}),
+  });
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -252,7 +274,7 @@ const SECTIONS = ["daemon", "pdus", "aliases", "groups", "drivers", "cluster"];
 
 type ZodIssues = (
   prefix: (string | number)[],
-  error: z.ZodError,
+  error: Pick<z.ZodError, "issues">,
   schema: z.ZodType,
   extraKeys?: readonly string[],
 ) => void;
@@ -308,6 +330,7 @@ async function validate(
   name: string,
   locate: Locate,
   drivers: PluginSection,
+  env: EnvLookup,
 ): Promise<Config> {
   const issues: ConfigIssue[] = [];
   const add = (path: (string | number)[], message: string) => {
@@ -364,7 +387,7 @@ async function validate(
   if (!isRecord(rawPdus)) add(["pdus"], "expected a mapping of PDU name to its settings");
   else {
     for (const [pduName, raw] of Object.entries(rawPdus)) {
-      const pdu = await validatePdu(pduName, raw, add, zodIssues, lookup);
+      const pdu = await validatePdu(pduName, raw, add, zodIssues, lookup, env);
       if (pdu) pdus[pduName] = pdu;
     }
   }
@@ -433,14 +456,15 @@ async function validatePdu(
   add: (path: (string | number)[], message: string) => void,
   zodIssues: ZodIssues,
   lookup: Lookup,
+  env: EnvLookup,
 ): Promise<PduConfig | undefined> {
   if (!isRecord(raw)) {
     add(["pdus", name], "expected a mapping with at least a driver");
     return undefined;
   }
   const common: Record<string, unknown> = {};
-  const own: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(raw)) (PDU_COMMON_KEYS.includes(k) ? common : own)[k] = v;
+  const written: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(raw)) (PDU_COMMON_KEYS.includes(k) ? common : written)[k] = v;
   const parsed = PDU_COMMON_SCHEMA.safeParse(common);
   if (!parsed.success) {
     zodIssues(["pdus", name], parsed.error, PDU_COMMON_SCHEMA);
@@ -448,6 +472,12 @@ async function validatePdu(
   }
   const driverName = parsed.data.driver;
   const descriptor = lookup.find(driverName);
+  const { options: own, unresolved } = resolveSecretEnv(
+    written,
+    env,
+    descriptor ? keysAt(descriptor.options, []) : [],
+    (key, message) => add(["pdus", name, key], message),
+  );
   let options: unknown = own;
   let available = true;
   if (descriptor === undefined) {
@@ -481,12 +511,18 @@ async function validatePdu(
     // Asynchronous for the schemas that need it (an SNMP MIB name resolved from MIB files).
     const result = await descriptor.options.safeParseAsync(own);
     if (!result.success) {
-      zodIssues(["pdus", name], result.error, descriptor.options, PDU_COMMON_KEYS);
+      // A secret whose `_env` key was refused is reported once, not again as "required".
+      const issues = result.error.issues.filter((i) => !unresolved.has(String(i.path[0])));
+      zodIssues(["pdus", name], { issues }, descriptor.options, PDU_COMMON_KEYS);
       return undefined;
     }
     options = result.data;
   }
-  return { name, ...parsed.data, available, options, raw };
+  if (unresolved.size > 0) return undefined;
+  // Resolved values in place of their `_env` keys: a reload that finds a variable changed
+  // restarts the PDU's driver with the new value, and the scrubbing collects it by its key.
+  const resolved = Object.keys(written).some((key) => !(key in own));
+  return { name, ...parsed.data, available, options, raw: resolved ? { ...common, ...own } : raw };
 }
 export { OUTLET_EXPECTED, parseOutlet, parseOutletList } from "./outlets.ts";
 export { configGroups, type GroupMember } from "./groups.ts";

@@ -184,7 +184,10 @@ export interface PduConfig {
   "restart_window": number;
   /** Cluster mode: the nodes that can reach this PDU (absent: every node). */
   nodes?: string[] | undefined;
-  /** The PDU's section as written, to tell a changed PDU on reload. */
+  /**
+   * The PDU's section as written (each secret's `_env` key replaced by its value), to tell a
+   * changed PDU on reload.
+   */
   raw: Record<string, unknown>;
 }
 

@@ -35,6 +35,14 @@ const SECRET_KEY =
   /pass(word|phrase|wd)?$|^pass|community|secret(?!_env)|token|api[-_]?key|auth_?key|priv_?key|credential|^authorization$|^cookie$/i;
 /** Keys that name a secret's kind or place, not the secret. */
 const NOT_SECRET = /_(protocol|env|file|path)$|^(hostkey|username|user)$/i;
+/**
+ * Whether a driver option named `key` holds a secret: collected for scrubbing by its name, and
+ * one that may be given as `<key>_env` (read from the daemon's environment when loaded).
+ */
+export function isSecretKey(key: string): boolean {
+  return SECRET_KEY.test(key) && !NOT_SECRET.test(key);
+}
+
 /** Query parameters that carry a password (Tasmota's `password`, ANEL's `pw`, tokens). */
 const SECRET_PARAM = /^(pass(word)?|pw|pwd|token|key|api_?key|secret|auth)$/i;
 /** Command words shorter than this stay (program names, flags such as -u). */
@@ -111,7 +119,7 @@ function walk(value: unknown, add: (secret: unknown) => void, key = ""): void {
   } else if (value !== null && typeof value === "object") {
     for (const [k, v] of Object.entries(value)) walk(v, add, k);
   } else if (typeof value === "string") {
-    if (key !== "" && SECRET_KEY.test(key) && !NOT_SECRET.test(key)) {
+    if (key !== "" && isSecretKey(key)) {
       add(value);
       // "Bearer abc…", "Basic dXNl…": the credential alone may be quoted without its scheme.
       if (/^authorization$/i.test(key) && /^\S+ \S/.test(value)) {

@@ -58,9 +58,12 @@ export interface DaemonOptions {
   listen?: ListenOverrides;
   /** Passed to the supervisor. */
   supervisor?: Partial<SupervisorOptions>;
-  /** Reads the config again, for SIGHUP and the API's reload (absent for the demo config). */
-  readConfig?: () => Promise<Config>;
-  /** Environment lookup for token secrets. */
+  /**
+   * Reads the config again, for SIGHUP and the API's reload (absent for the demo config); given
+   * `env`, so a PDU's `<secret>_env` keys resolve as the start's did (loadConfig's `env`).
+   */
+  readConfig?: (env: (name: string) => string | undefined) => Promise<Config>;
+  /** Environment lookup for token secrets and, on reload, a PDU's `<secret>_env` keys. */
   env?: (name: string) => string | undefined;
   /**
    * The config's secret values, if the caller collected them already (main does, for its
@@ -202,7 +205,7 @@ export async function startDaemon(config: Config, options: DaemonOptions): Promi
     const reopened = await audit?.reopen(checkpointRecords(supervisor.snapshot()));
     if (reopened) log.error("cannot reopen the audit log", { path: audit?.path, error: reopened });
     if (!readConfig) throw new Error("pdud runs without --conf: nothing to reload");
-    const next = await readConfig();
+    const next = await readConfig(env);
     // All or nothing: a reload that cannot apply the daemon section applies nothing, so no
     // revoked token or removed network keeps access behind a "reloaded".
     const { problems } = await preflightOf(next);

@@ -26,7 +26,8 @@ export async function startDaemon(
     clock?: Clock;
   } = {},
 ): Promise<TestDaemon> {
-  const daemon = await start(await loadConfig(config), {
+  // The same lookup for a PDU's `<secret>_env` keys as for the daemon's token secrets.
+  const daemon = await start(await loadConfig(config, options.env ? { env: options.env } : {}), {
     log: SILENT_LOGGER,
     listen: { hostname: "127.0.0.1", port: 0, listener: options.listener ?? "both" },
     ...(options.env ? { env: options.env } : {}),
