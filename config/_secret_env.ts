@@ -61,7 +61,15 @@ function refusal(
   if (typeof value !== "string" || value === "") {
     return `expected the name of the environment variable that holds ${secret}`;
   }
-  const found = env(value);
+  let found: string | undefined;
+  try {
+    found = env(value);
+  } catch (error) {
+    // Deno without --allow-env: its message names the variable and the flag, nothing more.
+    return `cannot read environment variable ${value}: ${
+      error instanceof Error ? error.message : String(error)
+    }`;
+  }
   if (found === undefined) {
     return `environment variable ${value} is not set (${key} reads ${secret} from it)`;
   }

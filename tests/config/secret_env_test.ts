@@ -16,9 +16,12 @@ const ENV: Record<string, string> = {
 };
 const env = (name: string) => ENV[name];
 
-async function issuesOf(source: string | unknown): Promise<readonly ConfigIssue[]> {
+async function issuesOf(
+  source: string | unknown,
+  lookup: (name: string) => string | undefined = env,
+): Promise<readonly ConfigIssue[]> {
   try {
-    await loadConfig(source, { env });
+    await loadConfig(source, { env: lookup });
   } catch (error) {
     assert.ok(error instanceof ConfigError, `expected ConfigError, got ${error}`);
     return error.issues;
@@ -134,6 +137,16 @@ Deno.test("secret _env keys: an unset or empty variable is refused once, naming 
   assert.deepEqual(notAName.map((i) => [i.path, i.message]), [[
     "pdus.plug.password_env",
     "expected the name of the environment variable that holds password",
+  ]]);
+  const denied = await issuesOf(
+    { pdus: { plug: { driver: "tasmota", ip: "10.0.0.9", password_env: "PLUG_PW" } } },
+    () => {
+      throw new Deno.errors.NotCapable('Requires env access to "PLUG_PW"');
+    },
+  );
+  assert.deepEqual(denied.map((i) => [i.path, i.message]), [[
+    "pdus.plug.password_env",
+    'cannot read environment variable PLUG_PW: Requires env access to "PLUG_PW"',
   ]]);
   // Every problem at once: another PDU's mistake is still reported beside it.
   const both = await issuesOf(
