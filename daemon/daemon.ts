@@ -115,10 +115,11 @@ export async function startDaemon(config: Config, options: DaemonOptions): Promi
   const clock = options.clock ?? SYSTEM_CLOCK;
   const log = options.log;
   const env = options.env ?? ((name: string) => Deno.env.get(name));
-  await assertStartable(config, options.source ?? "config", {
+  const notes = await assertStartable(config, options.source ?? "config", {
     env,
     ...(options.listen ? { listen: options.listen } : {}),
   });
+  for (const note of notes) log.warn(note);
   // The config in force: reload replaces it only once every check has passed.
   let running = config;
   let access = await AccessControl.create(config.daemon, env);

@@ -95,17 +95,39 @@ export async function preflight(
       }
     }
   }
+  const lease = clusterLeaseNote(config);
+  if (lease) notes.push(lease);
   return { problems, notes };
 }
 
-/** Runs the pre-flight and throws a ConfigError listing every problem. */
+/**
+ * In a cluster, an operation in flight when its node is cut off from NATS can outlast the node's
+ * lease by up to the PDU's `timeout`: strict no-overlap needs each timeout below a third of
+ * `lease_seconds` (docs/cluster.md). Not refused: the default timeout (20 s) is above a third of
+ * the default lease (10 s), and most labs accept that window.
+ */
+function clusterLeaseNote(config: Config): string | undefined {
+  if (!config.cluster) return undefined;
+  const bound = config.cluster.lease_seconds / 3;
+  const pdus = Object.values(config.pdus);
+  const long = pdus.filter((p) => p.timeout >= bound);
+  if (long.length === 0) return undefined;
+  const examples = long.slice(0, 3).map((p) => `${p.name}: ${p.timeout} s`).join(", ");
+  return `cluster: ${long.length} of ${pdus.length} PDUs have a timeout of ` +
+    `${Math.round(bound * 10) / 10} s (a third of cluster.lease_seconds) or more (${examples}` +
+    `${long.length > 3 ? ", …" : ""}): an operation in flight when this node is cut off from ` +
+    `NATS can outlast its lease by up to that timeout (docs/cluster.md)`;
+}
+
+/** Runs the pre-flight and throws a ConfigError listing every problem; returns its notes. */
 export async function assertStartable(
   config: Config,
   source: string,
   options: PreflightOptions = {},
-): Promise<void> {
-  const { problems } = await preflight(config, options);
+): Promise<string[]> {
+  const { problems, notes } = await preflight(config, options);
   if (problems.length > 0) throw new ConfigError(problems, source);
+  return notes;
 }
 
 async function pemFile(

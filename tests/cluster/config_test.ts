@@ -2,6 +2,7 @@
 import assert from "node:assert/strict";
 import { collectSecrets, ConfigError, loadConfig } from "../../config/mod.ts";
 import { runPdud } from "../_helpers/process.ts";
+import { preflight } from "../../daemon/mod.ts";
 
 const PDUS = { pdus: { p1: { driver: "localcmdline", cmd_on: "true", cmd_off: "true" } } };
 
@@ -79,6 +80,46 @@ Deno.test("cluster: pdud --drive refuses a cluster config (the owner node drives
     ]);
     assert.equal(run.code, 2, run.stderr);
     assert.match(run.stderr, /--drive cannot be used with a cluster config/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("cluster: a PDU timeout of a third of lease_seconds or more is a note of the pre-flight (check-config prints it), not a problem", async () => {
+  const cluster = { nats: ["nats://10.0.0.1:4222"], node: "a" };
+  const pdu = (timeout: number) => ({ ...PDUS.pdus.p1, timeout });
+  const short = await loadConfig({
+    cluster: { ...cluster, lease_seconds: 30 },
+    pdus: { p1: pdu(5), p2: pdu(9.9) },
+  });
+  assert.deepEqual(await preflight(short), { problems: [], notes: [] });
+  const long = await loadConfig({
+    cluster,
+    pdus: { a: pdu(20), b: pdu(3), c: pdu(3.4), d: pdu(4), e: pdu(60) },
+  });
+  assert.deepEqual(await preflight(long), {
+    problems: [],
+    notes: [
+      "cluster: 4 of 5 PDUs have a timeout of 3.3 s (a third of cluster.lease_seconds) or more " +
+      "(a: 20 s, c: 3.4 s, d: 4 s, …): an operation in flight when this node is cut off from NATS " +
+      "can outlast its lease by up to that timeout (docs/cluster.md)",
+    ],
+  });
+  // Without a cluster the timeout has no lease to outlast.
+  const single = await loadConfig({ pdus: { a: pdu(20) } });
+  assert.deepEqual((await preflight(single)).notes, []);
+  // check-config prints it and still says OK.
+  const dir = await Deno.makeTempDir({ prefix: "pdud-lease-" });
+  try {
+    await Deno.writeTextFile(
+      `${dir}/pdud.yaml`,
+      "cluster: {nats: [nats://10.0.0.1:4222], node: a}\n" +
+        "pdus:\n  rack: {driver: simulated, timeout: 20}\n",
+    );
+    const r = await runPdud(["check-config", `${dir}/pdud.yaml`]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /OK, 1 PDUs/);
+    assert.match(r.stdout, /note: cluster: 1 of 1 PDUs have a timeout of 3\.3 s/);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

@@ -19,6 +19,7 @@ import {
 import { ConfigError, loadConfig } from "../../config/mod.ts";
 import { startDaemon } from "../../daemon/mod.ts";
 import { freePort, type NatsCluster, startNatsCluster } from "../_helpers/nats.ts";
+import { type LogLine, memoryLogger } from "../_helpers/log.ts";
 import { NATS_SERVER, SKIPPED, until } from "./_cluster.ts";
 
 /** What a test on its own NATS cluster gets from `clusterTest`. */
@@ -163,8 +164,9 @@ Deno.test("cluster: a node that cannot reach NATS does not start, and says why w
     cluster: { nats: [`nats://pdud:hunter2-secret@127.0.0.1:${port}`], node: "lonely" },
     pdus: { s: { driver: "simulated" } },
   });
+  const lines: LogLine[] = [];
   const error = await startDaemon(config, {
-    log: SILENT_LOGGER,
+    log: memoryLogger(lines),
     listen: { hostname: "127.0.0.1", port: 0 },
   }).then(async (daemon) => {
     await daemon.stop(0);
@@ -173,6 +175,12 @@ Deno.test("cluster: a node that cannot reach NATS does not start, and says why w
   assert.ok(error instanceof ConfigError, String(error));
   assert.match(error.message, /cluster\.nats: cannot join cluster "pdud"/);
   assert.doesNotMatch(error.message, /hunter2/);
+  // The pre-flight's note (the default timeout, 20 s, against a 10 s lease) is logged at start.
+  const warned = lines.filter((l) => l.level === "warn").map((l) => l.message);
+  assert.ok(
+    warned.some((m) => m.startsWith("cluster: 1 of 1 PDUs have a timeout of 3.3 s")),
+    JSON.stringify(warned),
+  );
 });
 
 clusterTest(
