@@ -1,80 +1,138 @@
 /**
- * `<key>_env: VARNAME` in a PDU's options: a secret read from the daemon's environment when the
- * config is loaded, so configs kept in git hold no password, community or passphrase.
+ * `<key>_env: VARNAME` and `<key>_file: PATH` in a PDU's options: a secret read from the daemon's
+ * environment or from a file when the config is loaded, so configs kept in git hold no password,
+ * community or passphrase.
  * @module
  */
+import { resolve } from "node:path";
+import { type FileReader, secretFromFile } from "./_secret_file.ts";
 import { isSecretKey } from "./secrets.ts";
 
 /** Reads an environment variable (Deno.env.get, or a test's record). */
 export type EnvLookup = (name: string) => string | undefined;
 
-const SUFFIX = "_env";
+/** Where `_env` and `_file` keys are read. */
+export interface SecretSources {
+  env: EnvLookup;
+  /** The folder a relative `_file` path is taken from: the config file's. */
+  base: string;
+  /** Reads a `_file` key's file (default: the file system, at most 64 KiB). */
+  readFile?: FileReader;
+}
 
-/** The options with every secret's `_env` key resolved, and the keys that could not be. */
+/** The options with every secret's `_env` and `_file` key resolved, and the keys that could not be. */
 export interface ResolvedOptions {
   options: Record<string, unknown>;
-  /** Secrets whose `_env` key was refused: the driver's "required" for them would only repeat it. */
+  /** Secrets whose source key was refused: the driver's "required" for them would only repeat it. */
   unresolved: Set<string>;
+  /** Whether any key was replaced by its value. */
+  resolved: boolean;
+}
+
+const SUFFIXES = ["_env", "_file"] as const;
+type Suffix = typeof SUFFIXES[number];
+
+/** How `_env` and `_file` keys are matched to the keys they stand for. */
+export interface ResolveMode {
+  /** Keys the driver declares itself (ipmi's `password_file`): left to it. */
+  known: readonly string[];
+  /** Header names: `Authorization` and `authorization_file` are one header. */
+  caseless?: boolean;
 }
 
 /**
- * Replaces each `<key>_env: VARNAME`, where `<key>` is a secret's name (config/secrets.ts), by
- * `<key>: <value of VARNAME>` in place: the driver's schema, its code and the scrubbing (which
- * collects values by key name) see it exactly as if it had been written in the file.
+ * Replaces each `<key>_env: VARNAME` and `<key>_file: PATH`, where `<key>` is a secret's name
+ * (config/secrets.ts), by `<key>: <value>` in place: the driver's schema, its code and the
+ * scrubbing (which collects values by key name) see it exactly as if it had been written in the
+ * file.
  *
- * Left for the driver's schema: `_env` keys it declares itself (`known`), and those of keys that
+ * Left for the driver's schema: keys it declares itself (`mode.known`), and those of keys that
  * are not secrets (`port_env`), which its strict schema refuses as unknown, as before.
- * Messages name the key and the variable, never a value.
+ * Messages name the key, the variable or the file, never a value.
  */
-export function resolveSecretEnv(
+export function resolveSecrets(
   own: Record<string, unknown>,
-  env: EnvLookup,
-  known: readonly string[],
+  sources: SecretSources,
+  mode: ResolveMode,
   report: (key: string, message: string) => void,
 ): ResolvedOptions {
+  const fold = (key: string) => mode.caseless ? key.toLowerCase() : key;
+  const written = new Map(Object.keys(own).map((key) => [fold(key), key]));
   const options: Record<string, unknown> = {};
   const unresolved = new Set<string>();
+  let resolved = false;
   for (const [key, value] of Object.entries(own)) {
-    const secret = key.endsWith(SUFFIX) ? key.slice(0, -SUFFIX.length) : "";
-    if (secret === "" || known.includes(key) || !isSecretKey(secret)) {
+    const suffix = SUFFIXES.find((s) => fold(key).endsWith(s));
+    const secret = suffix ? key.slice(0, -suffix.length) : "";
+    if (!suffix || secret === "" || mode.known.includes(key) || !isSecretKey(secret)) {
       options[key] = value;
       continue;
     }
-    const problem = refusal(secret, key, value, own, env);
-    if (problem !== undefined) {
-      report(key, problem);
+    const twice = givenTwice(secret, suffix, fold, written);
+    const found: Found | undefined = twice === undefined
+      ? (suffix === "_env"
+        ? fromEnv(secret, key, value, sources.env)
+        : fromFile(secret, key, value, sources))
+      : twice.here
+      ? { problem: `give either ${twice.other} or ${key}, not both` }
+      : undefined;
+    if (found === undefined || "problem" in found) {
+      if (found) report(key, found.problem);
       unresolved.add(secret);
-    } else options[secret] = env(value as string);
+    } else {
+      options[secret] = found.value;
+      resolved = true;
+    }
   }
-  return { options, unresolved };
+  return { options, unresolved, resolved };
 }
 
-/** Why `key: value` cannot stand for `secret`, or undefined when it can. */
-function refusal(
+type Found = { value: string } | { problem: string };
+
+/** The key given beside `<secret><suffix>` for the same secret, and whether to report it here. */
+function givenTwice(
   secret: string,
-  key: string,
-  value: unknown,
-  own: Record<string, unknown>,
-  env: EnvLookup,
-): string | undefined {
-  if (secret in own) return `give either ${secret} or ${key}, not both`;
+  suffix: Suffix,
+  fold: (key: string) => string,
+  written: ReadonlyMap<string, string>,
+): { other: string; here: boolean } | undefined {
+  const plain = written.get(fold(secret));
+  if (plain !== undefined) return { other: plain, here: true };
+  const sibling = written.get(fold(secret + (suffix === "_env" ? "_file" : "_env")));
+  // `_env` beside `_file`: reported once, at the `_file` key.
+  return sibling === undefined ? undefined : { other: sibling, here: suffix === "_file" };
+}
+
+function fromEnv(secret: string, key: string, value: unknown, env: EnvLookup): Found {
   if (typeof value !== "string" || value === "") {
-    return `expected the name of the environment variable that holds ${secret}`;
+    return { problem: `expected the name of the environment variable that holds ${secret}` };
   }
   let found: string | undefined;
   try {
     found = env(value);
   } catch (error) {
     // Deno without --allow-env: its message names the variable and the flag, nothing more.
-    return `cannot read environment variable ${value}: ${
-      error instanceof Error ? error.message : String(error)
-    }`;
+    return {
+      problem: `cannot read environment variable ${value}: ${
+        error instanceof Error ? error.message : String(error)
+      }`,
+    };
   }
   if (found === undefined) {
-    return `environment variable ${value} is not set (${key} reads ${secret} from it)`;
+    return { problem: `environment variable ${value} is not set (${key} reads ${secret} from it)` };
   }
   if (found === "") {
-    return `environment variable ${value} is empty (${key} reads ${secret} from it)`;
+    return { problem: `environment variable ${value} is empty (${key} reads ${secret} from it)` };
   }
-  return undefined;
+  return { value: found };
+}
+
+function fromFile(secret: string, key: string, value: unknown, sources: SecretSources): Found {
+  if (typeof value !== "string" || value === "") {
+    return { problem: `expected the path of the file that holds ${secret}` };
+  }
+  const found = secretFromFile(resolve(sources.base, value), sources.readFile);
+  return "problem" in found
+    ? { problem: `${found.problem} (${key} reads ${secret} from it)` }
+    : found;
 }

@@ -12,7 +12,7 @@ import type { z } from "zod";
 import { dirname } from "node:path";
 import { abstractUpstreamDriver, type AnyDriverDescriptor, driverNames } from "../drivers/mod.ts";
 import { didYouMean } from "./_suggest.ts";
-import { type EnvLookup, resolveSecretEnv } from "./_secret_env.ts";
+import { type EnvLookup, resolveSecrets, type SecretSources } from "./_secret_env.ts";
 import { ConfigError, type ConfigIssue } from "./errors.ts";
 import {
   ALIAS_SCHEMA,
@@ -56,7 +56,10 @@ export {
 export interface LoadOptions {
   /** The file name, for messages. */
   name?: string;
-  /** The folder relative plugin paths are resolved against (default: the working directory). */
+  /**
+   * The folder relative plugin paths and a PDU's `<secret>_file` paths are resolved against
+   * (default: the working directory); readConfigFile passes the config file's.
+   */
   base?: string;
   /**
    * Where a PDU's `<secret>_env: VARNAME` keys are read (default Deno.env.get). The daemon's
@@ -142,7 +145,7 @@ async function checked(
   const loaded: PluginLoad = section?.success
     ? await loadPlugins(section.data, base)
     : { plugins: [], issues: [] };
-  return await validate(data, name, locate, { section, ...loaded }, env);
+  return await validate(data, name, locate, { section, ...loaded }, { env, base });
 }
 
 /**
@@ -330,7 +333,7 @@ async function validate(
   name: string,
   locate: Locate,
   drivers: PluginSection,
-  env: EnvLookup,
+  sources: SecretSources,
 ): Promise<Config> {
   const issues: ConfigIssue[] = [];
   const add = (path: (string | number)[], message: string) => {
@@ -387,7 +390,7 @@ async function validate(
   if (!isRecord(rawPdus)) add(["pdus"], "expected a mapping of PDU name to its settings");
   else {
     for (const [pduName, raw] of Object.entries(rawPdus)) {
-      const pdu = await validatePdu(pduName, raw, add, zodIssues, lookup, env);
+      const pdu = await validatePdu(pduName, raw, add, zodIssues, lookup, sources);
       if (pdu) pdus[pduName] = pdu;
     }
   }
@@ -456,7 +459,7 @@ async function validatePdu(
   add: (path: (string | number)[], message: string) => void,
   zodIssues: ZodIssues,
   lookup: Lookup,
-  env: EnvLookup,
+  sources: SecretSources,
 ): Promise<PduConfig | undefined> {
   if (!isRecord(raw)) {
     add(["pdus", name], "expected a mapping with at least a driver");
@@ -472,12 +475,24 @@ async function validatePdu(
   }
   const driverName = parsed.data.driver;
   const descriptor = lookup.find(driverName);
-  const { options: own, unresolved } = resolveSecretEnv(
-    written,
-    env,
-    descriptor ? keysAt(descriptor.options, []) : [],
-    (key, message) => add(["pdus", name, key], message),
-  );
+  const known = descriptor ? keysAt(descriptor.options, []) : [];
+  let refused = false;
+  const report = (path: (string | number)[], message: string) => {
+    refused = true;
+    add(["pdus", name, ...path], message);
+  };
+  const top = resolveSecrets(written, sources, { known }, (key, m) => report([key], m));
+  const { options: own, unresolved } = top;
+  // The generic HTTP driver's Authorization or Cookie header, from the environment or a file.
+  const headers = known.includes("headers") && isRecord(own.headers)
+    ? resolveSecrets(
+      own.headers,
+      sources,
+      { known: [], caseless: true },
+      (key, m) => report(["headers", key], m),
+    )
+    : undefined;
+  if (headers) own.headers = headers.options;
   let options: unknown = own;
   let available = true;
   if (descriptor === undefined) {
@@ -511,17 +526,18 @@ async function validatePdu(
     // Asynchronous for the schemas that need it (an SNMP MIB name resolved from MIB files).
     const result = await descriptor.options.safeParseAsync(own);
     if (!result.success) {
-      // A secret whose `_env` key was refused is reported once, not again as "required".
+      // A secret whose `_env` or `_file` key was refused is reported once, not again as "required".
       const issues = result.error.issues.filter((i) => !unresolved.has(String(i.path[0])));
       zodIssues(["pdus", name], { issues }, descriptor.options, PDU_COMMON_KEYS);
       return undefined;
     }
     options = result.data;
   }
-  if (unresolved.size > 0) return undefined;
-  // Resolved values in place of their `_env` keys: a reload that finds a variable changed
-  // restarts the PDU's driver with the new value, and the scrubbing collects it by its key.
-  const resolved = Object.keys(written).some((key) => !(key in own));
+  if (refused) return undefined;
+  // Resolved values in place of their `_env` and `_file` keys: a reload that finds a variable or
+  // file changed restarts the PDU's driver with the new value, and the scrubbing collects it by
+  // its key.
+  const resolved = top.resolved || headers?.resolved === true;
   return { name, ...parsed.data, available, options, raw: resolved ? { ...common, ...own } : raw };
 }
 export { OUTLET_EXPECTED, parseOutlet, parseOutletList } from "./outlets.ts";
