@@ -48,7 +48,7 @@ Deno.test("secret _file keys: the file's content, one trailing newline removed, 
         // Only one: a secret may itself end in white space.
         [`${SECRET}\n\n`, `${SECRET}\n`],
         [` ${SECRET} \n`, ` ${SECRET} `],
-      ]
+      ] as const
     ) {
       const file = join(dir, "pw");
       await Deno.writeTextFile(file, content);
