@@ -14,6 +14,7 @@ import { abstractUpstreamDriver, type AnyDriverDescriptor, driverNames } from ".
 import { didYouMean } from "./_suggest.ts";
 import { type EnvLookup, resolveSecrets, type SecretSources } from "./_secret_env.ts";
 import { ConfigError, type ConfigIssue } from "./errors.ts";
+import { resolvePaths } from "./_paths.ts";
 import {
   ALIAS_SCHEMA,
   CLUSTER_SCHEMA,
@@ -57,8 +58,9 @@ export interface LoadOptions {
   /** The file name, for messages. */
   name?: string;
   /**
-   * The folder relative plugin paths and a PDU's `<secret>_file` paths are resolved against
-   * (default: the working directory); readConfigFile passes the config file's.
+   * The folder every relative path of the config is resolved against — plugins, `<secret>_file`
+   * keys and every key whose schema marks it a path (config/_paths.ts) — (default: the working
+   * directory); readConfigFile passes the config file's.
    */
   base?: string;
   /**
@@ -379,10 +381,14 @@ async function validate(
     pluginNames: plugins.flatMap((p) => p.descriptors.flatMap((d) => d.names)),
     pluginFailed: drivers.issues.length > 0 || drivers.section?.success === false,
   };
-  const daemon = DAEMON_SCHEMA.safeParse(data.daemon ?? {});
+  const daemon = DAEMON_SCHEMA.safeParse(
+    resolvePaths(data.daemon ?? {}, DAEMON_SCHEMA, sources.base),
+  );
   if (!daemon.success) zodIssues(["daemon"], daemon.error, DAEMON_SCHEMA);
 
-  const cluster = data.cluster === undefined ? undefined : CLUSTER_SCHEMA.safeParse(data.cluster);
+  const cluster = data.cluster === undefined
+    ? undefined
+    : CLUSTER_SCHEMA.safeParse(resolvePaths(data.cluster, CLUSTER_SCHEMA, sources.base));
   if (cluster && !cluster.success) zodIssues(["cluster"], cluster.error, CLUSTER_SCHEMA);
 
   const pdus: Record<string, PduConfig> = {};
@@ -524,7 +530,10 @@ async function validatePdu(
     available = false;
   } else {
     // Asynchronous for the schemas that need it (an SNMP MIB name resolved from MIB files).
-    const result = await descriptor.options.safeParseAsync(own);
+    // Relative paths from the config file's folder, before the schema reads them (mib_dirs).
+    const result = await descriptor.options.safeParseAsync(
+      resolvePaths(own, descriptor.options, sources.base),
+    );
     if (!result.success) {
       // A secret whose `_env` or `_file` key was refused is reported once, not again as "required".
       const issues = result.error.issues.filter((i) => !unresolved.has(String(i.path[0])));

@@ -8,7 +8,7 @@ import { z } from "zod";
 import { parseLogLevel } from "./_log_level.ts";
 import { UPSTREAM_DEFAULTS } from "./upstream.ts";
 import { parseOutlet } from "./outlets.ts";
-import type { OutletId } from "../drivers/mod.ts";
+import { FILE_PATH, type OutletId } from "../drivers/mod.ts";
 import type { LoadedPlugin } from "./plugins.ts";
 
 /** A number, or a string holding one (upstream configs write both). */
@@ -71,7 +71,7 @@ export const DAEMON_SCHEMA = z.object({
    */
   "max_connections": numeric.pipe(z.number().int().min(1).max(10_000_000)).optional(),
   /** JSON-lines file every operation is appended to; last states are restored from it. */
-  "audit_log": z.string().min(1).optional(),
+  "audit_log": FILE_PATH.optional(),
   /** Bearer tokens; when any is configured, HTTP requests need one. */
   "tokens": z.array(TOKEN_SCHEMA).default([]),
   /** Client networks allowed on both protocols (CIDR); empty = everyone. */
@@ -84,7 +84,7 @@ export const DAEMON_SCHEMA = z.object({
     z.string().refine(isCidr, "expected an address or CIDR like 10.0.0.0/8"),
   ).default([]),
   /** TLS for HTTP (requires listener: http): PEM certificate and key files. */
-  "tls": z.object({ "cert": z.string().min(1), "key": z.string().min(1) }).strict().optional(),
+  "tls": z.object({ "cert": FILE_PATH, "key": FILE_PATH }).strict().optional(),
   /** Seconds an asynchronous job's result stays available at /api/v1/jobs/{id}. */
   "job_ttl": numeric.pipe(z.number().positive().max(86400 * 7)).default(3600),
   /**
@@ -206,7 +206,7 @@ export const CLUSTER_SCHEMA = z.object({
   /** This daemon's node name, unique in the cluster. */
   "node": CLUSTER_NAME,
   /** A NATS credentials file (.creds), read at start. */
-  "credentials": z.string().min(1).optional(),
+  "credentials": FILE_PATH.optional(),
   /**
    * Seconds a PDU's lease lasts without renewal: the KV bucket's TTL. A dead owner's PDUs move
    * after at most this plus one acquisition round.

@@ -40,6 +40,7 @@ export {
   scrubText,
 } from "./scrub.ts";
 export { wrapDriver } from "./wrap.ts";
+export { FILE_PATH, PATH_KEYS, type PathKind, PROGRAM } from "./_options.ts";
 export {
   type DeviceOptions,
   type Fault,

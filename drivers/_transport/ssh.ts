@@ -14,7 +14,7 @@ import crypto from "node:crypto";
 import net from "node:net";
 import type ssh2 from "ssh2";
 import { z } from "zod";
-import { portNumber } from "../_options.ts";
+import { FILE_PATH, portNumber } from "../_options.ts";
 import { abortError, DriverError, printable } from "../errors.ts";
 import { loadSsh2 } from "../_libraries.ts";
 
@@ -27,8 +27,8 @@ export const SSH_KEYS = {
     /^SHA256:[A-Za-z0-9+/]{43}=?$/,
     "expected a SHA256 fingerprint as `ssh-keygen -lf` prints it (SHA256:…)",
   ).optional(),
-  "known_hosts": z.array(z.string().min(1)).optional(),
-  "identity_file": z.string().min(1).optional(),
+  "known_hosts": z.array(FILE_PATH).optional(),
+  "identity_file": FILE_PATH.optional(),
 };
 
 /** Where and how to log in. */

@@ -14,7 +14,7 @@
  * @module
  */
 import { z } from "zod";
-import { portNumber, wholeNumber } from "../_options.ts";
+import { FILE_PATH, portNumber, PROGRAM, wholeNumber } from "../_options.ts";
 import type { DriverDescriptor, OutletState } from "../driver.ts";
 import { DriverError, printable } from "../errors.ts";
 import { complaint, howItEnded, runProcess } from "../_transport/process.ts";
@@ -33,7 +33,7 @@ const OPTIONS = z.object({
   "username": z.string().optional(),
   "password": z.string().optional(),
   /** A file whose first line is the password; ipmitool reads it (-f), pdud never does. */
-  "password_file": z.string().min(1).optional(),
+  "password_file": FILE_PATH.optional(),
   "interface": z.enum(["lan", "lanplus"]).default("lanplus"),
   /**
    * The RMCP+ cipher suite (lanplus only). 3 (HMAC-SHA1, AES-CBC-128) is what BMCs of the last
@@ -43,7 +43,7 @@ const OPTIONS = z.object({
   "cipher": wholeNumber(0, 17).default(3),
   "port": portNumber(623),
   "privilege": z.enum(["callback", "user", "operator", "administrator"]).default("administrator"),
-  "ipmitool": z.string().min(1).default("ipmitool"),
+  "ipmitool": PROGRAM.default("ipmitool"),
 }).strict().refine((o) => o.password === undefined || o.password_file === undefined, {
   message: "give password or password_file, not both",
   path: ["password_file"],

@@ -17,7 +17,7 @@
  * @module
  */
 import { z } from "zod";
-import { wholeNumber } from "../_options.ts";
+import { FILE_PATH, wholeNumber } from "../_options.ts";
 import type { DriverDescriptor, OutletState, PowerReading } from "../driver.ts";
 import { DriverError, printable } from "../errors.ts";
 import { DeviceCa, type HttpAnswer, httpCall, withoutSecrets } from "../_transport/http_client.ts";
@@ -74,7 +74,7 @@ const OPTIONS = z.object({
   "protocol": z.enum(["https", "http"]).default("https"),
   "port": wholeNumber(1, 65535).optional(),
   "insecure": BOOLEAN.default(false),
-  "ca_file": z.string().min(1).optional(),
+  "ca_file": FILE_PATH.optional(),
   "systems": z.array(SYSTEM).min(1).max(256).optional(),
   "on_reset_type": z.enum(["On", "ForceOn", "PushPowerButton"]).default("On"),
   "off_reset_type": z.enum(["ForceOff", "GracefulShutdown", "PushPowerButton"]).default(

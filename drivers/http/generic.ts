@@ -10,7 +10,7 @@
  * @module
  */
 import { z } from "zod";
-import { wholeNumber } from "../_options.ts";
+import { FILE_PATH, wholeNumber } from "../_options.ts";
 import type { Driver, DriverDescriptor, OutletState } from "../driver.ts";
 import { DriverError, printable } from "../errors.ts";
 import { scrubError, scrubList } from "../scrub.ts";
@@ -44,7 +44,7 @@ const FIELDS = z.object({
   "username": z.string().optional(),
   "password": z.string().optional(),
   "token": z.string().optional(),
-  "ca_file": z.string().min(1).optional(),
+  "ca_file": FILE_PATH.optional(),
   // https without certificate checks (node:https in the shared client); ca_file is the safer way.
   "insecure": z.boolean().default(false),
   "outlets": wholeNumber(1, 4096).default(1),

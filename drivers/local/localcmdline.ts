@@ -13,6 +13,7 @@
  * @module
  */
 import { z } from "zod";
+import { PROGRAM } from "../_options.ts";
 import {
   type DriverDescriptor,
   OUTLET_NAME,
@@ -102,7 +103,7 @@ export const LOCALCMDLINE: DriverDescriptor<LocalCmdlineOptions> = {
   options: z.object({
     "cmd_on": z.string().min(1).optional(),
     "cmd_off": z.string().min(1).optional(),
-    "shell": z.string().default("/bin/sh"),
+    "shell": PROGRAM.default("/bin/sh"),
   }).strict(),
   create(hostname, { options, log }) {
     const templateOf = (state: OutletState): string => {

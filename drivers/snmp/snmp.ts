@@ -13,7 +13,7 @@
  * @module
  */
 import { z } from "zod";
-import { portNumber } from "../_options.ts";
+import { FILE_PATH, portNumber } from "../_options.ts";
 import type { Driver, DriverDescriptor, OutletState } from "../driver.ts";
 import { AUTH_PROTOCOLS, PRIV_PROTOCOLS, SnmpClient, type SnmpTarget } from "./client.ts";
 import { defaultMibDirs, mibSymbolProblem, resolveMibSymbol } from "./mibs.ts";
@@ -56,7 +56,7 @@ const GENERIC = z.object({
   "offsetting": integer.optional(),
   "snmpport": portNumber(161),
   /** Folders of MIB files for `mib` + `controlpoint` names pdud's table does not carry. */
-  "mib_dirs": z.array(z.string().min(1)).min(1).optional(),
+  "mib_dirs": z.array(FILE_PATH).min(1).optional(),
   /** Sentry3-MIB: outlets numbered through the tower's infeeds, this many to each. */
   "outlets_per_infeed": z.number().int().min(1).max(128).optional(),
 }).strict().superRefine((o, ctx) => {

@@ -11,6 +11,7 @@
  * @module
  */
 import { z } from "zod";
+import { PROGRAM } from "../_options.ts";
 import type { DriverDescriptor } from "../driver.ts";
 import { runTool } from "./_tool.ts";
 
@@ -19,7 +20,7 @@ const WORD = z.string().min(1).regex(/^[\w.:/-]+$/, "expected a plain word (no s
 const OPTIONS = z.object({
   "id": WORD.optional(),
   "board": WORD.optional(),
-  "bcu_exe": z.string().min(1).default("bcu"),
+  "bcu_exe": PROGRAM.default("bcu"),
   "reset_gpio": WORD.default("reset"),
   "reset_gpio_active_low": z.union([z.boolean(), z.number(), z.string()]).default("1").transform(
     (v, ctx) => {

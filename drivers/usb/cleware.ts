@@ -24,7 +24,7 @@
 import { z } from "zod";
 import type { DriverDescriptor, OutletState } from "../driver.ts";
 import { DriverError } from "../errors.ts";
-import { wholeNumber } from "../_options.ts";
+import { FILE_PATH, wholeNumber } from "../_options.ts";
 import { type DeviceNode, NodeLine } from "./_node.ts";
 import { type HidrawEntry, listHidraw } from "./_hidraw.ts";
 
@@ -41,7 +41,7 @@ export const REPORTS_PER_DIGIT = 80;
 
 const OPTIONS = z.object({
   "serial": wholeNumber(0, Number.MAX_SAFE_INTEGER),
-  "sysroot": z.string().min(1).default("/"),
+  "sysroot": FILE_PATH.default("/"),
 }).strict();
 
 /** ClewareUsbSwitch4/8's keys. */

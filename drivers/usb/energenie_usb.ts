@@ -10,6 +10,7 @@
  * @module
  */
 import { z } from "zod";
+import { PROGRAM } from "../_options.ts";
 import type { DriverDescriptor } from "../driver.ts";
 import { DriverError } from "../errors.ts";
 import { lastLine, runTool } from "./_tool.ts";
@@ -21,7 +22,7 @@ const OPTIONS = z.object({
   "device": z.string().regex(/^[^\s-]\S*$/, {
     message: 'expected the strip id as sispmctl -s prints it, e.g. "01:01:4f:2b:a3"',
   }),
-  "sispmctl": z.string().min(1).default("sispmctl"),
+  "sispmctl": PROGRAM.default("sispmctl"),
 }).strict();
 
 /** EG-PMS / EG-PM2's keys. */

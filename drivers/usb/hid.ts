@@ -12,6 +12,7 @@
  * @module
  */
 import { z } from "zod";
+import { FILE_PATH } from "../_options.ts";
 import type { DriverDescriptor } from "../driver.ts";
 import { DriverError } from "../errors.ts";
 import { type DeviceNode, NodeLine } from "./_node.ts";
@@ -19,7 +20,7 @@ import { findHidraw } from "./_hidraw.ts";
 
 const YKUSH_OPTIONS = z.object({
   "serial": z.string().default(""),
-  "path": z.string().min(1).optional(),
+  "path": FILE_PATH.optional(),
 }).strict();
 type HidOptions = { serial?: string | number | undefined; path?: string | undefined };
 

@@ -12,6 +12,7 @@
  * @module
  */
 import { z } from "zod";
+import { FILE_PATH, PATH_KEYS } from "../_options.ts";
 import type { DriverDescriptor, OutletState } from "../driver.ts";
 import { DriverError } from "../errors.ts";
 import { type DeviceNode, NodeLine, serialSettings } from "./_node.ts";
@@ -20,9 +21,9 @@ import { type DeviceNode, NodeLine, serialSettings } from "./_node.ts";
 export const NUMATO_CHANNELS = [1, 2, 4, 8, 16, 32, 64] as const;
 
 /** A tty device path from the config; pyserial's URL forms are not supported. */
-export const TTY_PATH: z.ZodString = z.string().min(1).refine((s) => !s.includes("://"), {
+export const TTY_PATH: z.ZodString = FILE_PATH.refine((s) => !s.includes("://"), {
   message: "expected a device node path such as /dev/ttyACM0 (pyserial URLs are not supported)",
-});
+}).register(PATH_KEYS, { path: "file" });
 
 const OPTIONS = z.object({ "device": TTY_PATH.default("/dev/ttyACM0") }).strict();
 

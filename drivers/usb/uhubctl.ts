@@ -10,6 +10,7 @@
  * @module
  */
 import { z } from "zod";
+import { PROGRAM } from "../_options.ts";
 import type { DriverDescriptor, OutletState } from "../driver.ts";
 import { DriverError } from "../errors.ts";
 import { lastLine, runTool } from "./_tool.ts";
@@ -18,7 +19,7 @@ const OPTIONS = z.object({
   "location": z.union([z.string().min(1), z.number().transform(String)]).pipe(
     z.string().regex(/^[\w.:-]+$/, "expected a hub location such as 1-1.4"),
   ),
-  "uhubctl": z.string().min(1).default("uhubctl"),
+  "uhubctl": PROGRAM.default("uhubctl"),
 }).strict();
 
 /** uhubctl's keys. */

@@ -15,6 +15,7 @@
  * @module
  */
 import { z } from "zod";
+import { PROGRAM } from "../_options.ts";
 import type { DriverDescriptor, OperationOptions, OutletState } from "../driver.ts";
 import { DriverError } from "../errors.ts";
 import { lastLine, runTool } from "./_tool.ts";
@@ -28,7 +29,7 @@ const OPTIONS = z.object({
   "invert": z.union([z.boolean(), z.enum(["true", "false", "True", "False", "1", "0"])])
     .default(false)
     .transform((v) => v === true || v === "true" || v === "True" || v === "1"),
-  "usbrelay": z.string().min(1).default("usbrelay"),
+  "usbrelay": PROGRAM.default("usbrelay"),
 }).strict();
 
 /** vusbhid's keys. */
