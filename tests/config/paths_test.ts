@@ -28,7 +28,7 @@ const PDU_PATHS: { pdu: Record<string, unknown>; key: string; written: unknown }
   { pdu: { driver: "ipmi" }, key: "password_file", written: "bmc.pw" },
   { pdu: { driver: "ipmi" }, key: "ipmitool", written: "./bin/ipmitool" },
   { pdu: { driver: "acme" }, key: "identity_file", written: "keys/id_ed25519" },
-  { pdu: { driver: "acme" }, key: "known_hosts", written: ["known_hosts", "../shared/hosts"] },
+  { pdu: { driver: "acme" }, key: "known_hosts", written: ["known_hosts", "../ssh/hosts"] },
   {
     pdu: { driver: "snmpv1", oid: "1.3.6.1.4.1.318.1.1.4.4.2.1.3.*" },
     key: "mib_dirs",
@@ -88,7 +88,7 @@ Deno.test("paths: every relative path key of a config file is taken from the fil
     assert.equal(loaded["daemon.tls.cert"], `${dir}/tls/cert.pem`);
     assert.deepEqual(loaded["p5.known_hosts"], [
       `${dir}/known_hosts`,
-      resolve(dir, "../shared/hosts"),
+      resolve(dir, "../ssh/hosts"),
     ]);
   });
 });
@@ -131,7 +131,7 @@ Deno.test("paths: absolute paths, URLs and bare program names stay as written", 
     }
     // Absolute: left as written, not even normalised.
     const written = pathsOf(await readConfigFile(file));
-    assert.deepEqual(written["p5.known_hosts"], ["/abs/known_hosts", "/abs/../shared/hosts"]);
+    assert.deepEqual(written["p5.known_hosts"], ["/abs/known_hosts", "/abs/../ssh/hosts"]);
     assert.equal(written["p3.ipmitool"], "/abs/./bin/ipmitool");
 
     const bare = join(dir, "bare.yaml");
