@@ -12,6 +12,7 @@
 import { z } from "zod";
 import type { AnyDriverDescriptor } from "./driver.ts";
 import { DriverError } from "./errors.ts";
+import { FILE_PATH } from "./_options.ts";
 
 /** What a plugin's default-export function receives. */
 export interface PluginHost {
@@ -21,10 +22,16 @@ export interface PluginHost {
   readonly z: typeof z;
   /** pdud's driver error: throw it with `kind` and `permanent` as built-in drivers do. */
   readonly DriverError: typeof DriverError;
+  /**
+   * The schema of a key that holds a file path (`FILE_PATH.optional()`, `.default(…)`): pdud
+   * takes a relative value from the config file's folder, as for its own drivers' path keys.
+   * Added within version 1 (a plugin that does not use it is unaffected).
+   */
+  readonly FILE_PATH: typeof FILE_PATH;
 }
 
 /** The toolkit handed to every plugin factory. */
-export const PLUGIN_HOST: PluginHost = Object.freeze({ version: 1, z, DriverError });
+export const PLUGIN_HOST: PluginHost = Object.freeze({ version: 1, z, DriverError, FILE_PATH });
 
 /** A plugin driver name: what a config's `driver:` can hold and a log line can show. */
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;

@@ -156,3 +156,28 @@ Deno.test("reload: a different plugin list or a plugin file changed on disk need
     assert.match(changed[0]!.message, /a\.js changed on disk since pdud started/);
   });
 });
+
+Deno.test("a plugin's FILE_PATH key is taken from the config file's folder, like a built-in path key", async () => {
+  await withDir(async (dir) => {
+    await Deno.writeTextFile(
+      `${dir}/certs.js`,
+      `export default ({ z, FILE_PATH }) => ({
+  names: ["test_relay_paths"],
+  summary: "test relay with a CA file",
+  options: z.object({ ca: FILE_PATH.optional(), label: z.string().default("x") }).strict(),
+  create: () => ({ async setOutlet() {}, async close() {} }),
+});
+`,
+    );
+    const config = await loadConfig({
+      drivers: { plugins: ["certs.js"] },
+      pdus: {
+        r: { driver: "test_relay_paths", ca: "certs/ca.pem", label: "certs/ca.pem" },
+        a: { driver: "test_relay_paths", ca: "/etc/ssl/ca.pem" },
+      },
+    }, { base: dir });
+    // Only the key the plugin marked is a path; an ordinary string stays as written.
+    assert.deepEqual(config.pdus.r?.options, { ca: `${dir}/certs/ca.pem`, label: "certs/ca.pem" });
+    assert.deepEqual(config.pdus.a?.options, { ca: "/etc/ssl/ca.pem", label: "x" });
+  });
+});
