@@ -36,6 +36,12 @@ type Suffix = typeof SUFFIXES[number];
 export interface ResolveMode {
   /** Keys the driver declares itself (ipmi's `password_file`): left to it. */
   known: readonly string[];
+  /**
+   * Every key of the driver's schema, when known: a `password_env` for a driver without a
+   * `password` is then left as written, so that the schema names the key the admin wrote as
+   * unknown (not a `password` nobody wrote).
+   */
+  keys?: readonly string[];
   /** Header names: `Authorization` and `authorization_file` are one header. */
   caseless?: boolean;
 }
@@ -64,7 +70,10 @@ export function resolveSecrets(
   for (const [key, value] of Object.entries(own)) {
     const suffix = SUFFIXES.find((s) => fold(key).endsWith(s));
     const secret = suffix ? key.slice(0, -suffix.length) : "";
-    if (!suffix || secret === "" || mode.known.includes(key) || !isSecretKey(secret)) {
+    if (
+      !suffix || secret === "" || mode.known.includes(key) || !isSecretKey(secret) ||
+      (mode.keys !== undefined && !mode.keys.includes(secret))
+    ) {
       options[key] = value;
       continue;
     }

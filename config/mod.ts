@@ -487,7 +487,12 @@ async function validatePdu(
     refused = true;
     add(["pdus", name, ...path], message);
   };
-  const top = resolveSecrets(written, sources, { known }, (key, m) => report([key], m));
+  const top = resolveSecrets(
+    written,
+    sources,
+    { known, ...(descriptor ? { keys: known } : {}) },
+    (key, m) => report([key], m),
+  );
   const { options: own, unresolved } = top;
   // The generic HTTP driver's Authorization or Cookie header, from the environment or a file.
   const headers = known.includes("headers") && isRecord(own.headers)

@@ -177,3 +177,16 @@ Deno.test("secret _env keys: port_env and username_env stay unknown keys", async
   assert.deepEqual(issues.map((i) => i.path), ["pdus.plug.port_env", "pdus.plug.username_env"]);
   for (const issue of issues) assert.match(issue.message, /^unknown key/);
 });
+
+Deno.test("secret _env and _file keys for a driver without that secret are unknown under the name written", async () => {
+  const issues = await issuesOf({
+    pdus: {
+      rack: { driver: "simulated", password_env: "PLUG_PW", community_file: "/etc/hostname" },
+    },
+  });
+  assert.deepEqual(issues.map((i) => i.path), [
+    "pdus.rack.password_env",
+    "pdus.rack.community_file",
+  ]);
+  for (const issue of issues) assert.match(issue.message, /^unknown key/);
+});
