@@ -7,6 +7,7 @@
  * @module
  */
 import {
+  AuthorizationError,
   connect,
   credsAuthenticator,
   type NatsConnection,
@@ -116,14 +117,28 @@ export async function startCluster(config: Config, options: ClusterOptions): Pro
   const authenticator = cluster.credentials
     ? credsAuthenticator(await Deno.readFile(cluster.credentials))
     : undefined;
-  const nc = await connect({
-    servers: cluster.nats,
+  const { servers, auth } = natsServers(cluster.nats);
+  const nc = await connectGuarded({
+    servers,
     name: `pdud-${cluster.name}-${cluster.node}`,
     maxReconnectAttempts: -1,
     reconnectTimeWait: 250,
     pingInterval: 1000,
     maxPingOut: 2,
+    ...auth,
     ...(authenticator ? { authenticator } : {}),
+  }).catch((error) => {
+    if (!(error instanceof AuthorizationError)) throw error;
+    throw new AuthorizationError(
+      `${error.message}: the NATS server refused ${
+        cluster.credentials
+          ? `the credentials in ${cluster.credentials}`
+          : auth.user !== undefined || auth.token !== undefined
+          ? "the user and password (or token) in the URL"
+          : "a client without credentials (give a user:password@ in the URL, or credentials)"
+      }`,
+      { cause: error },
+    );
   });
   try {
     const names = namesOf(cluster.name);
@@ -153,6 +168,79 @@ export async function startCluster(config: Config, options: ClusterOptions): Pro
     return new ClusterNode(config, cluster, { nc, js, jsm, kv, names, ttlMs, ...options });
   } catch (error) {
     await nc.close().catch(() => {});
+    throw error;
+  }
+}
+
+/** Servers and the user information their URLs carried, in the options nats.js takes. */
+export interface NatsServers {
+  /** The URLs without user information. */
+  servers: string[];
+  auth: { user?: string; pass?: string; token?: string };
+}
+
+/**
+ * Takes `user:password@` (or `token@`) out of the URLs: nats.js ignores user information in a
+ * server URL (it connects without it, and the server refuses it), so it is passed as options.
+ * Every URL that carries some must carry the same: the client has one identity for all.
+ */
+export function natsServers(urls: readonly string[]): NatsServers {
+  let auth: NatsServers["auth"] | undefined;
+  let from = "";
+  const servers = urls.map((url) => {
+    const match = /^([a-z]+:\/\/)([^@\s/]*)@(.*)$/i.exec(url);
+    if (!match) return url;
+    const [, scheme, info, rest] = match as unknown as [string, string, string, string];
+    const colon = info.indexOf(":");
+    const decode = (text: string) => {
+      try {
+        return decodeURIComponent(text);
+      } catch {
+        return text;
+      }
+    };
+    const these = colon < 0
+      ? { token: decode(info) }
+      : { user: decode(info.slice(0, colon)), pass: decode(info.slice(colon + 1)) };
+    if (auth && JSON.stringify(auth) !== JSON.stringify(these)) {
+      throw new TypeError(
+        `${scheme}${rest} and ${from} carry different user information; ` +
+          "expected the same user:password@ (or none) in every cluster.nats URL",
+      );
+    }
+    auth = these;
+    from = `${scheme}${rest}`;
+    return `${scheme}${rest}`;
+  });
+  return { servers, auth: auth ?? {} };
+}
+
+/** Errors Deno's node:net emits on a socket nats.js has let go of (below). */
+const STRAY_SOCKET_ERROR = /ECONNRESET|EPIPE/;
+
+/**
+ * `connect`, minus a crash: when the server refuses the client (authorization) it closes the
+ * socket on the client's pending bytes; nats.js has already removed the socket's listeners, and
+ * Deno's node:net then emits the reset as an `error` nobody listens to, which would end the
+ * process after connect has rejected with the real reason. Such an error, uncaught while
+ * connecting and for a second after a refusal, is swallowed.
+ */
+async function connectGuarded(options: Parameters<typeof connect>[0]): Promise<NatsConnection> {
+  const guard = (event: ErrorEvent) => {
+    const code = (event.error as { code?: unknown } | undefined)?.code;
+    if (typeof code === "string" && STRAY_SOCKET_ERROR.test(code)) event.preventDefault();
+  };
+  globalThis.addEventListener("error", guard);
+  try {
+    const nc = await connect(options);
+    globalThis.removeEventListener("error", guard);
+    return nc;
+  } catch (error) {
+    if (error instanceof AuthorizationError) {
+      Deno.unrefTimer(setTimeout(() => globalThis.removeEventListener("error", guard), 1000));
+    } else {
+      globalThis.removeEventListener("error", guard);
+    }
     throw error;
   }
 }

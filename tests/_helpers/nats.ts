@@ -143,3 +143,52 @@ async function waitForPort(port: number): Promise<void> {
     }
   }
 }
+
+/** A single nats-server (no routes) on a config of the caller's, and the folder it lives in. */
+export interface SingleNatsServer extends AsyncDisposable {
+  url: string;
+  port: number;
+  /** The server's temporary folder (its store is under it). */
+  dir: string;
+}
+
+/**
+ * Starts one nats-server with JetStream on a free port, `lines` added to its config (an
+ * `authorization` block, operator mode: what a test of authentication needs), and waits until
+ * it accepts connections.
+ */
+export async function startNatsServer(binary: string, lines: string[]): Promise<SingleNatsServer> {
+  const dir = await Deno.makeTempDir({ prefix: "pdud-nats-" });
+  const port = freePort();
+  const conf = `${dir}/server.conf`;
+  await Deno.writeTextFile(
+    conf,
+    [
+      `listen: "127.0.0.1:${port}"`,
+      `jetstream { store_dir: "${dir}/store", max_mem: 64M, max_file: 256M }`,
+      ...lines,
+    ].join("\n"),
+  );
+  const child = new Deno.Command(binary, {
+    args: ["-c", conf],
+    stdin: "null",
+    stdout: "null",
+    stderr: "null",
+  }).spawn();
+  const dispose = async () => {
+    try {
+      child.kill("SIGKILL");
+    } catch {
+      // already gone
+    }
+    await child.status;
+    await Deno.remove(dir, { recursive: true }).catch(() => {});
+  };
+  try {
+    await waitForPort(port);
+  } catch (error) {
+    await dispose();
+    throw error;
+  }
+  return { url: `nats://127.0.0.1:${port}`, port, dir, [Symbol.asyncDispose]: dispose };
+}

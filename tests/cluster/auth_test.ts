@@ -1,0 +1,82 @@
+/**
+ * pdud against a NATS server that requires authentication, as docs/cluster.md asks admins to run
+ * it: a node with the right user and password (in the URL) joins, owns its PDU and switches it;
+ * one with a wrong password does not start, and neither its error nor its log shows the password.
+ */
+import assert from "node:assert/strict";
+import { SILENT_LOGGER } from "../../actors/mod.ts";
+import { ConfigError, loadConfig } from "../../config/mod.ts";
+import { startDaemon } from "../../daemon/mod.ts";
+import { startNatsServer } from "../_helpers/nats.ts";
+import { type LogLine, memoryLogger } from "../_helpers/log.ts";
+import { NATS_SERVER, SKIPPED, until } from "./_cluster.ts";
+
+const PASSWORD = "s3cret-pdud-pass";
+
+/** A test that needs nats-server, named as skipped where it is not installed. */
+function authTest(name: string, fn: () => Promise<void>): void {
+  Deno.test({
+    name: name + SKIPPED,
+    ignore: NATS_SERVER === undefined,
+    sanitizeResources: false, // the NATS client's sockets close in the background after drain
+    sanitizeOps: false,
+    fn,
+  });
+}
+
+/** Starts a daemon in this process on `cluster`, with one simulated PDU "s". */
+async function startNode(cluster: Record<string, unknown>, log = SILENT_LOGGER) {
+  const config = await loadConfig({
+    cluster: { lease_seconds: 3, ...cluster },
+    pdus: { s: { driver: "simulated", outlets: 4 } },
+  });
+  return await startDaemon(config, { log, listen: { hostname: "127.0.0.1", port: 0 } });
+}
+
+/** The node owns "s" and switches outlet 2 on and off through its HTTP API. */
+async function switches(daemon: Awaited<ReturnType<typeof startNode>>): Promise<void> {
+  await until(30_000, () => Promise.resolve(daemon.cluster!.owns("s")));
+  for (const command of ["on", "off"]) {
+    const response = await fetch(
+      `http://127.0.0.1:${daemon.listeners.port}/power/control/${command}?hostname=s&port=2`,
+    );
+    assert.equal(response.status, 200, await response.text());
+  }
+  const outlet = daemon.cluster!.snapshot().find((p) => p.name === "s")?.outlets["2"];
+  assert.equal(outlet?.state, "off");
+}
+
+/** Starting the node fails: the ConfigError, and every line it logged meanwhile. */
+async function refused(cluster: Record<string, unknown>) {
+  const lines: LogLine[] = [];
+  const error = await startNode(cluster, memoryLogger(lines)).then(async (daemon) => {
+    await daemon.stop(0);
+    return undefined;
+  }, (e) => e);
+  assert.ok(error instanceof ConfigError, String(error));
+  return { error, lines };
+}
+
+authTest(
+  "cluster auth: a node with the NATS user and password in its URL joins and switches; a wrong password is refused as such, without the password",
+  async () => {
+    await using nats = await startNatsServer(NATS_SERVER!, [
+      `authorization { users: [ { user: pdud, password: "${PASSWORD}" } ] }`,
+    ]);
+    const at = (password: string) => `nats://pdud:${password}@127.0.0.1:${nats.port}`;
+    const name = `auth${crypto.randomUUID().slice(0, 6)}`;
+
+    await using good = await startNode({ nats: [at(PASSWORD)], name, node: "good" });
+    await switches(good);
+
+    const wrong = "wrong-Pa55word";
+    const { error, lines } = await refused({ nats: [at(wrong)], name, node: "bad" });
+    assert.match(error.message, /cluster\.nats: cannot join cluster ".*": .*authorization/i);
+    for (const text of [error.message, ...lines.map((l) => JSON.stringify(l))]) {
+      assert.doesNotMatch(text, new RegExp(`${wrong}|${PASSWORD}`));
+    }
+    // No password at all: refused the same way.
+    const none = await refused({ nats: [nats.url], name, node: "none" });
+    assert.match(none.error.message, /authorization/i);
+  },
+);
