@@ -4,8 +4,9 @@
  * one with a wrong password does not start, and neither its error nor its log shows the password.
  */
 import assert from "node:assert/strict";
+import { connect, credsAuthenticator } from "@nats-io/transport-node";
 import { SILENT_LOGGER } from "../../actors/mod.ts";
-import { ConfigError, loadConfig } from "../../config/mod.ts";
+import { ConfigError, loadConfig, readConfigFile } from "../../config/mod.ts";
 import { startDaemon } from "../../daemon/mod.ts";
 import { natsServers } from "../../cluster/node.ts";
 import { startNatsServer } from "../_helpers/nats.ts";
@@ -25,12 +26,28 @@ function authTest(name: string, fn: () => Promise<void>): void {
   });
 }
 
-/** Starts a daemon in this process on `cluster`, with one simulated PDU "s". */
-async function startNode(cluster: Record<string, unknown>, log = SILENT_LOGGER) {
-  const config = await loadConfig({
+/** The operator-mode server config and the user's .creds (tests/_fixtures/nats-auth/README.md). */
+const FIXTURES = new URL("../_fixtures/nats-auth/", import.meta.url).pathname;
+
+/** The cluster name the fixture user may use (its permissions name it). */
+const JWT_CLUSTER = "authjwt";
+
+/**
+ * Starts a daemon in this process on `cluster`, with one simulated PDU "s"; with `dir`, from a
+ * config file written there (relative paths are taken from it).
+ */
+async function startNode(cluster: Record<string, unknown>, log = SILENT_LOGGER, dir?: string) {
+  const data = {
     cluster: { lease_seconds: 3, ...cluster },
     pdus: { s: { driver: "simulated", outlets: 4 } },
-  });
+  };
+  let config;
+  if (dir) {
+    await Deno.writeTextFile(`${dir}/pdud.json`, JSON.stringify(data));
+    config = await readConfigFile(`${dir}/pdud.json`);
+  } else {
+    config = await loadConfig(data);
+  }
   return await startDaemon(config, { log, listen: { hostname: "127.0.0.1", port: 0 } });
 }
 
@@ -48,9 +65,9 @@ async function switches(daemon: Awaited<ReturnType<typeof startNode>>): Promise<
 }
 
 /** Starting the node fails: the ConfigError, and every line it logged meanwhile. */
-async function refused(cluster: Record<string, unknown>) {
+async function refused(cluster: Record<string, unknown>, dir?: string) {
   const lines: LogLine[] = [];
-  const error = await startNode(cluster, memoryLogger(lines)).then(async (daemon) => {
+  const error = await startNode(cluster, memoryLogger(lines), dir).then(async (daemon) => {
     await daemon.stop(0);
     return undefined;
   }, (e) => e);
@@ -114,3 +131,60 @@ Deno.test("cluster auth: user information is taken out of the NATS URLs, decoded
     },
   );
 });
+
+authTest(
+  "cluster auth: in operator mode, a node with a .creds file (a path relative to its config) joins and switches with only the permissions docs/cluster.md lists; one without is refused",
+  async () => {
+    const conf = await Deno.readTextFile(`${FIXTURES}server.conf`);
+    await using nats = await startNatsServer(NATS_SERVER!, conf.split("\n"));
+    const dir = await Deno.makeTempDir({ prefix: "pdud-auth-" });
+    try {
+      await Deno.mkdir(`${dir}/secrets`);
+      await Deno.copyFile(`${FIXTURES}pdud.creds`, `${dir}/secrets/pdud.creds`);
+      const cluster = { nats: [nats.url], name: JWT_CLUSTER };
+      await using node = await startNode(
+        { ...cluster, node: "creds", credentials: "secrets/pdud.creds" },
+        SILENT_LOGGER,
+        dir,
+      );
+      await switches(node);
+      // A second node forwards to the owner: request/reply on the cluster's subjects works too.
+      await using other = await startNode(
+        { ...cluster, node: "other", credentials: `${dir}/secrets/pdud.creds` },
+      );
+      await until(30_000, () => Promise.resolve(other.cluster!.ownerOf("s") === "creds"));
+      const response = await fetch(
+        `http://127.0.0.1:${other.listeners.port}/power/control/on?hostname=s&port=3`,
+      );
+      assert.equal(response.status, 200, await response.text());
+      assert.equal(node.cluster!.snapshot().find((p) => p.name === "s")?.outlets["3"]?.state, "on");
+      // The permissions hold: the user may not subscribe outside them (another cluster's name).
+      const nc = await connect({
+        servers: [nats.url],
+        authenticator: credsAuthenticator(await Deno.readFile(`${FIXTURES}pdud.creds`)),
+      });
+      try {
+        const denied = await nc.subscribe("pdud.another.>").closed;
+        assert.match(
+          String(denied),
+          /Permissions Violation for Subscription to "pdud\.another\.>"/,
+        );
+      } finally {
+        await nc.close();
+      }
+
+      const seed = (await Deno.readTextFile(`${FIXTURES}pdud.creds`)).match(/SU[A-Z0-9]{56}/)?.[0];
+      assert.ok(seed, "the fixture holds a user seed");
+      const { error, lines } = await refused({ ...cluster, node: "anonymous" }, dir);
+      assert.match(
+        error.message,
+        /cannot join cluster "authjwt": Authorization Violation: .* a client without credentials/,
+      );
+      for (const text of [error.message, ...lines.map((l) => JSON.stringify(l))]) {
+        assert.doesNotMatch(text, new RegExp(seed));
+      }
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+);
