@@ -118,6 +118,7 @@ export async function startCluster(config: Config, options: ClusterOptions): Pro
     ? credsAuthenticator(await Deno.readFile(cluster.credentials))
     : undefined;
   const { servers, auth } = natsServers(cluster.nats);
+  const tls = await natsTls(cluster);
   const nc = await connectGuarded({
     servers,
     name: `pdud-${cluster.name}-${cluster.node}`,
@@ -127,7 +128,9 @@ export async function startCluster(config: Config, options: ClusterOptions): Pro
     maxPingOut: 2,
     ...auth,
     ...(authenticator ? { authenticator } : {}),
+    ...(tls ? { tls } : {}),
   }).catch((error) => {
+    if (tls && !(error instanceof AuthorizationError)) throw tlsFailure(error, cluster);
     if (!(error instanceof AuthorizationError)) throw error;
     throw new AuthorizationError(
       `${error.message}: the NATS server refused ${
@@ -215,28 +218,112 @@ export function natsServers(urls: readonly string[]): NatsServers {
   return { servers, auth: auth ?? {} };
 }
 
+/** nats.js's TLS options: the PEM texts of `cluster.tls`. */
+export interface NatsTls {
+  ca?: string;
+  cert?: string;
+  key?: string;
+}
+
+/**
+ * The TLS options for `cluster`, or undefined for plain connections. A `tls://` URL or a
+ * `cluster.tls` section requires TLS: nats.js then refuses a server that does not offer it,
+ * instead of sending credentials in the clear. The files are read here, so an unreadable one
+ * is named by its key rather than by nats.js's connection error.
+ */
+export async function natsTls(cluster: ClusterConfig): Promise<NatsTls | undefined> {
+  const section = cluster.tls;
+  if (!section && !cluster.nats.some((url) => /^tls:\/\//i.test(url))) return undefined;
+  const tls: NatsTls = {};
+  const read = async (key: "ca_file" | "cert_file" | "key_file", path: string | undefined) => {
+    if (path === undefined) return undefined;
+    try {
+      return await Deno.readTextFile(path);
+    } catch (error) {
+      throw new TypeError(
+        `cluster.tls.${key}: cannot read ${path}: ${
+          error instanceof Error ? error.message : String(error)
+        }`,
+        { cause: error },
+      );
+    }
+  };
+  const ca = await read("ca_file", section?.ca_file);
+  const cert = await read("cert_file", section?.cert_file);
+  const key = await read("key_file", section?.key_file);
+  if (ca !== undefined) tls.ca = ca;
+  if (cert !== undefined) tls.cert = cert;
+  if (key !== undefined) tls.key = key;
+  return tls;
+}
+
+/**
+ * A failed TLS connection, said in the admin's terms: which check failed and which key to look
+ * at. nats.js passes node:tls's error on (wrapped or not), and a server that wants a client
+ * certificate drops the connection after the handshake, which reads as a plain disconnect.
+ */
+function tlsFailure(error: unknown, cluster: ClusterConfig): unknown {
+  const text = [error, (error as { cause?: unknown } | undefined)?.cause]
+    .map((e) => (e instanceof Error ? `${e.message} ${(e as { code?: unknown }).code ?? ""}` : ""))
+    .join(" ");
+  const ca = cluster.tls?.ca_file;
+  let hint: string | undefined;
+  if (/certificate|self[- ]signed|issuer|UNABLE_TO|CERT_|unknown ca|verify/i.test(text)) {
+    hint = /unknown ca|certificate required|bad certificate|alert/i.test(text)
+      ? "the NATS server refused this node's client certificate " +
+        (cluster.tls?.cert_file
+          ? `(${cluster.tls.cert_file})`
+          : "(none was given: set cluster.tls.cert_file and key_file)")
+      : `the NATS server's certificate could not be verified ${
+        ca ? `with cluster.tls.ca_file (${ca})` : "with the system's CAs (set cluster.tls.ca_file)"
+      }`;
+  } else if (!cluster.tls?.cert_file && /timeout/i.test(text)) {
+    // The server's alert reached nats.js's own listener, which waits for its connect timeout.
+    hint = "no answer from the NATS server after the TLS handshake; if it verifies clients " +
+      "(tls { verify: true }), set cluster.tls.cert_file and key_file";
+  }
+  if (!hint) return error;
+  const message = error instanceof Error ? error.message : String(error);
+  return new Error(`TLS: ${message || "connection closed"}: ${hint}`, { cause: error });
+}
+
 /** Errors Deno's node:net emits on a socket nats.js has let go of (below). */
 const STRAY_SOCKET_ERROR = /ECONNRESET|EPIPE/;
 
+/** A TLS alert from the server on such a socket (node:tls codes: ERR_SSL_…_ALERT_…). */
+const STRAY_TLS_ERROR = /^ERR_SSL_/;
+
 /**
- * `connect`, minus a crash: when the server refuses the client (authorization) it closes the
- * socket on the client's pending bytes; nats.js has already removed the socket's listeners, and
- * Deno's node:net then emits the reset as an `error` nobody listens to, which would end the
- * process after connect has rejected with the real reason. Such an error, uncaught while
- * connecting and for a second after a refusal, is swallowed.
+ * `connect`, minus a crash and a hang. When the server refuses the client it closes the socket,
+ * but nats.js has already removed the socket's listeners: Deno's node:net then emits the error
+ * to nobody, which would end the process. After an authorization refusal that is a reset,
+ * after connect has rejected with the real reason; when a server that verifies clients rejects
+ * this one's certificate (TLS 1.3 finishes the client's side of the handshake first) it is the
+ * server's alert, and connect would only time out 20 s later. Such errors, uncaught while
+ * connecting and for a second after a failure, are swallowed; a TLS alert fails the connect.
  */
 async function connectGuarded(options: Parameters<typeof connect>[0]): Promise<NatsConnection> {
+  let alerted: (error: unknown) => void = () => {};
+  const alert = new Promise<never>((_, reject) => (alerted = reject));
   const guard = (event: ErrorEvent) => {
     const code = (event.error as { code?: unknown } | undefined)?.code;
-    if (typeof code === "string" && STRAY_SOCKET_ERROR.test(code)) event.preventDefault();
+    if (typeof code !== "string") return;
+    if (STRAY_SOCKET_ERROR.test(code)) event.preventDefault();
+    else if (options?.tls && STRAY_TLS_ERROR.test(code)) {
+      event.preventDefault();
+      alerted(event.error);
+    }
   };
   globalThis.addEventListener("error", guard);
+  const attempt = connect(options);
   try {
-    const nc = await connect(options);
+    const nc = await Promise.race([attempt, alert]);
     globalThis.removeEventListener("error", guard);
     return nc;
   } catch (error) {
-    if (error instanceof AuthorizationError) {
+    // After an alert the attempt ends by itself (nats.js's timeout); should it connect, close it.
+    attempt.then((nc) => nc.close(), () => {});
+    if (error instanceof AuthorizationError || options?.tls) {
       Deno.unrefTimer(setTimeout(() => globalThis.removeEventListener("error", guard), 1000));
     } else {
       globalThis.removeEventListener("error", guard);

@@ -199,7 +199,7 @@ const CLUSTER_NAME = z.string().regex(
 
 /** The `cluster` section: several pdud daemons as one, on NATS JetStream (docs/cluster.md). */
 export const CLUSTER_SCHEMA = z.object({
-  /** NATS server URLs (nats://host:port); the client fails over between them. */
+  /** NATS server URLs (nats://host:port, tls://host:port); the client fails over between them. */
   "nats": z.array(z.string().regex(/^(nats|tls):\/\/\S+$/, "expected nats://host:port")).min(1),
   /** The cluster's name: several clusters may share one NATS system. */
   "name": CLUSTER_NAME.default("pdud"),
@@ -207,6 +207,19 @@ export const CLUSTER_SCHEMA = z.object({
   "node": CLUSTER_NAME,
   /** A NATS credentials file (.creds), read at start. */
   "credentials": FILE_PATH.optional(),
+  /**
+   * TLS to the NATS servers (implied by `tls://` URLs): a CA to verify them (a lab's private CA;
+   * default the system's), and a client certificate for servers that require one.
+   */
+  "tls": z.object({
+    "ca_file": FILE_PATH.optional(),
+    "cert_file": FILE_PATH.optional(),
+    "key_file": FILE_PATH.optional(),
+  }).strict().refine((tls) => (tls.cert_file === undefined) === (tls.key_file === undefined), {
+    message:
+      "expected cert_file and key_file together (a client certificate and its key), or neither",
+    path: ["cert_file"],
+  }).optional(),
   /**
    * Seconds a PDU's lease lasts without renewal: the KV bucket's TTL. A dead owner's PDUs move
    * after at most this plus one acquisition round.
