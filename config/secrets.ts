@@ -81,6 +81,15 @@ export function collectSecrets(
   if (config.cluster) {
     // A password in a NATS URL, and the JWT and nkey seed of a credentials file.
     walk(config.cluster.nats, add);
+    if (config.cluster.tls?.key_file) {
+      const read = options.readFile ?? ((path: string) => Deno.readTextFileSync(path));
+      try {
+        // The client certificate's key, as the daemon's own (above).
+        for (const line of read(config.cluster.tls.key_file).split(/\r?\n/)) {
+          if (line.length >= 16 && !line.startsWith("-----")) add(line.trim());
+        }
+      } catch { /* unreadable: the pre-flight reports that; nothing here can leak it */ }
+    }
     if (config.cluster.credentials) {
       const read = options.readFile ?? ((path: string) => Deno.readTextFileSync(path));
       try {

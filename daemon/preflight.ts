@@ -81,6 +81,17 @@ export async function preflight(
 
   if (daemon.audit_log !== undefined) await auditLogPath(daemon.audit_log, problems);
 
+  const natsTls = config.cluster?.tls;
+  if (natsTls?.ca_file !== undefined) {
+    await pemFile(natsTls.ca_file, "cluster.tls.ca_file", "CERTIFICATE", problems);
+  }
+  if (natsTls?.cert_file !== undefined) {
+    await pemFile(natsTls.cert_file, "cluster.tls.cert_file", "CERTIFICATE", problems);
+  }
+  if (natsTls?.key_file !== undefined) {
+    await pemFile(natsTls.key_file, "cluster.tls.key_file", "PRIVATE KEY", problems);
+  }
+
   if (options.probeListen) {
     const hostname = options.listen?.hostname ?? daemon.hostname;
     const port = options.listen?.port ?? daemon.port;

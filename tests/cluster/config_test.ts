@@ -1,6 +1,6 @@
 /** The `cluster` section and the per-PDU `nodes` key (config/schema.ts). */
 import assert from "node:assert/strict";
-import { collectSecrets, ConfigError, loadConfig } from "../../config/mod.ts";
+import { collectSecrets, ConfigError, loadConfig, readConfigFile } from "../../config/mod.ts";
 import { runPdud } from "../_helpers/process.ts";
 import { preflight } from "../../daemon/mod.ts";
 
@@ -120,6 +120,88 @@ Deno.test("cluster: a PDU timeout of a third of lease_seconds or more is a note 
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /OK, 1 PDUs/);
     assert.match(r.stdout, /note: cluster: 1 of 1 PDUs have a timeout of 3\.3 s/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+const TLS_FIXTURES = new URL("../_fixtures/nats-tls/", import.meta.url).pathname;
+
+Deno.test("cluster: the tls section parses; a client certificate needs its key and a key its certificate", async () => {
+  const cluster = { nats: ["tls://10.0.0.1:4222"], node: "a" };
+  const config = await loadConfig({
+    cluster: {
+      ...cluster,
+      tls: { ca_file: "/pki/ca.pem", cert_file: "/c.pem", key_file: "/k.pem" },
+    },
+    ...PDUS,
+  });
+  assert.deepEqual(config.cluster?.tls, {
+    ca_file: "/pki/ca.pem",
+    cert_file: "/c.pem",
+    key_file: "/k.pem",
+  });
+  assert.deepEqual(
+    (await loadConfig({ cluster: { ...cluster, tls: { ca_file: "/ca.pem" } }, ...PDUS })).cluster
+      ?.tls,
+    { ca_file: "/ca.pem" },
+  );
+  for (const tls of [{ cert_file: "/c.pem" }, { key_file: "/k.pem" }, { ca: "/x" }]) {
+    const error = await loadConfig({ cluster: { ...cluster, tls }, ...PDUS }).then(
+      () => undefined,
+      (e) => e,
+    );
+    assert.ok(error instanceof ConfigError, `${JSON.stringify(tls)}: ${error}`);
+    assert.match(
+      error.message,
+      "ca" in tls
+        ? /cluster\.tls/
+        : /cluster\.tls\.cert_file.*expected cert_file and key_file together/,
+    );
+  }
+});
+
+Deno.test("cluster: relative tls paths are taken from the config file's folder; check-config names a missing or non-PEM file", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "pdud-natstls-" });
+  try {
+    await Deno.mkdir(`${dir}/pki`);
+    for (const file of ["ca.pem", "client.pem", "client-key.pem"]) {
+      await Deno.copyFile(`${TLS_FIXTURES}${file}`, `${dir}/pki/${file}`);
+    }
+    const write = (tls: string) =>
+      Deno.writeTextFile(
+        `${dir}/pdud.yaml`,
+        `cluster: {nats: [tls://10.0.0.1:4222], node: a, lease_seconds: 90, tls: ${tls}}\n` +
+          "pdus:\n  rack: {driver: simulated}\n",
+      );
+    await write("{ca_file: pki/ca.pem, cert_file: pki/client.pem, key_file: pki/client-key.pem}");
+    const config = await readConfigFile(`${dir}/pdud.yaml`);
+    assert.deepEqual(config.cluster?.tls, {
+      ca_file: `${dir}/pki/ca.pem`,
+      cert_file: `${dir}/pki/client.pem`,
+      key_file: `${dir}/pki/client-key.pem`,
+    });
+    assert.deepEqual(await preflight(config), { problems: [], notes: [] });
+    // The client key's lines are secrets, like the daemon's own key.
+    const keyLine = (await Deno.readTextFile(`${dir}/pki/client-key.pem`)).split("\n")[1]!;
+    assert.ok(collectSecrets(config).all.includes(keyLine));
+    // Run from elsewhere: check-config reads the files next to the config.
+    const ok = await runPdud(["check-config", `${dir}/pdud.yaml`]);
+    assert.equal(ok.code, 0, ok.stderr);
+
+    await write(
+      "{ca_file: pki/missing.pem, cert_file: pki/client-key.pem, key_file: pki/client-key.pem}",
+    );
+    const bad = await runPdud(["check-config", `${dir}/pdud.yaml`]);
+    assert.notEqual(bad.code, 0, bad.stdout);
+    assert.match(
+      bad.stderr,
+      new RegExp(`cluster\\.tls\\.ca_file: cannot read ${dir}/pki/missing\\.pem`),
+    );
+    assert.match(
+      bad.stderr,
+      /cluster\.tls\.cert_file: .*client-key\.pem is not a PEM file \(expected a "-----BEGIN CERTIFICATE-----" block\)/,
+    );
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
