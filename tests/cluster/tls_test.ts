@@ -138,12 +138,12 @@ tlsTest(
     await using nats = await startNatsServer(NATS_SERVER!, tlsBlock(true));
     const url = `tls://127.0.0.1:${nats.port}`;
     const name = `mtls${crypto.randomUUID().slice(0, 6)}`;
-    const ca_file = `${FIXTURES}ca.pem`;
+    const caFile = `${FIXTURES}ca.pem`;
     // Twice: the server's alert comes either to nobody (connectGuarded fails the connect on it)
     // or to nats.js, which waits for its 20 s connect timeout; both must say what to set.
     for (let i = 0; i < 2; i++) {
       assert.match(
-        await refused({ nats: [url], name, node: "nocert", tls: { ca_file } }),
+        await refused({ nats: [url], name, node: "nocert", tls: { ca_file: caFile } }),
         /cannot join cluster ".*": TLS: .*set cluster\.tls\.cert_file and key_file/,
       );
     }
@@ -151,7 +151,11 @@ tlsTest(
       nats: [url],
       name,
       node: "cert",
-      tls: { ca_file, cert_file: `${FIXTURES}client.pem`, key_file: `${FIXTURES}client-key.pem` },
+      tls: {
+        ca_file: caFile,
+        cert_file: `${FIXTURES}client.pem`,
+        key_file: `${FIXTURES}client-key.pem`,
+      },
     });
     await switches(good);
   },
