@@ -20,6 +20,7 @@ import {
   jetstreamManager,
 } from "@nats-io/jetstream";
 import { type KV, Kvm } from "@nats-io/kv";
+import nodeTls from "node:tls";
 import type {
   GroupMember,
   JobResult,
@@ -277,10 +278,9 @@ function tlsFailure(error: unknown, cluster: ClusterConfig): unknown {
       : `the NATS server's certificate could not be verified ${
         ca ? `with cluster.tls.ca_file (${ca})` : "with the system's CAs (set cluster.tls.ca_file)"
       }`;
-  } else if (!cluster.tls?.cert_file && /timeout/i.test(text)) {
-    // The server's alert reached nats.js's own listener, which waits for its connect timeout.
-    hint = "no answer from the NATS server after the TLS handshake; if it verifies clients " +
-      "(tls { verify: true }), set cluster.tls.cert_file and key_file";
+  } else if (!cluster.tls?.cert_file && /EPIPE|ECONNRESET|closed|timeout/i.test(text)) {
+    hint = "the NATS server ended the connection after the TLS handshake; if it verifies " +
+      "clients (tls { verify: true }), set cluster.tls.cert_file and key_file";
   }
   if (!hint) return error;
   const message = error instanceof Error ? error.message : String(error);
@@ -315,6 +315,7 @@ async function connectGuarded(options: Parameters<typeof connect>[0]): Promise<N
     }
   };
   globalThis.addEventListener("error", guard);
+  const unwatch = options?.tls ? watchTls(alerted) : () => {};
   const attempt = connect(options);
   try {
     const nc = await Promise.race([attempt, alert]);
@@ -329,7 +330,42 @@ async function connectGuarded(options: Parameters<typeof connect>[0]): Promise<N
       globalThis.removeEventListener("error", guard);
     }
     throw error;
+  } finally {
+    unwatch();
   }
+}
+
+/**
+ * Until the returned function is called, reports an error or a close of the TLS sockets nats.js
+ * opens. When the server's alert comes after nats.js has put its own listeners back, they take
+ * it, and nats.js does not end the dial: only its connect timeout would (20 s). nats.js's transport is not exported, so its
+ * `node:tls` connect is wrapped for the time of one `connect`; each socket's `emit` is watched,
+ * as nats.js removes every listener of the socket once the handshake is done.
+ */
+function watchTls(alerted: (error: unknown) => void): () => void {
+  const original = nodeTls.connect;
+  const wrapped = ((...args: Parameters<typeof nodeTls.connect>) => {
+    const socket = original(...args);
+    const emit = socket.emit;
+    socket.emit = function (this: typeof socket, event: string | symbol, ...rest: unknown[]) {
+      // Any error, or the server closing the socket (it may send its alert as the client writes
+      // CONNECT: then the client sees EPIPE), ends this attempt.
+      if (event === "error") alerted(rest[0]);
+      else if (event === "close") alerted(new Error("the NATS server closed the TLS connection"));
+      return (emit as (event: string | symbol, ...args: unknown[]) => boolean).call(
+        this,
+        event,
+        ...rest,
+      );
+    } as typeof socket.emit;
+    return socket;
+  }) as typeof nodeTls.connect;
+  (nodeTls as { connect: typeof nodeTls.connect }).connect = wrapped;
+  return () => {
+    if (nodeTls.connect === wrapped) {
+      (nodeTls as { connect: typeof nodeTls.connect }).connect = original;
+    }
+  };
 }
 
 /** This node of the cluster. */
