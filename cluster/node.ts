@@ -260,8 +260,9 @@ export async function natsTls(cluster: ClusterConfig): Promise<NatsTls | undefin
 
 /**
  * A failed TLS connection, said in the admin's terms: which check failed and which key to look
- * at. nats.js passes node:tls's error on (wrapped or not), and a server that wants a client
- * certificate drops the connection after the handshake, which reads as a plain disconnect.
+ * at. nats.js passes node:tls's error on (wrapped or not); a server that wants a client
+ * certificate ends the connection after the handshake (connectGuarded reports its alert, or the
+ * EPIPE or close that is all the client sees of it).
  */
 function tlsFailure(error: unknown, cluster: ClusterConfig): unknown {
   const text = [error, (error as { cause?: unknown } | undefined)?.cause]
@@ -338,8 +339,8 @@ async function connectGuarded(options: Parameters<typeof connect>[0]): Promise<N
 /**
  * Until the returned function is called, reports an error or a close of the TLS sockets nats.js
  * opens. When the server's alert comes after nats.js has put its own listeners back, they take
- * it, and nats.js does not end the dial: only its connect timeout would (20 s). nats.js's transport is not exported, so its
- * `node:tls` connect is wrapped for the time of one `connect`; each socket's `emit` is watched,
+ * it, and nats.js does not end the dial: only its connect timeout would (20 s). nats.js's
+ * transport is not exported, so its `node:tls` connect is wrapped for the time of one `connect`; each socket's `emit` is watched,
  * as nats.js removes every listener of the socket once the handshake is done.
  */
 function watchTls(alerted: (error: unknown) => void): () => void {
@@ -349,7 +350,8 @@ function watchTls(alerted: (error: unknown) => void): () => void {
     const emit = socket.emit;
     socket.emit = function (this: typeof socket, event: string | symbol, ...rest: unknown[]) {
       // Any error, or the server closing the socket (it may send its alert as the client writes
-      // CONNECT: then the client sees EPIPE), ends this attempt.
+      // CONNECT: then the client sees EPIPE), ends this attempt. A refused login (-ERR, then
+      // close) has already failed the connect with its own error by then.
       if (event === "error") alerted(rest[0]);
       else if (event === "close") alerted(new Error("the NATS server closed the TLS connection"));
       return (emit as (event: string | symbol, ...args: unknown[]) => boolean).call(

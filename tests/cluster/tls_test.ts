@@ -163,3 +163,24 @@ tlsTest(
     await switches(good);
   },
 );
+
+tlsTest(
+  "cluster tls: over TLS a wrong NATS password is still refused as such (not as a TLS failure)",
+  async () => {
+    await using nats = await startNatsServer(NATS_SERVER!, [
+      ...tlsBlock(false),
+      'authorization { users: [ { user: pdud, password: "right-Pa55word" } ] }',
+    ]);
+    const at = (password: string) => `tls://pdud:${password}@127.0.0.1:${nats.port}`;
+    const tls = { ca_file: `${FIXTURES}ca.pem` };
+    const name = `tlsauth${crypto.randomUUID().slice(0, 6)}`;
+    for (let i = 0; i < 3; i++) {
+      assert.match(
+        await refused({ nats: [at("wrong-Pa55word")], name, node: "bad", tls }),
+        /cannot join cluster ".*": Authorization Violation: the NATS server refused the user and password/,
+      );
+    }
+    await using good = await startNode({ nats: [at("right-Pa55word")], name, node: "good", tls });
+    await switches(good);
+  },
+);
