@@ -172,7 +172,7 @@ tlsTest(
       'authorization { users: [ { user: pdud, password: "right-Pa55word" } ] }',
     ]);
     const at = (password: string) => `tls://pdud:${password}@127.0.0.1:${nats.port}`;
-    const tls = { ca_file: `${FIXTURES}ca.pem` };
+    const tls = { "ca_file": `${FIXTURES}ca.pem` };
     const name = `tlsauth${crypto.randomUUID().slice(0, 6)}`;
     for (let i = 0; i < 3; i++) {
       assert.match(
