@@ -184,7 +184,7 @@ Deno.test("cluster: relative tls paths are taken from the config file's folder; 
     assert.deepEqual(await preflight(config), { problems: [], notes: [] });
     // The client key's lines are secrets, like the daemon's own key.
     const keyLine = (await Deno.readTextFile(`${dir}/pki/client-key.pem`)).split("\n")[1]!;
-    assert.ok(collectSecrets(config).all.includes(keyLine));
+    assert.ok(collectSecrets(config, {}).all.includes(keyLine));
     // Run from elsewhere: check-config reads the files next to the config.
     const ok = await runPdud(["check-config", `${dir}/pdud.yaml`]);
     assert.equal(ok.code, 0, ok.stderr);
