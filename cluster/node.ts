@@ -124,6 +124,9 @@ export async function startCluster(config: Config, options: ClusterOptions): Pro
     servers,
     name: `pdud-${cluster.name}-${cluster.node}`,
     maxReconnectAttempts: -1,
+    // Refused twice in a row (a changed password, a revoked user), nats.js would close the
+    // connection for good: the node could not come back once the server accepts it again.
+    ignoreAuthErrorAbort: true,
     reconnectTimeWait: 250,
     pingInterval: 1000,
     maxPingOut: 2,
@@ -144,6 +147,7 @@ export async function startCluster(config: Config, options: ClusterOptions): Pro
       { cause: error },
     );
   });
+  const unguard = guardStraySocketErrors(options.log);
   try {
     const names = namesOf(cluster.name);
     const replicas = cluster.replicas ?? Math.min(3, cluster.nats.length);
@@ -169,9 +173,19 @@ export async function startCluster(config: Config, options: ClusterOptions): Pro
         });
       }
     });
-    return new ClusterNode(config, cluster, { nc, js, jsm, kv, names, ttlMs, ...options });
+    return new ClusterNode(config, cluster, {
+      nc,
+      js,
+      jsm,
+      kv,
+      names,
+      ttlMs,
+      unguard,
+      ...options,
+    });
   } catch (error) {
     await nc.close().catch(() => {});
+    unguard();
     throw error;
   }
 }
@@ -336,6 +350,40 @@ async function connectGuarded(options: Parameters<typeof connect>[0]): Promise<N
   }
 }
 
+/** How often a stray socket error is logged at most (the rest are counted). */
+const STRAY_LOG_EVERY_MS = 10_000;
+
+/**
+ * Until the returned function is called, swallows the stray socket errors connectGuarded
+ * swallows during the first connect (resets, broken pipes, TLS alerts), for the life of the
+ * connection: nats.js reconnects forever, and a server that refuses this node on a reconnect
+ * (its password changed, its certificate revoked) resets the socket after nats.js has let go of
+ * it, which would end the process and every PDU's queue with it. The node keeps running and
+ * drops the PDUs whose leases it cannot renew. Any other uncaught error still ends the process.
+ * Logged at most once per STRAY_LOG_EVERY_MS, by code only (no URL, no credentials).
+ */
+function guardStraySocketErrors(log: Logger): () => void {
+  let lastLogged = -Infinity;
+  let unlogged = 0;
+  const guard = (event: ErrorEvent) => {
+    const code = (event.error as { code?: unknown } | undefined)?.code;
+    if (typeof code !== "string") return;
+    if (!STRAY_SOCKET_ERROR.test(code) && !STRAY_TLS_ERROR.test(code)) return;
+    event.preventDefault();
+    unlogged++;
+    const now = performance.now();
+    if (now - lastLogged < STRAY_LOG_EVERY_MS) return;
+    lastLogged = now;
+    log.warn("NATS server closed a connection this node had given up (refused on reconnect?)", {
+      code,
+      count: unlogged,
+    });
+    unlogged = 0;
+  };
+  globalThis.addEventListener("error", guard);
+  return () => globalThis.removeEventListener("error", guard);
+}
+
 /**
  * Until the returned function is called, reports an error or a close of the TLS sockets nats.js
  * opens. When the server's alert comes after nats.js has put its own listeners back, they take
@@ -425,6 +473,11 @@ export class ClusterNode implements PowerControl {
   #ticking = false;
   #purging = false;
   #stopping = false;
+  readonly #unguard: () => void;
+  /** Since when the NATS connection is down (performance.now()), while it is. */
+  #cutOffSince: number | undefined;
+  /** Server errors (refusals) since the connection went down. */
+  #refusals = 0;
   #watch: { stop(): void } | undefined;
 
   /**
@@ -445,6 +498,8 @@ export class ClusterNode implements PowerControl {
       log: Logger;
       journalKeepMs?: number;
       statesRefreshMs?: number;
+      /** Removes the guard against stray socket errors (guardStraySocketErrors). */
+      unguard?: () => void;
     } & ClusterHooks,
   ) {
     this.#config = config;
@@ -462,6 +517,7 @@ export class ClusterNode implements PowerControl {
     this.#log = parts.log;
     this.#hooks = { ...parts };
     this.#leases = new Leases(parts.kv, { node: cluster.node, ttlMs: parts.ttlMs });
+    this.#unguard = parts.unguard ?? (() => {});
   }
 
   /** The config the local supervisor starts with: no PDU until a lease is held. */
@@ -549,6 +605,7 @@ export class ClusterNode implements PowerControl {
   attach(supervisor: Supervisor): void {
     this.#supervisor = supervisor;
     void this.#startWatch();
+    void this.#watchStatus();
     const every = this.#leases.renewEveryMs;
     const tick = () =>
       this.#tick().catch((error) => this.#log.error("cluster round failed", { error }));
@@ -722,6 +779,21 @@ export class ClusterNode implements PowerControl {
     let heard = started;
     while (true) {
       if (this.owns(request.pdu)) return this.#admit(id, request);
+      // Cut off from NATS for a lease or more, this node owns nothing and can reach no owner:
+      // refuse now (503) rather than leave the client waiting for the silence to run out.
+      if (
+        this.#cutOffSince !== undefined && performance.now() - this.#cutOffSince >= this.#ttlMs
+      ) {
+        return {
+          status: "refused",
+          pdu: request.pdu,
+          kind: "cluster_unavailable",
+          reason: `this node has lost its connection to NATS (cluster "${this.#cluster.name}") ` +
+            `for ${Math.round((performance.now() - this.#cutOffSince) / 1000)} s` +
+            (this.#refusals > 0 ? `; the NATS server refuses it (${this.#refusals} times)` : "") +
+            `: it cannot reach the owner of "${request.pdu}"`,
+        };
+      }
       try {
         const reply = await this.#nc.request(this.#names.submit(request.pdu), payload, {
           timeout: Math.max(1000, this.#ttlMs),
@@ -975,6 +1047,35 @@ export class ClusterNode implements PowerControl {
     }
   }
 
+  /**
+   * Follows the connection: while it is down the node cannot reach any owner, and a server that
+   * refuses it on each reconnect (a changed password, a revoked certificate) is said in the log:
+   * the first refusal at warn, then each at debug with its count. nats.js's errors name the
+   * server's reason, never the credentials.
+   */
+  async #watchStatus(): Promise<void> {
+    for await (const status of this.#nc.status()) {
+      if (status.type === "disconnect") {
+        this.#cutOffSince ??= performance.now();
+      } else if (status.type === "reconnect") {
+        if (this.#refusals > 0) {
+          this.#log.info("NATS accepts this node again", { refusals: this.#refusals });
+        }
+        this.#cutOffSince = undefined;
+        this.#refusals = 0;
+      } else if (status.type === "error" && status.error instanceof AuthorizationError) {
+        // The server says why before it closes the connection (the disconnect comes next).
+        this.#cutOffSince ??= performance.now();
+        this.#refusals++;
+        const level = this.#refusals === 1 ? "warn" : "debug";
+        this.#log[level]("the NATS server refused this node on reconnect", {
+          error: message(status.error),
+          refusals: this.#refusals,
+        });
+      }
+    }
+  }
+
   resolveAlias(alias: string): { pdu: string; outlet: OutletId } | undefined {
     return this.#supervisor!.resolveAlias(alias);
   }
@@ -1062,6 +1163,8 @@ export class ClusterNode implements PowerControl {
     this.#ready.clear();
     this.#watch?.stop();
     await this.#nc.drain().catch(() => this.#nc.close());
+    // Its sockets may still report their end after the drain.
+    Deno.unrefTimer(setTimeout(this.#unguard, 1000));
     return report;
   }
 

@@ -150,6 +150,11 @@ export interface SingleNatsServer extends AsyncDisposable {
   port: number;
   /** The server's temporary folder (its store is under it). */
   dir: string;
+  /**
+   * Rewrites the server's config with `lines` instead of the first ones and makes it reload
+   * (SIGHUP): e.g. a changed password, after which the server closes its clients' connections.
+   */
+  reload(lines: string[]): void;
 }
 
 /**
@@ -161,14 +166,16 @@ export async function startNatsServer(binary: string, lines: string[]): Promise<
   const dir = await Deno.makeTempDir({ prefix: "pdud-nats-" });
   const port = freePort();
   const conf = `${dir}/server.conf`;
-  await Deno.writeTextFile(
-    conf,
-    [
-      `listen: "127.0.0.1:${port}"`,
-      `jetstream { store_dir: "${dir}/store", max_mem: 64M, max_file: 256M }`,
-      ...lines,
-    ].join("\n"),
-  );
+  const write = (extra: string[]) =>
+    Deno.writeTextFileSync(
+      conf,
+      [
+        `listen: "127.0.0.1:${port}"`,
+        `jetstream { store_dir: "${dir}/store", max_mem: 64M, max_file: 256M }`,
+        ...extra,
+      ].join("\n"),
+    );
+  write(lines);
   const child = new Deno.Command(binary, {
     args: ["-c", conf],
     stdin: "null",
@@ -190,5 +197,9 @@ export async function startNatsServer(binary: string, lines: string[]): Promise<
     await dispose();
     throw error;
   }
-  return { url: `nats://127.0.0.1:${port}`, port, dir, [Symbol.asyncDispose]: dispose };
+  const reload = (extra: string[]) => {
+    write(extra);
+    child.kill("SIGHUP");
+  };
+  return { url: `nats://127.0.0.1:${port}`, port, dir, reload, [Symbol.asyncDispose]: dispose };
 }
