@@ -12,6 +12,7 @@
  */
 import { isAbsolute, resolve } from "node:path";
 import type { z } from "zod";
+import { isRecord, isWrapper, unwrap, zodDef } from "./_zod_def.ts";
 import { PATH_KEYS, type PathKind } from "../drivers/mod.ts";
 
 /** A URL (`rfc2217://…`, `file:…`) is not a path; a one-letter scheme would be a drive letter. */
@@ -21,8 +22,12 @@ const URL_LIKE = /^[A-Za-z][A-Za-z0-9+.-]+:/;
 export function resolvePaths(value: unknown, schema: z.ZodType, base: string): unknown {
   const kind = PATH_KEYS.get(schema)?.path;
   if (kind !== undefined) return typeof value === "string" ? resolvePath(value, kind, base) : value;
-  const def = (schema as { _zod?: { def?: Def } })._zod?.def;
+  const def = zodDef(schema);
   if (!def) return value;
+  if (isWrapper(def)) {
+    const inner = unwrap(def);
+    return inner ? resolvePaths(value, inner, base) : value;
+  }
   switch (def.type) {
     case "object": {
       if (!isRecord(value) || !def.shape) return value;
@@ -36,15 +41,6 @@ export function resolvePaths(value: unknown, schema: z.ZodType, base: string): u
       return Array.isArray(value) && def.element
         ? value.map((item) => resolvePaths(item, def.element!, base))
         : value;
-    case "optional":
-    case "default":
-    case "prefault":
-    case "nullable":
-    case "readonly":
-    case "nonoptional":
-      return def.innerType ? resolvePaths(value, def.innerType, base) : value;
-    case "pipe":
-      return def.in ? resolvePaths(value, def.in, base) : value;
     case "union":
       // Each option rewrites only what it marks, and an absolute path is left alone: applying
       // them in turn is the same as applying the one that matches.
@@ -60,18 +56,4 @@ export function resolvePath(value: string, kind: PathKind, base: string): string
   // A bare program name is looked up in PATH when it runs, as a shell would.
   if (kind === "program" && !value.includes("/")) return value;
   return resolve(base, value);
-}
-
-/** What the walk reads of zod's definition (`_zod.def`, documented for library authors). */
-type Def = {
-  type: string;
-  shape?: Record<string, z.ZodType>;
-  innerType?: z.ZodType;
-  in?: z.ZodType;
-  element?: z.ZodType;
-  options?: z.ZodType[];
-};
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }

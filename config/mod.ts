@@ -15,6 +15,7 @@ import { didYouMean } from "./_suggest.ts";
 import { type EnvLookup, resolveSecrets, type SecretSources } from "./_secret_env.ts";
 import { ConfigError, type ConfigIssue } from "./errors.ts";
 import { resolvePaths } from "./_paths.ts";
+import { isRecord, isWrapper, unwrap, zodDef } from "./_zod_def.ts";
 import {
   ALIAS_SCHEMA,
   CLUSTER_SCHEMA,
@@ -271,10 +272,6 @@ export async function readConfigFile(
   });
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
 const SECTIONS = ["daemon", "pdus", "aliases", "groups", "drivers", "cluster"];
 
 type ZodIssues = (
@@ -290,30 +287,14 @@ type ZodIssues = (
  * library authors.
  */
 function keysAt(schema: z.ZodType, path: readonly (string | number)[]): string[] {
-  type Def = {
-    type: string;
-    shape?: Record<string, z.ZodType>;
-    innerType?: z.ZodType;
-    in?: z.ZodType;
-    element?: z.ZodType;
-    options?: z.ZodType[];
-  };
   const walk = (s: z.ZodType | undefined, i: number): string[] => {
-    const def = (s as { _zod?: { def?: Def } } | undefined)?._zod?.def;
+    const def = zodDef(s);
     if (!def) return [];
+    if (isWrapper(def)) return walk(unwrap(def), i);
     switch (def.type) {
       case "object":
         if (i === path.length) return Object.keys(def.shape ?? {});
         return walk(def.shape?.[String(path[i])], i + 1);
-      case "optional":
-      case "default":
-      case "prefault":
-      case "nullable":
-      case "readonly":
-      case "nonoptional":
-        return walk(def.innerType, i);
-      case "pipe":
-        return walk(def.in, i);
       case "array":
         return typeof path[i] === "number" ? walk(def.element, i + 1) : [];
       case "union":
