@@ -3,6 +3,12 @@
  * process (their devices count operations in flight across every node, and keep each outlet's
  * history), and pdud nodes as real processes.
  */
+import assert from "node:assert/strict";
+import { SILENT_LOGGER } from "../../actors/mod.ts";
+import { ConfigError, loadConfig, readConfigFile } from "../../config/mod.ts";
+import { type Daemon, startDaemon } from "../../daemon/mod.ts";
+import type { Logger } from "../../drivers/mod.ts";
+import { type LogLine, memoryLogger } from "../_helpers/log.ts";
 import { startSimulator } from "../_helpers/conformance.ts";
 import { type PdudProcess, spawnPdud } from "../_helpers/process.ts";
 import { type NatsCluster, natsServerPath, startNatsCluster } from "../_helpers/nats.ts";
@@ -136,4 +142,65 @@ export function isSubsequence<T>(expected: readonly T[], history: readonly T[]):
   let i = 0;
   for (const item of history) if (i < expected.length && item === expected[i]) i++;
   return i === expected.length;
+}
+
+/** A test that needs a nats-server of its own, named as skipped where none is installed. */
+export function natsTest(name: string, fn: () => Promise<void>): void {
+  Deno.test({
+    name: name + SKIPPED,
+    ignore: NATS_SERVER === undefined,
+    sanitizeResources: false, // the NATS client's sockets close in the background after drain
+    sanitizeOps: false,
+    fn,
+  });
+}
+
+/**
+ * Starts a daemon in this process on `cluster`, with one simulated PDU "s"; with `dir`, from a
+ * config file written there (relative paths are taken from it).
+ */
+export async function startNode(
+  cluster: Record<string, unknown>,
+  dir?: string,
+  log: Logger = SILENT_LOGGER,
+): Promise<Daemon> {
+  const data = {
+    cluster: { lease_seconds: 3, ...cluster },
+    pdus: { s: { driver: "simulated", outlets: 4 } },
+  };
+  let config;
+  if (dir) {
+    await Deno.writeTextFile(`${dir}/pdud.json`, JSON.stringify(data));
+    config = await readConfigFile(`${dir}/pdud.json`);
+  } else {
+    config = await loadConfig(data);
+  }
+  return await startDaemon(config, { log, listen: { hostname: "127.0.0.1", port: 0 } });
+}
+
+/** The node owns "s" and switches outlet 2 on and off through its HTTP API. */
+export async function switches(daemon: Daemon): Promise<void> {
+  await until(30_000, () => Promise.resolve(daemon.cluster!.owns("s")));
+  for (const command of ["on", "off"]) {
+    const response = await fetch(
+      `http://127.0.0.1:${daemon.listeners.port}/power/control/${command}?hostname=s&port=2`,
+    );
+    assert.equal(response.status, 200, await response.text());
+  }
+  const outlet = daemon.cluster!.snapshot().find((p) => p.name === "s")?.outlets["2"];
+  assert.equal(outlet?.state, "off");
+}
+
+/** Starting the node fails: the ConfigError, and every line it logged meanwhile. */
+export async function refused(
+  cluster: Record<string, unknown>,
+  dir?: string,
+): Promise<{ error: ConfigError; lines: LogLine[] }> {
+  const lines: LogLine[] = [];
+  const error = await startNode(cluster, dir, memoryLogger(lines)).then(async (daemon) => {
+    await daemon.stop(0);
+    return undefined;
+  }, (e) => e);
+  assert.ok(error instanceof ConfigError, String(error));
+  return { error, lines };
 }

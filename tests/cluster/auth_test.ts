@@ -5,26 +5,11 @@
  */
 import assert from "node:assert/strict";
 import { connect, credsAuthenticator } from "@nats-io/transport-node";
-import { SILENT_LOGGER } from "../../actors/mod.ts";
-import { ConfigError, loadConfig, readConfigFile } from "../../config/mod.ts";
-import { startDaemon } from "../../daemon/mod.ts";
 import { natsServers } from "../../cluster/node.ts";
 import { startNatsServer } from "../_helpers/nats.ts";
-import { type LogLine, memoryLogger } from "../_helpers/log.ts";
-import { NATS_SERVER, SKIPPED, until } from "./_cluster.ts";
+import { NATS_SERVER, natsTest, refused, startNode, switches, until } from "./_cluster.ts";
 
 const PASSWORD = "s3cret-pdud-pass";
-
-/** A test that needs nats-server, named as skipped where it is not installed. */
-function authTest(name: string, fn: () => Promise<void>): void {
-  Deno.test({
-    name: name + SKIPPED,
-    ignore: NATS_SERVER === undefined,
-    sanitizeResources: false, // the NATS client's sockets close in the background after drain
-    sanitizeOps: false,
-    fn,
-  });
-}
 
 /** The operator-mode server config and the user's .creds (tests/_fixtures/nats-auth/README.md). */
 const FIXTURES = new URL("../_fixtures/nats-auth/", import.meta.url).pathname;
@@ -32,50 +17,7 @@ const FIXTURES = new URL("../_fixtures/nats-auth/", import.meta.url).pathname;
 /** The cluster name the fixture user may use (its permissions name it). */
 const JWT_CLUSTER = "authjwt";
 
-/**
- * Starts a daemon in this process on `cluster`, with one simulated PDU "s"; with `dir`, from a
- * config file written there (relative paths are taken from it).
- */
-async function startNode(cluster: Record<string, unknown>, log = SILENT_LOGGER, dir?: string) {
-  const data = {
-    cluster: { lease_seconds: 3, ...cluster },
-    pdus: { s: { driver: "simulated", outlets: 4 } },
-  };
-  let config;
-  if (dir) {
-    await Deno.writeTextFile(`${dir}/pdud.json`, JSON.stringify(data));
-    config = await readConfigFile(`${dir}/pdud.json`);
-  } else {
-    config = await loadConfig(data);
-  }
-  return await startDaemon(config, { log, listen: { hostname: "127.0.0.1", port: 0 } });
-}
-
-/** The node owns "s" and switches outlet 2 on and off through its HTTP API. */
-async function switches(daemon: Awaited<ReturnType<typeof startNode>>): Promise<void> {
-  await until(30_000, () => Promise.resolve(daemon.cluster!.owns("s")));
-  for (const command of ["on", "off"]) {
-    const response = await fetch(
-      `http://127.0.0.1:${daemon.listeners.port}/power/control/${command}?hostname=s&port=2`,
-    );
-    assert.equal(response.status, 200, await response.text());
-  }
-  const outlet = daemon.cluster!.snapshot().find((p) => p.name === "s")?.outlets["2"];
-  assert.equal(outlet?.state, "off");
-}
-
-/** Starting the node fails: the ConfigError, and every line it logged meanwhile. */
-async function refused(cluster: Record<string, unknown>, dir?: string) {
-  const lines: LogLine[] = [];
-  const error = await startNode(cluster, memoryLogger(lines), dir).then(async (daemon) => {
-    await daemon.stop(0);
-    return undefined;
-  }, (e) => e);
-  assert.ok(error instanceof ConfigError, String(error));
-  return { error, lines };
-}
-
-authTest(
+natsTest(
   "cluster auth: a node with the NATS user and password in its URL joins and switches; a wrong password is refused as such, without the password",
   async () => {
     await using nats = await startNatsServer(NATS_SERVER!, [
@@ -132,7 +74,7 @@ Deno.test("cluster auth: user information is taken out of the NATS URLs, decoded
   );
 });
 
-authTest(
+natsTest(
   "cluster auth: in operator mode, a node with a .creds file (a path relative to its config) joins and switches with only the permissions docs/cluster.md lists; one without is refused",
   async () => {
     const conf = await Deno.readTextFile(`${FIXTURES}server.conf`);
@@ -144,7 +86,6 @@ authTest(
       const cluster = { nats: [nats.url], name: JWT_CLUSTER };
       await using node = await startNode(
         { ...cluster, node: "creds", credentials: "secrets/pdud.creds" },
-        SILENT_LOGGER,
         dir,
       );
       await switches(node);

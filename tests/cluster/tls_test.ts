@@ -5,25 +5,11 @@
  * server that verifies clients refuses a node without a client certificate and admits one with.
  */
 import assert from "node:assert/strict";
-import { SILENT_LOGGER } from "../../actors/mod.ts";
-import { ConfigError, loadConfig, readConfigFile } from "../../config/mod.ts";
-import { startDaemon } from "../../daemon/mod.ts";
 import { startNatsServer } from "../_helpers/nats.ts";
-import { NATS_SERVER, SKIPPED, until } from "./_cluster.ts";
+import { NATS_SERVER, natsTest, refused, startNode, switches } from "./_cluster.ts";
 
 /** The test CA, the server's certificate (127.0.0.1, localhost) and a client certificate. */
 const FIXTURES = new URL("../_fixtures/nats-tls/", import.meta.url).pathname;
-
-/** A test that needs nats-server, named as skipped where it is not installed. */
-function tlsTest(name: string, fn: () => Promise<void>): void {
-  Deno.test({
-    name: name + SKIPPED,
-    ignore: NATS_SERVER === undefined,
-    sanitizeResources: false, // the NATS client's sockets close in the background after drain
-    sanitizeOps: false,
-    fn,
-  });
-}
 
 /** A nats-server block serving the fixture certificate; `verify` requires client certificates. */
 function tlsBlock(verify: boolean): string[] {
@@ -38,52 +24,7 @@ function tlsBlock(verify: boolean): string[] {
   ];
 }
 
-/**
- * Starts a daemon in this process on `cluster`, with one simulated PDU "s"; with `dir`, from a
- * config file written there (relative paths are taken from it).
- */
-async function startNode(cluster: Record<string, unknown>, dir?: string) {
-  const data = {
-    cluster: { lease_seconds: 3, ...cluster },
-    pdus: { s: { driver: "simulated", outlets: 4 } },
-  };
-  let config;
-  if (dir) {
-    await Deno.writeTextFile(`${dir}/pdud.json`, JSON.stringify(data));
-    config = await readConfigFile(`${dir}/pdud.json`);
-  } else {
-    config = await loadConfig(data);
-  }
-  return await startDaemon(config, {
-    log: SILENT_LOGGER,
-    listen: { hostname: "127.0.0.1", port: 0 },
-  });
-}
-
-/** The node owns "s" and switches outlet 2 on and off through its HTTP API. */
-async function switches(daemon: Awaited<ReturnType<typeof startNode>>): Promise<void> {
-  await until(30_000, () => Promise.resolve(daemon.cluster!.owns("s")));
-  for (const command of ["on", "off"]) {
-    const response = await fetch(
-      `http://127.0.0.1:${daemon.listeners.port}/power/control/${command}?hostname=s&port=2`,
-    );
-    assert.equal(response.status, 200, await response.text());
-  }
-  const outlet = daemon.cluster!.snapshot().find((p) => p.name === "s")?.outlets["2"];
-  assert.equal(outlet?.state, "off");
-}
-
-/** Starting the node fails with a ConfigError; its message. */
-async function refused(cluster: Record<string, unknown>): Promise<string> {
-  const error = await startNode(cluster).then(async (daemon) => {
-    await daemon.stop(0);
-    return undefined;
-  }, (e) => e);
-  assert.ok(error instanceof ConfigError, String(error));
-  return error.message;
-}
-
-tlsTest(
+natsTest(
   "cluster tls: a node with cluster.tls.ca_file (relative to its config) joins a TLS server and switches; one without the CA is refused with a certificate error",
   async () => {
     await using nats = await startNatsServer(NATS_SERVER!, tlsBlock(false));
@@ -105,34 +46,35 @@ tlsTest(
     // handshake must be an error of the start, never an uncaught one ending the process.
     for (let i = 0; i < 3; i++) {
       assert.match(
-        await refused({ nats: [url], name, node: "nocafile" }),
+        (await refused({ nats: [url], name, node: "nocafile" })).error.message,
         /cannot join cluster ".*": TLS: .*the NATS server's certificate could not be verified with the system's CAs \(set cluster\.tls\.ca_file\)/,
       );
     }
     assert.match(
-      await refused({
+      (await refused({
         nats: [nats.url],
         name,
         node: "wrongca",
         tls: { ca_file: `${FIXTURES}server.pem` },
-      }),
+      })).error.message,
       /TLS: .*could not be verified with cluster\.tls\.ca_file \(.*server\.pem\)/,
     );
   },
 );
 
-tlsTest(
+natsTest(
   "cluster tls: a server without TLS is refused when cluster.tls is given (nothing in the clear)",
   async () => {
     await using nats = await startNatsServer(NATS_SERVER!, []);
     assert.match(
-      await refused({ nats: [nats.url], node: "a", tls: { ca_file: `${FIXTURES}ca.pem` } }),
+      (await refused({ nats: [nats.url], node: "a", tls: { ca_file: `${FIXTURES}ca.pem` } }))
+        .error.message,
       /cannot join cluster ".*": .*tls/i,
     );
   },
 );
 
-tlsTest(
+natsTest(
   "cluster tls: a server with verify: true refuses a node without a client certificate and admits one with cert_file and key_file",
   async () => {
     await using nats = await startNatsServer(NATS_SERVER!, tlsBlock(true));
@@ -145,7 +87,8 @@ tlsTest(
     for (let i = 0; i < 5; i++) {
       const started = performance.now();
       assert.match(
-        await refused({ nats: [url], name, node: "nocert", tls: { ca_file: caFile } }),
+        (await refused({ nats: [url], name, node: "nocert", tls: { ca_file: caFile } })).error
+          .message,
         /cannot join cluster ".*": TLS: .*: the NATS server (refused this node's client certificate \(none was given: |ended the connection after the TLS handshake; if it verifies clients \(tls \{ verify: true \}\), )set cluster\.tls\.cert_file and key_file/,
       );
       assert.ok(performance.now() - started < 10_000, "refused before nats.js's connect timeout");
@@ -164,7 +107,7 @@ tlsTest(
   },
 );
 
-tlsTest(
+natsTest(
   "cluster tls: over TLS a wrong NATS password is still refused as such (not as a TLS failure)",
   async () => {
     await using nats = await startNatsServer(NATS_SERVER!, [
@@ -176,7 +119,7 @@ tlsTest(
     const name = `tlsauth${crypto.randomUUID().slice(0, 6)}`;
     for (let i = 0; i < 3; i++) {
       assert.match(
-        await refused({ nats: [at("wrong-Pa55word")], name, node: "bad", tls }),
+        (await refused({ nats: [at("wrong-Pa55word")], name, node: "bad", tls })).error.message,
         /cannot join cluster ".*": Authorization Violation: the NATS server refused the user and password/,
       );
     }
