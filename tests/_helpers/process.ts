@@ -173,3 +173,40 @@ function lineSplitter(): TransformStream<string, string> {
     },
   });
 }
+
+/** A config file whose PDU "rack" records each switch, for tests that signal or flood pdud. */
+export interface RecordingRack {
+  /** The config file. */
+  conf: string;
+  /** Where "rack" appends `N on` / `N off` as each command runs. */
+  log: string;
+  /** A named pipe "rack" writes `off` to when it switches an outlet off (a reboot's first half). */
+  fifo: string;
+}
+
+/**
+ * Writes, in `dir`, a config of one `localcmdline` PDU "rack" (retries 1) that records every
+ * switch in `log` and announces each off on `fifo`; `daemon` is the config's daemon line
+ * (`{hostname: 127.0.0.1, port: 0, …}`).
+ */
+export async function recordingRack(dir: string, daemon: string): Promise<RecordingRack> {
+  const log = `${dir}/log`;
+  const fifo = `${dir}/fifo`;
+  const made = await new Deno.Command("mkfifo", { args: [fifo] }).output();
+  if (!made.success) throw new Error(`mkfifo ${fifo} failed`);
+  const conf = `${dir}/pdud.yaml`;
+  await Deno.writeTextFile(
+    conf,
+    [
+      `daemon: ${daemon}`,
+      "pdus:",
+      "  rack:",
+      "    driver: localcmdline",
+      `    cmd_on: "echo '%d on' >> ${log}"`,
+      `    cmd_off: "echo '%d off' >> ${log}; echo off > ${fifo}"`,
+      "    retries: 1",
+      "",
+    ].join("\n"),
+  );
+  return { conf, log, fifo };
+}

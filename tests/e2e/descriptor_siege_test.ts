@@ -7,7 +7,7 @@
  * per interval with a count, not once per connection.
  */
 import assert from "node:assert/strict";
-import { type PdudProcess, ROOT, spawnPdud } from "../_helpers/process.ts";
+import { type PdudProcess, recordingRack, ROOT, spawnPdud } from "../_helpers/process.ts";
 
 const FLOOD = 400;
 
@@ -35,22 +35,9 @@ for (const kind of ["half-sent heads", "silent connections"] as const) {
     const dir = await Deno.makeTempDir({ prefix: "pdud-siege-" });
     const heads: Deno.Conn[] = [];
     try {
-      const log = `${dir}/log`;
-      const fifo = `${dir}/fifo`;
-      assert.ok((await new Deno.Command("mkfifo", { args: [fifo] }).output()).success, "mkfifo");
-      const conf = `${dir}/pdud.yaml`;
-      await Deno.writeTextFile(
-        conf,
-        [
-          "daemon: {hostname: 127.0.0.1, port: 0, request_timeout: 60}",
-          "pdus:",
-          "  rack:",
-          "    driver: localcmdline",
-          `    cmd_on: "echo '%d on' >> ${log}"`,
-          `    cmd_off: "echo '%d off' >> ${log}; echo off > ${fifo}"`,
-          "    retries: 1",
-          "",
-        ].join("\n"),
+      const { conf, log, fifo } = await recordingRack(
+        dir,
+        "{hostname: 127.0.0.1, port: 0, request_timeout: 60}",
       );
       await using pdud = await spawnUnderUlimit(conf, ["--allow-write", "--allow-run"]);
       const base = `http://127.0.0.1:${pdud.port}`;

@@ -5,29 +5,15 @@
  * its wait because the PDU's off command blocks on a FIFO until the test reads it: no sleeps.
  */
 import assert from "node:assert/strict";
-import { spawnPdud } from "../_helpers/process.ts";
+import { recordingRack, spawnPdud } from "../_helpers/process.ts";
 
 for (const listener of ["both", "http"]) {
   Deno.test(`SIGTERM mid-reboot (listener ${listener}): the outlet is back on, every client answered, exit 0`, async () => {
     const dir = await Deno.makeTempDir({ prefix: "pdud-signal-" });
     try {
-      const log = `${dir}/log`;
-      const fifo = `${dir}/fifo`;
-      const made = await new Deno.Command("mkfifo", { args: [fifo] }).output();
-      assert.ok(made.success, "mkfifo");
-      const conf = `${dir}/pdud.yaml`;
-      await Deno.writeTextFile(
-        conf,
-        [
-          "daemon: {hostname: 127.0.0.1, port: 0, shutdown_grace: 30}",
-          "pdus:",
-          "  rack:",
-          "    driver: localcmdline",
-          `    cmd_on: "echo '%d on' >> ${log}"`,
-          `    cmd_off: "echo '%d off' >> ${log}; echo off > ${fifo}"`,
-          "    retries: 1",
-          "",
-        ].join("\n"),
+      const { conf, log, fifo } = await recordingRack(
+        dir,
+        "{hostname: 127.0.0.1, port: 0, shutdown_grace: 30}",
       );
       await using pdud = await spawnPdud([`--conf=${conf}`, "--listener", listener]);
       const base = `http://127.0.0.1:${pdud.port}/power/control`;
