@@ -308,6 +308,13 @@ const STRAY_SOCKET_ERROR = /ECONNRESET|EPIPE/;
 /** A TLS alert from the server on such a socket (node:tls codes: ERR_SSL_…_ALERT_…). */
 const STRAY_TLS_ERROR = /^ERR_SSL_/;
 
+/** What an uncaught error event is, when it is one of those: a reset or broken pipe, or a TLS alert. */
+function strayKind(event: ErrorEvent): "socket" | "tls" | undefined {
+  const code = (event.error as { code?: unknown } | undefined)?.code;
+  if (typeof code !== "string") return undefined;
+  return STRAY_SOCKET_ERROR.test(code) ? "socket" : STRAY_TLS_ERROR.test(code) ? "tls" : undefined;
+}
+
 /**
  * `connect`, minus a crash and a hang. When the server refuses the client it closes the socket,
  * but nats.js has already removed the socket's listeners: Deno's node:net then emits the error
@@ -321,10 +328,9 @@ async function connectGuarded(options: Parameters<typeof connect>[0]): Promise<N
   let alerted: (error: unknown) => void = () => {};
   const alert = new Promise<never>((_, reject) => (alerted = reject));
   const guard = (event: ErrorEvent) => {
-    const code = (event.error as { code?: unknown } | undefined)?.code;
-    if (typeof code !== "string") return;
-    if (STRAY_SOCKET_ERROR.test(code)) event.preventDefault();
-    else if (options?.tls && STRAY_TLS_ERROR.test(code)) {
+    const kind = strayKind(event);
+    if (kind === "socket") event.preventDefault();
+    else if (kind === "tls" && options?.tls) {
       event.preventDefault();
       alerted(event.error);
     }
@@ -366,9 +372,8 @@ function guardStraySocketErrors(log: Logger): () => void {
   let lastLogged = -Infinity;
   let unlogged = 0;
   const guard = (event: ErrorEvent) => {
-    const code = (event.error as { code?: unknown } | undefined)?.code;
-    if (typeof code !== "string") return;
-    if (!STRAY_SOCKET_ERROR.test(code) && !STRAY_TLS_ERROR.test(code)) return;
+    if (strayKind(event) === undefined) return;
+    const code = (event.error as { code: string }).code;
     event.preventDefault();
     unlogged++;
     const now = performance.now();
