@@ -34,12 +34,10 @@ type Suffix = typeof SUFFIXES[number];
 
 /** How `_env` and `_file` keys are matched to the keys they stand for. */
 export interface ResolveMode {
-  /** Keys the driver declares itself (ipmi's `password_file`): left to it. */
-  known: readonly string[];
   /**
-   * Every key of the driver's schema, when known: a `password_env` for a driver without a
-   * `password` is then left as written, so that the schema names the key the admin wrote as
-   * unknown (not a `password` nobody wrote).
+   * Every key of the driver's schema, when known. A key it declares itself (ipmi's
+   * `password_file`) is left to it; so is a `password_env` for a driver without a `password`,
+   * so that the schema names the key the admin wrote as unknown (not a `password` nobody wrote).
    */
   keys?: readonly string[];
   /** Header names: `Authorization` and `authorization_file` are one header. */
@@ -52,8 +50,9 @@ export interface ResolveMode {
  * scrubbing (which collects values by key name) see it exactly as if it had been written in the
  * file.
  *
- * Left for the driver's schema: keys it declares itself (`mode.known`), and those of keys that
- * are not secrets (`port_env`), which its strict schema refuses as unknown, as before.
+ * Left for the driver's schema: keys it declares itself, `_env`/`_file` keys of secrets it does
+ * not have (both per `mode.keys`), and those of keys that are not secrets (`port_env`), which its
+ * strict schema refuses as unknown, as before.
  * Messages name the key, the variable or the file, never a value.
  */
 export function resolveSecrets(
@@ -71,8 +70,8 @@ export function resolveSecrets(
     const suffix = SUFFIXES.find((s) => fold(key).endsWith(s));
     const secret = suffix ? key.slice(0, -suffix.length) : "";
     if (
-      !suffix || secret === "" || mode.known.includes(key) || !isSecretKey(secret) ||
-      (mode.keys !== undefined && !mode.keys.includes(secret))
+      !suffix || secret === "" || !isSecretKey(secret) ||
+      (mode.keys !== undefined && (mode.keys.includes(key) || !mode.keys.includes(secret)))
     ) {
       options[key] = value;
       continue;

@@ -471,7 +471,7 @@ async function validatePdu(
   const top = resolveSecrets(
     written,
     sources,
-    { known, ...(descriptor ? { keys: known } : {}) },
+    descriptor ? { keys: known } : {},
     (key, m) => report([key], m),
   );
   const { options: own, unresolved } = top;
@@ -480,7 +480,7 @@ async function validatePdu(
     ? resolveSecrets(
       own.headers,
       sources,
-      { known: [], caseless: true },
+      { caseless: true },
       (key, m) => report(["headers", key], m),
     )
     : undefined;
