@@ -3,7 +3,6 @@
  * authenticates with it, and the content appears in no reply, no `/api/v1/pdus` output and no log
  * line; a reload reads the file again, so a changed file restarts the driver with the new value.
  */
-import assert from "node:assert/strict";
 import { join } from "node:path";
 import { loadConfig } from "../../config/mod.ts";
 import { assertSecretSourceEndToEnd } from "../_helpers/secret_source.ts";
